@@ -1,0 +1,84 @@
+/**
+ * The kiosk's contract with a card payment terminal (ZVT in production). Designed around the
+ * vending commit point: an approved authorization stays open until the kiosk commits it (goods
+ * issued: the card was credited) or rolls it back (the terminal reverses it). Amounts in cents.
+ */
+
+/** What the terminal asks of the customer, mapped to a screen text key (locales: payment.prompt.*). */
+export type PaymentPrompt =
+  | 'confirm-amount'
+  | 'insert-card'
+  | 'remove-card'
+  | 'enter-pin'
+  | 'wrong-pin'
+  | 'please-wait'
+  | 'waiting-for-host'
+  | 'card-not-readable'
+  | 'approved'
+  | 'declined';
+
+/** Why a payment did not go through, in traveller terms (locales: payment.reason.*). */
+export type PaymentFailureReason =
+  | 'declined'
+  | 'wrong-pin'
+  | 'card-not-readable'
+  | 'card-expired'
+  | 'customer-abort'
+  | 'timeout'
+  | 'terminal-not-ready'
+  | 'communication'
+  | 'unknown';
+
+export interface PaymentReceipt {
+  /** ZVT result code (0 = ok). */
+  resultCode: number;
+  trace?: string;
+  receiptNumber?: string;
+  maskedPan?: string;
+  cardName?: string;
+  terminalId?: string;
+  /** ISO timestamp as reported by the terminal. */
+  at?: string;
+  amountCents: number;
+}
+
+export interface AuthorizationRequest {
+  amountCents: number;
+  /** The kiosk's own id for this payment (journal key); unique per kiosk. */
+  paymentId: string;
+}
+
+export type AuthorizationOutcome =
+  | { result: 'approved'; paymentId: string; amountCents: number; receipt: PaymentReceipt }
+  | {
+      result: 'failed';
+      paymentId: string;
+      reason: PaymentFailureReason;
+      /** The terminal's result code where it gave one. */
+      code?: number;
+      /** True when the ending is unclear (e.g. silence): the kiosk must resolve before trusting it. */
+      uncertain?: boolean;
+    };
+
+export type TerminalState = 'ready' | 'busy' | 'not-registered' | 'out-of-order' | 'offline';
+
+export interface PaymentStatusListener {
+  (prompt: PaymentPrompt): void;
+}
+
+export interface PaymentTerminal {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * Take a payment. Resolves when the terminal has decided; an approved payment is held open
+   * (not yet booked) until commit() or rollback(). `onPrompt` receives what the terminal shows.
+   */
+  authorize(request: AuthorizationRequest, onPrompt?: PaymentStatusListener): Promise<AuthorizationOutcome>;
+  /** The goods were issued (card credited): the payment stands. */
+  commit(paymentId: string): Promise<void>;
+  /** The goods were not issued: undo the payment (negative commit answer or reversal). */
+  rollback(paymentId: string): Promise<{ undone: boolean; detail?: string }>;
+  /** Abort an authorization in progress (ECR abort). */
+  abort(): Promise<void>;
+  status(): Promise<TerminalState>;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian packages the full test run needs: Chromium (browser e2e), pcscd + vpcd + libpcsclite-dev
+# (wire-level NFC), socat (serial pseudo-terminal pair for the payment terminal simulator).
+# Installs only what is missing; needs root (or sudo).
+set -euo pipefail
+pkgs=(chromium pcscd libpcsclite-dev vsmartcard-vpcd socat)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present (${pkgs[*]})"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "system packages: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
