@@ -23,6 +23,8 @@ export interface CardProduct {
   travelClass?: 1 | 2;
   /** Station code for station-bound products (station passage). */
   station?: string;
+  /** Short reference of the order/operation that loaded it (idempotent loading). */
+  ref?: string;
 }
 
 export type TravelTransactionKind = 'check-in' | 'check-out' | 'transfer' | 'cancel';
@@ -38,8 +40,11 @@ export interface TravelTransaction {
 export interface TopUpRecord {
   at: string; // ISO timestamp
   amountCents: number;
-  /** Where: kiosk id or 'online'. */
+  /** Where: kiosk id, 'online' or 'ns-extra'. */
   location: string;
+  /** Short reference of the operation that wrote it (first 8 hex chars of the payment/operation
+   * id): makes a credit idempotent, so a write retried after a tear never credits twice. */
+  ref: string;
 }
 
 export interface CardModel extends CardIdentity {
