@@ -66,6 +66,35 @@ export interface PaymentStatusListener {
   (prompt: PaymentPrompt): void;
 }
 
+/**
+ * What the terminal says became of a payment this kiosk started (after a crash or an unclear end):
+ * - committed: the payment stands (money taken);
+ * - reversed: it was undone, or never completed (nothing taken);
+ * - open: approved and still waiting for the kiosk's commit/rollback (this process holds it);
+ * - unknown: the terminal could not be asked (offline) or gave no usable answer: ask again later.
+ */
+export interface PaymentResolution {
+  paymentId: string;
+  state: 'committed' | 'reversed' | 'open' | 'unknown';
+  receipt?: PaymentReceipt;
+  detail?: string;
+}
+
+/** What the kiosk knows of a payment from its journal, to help resolve it after a restart. */
+export interface PaymentHints {
+  amountCents?: number;
+  /** The terminal's receipt number from the approved outcome, where the kiosk saw one. */
+  receiptNumber?: string;
+  trace?: string;
+}
+
+/**
+ * Called by a driver with the kiosk's decision on an approved payment BEFORE that decision goes to
+ * the terminal (awaited; a throw stops the decision from being sent). Lets the kiosk journal what
+ * it decided even where the driver itself decides (e.g. rollback after a lost commit window).
+ */
+export type PaymentDecisionHook = (paymentId: string, decision: 'commit' | 'rollback') => void | Promise<void>;
+
 export interface PaymentTerminal {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -81,4 +110,10 @@ export interface PaymentTerminal {
   /** Abort an authorization in progress (ECR abort). */
   abort(): Promise<void>;
   status(): Promise<TerminalState>;
+  /**
+   * Ask the terminal what became of `paymentId` (repeat receipt / status enquiry on ZVT). Every
+   * driver in hardware/payment implements it; a freshly restarted driver can resolve a payment
+   * its previous process left open, given the hints the kiosk journaled.
+   */
+  resolve?(paymentId: string, hints?: PaymentHints): Promise<PaymentResolution>;
 }

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { TerminalBehaviour } from './emulator-control.js';
+
+export const TERMINAL_BEHAVIOURS = [
+  'approve',
+  'decline',
+  'wrong-pin',
+  'customer-abort',
+  'card-not-readable',
+  'not-registered',
+  'host-timeout',
+  'silent',
+  'drop-acks',
+  'corrupt-crc',
+  'slow',
+] as const satisfies readonly TerminalBehaviour[];
+
+export const terminalBehaviourSchema = z.enum(TERMINAL_BEHAVIOURS);
+
+/** ZVT timers (PA00P016): defaults are the spec's; tests shorten them. */
+export const zvtTimersSchema = z
+  .object({
+    /** Max gap between bytes inside a frame before the receiver NAKs. */
+    t1Ms: z.number().int().positive().default(200),
+    /** Wait for ACK/NAK before resending a frame (at most two repeats). */
+    t2Ms: z.number().int().positive().default(5_000),
+    /** `80 00` must follow a command within this. */
+    t3Ms: z.number().int().positive().default(5_000),
+    /** Completion must come within this of `80 00`; restarted by every 04 FF / 04 0F. */
+    t4Ms: z.number().int().positive().default(180_000),
+  })
+  .prefault({});
+
+export const paymentHardwareConfigSchema = z
+  .object({
+    /** emulated: in process; wire: ZVT driver over a socat pseudo-terminal to the simulator; real: a terminal on serialPath. */
+    mode: z.enum(['emulated', 'wire', 'real']),
+    /** The serial device of a real terminal (e.g. /dev/ttyUSB0). Required for mode 'real'. */
+    serialPath: z.string().min(1).optional(),
+    baudRate: z.number().int().positive().default(9600),
+    dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
+    stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(2),
+    parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
+    /** The terminal's ZVT password (6 digits). */
+    password: z.string().regex(/^\d{6}$/, 'password must be 6 digits').default('000000'),
+    /** Emulators: pause between the terminal's prompts (ms). */
+    promptDelayMs: z.number().int().min(0).default(400),
+    /** Emulators: behaviour at start. */
+    behaviour: terminalBehaviourSchema.default('approve'),
+    /** Emulators: how long an approved payment waits for the kiosk's commit before the terminal reverses it. */
+    commitWindowMs: z.number().int().positive().default(120_000),
+    /** Emulated mode: how long the silent behaviour keeps the kiosk waiting before giving up. */
+    silenceMs: z.number().int().positive().default(15_000),
+    timers: zvtTimersSchema,
+    /** Wire mode: directory for the socat links (a fresh temp dir when absent). */
+    wireDir: z.string().min(1).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.mode === 'real' && !c.serialPath)
+      ctx.addIssue({ code: 'custom', path: ['serialPath'], message: "mode 'real' needs serialPath" });
+  });
+
+/** What callers write (defaults optional). */
+export type PaymentHardwareConfig = z.input<typeof paymentHardwareConfigSchema>;
+/** After validation, defaults applied. */
+export type ResolvedPaymentHardwareConfig = z.output<typeof paymentHardwareConfigSchema>;
+export type ZvtTimers = z.output<typeof zvtTimersSchema>;

@@ -1,0 +1,67 @@
+/**
+ * hardware/payment: the kiosk's card payment terminal.
+ * - payment-terminal.ts: the contract (PaymentTerminal), emulator-control.ts: what testers steer;
+ * - emulated/: the in-process terminal (mode 'emulated');
+ * - zvt/: the ZVT codec, serial transport, ECR driver (modes 'wire' and 'real') and the terminal
+ *   simulator that plays the terminal on a socat pseudo-terminal (mode 'wire').
+ * createPaymentHardware() is the one place that picks among them from configuration.
+ */
+import type { Clock } from '../../main/core/clock.js';
+import type { TerminalEmulatorControl } from './emulator-control.js';
+import type { PaymentDecisionHook, PaymentTerminal } from './payment-terminal.js';
+import { paymentHardwareConfigSchema, type PaymentHardwareConfig } from './config.js';
+import { EmulatedPaymentTerminal } from './emulated/emulated-terminal.js';
+import { PaymentTerminalError } from './errors.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
+
+export { paymentHardwareConfigSchema, terminalBehaviourSchema, TERMINAL_BEHAVIOURS } from './config.js';
+export type { PaymentHardwareConfig, ResolvedPaymentHardwareConfig, ZvtTimers } from './config.js';
+export { PaymentTerminalError, isPaymentTerminalError } from './errors.js';
+export type { PaymentTerminalErrorCode } from './errors.js';
+export { realScheduler, manualScheduler } from './scheduler.js';
+export type { Scheduler } from './scheduler.js';
+
+export interface PaymentHardwareDeps {
+  clock: Clock;
+  log?: (msg: string, extra?: object) => void;
+  /** Timers (defaults to real ones). */
+  scheduler?: Scheduler;
+  /** Awaited with the kiosk's decision on an approved payment before it is sent to the terminal. */
+  onDecision?: PaymentDecisionHook;
+}
+
+export interface PaymentHardware {
+  terminal: PaymentTerminal;
+  /** Present in 'emulated' and 'wire' modes (the emulator / simulator), absent for a real terminal. */
+  control?: TerminalEmulatorControl;
+  stop(): Promise<void>;
+}
+
+export async function createPaymentHardware(config: PaymentHardwareConfig, deps: PaymentHardwareDeps): Promise<PaymentHardware> {
+  const parsed = paymentHardwareConfigSchema.safeParse(config);
+  if (!parsed.success)
+    throw new PaymentTerminalError('config', `invalid payment hardware config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const c = parsed.data;
+  const scheduler = deps.scheduler ?? realScheduler();
+  switch (c.mode) {
+    case 'emulated': {
+      const t = new EmulatedPaymentTerminal({
+        clock: deps.clock,
+        scheduler,
+        promptDelayMs: c.promptDelayMs,
+        behaviour: c.behaviour,
+        commitWindowMs: c.commitWindowMs,
+        silenceMs: c.silenceMs,
+        ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
+        ...(deps.log ? { log: deps.log } : {}),
+      });
+      await t.start();
+      return { terminal: t, control: t, stop: () => t.stop() };
+    }
+    case 'wire':
+    case 'real': {
+      const { createZvtHardware } = await import('./zvt/hardware.js');
+      return createZvtHardware(c, { ...deps, scheduler });
+    }
+  }
+}
