@@ -1,0 +1,416 @@
+/**
+ * The transaction journal on better-sqlite3.
+ *
+ * Durability: WAL with synchronous=FULL, so `append` returns only after the WAL is fsynced; a power
+ * cut after `append` returned never loses the record. One append = one transaction that writes the
+ * record, the chain head and the operation index together.
+ *
+ * Integrity: per-kiosk seq from 1 without gaps (taken from the chain head inside the transaction),
+ * each record carries the hash of the one before it and an HMAC under the kiosk key
+ * (record-crypto.ts). Triggers make the table append-only: UPDATE is refused, and DELETE is refused
+ * for any record not yet delivered to the back office (the uploader's purge is the only deleter).
+ *
+ * Schema changes are migrations keyed on PRAGMA user_version; a database newer than this code is
+ * refused rather than guessed at.
+ */
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import {
+  JournalError,
+  type Journal,
+  type JournalEntryInput,
+  type JournalRecord,
+  type RejectedRecord,
+  type UploadQueue,
+} from './journal.js';
+import { isFinal, operationKind } from './operation-rules.js';
+import { checkRecord, GENESIS_HASH, sealRecord, type SecretKey } from './record-crypto.js';
+
+export { cardRef } from './record-crypto.js';
+
+export interface OpenJournalOptions {
+  /** File path, or ':memory:' (tests). */
+  path: string;
+  kioskId: string;
+  /** The kiosk secret (>= 16 bytes): signs records and keys card hashes. */
+  hmacKey: SecretKey;
+  clock: Clock;
+}
+
+export interface ChainCheck {
+  ok: boolean;
+  checked: number;
+  /** First bad record, if any. */
+  firstBad?: { seq: number; reason: 'hash-mismatch' | 'bad-hmac' | 'chain-broken' | 'gap' };
+}
+
+export interface SqliteJournal extends Journal, UploadQueue {
+  readonly kioskId: string;
+  /** Recompute every stored record's hash, HMAC and chain link (diagnostics, start-up check). */
+  verifyChain(): ChainCheck;
+  /** Records with seq > afterSeq, ascending (technician view, tests). */
+  records(afterSeq?: number, limit?: number): JournalRecord[];
+}
+
+const MIGRATIONS: readonly string[] = [
+  // 1: records, chain head, operation index, delivery state, append-only triggers
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    operation_id TEXT NOT NULL,
+    amount_cents INTEGER,
+    card_hash TEXT,
+    card_last4 TEXT,
+    data_json TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    hmac TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX records_operation ON records(operation_id, seq);
+  CREATE TABLE chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL) STRICT;
+  INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '${GENESIS_HASH}');
+  CREATE TABLE operations (
+    operation_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    finished INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX operations_unfinished ON operations(finished, first_seq);
+  CREATE TABLE delivery (
+    seq INTEGER PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('delivered', 'rejected')),
+    at TEXT NOT NULL,
+    reason TEXT
+  ) STRICT;
+  CREATE INDEX delivery_state ON delivery(state, at);
+  CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+    BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
+  CREATE TRIGGER records_no_delete_undelivered BEFORE DELETE ON records
+    WHEN NOT EXISTS (SELECT 1 FROM delivery WHERE delivery.seq = OLD.seq AND delivery.state = 'delivered')
+    BEGIN SELECT RAISE(ABORT, 'undelivered journal records are never deleted'); END;
+  `,
+];
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`journal schema version ${current} is newer than this kiosk software (${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+const DATA_VALUE = z.union([z.string().max(500), z.number().refine(Number.isFinite), z.boolean(), z.null()]);
+const ENTRY = z.strictObject({
+  type: z.enum([
+    'payment.intent',
+    'payment.approved',
+    'payment.failed',
+    'payment.committed',
+    'payment.rollback-intent',
+    'payment.reversed',
+    'payment.refund-owed',
+    'card.write-intent',
+    'card.written',
+    'card.write-failed',
+    'order.collect-intent',
+    'order.loaded',
+    'order.collected',
+    'order.collect-failed',
+    'kiosk.note',
+  ]),
+  operationId: z.string().min(1).max(200),
+  amountCents: z.int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
+  card: z.strictObject({ hash: z.string().regex(/^[0-9a-f]{64}$/), last4: z.string().regex(/^\d{4}$/) }).optional(),
+  data: z.record(z.string().max(64), DATA_VALUE).optional(),
+});
+
+/** A run of 13+ digits looks like a card number or bank card number: never journal one. */
+const LOOKS_LIKE_CARD_NUMBER = /\d{13,}/;
+/** Personal data the kiosk must never store (domain note, privacy). */
+const FORBIDDEN_DATA_KEYS = /^(name|firstname|lastname|fullname|birthdate|dateofbirth|dob|cardnumber|pan|email)$/i;
+
+function validateEntry(entry: JournalEntryInput): JournalEntryInput {
+  const parsed = ENTRY.safeParse(entry);
+  if (!parsed.success) {
+    throw new JournalError('invalid-entry', `invalid journal entry: ${z.prettifyError(parsed.error)}`);
+  }
+  const e = parsed.data as JournalEntryInput;
+  for (const [k, v] of Object.entries(e.data ?? {})) {
+    if (FORBIDDEN_DATA_KEYS.test(k.replace(/[-_ ]/g, ''))) {
+      throw new JournalError('privacy', `journal data may not hold personal data (key '${k}')`);
+    }
+    if (typeof v === 'string' && LOOKS_LIKE_CARD_NUMBER.test(v)) {
+      throw new JournalError('privacy', `journal data '${k}' looks like a full card number; use cardRef()`);
+    }
+  }
+  if (LOOKS_LIKE_CARD_NUMBER.test(e.operationId)) {
+    throw new JournalError('privacy', 'an operation id may not contain a card number');
+  }
+  return e;
+}
+
+interface RecordRow {
+  seq: number;
+  at: string;
+  type: string;
+  operation_id: string;
+  amount_cents: number | null;
+  card_hash: string | null;
+  card_last4: string | null;
+  data_json: string | null;
+  prev_hash: string;
+  hash: string;
+  hmac: string;
+}
+
+function rowToRecord(kioskId: string, r: RecordRow): JournalRecord {
+  const rec: JournalRecord = {
+    seq: r.seq,
+    kioskId,
+    at: r.at,
+    type: r.type as JournalRecord['type'],
+    operationId: r.operation_id,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    hmac: r.hmac,
+  };
+  if (r.amount_cents !== null) rec.amountCents = r.amount_cents;
+  if (r.card_hash !== null && r.card_last4 !== null) rec.card = { hash: r.card_hash, last4: r.card_last4 };
+  if (r.data_json !== null) rec.data = JSON.parse(r.data_json) as JournalRecord['data'];
+  return rec;
+}
+
+export function openJournal(options: OpenJournalOptions): SqliteJournal {
+  const { kioskId, hmacKey, clock } = options;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(kioskId)) throw new TypeError(`invalid kiosk id '${kioskId}'`);
+  sealRecord({ kioskId, seq: 0, at: '', type: 'kiosk.note', operationId: 'x', prevHash: GENESIS_HASH }, hmacKey); // key check
+
+  const db = new Database(options.path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    const stored = db.prepare(`SELECT value FROM meta WHERE key = 'kiosk_id'`).pluck().get() as string | undefined;
+    if (stored === undefined) db.prepare(`INSERT INTO meta (key, value) VALUES ('kiosk_id', ?)`).run(kioskId);
+    else if (stored !== kioskId) throw new Error(`journal ${options.path} belongs to kiosk '${stored}', not '${kioskId}'`);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+
+  const q = {
+    head: db.prepare<[], { seq: number; hash: string }>(`SELECT seq, hash FROM chain_head WHERE id = 1`),
+    setHead: db.prepare(`UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1`),
+    insert: db.prepare(
+      `INSERT INTO records (seq, at, type, operation_id, amount_cents, card_hash, card_last4, data_json, prev_hash, hash, hmac)
+       VALUES (@seq, @at, @type, @operation_id, @amount_cents, @card_hash, @card_last4, @data_json, @prev_hash, @hash, @hmac)`,
+    ),
+    op: db.prepare<[string], { kind: string; finished: number }>(`SELECT kind, finished FROM operations WHERE operation_id = ?`),
+    insertOp: db.prepare(`INSERT INTO operations (operation_id, kind, first_seq, last_seq, finished) VALUES (?, ?, ?, ?, ?)`),
+    updateOp: db.prepare(`UPDATE operations SET last_seq = ?, finished = ? WHERE operation_id = ?`),
+    opRecords: db.prepare<[string], RecordRow>(`SELECT * FROM records WHERE operation_id = ? ORDER BY seq`),
+    unfinished: db.prepare<[], { operation_id: string }>(
+      `SELECT operation_id FROM operations WHERE finished = 0 ORDER BY first_seq`,
+    ),
+    undelivered: db.prepare<[number], RecordRow>(
+      `SELECT r.* FROM records r WHERE NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = r.seq) ORDER BY r.seq LIMIT ?`,
+    ),
+    after: db.prepare<[number, number], RecordRow>(`SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?`),
+    markDelivered: db.prepare(`INSERT INTO delivery (seq, state, at) VALUES (?, 'delivered', ?) ON CONFLICT(seq) DO NOTHING`),
+    exists: db.prepare<[number], number>(`SELECT 1 FROM records WHERE seq = ?`).pluck(),
+    markRejected: db.prepare(
+      `INSERT INTO delivery (seq, state, at, reason) VALUES (?, 'rejected', ?, ?)
+       ON CONFLICT(seq) DO UPDATE SET state = 'rejected', at = excluded.at, reason = excluded.reason WHERE delivery.state = 'rejected'`,
+    ),
+    rejected: db.prepare<[], RecordRow & { d_at: string; d_reason: string | null }>(
+      `SELECT r.*, d.at AS d_at, d.reason AS d_reason FROM records r JOIN delivery d ON d.seq = r.seq
+       WHERE d.state = 'rejected' ORDER BY r.seq`,
+    ),
+    requeue: db.prepare(`DELETE FROM delivery WHERE seq = ? AND state = 'rejected'`),
+    purgeCandidates: db.prepare<[string], { seq: number; operation_id: string }>(
+      `SELECT r.seq, r.operation_id FROM records r JOIN delivery d ON d.seq = r.seq
+       WHERE d.state = 'delivered' AND d.at < ? ORDER BY r.seq`,
+    ),
+    deleteRecord: db.prepare(`DELETE FROM records WHERE seq = ?`),
+    deleteDelivery: db.prepare(`DELETE FROM delivery WHERE seq = ?`),
+    deleteOp: db.prepare(`DELETE FROM operations WHERE operation_id = ? AND NOT EXISTS (SELECT 1 FROM records WHERE operation_id = ?)`),
+    counts: db.prepare<[], { total: number; delivered: number; rejected: number }>(
+      `SELECT (SELECT count(*) FROM records) AS total,
+              (SELECT count(*) FROM delivery WHERE state = 'delivered') AS delivered,
+              (SELECT count(*) FROM delivery WHERE state = 'rejected') AS rejected`,
+    ),
+  };
+
+  let closed = false;
+  const now = () => clock.now().toISOString();
+
+  const appendTx = db.transaction((entry: JournalEntryInput): JournalRecord => {
+    const head = q.head.get()!;
+    const op = q.op.get(entry.operationId);
+    let kind: string;
+    if (op === undefined) {
+      const k = operationKind(entry.type);
+      if (k === undefined) {
+        throw new JournalError(
+          'not-an-intent',
+          `operation ${entry.operationId} must open with an intent (payment.intent, order.collect-intent, card.write-intent) or be a kiosk.note, not ${entry.type}`,
+        );
+      }
+      kind = k;
+    } else {
+      if (op.finished) throw new JournalError('operation-finished', `operation ${entry.operationId} is already finished`);
+      kind = op.kind;
+    }
+    const unsigned = {
+      seq: head.seq + 1,
+      kioskId,
+      at: now(),
+      type: entry.type,
+      operationId: entry.operationId,
+      ...(entry.amountCents !== undefined ? { amountCents: entry.amountCents } : {}),
+      ...(entry.card !== undefined ? { card: { hash: entry.card.hash, last4: entry.card.last4 } } : {}),
+      ...(entry.data !== undefined ? { data: { ...entry.data } } : {}),
+      prevHash: head.hash,
+    };
+    const rec = sealRecord(unsigned, hmacKey);
+    q.insert.run({
+      seq: rec.seq,
+      at: rec.at,
+      type: rec.type,
+      operation_id: rec.operationId,
+      amount_cents: rec.amountCents ?? null,
+      card_hash: rec.card?.hash ?? null,
+      card_last4: rec.card?.last4 ?? null,
+      data_json: rec.data === undefined ? null : JSON.stringify(rec.data),
+      prev_hash: rec.prevHash,
+      hash: rec.hash,
+      hmac: rec.hmac,
+    });
+    q.setHead.run(rec.seq, rec.hash);
+    const finished = isFinal(kind as Parameters<typeof isFinal>[0], rec) ? 1 : 0;
+    if (op === undefined) q.insertOp.run(rec.operationId, kind, rec.seq, rec.seq, finished);
+    else q.updateOp.run(rec.seq, finished, rec.operationId);
+    return rec;
+  });
+
+  function assertOpen(): void {
+    if (closed) throw new JournalError('closed', 'the journal is closed');
+  }
+
+  const journal: SqliteJournal = {
+    kioskId,
+    append(entry) {
+      assertOpen();
+      return appendTx.immediate(validateEntry(entry));
+    },
+    operation(operationId) {
+      assertOpen();
+      return q.opRecords.all(operationId).map((r) => rowToRecord(kioskId, r));
+    },
+    unfinishedOperations() {
+      assertOpen();
+      return db.transaction(() =>
+        q.unfinished.all().map(({ operation_id }) => ({
+          operationId: operation_id,
+          records: q.opRecords.all(operation_id).map((r) => rowToRecord(kioskId, r)),
+        })),
+      )();
+    },
+    records(afterSeq = 0, limit = 1000) {
+      assertOpen();
+      return q.after.all(afterSeq, limit).map((r) => rowToRecord(kioskId, r));
+    },
+    undelivered(limit) {
+      assertOpen();
+      return q.undelivered.all(limit).map((r) => rowToRecord(kioskId, r));
+    },
+    markDelivered(seqs) {
+      assertOpen();
+      const at = now();
+      db.transaction(() => {
+        for (const seq of seqs) if (q.exists.get(seq)) q.markDelivered.run(seq, at);
+      }).immediate();
+    },
+    markRejected(seq, reason) {
+      assertOpen();
+      if (!q.exists.get(seq)) return;
+      q.markRejected.run(seq, now(), reason.slice(0, 500));
+    },
+    rejected(): RejectedRecord[] {
+      assertOpen();
+      return q.rejected.all().map((r) => ({ record: rowToRecord(kioskId, r), reason: r.d_reason ?? '', rejectedAt: r.d_at }));
+    },
+    requeue(seq) {
+      assertOpen();
+      q.requeue.run(seq);
+    },
+    purgeDelivered(deliveredBefore) {
+      assertOpen();
+      return db.transaction(() => {
+        const unfinished = new Set(q.unfinished.all().map((r) => r.operation_id));
+        let n = 0;
+        const ops = new Set<string>();
+        for (const c of q.purgeCandidates.all(deliveredBefore.toISOString())) {
+          if (unfinished.has(c.operation_id)) continue;
+          q.deleteRecord.run(c.seq);
+          q.deleteDelivery.run(c.seq);
+          ops.add(c.operation_id);
+          n++;
+        }
+        for (const o of ops) q.deleteOp.run(o, o);
+        return n;
+      }).immediate();
+    },
+    counts() {
+      assertOpen();
+      const c = q.counts.get()!;
+      return {
+        pending: c.total - c.delivered - c.rejected,
+        delivered: c.delivered,
+        rejected: c.rejected,
+        lastSeq: q.head.get()!.seq,
+      };
+    },
+    verifyChain() {
+      assertOpen();
+      let prev: JournalRecord | undefined;
+      let checked = 0;
+      for (const row of q.after.iterate(0, Number.MAX_SAFE_INTEGER)) {
+        const rec = rowToRecord(kioskId, row);
+        const c = checkRecord(rec, hmacKey);
+        if (!c.ok) return { ok: false, checked, firstBad: { seq: rec.seq, reason: c.reason } };
+        if (prev !== undefined) {
+          if (rec.seq !== prev.seq + 1) return { ok: false, checked, firstBad: { seq: rec.seq, reason: 'gap' } };
+          if (rec.prevHash !== prev.hash) return { ok: false, checked, firstBad: { seq: rec.seq, reason: 'chain-broken' } };
+        } else if (rec.seq === 1 && rec.prevHash !== GENESIS_HASH) {
+          return { ok: false, checked, firstBad: { seq: 1, reason: 'chain-broken' } };
+        }
+        prev = rec;
+        checked++;
+      }
+      const head = q.head.get()!;
+      if (prev !== undefined && (prev.seq !== head.seq || prev.hash !== head.hash)) {
+        return { ok: false, checked, firstBad: { seq: prev.seq, reason: 'chain-broken' } };
+      }
+      return { ok: true, checked };
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+  return journal;
+}
