@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_SECTIONS } from './card-model.js';
+import { CardError } from './card-reader.js';
+import { CardEncodeError, chooseIndex, decodeCardImage, encodeCardImage, encodeIndexBlock, imageBlock, planCardUpdate } from './codec.js';
+import { FIXTURE_CARD_IDS } from './fixture-ids.js';
+import { FIXTURE_CARD_MODELS, fixtureCardImage } from './fixtures.js';
+import { loadKeyFile } from './keys.js';
+import { AREA_LAYOUT, INDEX_BLOCKS, trailerBlockOfSector } from './layout.js';
+
+const keys = loadKeyFile();
+
+describe('card codec', () => {
+  it.each(FIXTURE_CARD_IDS.filter((id) => id !== 'corrupt'))('round-trips fixture %s exactly', (id) => {
+    const image = fixtureCardImage(id, keys);
+    expect(decodeCardImage(image)).toEqual(FIXTURE_CARD_MODELS[id]);
+  });
+
+  it('reports the corrupt fixture as CardError corrupt', () => {
+    const image = fixtureCardImage('corrupt', keys);
+    expect(() => decodeCardImage(image)).toThrow(CardError);
+    try {
+      decodeCardImage(image);
+    } catch (e) {
+      expect((e as CardError).code).toBe('corrupt');
+    }
+  });
+
+  it('decodes only the asked sections (others empty)', () => {
+    const m = decodeCardImage(fixtureCardImage('personal-products', keys), ['identity']);
+    expect(m.cardNumber).toBe(FIXTURE_CARD_MODELS['personal-products'].cardNumber);
+    expect(m.products).toEqual([]);
+    expect(m.balanceCents).toBe(0);
+  });
+
+  it('keeps the blocked flag and a past expiry date', () => {
+    expect(decodeCardImage(fixtureCardImage('blocked', keys)).blocked).toBe(true);
+    expect(decodeCardImage(fixtureCardImage('expired', keys)).expiryDate).toBe('2024-06-30');
+    expect(decodeCardImage(fixtureCardImage('near-limit', keys)).balanceCents).toBe(14_250);
+  });
+
+  it('binds records to the chip UID: the same data under another UID is corrupt', () => {
+    const image = fixtureCardImage('anonymous', keys);
+    expect(() => decodeCardImage({ ...image, uid: '04000000000000' })).toThrow(/CRC/);
+  });
+
+  it('writes trailers with the key file keys and access bytes 78 77 88', () => {
+    const image = fixtureCardImage('anonymous', keys);
+    const t = imageBlock(image, trailerBlockOfSector(5));
+    expect(Buffer.from(t.subarray(0, 6))).toEqual(Buffer.from(keys.key(5, 'A')));
+    expect([...t.subarray(6, 9)]).toEqual([0x78, 0x77, 0x88]);
+    expect(Buffer.from(t.subarray(10))).toEqual(Buffer.from(keys.key(5, 'B')));
+  });
+
+  it('plans a top-up as inactive-copy blocks first and the other index half last', () => {
+    const image = fixtureCardImage('anonymous', keys);
+    const cur = decodeCardImage(image);
+    const idx = chooseIndex(imageBlock(image, INDEX_BLOCKS[0]), imageBlock(image, INDEX_BLOCKS[1]));
+    const plan = planCardUpdate(idx, cur, { ...cur, balanceCents: cur.balanceCents + 1000 });
+    expect(plan.changedAreas).toEqual(['purse']);
+    const last = plan.writes.at(-1)!;
+    expect(last.block).toBe(INDEX_BLOCKS[1]);
+    for (const w of plan.writes.slice(0, -1)) expect(AREA_LAYOUT.purse.blocks[1]).toContain(w.block);
+    expect(plan.index.counter).toBe(idx.counter + 1);
+  });
+
+  it('trusts the valid index half with the higher counter and ignores a damaged one', () => {
+    const a = encodeIndexBlock({ counter: 7, copy: { identity: 0, purse: 1, history: 0, products: 0 }, blocks: { identity: 2, purse: 3, history: 5, products: 1 } });
+    const b = encodeIndexBlock({ counter: 8, copy: { identity: 0, purse: 0, history: 0, products: 0 }, blocks: { identity: 2, purse: 3, history: 5, products: 1 } });
+    expect(chooseIndex(a, b).counter).toBe(8);
+    const bad = Uint8Array.from(b);
+    bad[3]! ^= 1;
+    expect(chooseIndex(a, bad).counter).toBe(7);
+    expect(() => chooseIndex(new Uint8Array(16), bad)).toThrow(CardError);
+  });
+
+  it('refuses to encode what does not fit, with CardEncodeError', () => {
+    const m = FIXTURE_CARD_MODELS.anonymous;
+    expect(() => encodeCardImage({ ...m, birthDate: '1990-01-01' }, keys)).toThrow(CardEncodeError);
+    expect(() => encodeCardImage({ ...m, cardNumber: '12' }, keys)).toThrow(CardEncodeError);
+    const many = Array.from({ length: 20 }, (_, i) => ({ code: `PRODUCT-CODE-NUMBER-${i}`, validFrom: '2026-01-01', validUntil: '2026-12-31', ref: 'abcdef0123456789' }));
+    expect(() => encodeCardImage({ ...m, products: many }, keys)).toThrow(/products needs/);
+  });
+
+  it('stores timestamps to the second and keeps short product validity as a timestamp', () => {
+    const m = { ...FIXTURE_CARD_MODELS.anonymous, products: [{ code: 'STATION-PASSAGE', validFrom: '2026-11-23', validUntil: '2026-11-23T10:15:30.999Z', station: 'UT' }] };
+    const out = decodeCardImage(encodeCardImage(m, keys), ALL_SECTIONS);
+    expect(out.products[0]!.validUntil).toBe('2026-11-23T10:15:30.000Z');
+  });
+});
