@@ -43,3 +43,16 @@ export interface BackOfficeClient {
   /** Is this card blocked? Answers from the cached blocked-card list (works offline). */
   isBlocked(cardNumber: string): boolean;
 }
+
+/** The back office answered, and refused (4xx): retrying the same request will not help. */
+export class BackOfficeRejectedError extends Error {
+  readonly status: number;
+  /** The back office's error code (backoffice/api-schema.ts ErrorCode), e.g. 'not-loadable'. */
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'BackOfficeRejectedError';
+    this.status = status;
+    this.code = code;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The back-office HTTP API, defined once: the server validates every request with these schemas and
+ * the kiosk client (main/backoffice-client/http-client.ts) validates every response with them.
+ */
+import { z } from 'zod';
+
+export const API_PREFIX = '/v1';
+
+export const CardNumber = z.string().regex(/^\d{16}$/, 'a card number has 16 digits');
+export const IsoDate = z.iso.date();
+export const OrderId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an order id is 1-64 letters, digits, . _ -');
+export const OperationId = z.string().min(1).max(200);
+export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+const OrderBase = { orderId: OrderId, announcedOn: IsoDate };
+export const PendingOrderSchema = z.discriminatedUnion('kind', [
+  z.object({ ...OrderBase, kind: z.literal('kaartservicecode') }),
+  z.object({ ...OrderBase, kind: z.literal('ns-extra'), amountCents: z.int().positive() }),
+  z.object({
+    ...OrderBase,
+    kind: z.literal('product'),
+    product: z.object({
+      code: z.string().min(1).max(64),
+      validFrom: IsoDate,
+      validUntil: z.string().min(10).max(40),
+      travelClass: z.union([z.literal(1), z.literal(2)]).optional(),
+    }),
+  }),
+]);
+
+// POST /v1/orders/query
+export const OrdersQueryRequest = z.strictObject({ cardNumber: CardNumber });
+export const OrdersQueryResponse = z.object({ orders: z.array(PendingOrderSchema) });
+
+// POST /v1/orders/:orderId/collect
+export const CollectParams = z.strictObject({ orderId: OrderId });
+export const CollectRequest = z.strictObject({ cardNumber: CardNumber, operationId: OperationId });
+export const CollectResponse = z.object({ orderId: OrderId, collected: z.literal(true), alreadyCollected: z.boolean() });
+
+// GET /v1/blocked?since=N&limit=M — the blocked list as changes since a version; cards appear as
+// keyed hashes under the asking kiosk's secret (cardRef), so the kiosk's cache holds no card numbers.
+export const BlockedQuery = z.object({
+  since: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(5000),
+});
+export const BlockedChange = z.object({ version: z.int().positive(), cardHash: Hex64, blocked: z.boolean() });
+export const BlockedResponse = z.object({
+  /** The version the kiosk has after applying `changes`. */
+  version: z.int().min(0),
+  changes: z.array(BlockedChange),
+  /** More changes follow: ask again with since=version. */
+  more: z.boolean(),
+  /** The kiosk's version was unknown here: drop the cache, then apply `changes` (from version 0). */
+  reset: z.boolean(),
+});
+
+// POST /v1/journal — transaction intake
+export const MAX_INTAKE_BATCH = 1000;
+const DataValue = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
+export const JournalRecordSchema = z.strictObject({
+  seq: z.int().positive(),
+  kioskId: z.string().min(1).max(64),
+  at: z.iso.datetime(),
+  type: z.string().min(1).max(64),
+  operationId: OperationId,
+  amountCents: z.int().optional(),
+  card: z.strictObject({ hash: Hex64, last4: z.string().regex(/^\d{4}$/) }).optional(),
+  data: z.record(z.string().max(64), DataValue).optional(),
+  prevHash: Hex64,
+  hash: Hex64,
+  hmac: Hex64,
+});
+export const IntakeRequest = z.strictObject({ records: z.array(JournalRecordSchema).min(1).max(MAX_INTAKE_BATCH) });
+export const IntakeStatus = z.enum(['accepted', 'duplicate', 'rejected']);
+export const IntakeRejectReason = z.enum([
+  'wrong-kiosk',
+  'unknown-type',
+  'hash-mismatch',
+  'bad-hmac',
+  'chain-broken',
+  'conflict',
+]);
+export const IntakeResult = z.object({
+  seq: z.int().positive(),
+  /** The record's idempotency key (record-crypto.ts idempotencyKey). */
+  key: z.string(),
+  status: IntakeStatus,
+  reason: IntakeRejectReason.optional(),
+});
+export const SeqGap = z.object({ from: z.int().positive(), to: z.int().positive() });
+export const IntakeResponse = z.object({
+  results: z.array(IntakeResult),
+  /** Highest seq up to which every record of this kiosk has arrived. */
+  contiguousSeq: z.int().min(0),
+  /** Missing ranges above contiguousSeq (at most 100 listed). */
+  gaps: z.array(SeqGap),
+});
+
+// GET /v1/journal/status
+export const IntakeStatusResponse = z.object({ contiguousSeq: z.int().min(0), maxSeq: z.int().min(0), gaps: z.array(SeqGap) });
+
+export const ErrorCode = z.enum([
+  'bad-request',
+  'unauthorized',
+  'stale-request',
+  'not-found',
+  'payload-too-large',
+  'unsupported-media-type',
+  'unknown-order',
+  'wrong-card',
+  'not-loadable',
+  'already-collected',
+  'card-blocked',
+  'internal',
+]);
+export const ErrorResponse = z.object({ error: ErrorCode, message: z.string() });
+
+export type PendingOrderDto = z.infer<typeof PendingOrderSchema>;
+export type IntakeResponseDto = z.infer<typeof IntakeResponse>;
+export type IntakeResultDto = z.infer<typeof IntakeResult>;
+export type BlockedResponseDto = z.infer<typeof BlockedResponse>;
+export type ErrorCodeDto = z.infer<typeof ErrorCode>;

@@ -1,0 +1,52 @@
+/**
+ * Fixture data matching the emulated cards (hardware/card/fixture-ids.ts), so a tester's personal
+ * card really has a kaartservicecode waiting. Dates are relative to the day the database is seeded
+ * (the injected clock), so the fixtures stay meaningful whenever they run:
+ * - personal-kaartservicecode: a kaartservicecode;
+ * - personal-ns-extra: NS Extra announced 60 days ago (EUR 12.50, loadable) and one announced 400
+ *   days ago (EUR 5.00, expired: never served);
+ * - personal-products: a 2nd-class Dal Voordeel season product bought online;
+ * - business: a 1st-class Traject Vrij product the employer authorised;
+ * - anonymous: an NS Extra order that must be refused (anonymous cards never get NS Extra);
+ * - blocked: on the blocked-card list (and a kaartservicecode that must not be served to it).
+ */
+import { FIXTURE_CARDS } from '../hardware/card/fixture-ids.js';
+
+export type FixtureOrder =
+  | { orderId: string; cardNumber: string; kind: 'kaartservicecode'; announcedDaysAgo: number }
+  | { orderId: string; cardNumber: string; kind: 'ns-extra'; announcedDaysAgo: number; amountCents: number }
+  | {
+      orderId: string;
+      cardNumber: string;
+      kind: 'product';
+      announcedDaysAgo: number;
+      product: { code: string; validFromInDays: number; validDays: number; travelClass?: 1 | 2 };
+    };
+
+export const FIXTURE_CARD_KINDS: { cardNumber: string; kind: 'personal' | 'anonymous' | 'business' }[] = Object.values(
+  FIXTURE_CARDS,
+).map((c) => ({ cardNumber: c.cardNumber, kind: c.kind }));
+
+export const FIXTURE_ORDERS: FixtureOrder[] = [
+  { orderId: 'FX-KSC-0017', cardNumber: FIXTURE_CARDS['personal-kaartservicecode'].cardNumber, kind: 'kaartservicecode', announcedDaysAgo: 2 },
+  { orderId: 'FX-NSX-0025', cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber, kind: 'ns-extra', announcedDaysAgo: 60, amountCents: 1250 },
+  { orderId: 'FX-NSX-0025-OLD', cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber, kind: 'ns-extra', announcedDaysAgo: 400, amountCents: 500 },
+  {
+    orderId: 'FX-PRD-0033',
+    cardNumber: FIXTURE_CARDS['personal-products'].cardNumber,
+    kind: 'product',
+    announcedDaysAgo: 1,
+    product: { code: 'DAL-VOORDEEL', validFromInDays: 0, validDays: 365, travelClass: 2 },
+  },
+  {
+    orderId: 'FX-BUS-0011',
+    cardNumber: FIXTURE_CARDS.business.cardNumber,
+    kind: 'product',
+    announcedDaysAgo: 3,
+    product: { code: 'TRAJECT-VRIJ', validFromInDays: 0, validDays: 30, travelClass: 1 },
+  },
+  { orderId: 'FX-NSX-0014', cardNumber: FIXTURE_CARDS.anonymous.cardNumber, kind: 'ns-extra', announcedDaysAgo: 10, amountCents: 750 },
+  { orderId: 'FX-KSC-0041', cardNumber: FIXTURE_CARDS.blocked.cardNumber, kind: 'kaartservicecode', announcedDaysAgo: 5 },
+];
+
+export const FIXTURE_BLOCKED: string[] = [FIXTURE_CARDS.blocked.cardNumber];

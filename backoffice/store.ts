@@ -1,0 +1,355 @@
+/**
+ * The back office's own SQLite database: cards, orders, the blocked-card list (as numbered
+ * changes), and the journal records kiosks delivered. Migrations keyed on PRAGMA user_version.
+ */
+import Database from 'better-sqlite3';
+import type { Clock } from '../main/core/clock.js';
+import { dutchDate, orderRefusal, type CardKindForOrders } from '../main/backoffice-client/order-rules.js';
+import type { JournalRecord } from '../main/journal/journal.js';
+import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../main/journal/record-crypto.js';
+import type { IntakeResponseDto, IntakeResultDto, PendingOrderDto } from './api-schema.js';
+import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS } from './fixtures.js';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE cards (card_number TEXT PRIMARY KEY, kind TEXT NOT NULL, replaced_by TEXT) STRICT;
+  CREATE TABLE orders (
+    order_id TEXT PRIMARY KEY,
+    card_number TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    announced_on TEXT NOT NULL,
+    amount_cents INTEGER,
+    product_json TEXT,
+    collected_at TEXT,
+    collected_kiosk TEXT,
+    collected_operation TEXT
+  ) STRICT;
+  CREATE INDEX orders_card ON orders(card_number);
+  CREATE TABLE blocked_changes (
+    version INTEGER PRIMARY KEY AUTOINCREMENT,
+    card_number TEXT NOT NULL,
+    blocked INTEGER NOT NULL,
+    at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE intake (
+    kiosk_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    type TEXT NOT NULL,
+    operation_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    amount_cents INTEGER,
+    card_hash TEXT,
+    card_last4 TEXT,
+    data_json TEXT,
+    hmac TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE kiosk_state (kiosk_id TEXT PRIMARY KEY, contiguous_seq INTEGER NOT NULL, max_seq INTEGER NOT NULL) STRICT;
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  `,
+];
+
+export const KNOWN_RECORD_TYPES = new Set([
+  'payment.intent',
+  'payment.approved',
+  'payment.failed',
+  'payment.committed',
+  'payment.rollback-intent',
+  'payment.reversed',
+  'payment.refund-owed',
+  'card.write-intent',
+  'card.written',
+  'card.write-failed',
+  'order.collect-intent',
+  'order.loaded',
+  'order.collected',
+  'order.collect-failed',
+  'kiosk.note',
+]);
+
+interface OrderRow {
+  order_id: string;
+  card_number: string;
+  kind: string;
+  announced_on: string;
+  amount_cents: number | null;
+  product_json: string | null;
+  collected_at: string | null;
+  collected_kiosk: string | null;
+  collected_operation: string | null;
+}
+
+export type CollectOutcome =
+  | { ok: true; alreadyCollected: boolean }
+  | { ok: false; error: 'unknown-order' | 'wrong-card' | 'not-loadable' | 'already-collected' | 'card-blocked'; message: string };
+
+export interface BackOfficeStore {
+  pendingOrders(cardNumber: string): PendingOrderDto[];
+  collect(orderId: string, cardNumber: string, kioskId: string, operationId: string): CollectOutcome;
+  blockedChanges(since: number, limit: number): { version: number; cardNumber: string; blocked: boolean }[];
+  blockedVersion(): number;
+  isBlocked(cardNumber: string): boolean;
+  setBlocked(cardNumber: string, blocked: boolean): number;
+  addCard(cardNumber: string, kind: CardKindForOrders, replacedBy?: string): void;
+  addOrder(order: PendingOrderDto & { cardNumber: string }): void;
+  intake(kioskId: string, secret: SecretKey, records: JournalRecord[]): IntakeResponseDto;
+  intakeStatus(kioskId: string): { contiguousSeq: number; maxSeq: number; gaps: { from: number; to: number }[] };
+  /** Delivered journal records of a kiosk in seq order (tests, reconciliation). */
+  journalRecords(kioskId: string): { seq: number; type: string; operationId: string; hash: string; amountCents: number | null }[];
+  order(orderId: string): { collected: boolean; collectedOperation: string | null } | undefined;
+  close(): void;
+}
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+export function openStore(path: string, clock: Clock): BackOfficeStore {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    db.close();
+    throw new Error(`back-office schema version ${version} is newer than this software`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  const now = () => clock.now().toISOString();
+  const today = () => dutchDate(clock.now());
+
+  const q = {
+    card: db.prepare<[string], { kind: string; replaced_by: string | null }>(`SELECT kind, replaced_by FROM cards WHERE card_number = ?`),
+    replacedCards: db.prepare<[string], string>(`SELECT card_number FROM cards WHERE replaced_by = ?`).pluck(),
+    ordersFor: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE card_number = ? AND collected_at IS NULL ORDER BY announced_on, order_id`),
+    order: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE order_id = ?`),
+    markCollected: db.prepare(
+      `UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`,
+    ),
+    blockedState: db.prepare<[string], number>(
+      `SELECT blocked FROM blocked_changes WHERE card_number = ? ORDER BY version DESC LIMIT 1`,
+    ).pluck(),
+    addBlocked: db.prepare(`INSERT INTO blocked_changes (card_number, blocked, at) VALUES (?, ?, ?)`),
+    blockedSince: db.prepare<[number, number], { version: number; card_number: string; blocked: number }>(
+      `SELECT version, card_number, blocked FROM blocked_changes WHERE version > ? ORDER BY version LIMIT ?`,
+    ),
+    blockedVersion: db.prepare<[], number>(`SELECT coalesce(max(version), 0) FROM blocked_changes`).pluck(),
+    addCard: db.prepare(`INSERT INTO cards (card_number, kind, replaced_by) VALUES (?, ?, ?) ON CONFLICT(card_number) DO UPDATE SET kind = excluded.kind, replaced_by = excluded.replaced_by`),
+    addOrder: db.prepare(
+      `INSERT OR IGNORE INTO orders (order_id, card_number, kind, announced_on, amount_cents, product_json) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    intakeGet: db.prepare<[string, number], { hash: string; prev_hash: string }>(`SELECT hash, prev_hash FROM intake WHERE kiosk_id = ? AND seq = ?`),
+    intakeInsert: db.prepare(
+      `INSERT INTO intake (kiosk_id, seq, hash, prev_hash, type, operation_id, at, amount_cents, card_hash, card_last4, data_json, hmac, received_at)
+       VALUES (@kiosk_id, @seq, @hash, @prev_hash, @type, @operation_id, @at, @amount_cents, @card_hash, @card_last4, @data_json, @hmac, @received_at)`,
+    ),
+    kioskState: db.prepare<[string], { contiguous_seq: number; max_seq: number }>(`SELECT contiguous_seq, max_seq FROM kiosk_state WHERE kiosk_id = ?`),
+    setKioskState: db.prepare(
+      `INSERT INTO kiosk_state (kiosk_id, contiguous_seq, max_seq) VALUES (?, ?, ?)
+       ON CONFLICT(kiosk_id) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, max_seq = excluded.max_seq`,
+    ),
+    intakeExists: db.prepare<[string, number], number>(`SELECT 1 FROM intake WHERE kiosk_id = ? AND seq = ?`).pluck(),
+    intakeAbove: db.prepare<[string, number, number], number>(`SELECT seq FROM intake WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?`).pluck(),
+    journalRecords: db.prepare<[string], { seq: number; type: string; operationId: string; hash: string; amountCents: number | null }>(
+      `SELECT seq, type, operation_id AS operationId, hash, amount_cents AS amountCents FROM intake WHERE kiosk_id = ? ORDER BY seq`,
+    ),
+    getMeta: db.prepare<[string], string>(`SELECT value FROM meta WHERE key = ?`).pluck(),
+    setMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
+  };
+
+  function toDto(r: OrderRow): PendingOrderDto {
+    const base = { orderId: r.order_id, announcedOn: r.announced_on };
+    if (r.kind === 'ns-extra') return { ...base, kind: 'ns-extra', amountCents: r.amount_cents ?? 0 };
+    if (r.kind === 'product') return { ...base, kind: 'product', product: JSON.parse(r.product_json ?? '{}') as never };
+    return { ...base, kind: 'kaartservicecode' };
+  }
+
+  function cardKind(cardNumber: string): CardKindForOrders | undefined {
+    return q.card.get(cardNumber)?.kind as CardKindForOrders | undefined;
+  }
+
+  function isBlocked(cardNumber: string): boolean {
+    return q.blockedState.get(cardNumber) === 1;
+  }
+
+  /** Orders of this card plus the NS Extra of the cards it replaced (domain: NS Extra follows the card). */
+  function candidateOrders(cardNumber: string): OrderRow[] {
+    const own = q.ordersFor.all(cardNumber);
+    const inherited = q.replacedCards.all(cardNumber).flatMap((old) => q.ordersFor.all(old).filter((o) => o.kind === 'ns-extra'));
+    return [...own, ...inherited];
+  }
+
+  function refusal(o: OrderRow, cardNumber: string) {
+    const kind = cardKind(cardNumber);
+    // An unknown card may hold only what needs no person: treat it as anonymous.
+    return orderRefusal({ kind: o.kind as PendingOrderDto['kind'], announcedOn: o.announced_on }, { kind: kind ?? 'anonymous' }, today());
+  }
+
+  function intakeGaps(kioskId: string, contiguous: number, maxSeq: number) {
+    const gaps: { from: number; to: number }[] = [];
+    if (maxSeq <= contiguous) return gaps;
+    let prev = contiguous;
+    for (const seq of q.intakeAbove.iterate(kioskId, contiguous, 1_000_000)) {
+      if (seq > prev + 1) {
+        gaps.push({ from: prev + 1, to: seq - 1 });
+        if (gaps.length >= 100) break;
+      }
+      prev = seq;
+    }
+    return gaps;
+  }
+
+  const intakeTx = db.transaction((kioskId: string, secret: SecretKey, records: JournalRecord[]): IntakeResponseDto => {
+    const receivedAt = now();
+    const results: IntakeResultDto[] = [];
+    const state = q.kioskState.get(kioskId) ?? { contiguous_seq: 0, max_seq: 0 };
+    for (const r of records) {
+      const base = { seq: r.seq, key: idempotencyKey(r) };
+      const reject = (reason: NonNullable<IntakeResultDto['reason']>) => results.push({ ...base, status: 'rejected', reason });
+      if (r.kioskId !== kioskId) { reject('wrong-kiosk'); continue; }
+      if (!KNOWN_RECORD_TYPES.has(r.type)) { reject('unknown-type'); continue; }
+      const check = checkRecord(r, secret);
+      if (!check.ok) { reject(check.reason); continue; }
+      const existing = q.intakeGet.get(kioskId, r.seq);
+      if (existing) {
+        if (existing.hash === r.hash) results.push({ ...base, status: 'duplicate' });
+        else reject('conflict');
+        continue;
+      }
+      if (r.seq === 1 && r.prevHash !== GENESIS_HASH) { reject('chain-broken'); continue; }
+      const before = r.seq > 1 ? q.intakeGet.get(kioskId, r.seq - 1) : undefined;
+      if (before && before.hash !== r.prevHash) { reject('chain-broken'); continue; }
+      const after = q.intakeGet.get(kioskId, r.seq + 1);
+      if (after && after.prev_hash !== r.hash) { reject('chain-broken'); continue; }
+      q.intakeInsert.run({
+        kiosk_id: kioskId,
+        seq: r.seq,
+        hash: r.hash,
+        prev_hash: r.prevHash,
+        type: r.type,
+        operation_id: r.operationId,
+        at: r.at,
+        amount_cents: r.amountCents ?? null,
+        card_hash: r.card?.hash ?? null,
+        card_last4: r.card?.last4 ?? null,
+        data_json: r.data === undefined ? null : JSON.stringify(r.data),
+        hmac: r.hmac,
+        received_at: receivedAt,
+      });
+      // A kiosk that loaded an order onto a card but could not confirm it online (offline, crash)
+      // confirms it through its journal: the order is collected by that operation.
+      const orderId = r.data?.['orderId'];
+      if ((r.type === 'order.loaded' || r.type === 'order.collected') && typeof orderId === 'string') {
+        q.markCollected.run(r.at, kioskId, r.operationId, orderId);
+      }
+      if (r.seq > state.max_seq) state.max_seq = r.seq;
+      results.push({ ...base, status: 'accepted' });
+    }
+    while (q.intakeExists.get(kioskId, state.contiguous_seq + 1)) state.contiguous_seq++;
+    q.setKioskState.run(kioskId, state.contiguous_seq, state.max_seq);
+    return { results, contiguousSeq: state.contiguous_seq, gaps: intakeGaps(kioskId, state.contiguous_seq, state.max_seq) };
+  });
+
+  const store: BackOfficeStore = {
+    pendingOrders(cardNumber) {
+      if (isBlocked(cardNumber)) return [];
+      return candidateOrders(cardNumber)
+        .filter((o) => refusal(o, cardNumber) === undefined)
+        .map(toDto);
+    },
+    collect(orderId, cardNumber, kioskId, operationId) {
+      return db.transaction((): CollectOutcome => {
+        const o = q.order.get(orderId);
+        if (!o) return { ok: false, error: 'unknown-order', message: `no order ${orderId}` };
+        const allowedCards = new Set([cardNumber, ...q.replacedCards.all(cardNumber)]);
+        if (!allowedCards.has(o.card_number) || (o.card_number !== cardNumber && o.kind !== 'ns-extra')) {
+          return { ok: false, error: 'wrong-card', message: `order ${orderId} is not for this card` };
+        }
+        if (o.collected_at !== null) {
+          if (o.collected_operation === operationId) return { ok: true, alreadyCollected: true };
+          return { ok: false, error: 'already-collected', message: `order ${orderId} was collected by another operation` };
+        }
+        if (isBlocked(cardNumber)) return { ok: false, error: 'card-blocked', message: 'this card is blocked' };
+        const why = refusal(o, cardNumber);
+        if (why) return { ok: false, error: 'not-loadable', message: `order ${orderId} cannot be loaded on this card: ${why}` };
+        q.markCollected.run(now(), kioskId, operationId, orderId);
+        return { ok: true, alreadyCollected: false };
+      }).immediate();
+    },
+    blockedChanges(since, limit) {
+      return q.blockedSince.all(since, limit).map((r) => ({ version: r.version, cardNumber: r.card_number, blocked: r.blocked === 1 }));
+    },
+    blockedVersion: () => q.blockedVersion.get()!,
+    isBlocked,
+    setBlocked(cardNumber, blocked) {
+      return Number(q.addBlocked.run(cardNumber, blocked ? 1 : 0, now()).lastInsertRowid);
+    },
+    addCard(cardNumber, kind, replacedBy) {
+      q.addCard.run(cardNumber, kind, replacedBy ?? null);
+    },
+    addOrder(o) {
+      q.addOrder.run(
+        o.orderId,
+        o.cardNumber,
+        o.kind,
+        o.announcedOn,
+        o.kind === 'ns-extra' ? o.amountCents : null,
+        o.kind === 'product' ? JSON.stringify(o.product) : null,
+      );
+    },
+    intake: (kioskId, secret, records) => intakeTx.immediate(kioskId, secret, records),
+    intakeStatus(kioskId) {
+      const s = q.kioskState.get(kioskId) ?? { contiguous_seq: 0, max_seq: 0 };
+      return { contiguousSeq: s.contiguous_seq, maxSeq: s.max_seq, gaps: intakeGaps(kioskId, s.contiguous_seq, s.max_seq) };
+    },
+    journalRecords: (kioskId) => q.journalRecords.all(kioskId),
+    order(orderId) {
+      const o = q.order.get(orderId);
+      return o ? { collected: o.collected_at !== null, collectedOperation: o.collected_operation } : undefined;
+    },
+    close: () => db.close(),
+  };
+
+  // Seed the fixtures once per database.
+  if (q.getMeta.get('fixtures-seeded') === undefined) {
+    db.transaction(() => {
+      const day = today();
+      for (const c of FIXTURE_CARD_KINDS) store.addCard(c.cardNumber, c.kind);
+      for (const f of FIXTURE_ORDERS) {
+        const announcedOn = addDays(day, -f.announcedDaysAgo);
+        if (f.kind === 'product') {
+          const validFrom = addDays(day, f.product.validFromInDays);
+          store.addOrder({
+            orderId: f.orderId,
+            cardNumber: f.cardNumber,
+            kind: 'product',
+            announcedOn,
+            product: {
+              code: f.product.code,
+              validFrom,
+              validUntil: addDays(validFrom, f.product.validDays - 1),
+              ...(f.product.travelClass ? { travelClass: f.product.travelClass } : {}),
+            },
+          });
+        } else if (f.kind === 'ns-extra') {
+          store.addOrder({ orderId: f.orderId, cardNumber: f.cardNumber, kind: 'ns-extra', announcedOn, amountCents: f.amountCents });
+        } else {
+          store.addOrder({ orderId: f.orderId, cardNumber: f.cardNumber, kind: 'kaartservicecode', announcedOn });
+        }
+      }
+      for (const n of FIXTURE_BLOCKED) store.setBlocked(n, true);
+      q.setMeta.run('fixtures-seeded', now());
+    })();
+  }
+  return store;
+}

@@ -1,0 +1,55 @@
+/**
+ * Per-kiosk request authentication: each request carries the kiosk id, the time and an HMAC (under
+ * the kiosk secret) over method, path with query, time and the SHA-256 of the body. The secret never
+ * travels; a changed body, path or time breaks the signature; a request older than the allowed skew
+ * is refused. Replaying a fresh signed request inside that window is harmless by design: every
+ * back-office write is idempotent (intake per record key, collection per operation id).
+ */
+import { hexEqual, hmacHex, sha256Hex, type SecretKey } from '../journal/record-crypto.js';
+
+export const HEADER_KIOSK = 'x-kiosk-id';
+export const HEADER_TIME = 'x-kiosk-time';
+export const HEADER_SIGNATURE = 'x-kiosk-signature';
+export const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
+
+function message(method: string, pathWithQuery: string, time: string, body: string | Buffer): string {
+  return [method.toUpperCase(), pathWithQuery, time, sha256Hex(body)].join('\n');
+}
+
+export function signRequest(args: {
+  kioskId: string;
+  secret: SecretKey;
+  method: string;
+  pathWithQuery: string;
+  body: string | Buffer;
+  at: Date;
+}): Record<string, string> {
+  const time = args.at.toISOString();
+  return {
+    [HEADER_KIOSK]: args.kioskId,
+    [HEADER_TIME]: time,
+    [HEADER_SIGNATURE]: hmacHex(args.secret, 'ns-kiosk/request/v1', message(args.method, args.pathWithQuery, time, args.body)),
+  };
+}
+
+export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'bad-signature' | 'stale' };
+
+export function verifyRequestSignature(args: {
+  secret: SecretKey;
+  method: string;
+  pathWithQuery: string;
+  body: string | Buffer;
+  time: string | undefined;
+  signature: string | undefined;
+  now: Date;
+  maxSkewMs?: number;
+}): SignatureCheck {
+  if (!args.time || !args.signature) return { ok: false, reason: 'missing' };
+  const expected = hmacHex(args.secret, 'ns-kiosk/request/v1', message(args.method, args.pathWithQuery, args.time, args.body));
+  if (!hexEqual(expected, args.signature.toLowerCase())) return { ok: false, reason: 'bad-signature' };
+  const t = Date.parse(args.time);
+  if (!Number.isFinite(t) || Math.abs(args.now.getTime() - t) > (args.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
+    return { ok: false, reason: 'stale' };
+  }
+  return { ok: true };
+}
