@@ -49,7 +49,7 @@ describe('ZVT frames: the known frames from the notes and the spec examples', ()
     const ev: ReceiverEvent[] = [];
     const r = new FrameReceiver((e) => ev.push(e));
     const bad = fromHex(known[0]![1]);
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
     r.push(concat([[0x06], fromHex('AA BB 10 41'), fromHex(known[1]![1]), [0x15], bad, fromHex(known[7]![1])]));
     expect(ev.map((e) => e.type)).toEqual(['ack', 'garbage', 'frame', 'nak', 'bad-crc', 'frame']);
   });
