@@ -1,0 +1,33 @@
+import { useTranslation } from 'react-i18next';
+import { formatDate, formatMoney } from '../format.js';
+import { useKiosk } from '../kiosk-context.js';
+
+/** The card as the traveller may see it: masked number only, kind, balance, expiry. */
+export function CardSummary({ showBalance = true }: { showBalance?: boolean }) {
+  const { t } = useTranslation();
+  const { snapshot, locale } = useKiosk();
+  const card = snapshot.card;
+  if (!card) return null;
+  return (
+    <dl className="card-summary" data-testid="card-summary">
+      <div>
+        <dt>{t('card.number')}</dt>
+        <dd data-testid="masked-number">{card.maskedNumber}</dd>
+      </div>
+      <div>
+        <dd>{t(`card.kind.${card.kind}`)}</dd>
+      </div>
+      {showBalance ? (
+        <div>
+          <dt>{t('card.balance')}</dt>
+          <dd className="amount" data-testid="balance">
+            {formatMoney(card.balanceCents, locale)}
+          </dd>
+        </div>
+      ) : null}
+      <div>
+        <dd>{card.expired ? t('card.expired') : t('card.expiry', { date: formatDate(card.expiryDate, locale) })}</dd>
+      </div>
+    </dl>
+  );
+}

@@ -1,0 +1,202 @@
+// Collecting pending orders (issue 6): list, confirm ("Akkoord"), refused, done.
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
+import type { Locale, OrderView } from '../bridge/contract.js';
+import { EventButton } from '../components/Button.js';
+import { CardSummary } from '../components/CardSummary.js';
+import { Screen } from '../components/Screen.js';
+import { formatDate, formatMoney } from '../format.js';
+import { useKiosk } from '../kiosk-context.js';
+
+export function productName(t: TFunction, code: string | undefined): string {
+  if (!code) return '';
+  // Unknown product codes show as themselves rather than as a raw key.
+  return t(`product.${code}` as 'product.DAL-VOORDEEL', { defaultValue: code });
+}
+
+const KIND_KEYS = {
+  kaartservicecode: 'orders.kind.kaartservicecode',
+  'ns-extra': 'orders.kind.ns-extra',
+  product: 'orders.kind.product',
+} as const satisfies Record<OrderView['kind'], string>;
+
+export function refusalText(t: TFunction, order: OrderView, locale: Locale): string {
+  const r = order.refusal;
+  if (!r) return '';
+  switch (r.reason) {
+    case 'not-personal':
+      return t('orders.refusal.not-personal');
+    case 'ns-extra-expired':
+      return t('orders.refusal.ns-extra-expired', { date: r.lastDay ? formatDate(r.lastDay, locale) : '' });
+    case 'over-limit':
+      return t('orders.refusal.over-limit', { amount: formatMoney(r.roomCents ?? 0, locale) });
+    case 'card-expired':
+      return t('orders.refusal.card-expired');
+    case 'conflicting-product':
+      return t('orders.refusal.conflicting-product', { product: productName(t, r.conflictingCode) });
+  }
+}
+
+function OrderDetails({ order }: { order: OrderView }) {
+  const { t } = useTranslation();
+  const { locale } = useKiosk();
+  return (
+    <span className="order-details">
+      <span className="option-label">
+        {t(KIND_KEYS[order.kind])}
+        {order.kind === 'product' && order.productCode ? `: ${productName(t, order.productCode)}` : ''}
+        {order.amountCents !== undefined ? ` — ${formatMoney(order.amountCents, locale)}` : ''}
+      </span>
+      <span className="option-hint">{t('orders.announced', { date: formatDate(order.announcedOn, locale) })}</span>
+      {order.validFrom && order.validUntil ? (
+        <span className="option-hint">
+          {t('orders.validity', { from: formatDate(order.validFrom, locale), until: formatDate(order.validUntil, locale) })}
+        </span>
+      ) : null}
+      {order.refusal ? (
+        <span className="option-hint refusal">
+          <span aria-hidden="true" className="tone-mark">
+            !
+          </span>
+          {t('orders.cannotLoad')}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+export function OrdersScreen() {
+  const { t } = useTranslation();
+  const { snapshot } = useKiosk();
+  const orders = snapshot.orders ?? [];
+  return (
+    <Screen
+      id="orders"
+      title={t('orders.title')}
+      actions={
+        <>
+          <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
+            {t('common.back')}
+          </EventButton>
+          <EventButton event={{ type: 'FINISH' }} whileBusy testId="finish">
+            {t('common.finish')}
+          </EventButton>
+        </>
+      }
+    >
+      <CardSummary showBalance={false} />
+      <p className="lead">{orders.length ? t('orders.count', { count: orders.length }) : t('orders.none')}</p>
+      <ul className="menu-options">
+        {orders.map((o) => (
+          <li key={o.orderId}>
+            <EventButton event={{ type: 'SELECT_ORDER', orderId: o.orderId }} variant="option" testId={`order-${o.orderId}`}>
+              <OrderDetails order={o} />
+            </EventButton>
+          </li>
+        ))}
+      </ul>
+    </Screen>
+  );
+}
+
+export function OrderConfirmScreen() {
+  const { t } = useTranslation();
+  const { snapshot, locale } = useKiosk();
+  const o = snapshot.selectedOrder;
+  let what = '';
+  if (o?.kind === 'kaartservicecode') what = t('orderConfirm.kaartservicecode');
+  else if (o?.kind === 'ns-extra') what = t('orderConfirm.ns-extra', { amount: formatMoney(o.amountCents ?? 0, locale) });
+  else if (o?.kind === 'product') what = t('orderConfirm.product', { product: productName(t, o.productCode) });
+  return (
+    <Screen
+      id="order-confirm"
+      title={t('orderConfirm.title')}
+      actions={
+        <>
+          <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
+            {t('common.back')}
+          </EventButton>
+          <EventButton event={{ type: 'CONFIRM' }} variant="primary" testId="confirm">
+            {t('orderConfirm.agree')}
+          </EventButton>
+        </>
+      }
+    >
+      {o ? (
+        <div className="panel">
+          <OrderDetails order={o} />
+        </div>
+      ) : null}
+      <p className="lead">{what}</p>
+    </Screen>
+  );
+}
+
+export function OrderRefusedScreen() {
+  const { t } = useTranslation();
+  const { snapshot, locale } = useKiosk();
+  const o = snapshot.selectedOrder;
+  return (
+    <Screen
+      id="order-refused"
+      title={t('orderRefused.title')}
+      tone="warn"
+      actions={
+        <>
+          <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
+            {t('common.back')}
+          </EventButton>
+          <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+            {t('common.finish')}
+          </EventButton>
+        </>
+      }
+    >
+      {o ? (
+        <>
+          <div className="panel">
+            <OrderDetails order={o} />
+          </div>
+          <p className="lead" data-testid="refusal">
+            {refusalText(t, o, locale)}
+          </p>
+        </>
+      ) : null}
+    </Screen>
+  );
+}
+
+export function OrderDoneScreen() {
+  const { t } = useTranslation();
+  const { snapshot, locale } = useKiosk();
+  const o = snapshot.collected;
+  let next = '';
+  if (o?.kind === 'kaartservicecode') next = t('orderDone.kaartservicecode');
+  else if (o?.kind === 'ns-extra') next = t('orderDone.ns-extra', { amount: formatMoney(o.amountCents ?? 0, locale) });
+  else if (o?.kind === 'product') next = t('orderDone.product', { product: productName(t, o.productCode) });
+  const more = (snapshot.orders ?? []).some((x) => x.orderId !== o?.orderId);
+  return (
+    <Screen
+      id="order-done"
+      title={t('orderDone.title')}
+      tone="ok"
+      actions={
+        <>
+          {more ? (
+            <EventButton event={{ type: 'BACK' }} testId="back">
+              {t('orderDone.another')}
+            </EventButton>
+          ) : null}
+          <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+            {t('common.finish')}
+          </EventButton>
+        </>
+      }
+    >
+      <p className="lead" data-testid="next-step">
+        {next}
+      </p>
+      {snapshot.card ? <CardSummary /> : null}
+    </Screen>
+  );
+}

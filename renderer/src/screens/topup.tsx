@@ -1,0 +1,303 @@
+// The top-up journey: amount, payment, present again, writing, and every ending.
+import { useTranslation } from 'react-i18next';
+import type { PaymentFailureReason, PaymentPrompt, WriteProblem } from '../bridge/contract.js';
+import { EventButton } from '../components/Button.js';
+import { CardSummary } from '../components/CardSummary.js';
+import { Progress } from '../components/Progress.js';
+import { Screen } from '../components/Screen.js';
+import { formatMoney } from '../format.js';
+import { useKiosk } from '../kiosk-context.js';
+
+export function TopupAmountScreen() {
+  const { t } = useTranslation();
+  const { snapshot, locale } = useKiosk();
+  const topUp = snapshot.topUp;
+  const amounts = topUp?.amounts ?? [];
+  const max = topUp?.maxCents ?? 0;
+  const selected = topUp?.selectedCents;
+  return (
+    <Screen
+      id="topup-amount"
+      title={t('topup.title')}
+      actions={
+        <>
+          <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
+            {t('common.back')}
+          </EventButton>
+          {selected !== undefined && !topUp?.refusal ? (
+            <EventButton event={{ type: 'CONFIRM' }} variant="primary" testId="confirm">
+              {t('topup.pay', { amount: formatMoney(selected, locale) })}
+            </EventButton>
+          ) : null}
+        </>
+      }
+    >
+      <CardSummary />
+      <p className="lead">{t('topup.max', { amount: formatMoney(max, locale) })}</p>
+      {topUp?.refusal ? (
+        <p className="notice notice-error" role="alert" data-testid="topup-refusal">
+          <span aria-hidden="true" className="tone-mark">!</span>
+          {t('topup.overLimit', { amount: formatMoney(topUp.refusal.roomCents, locale) })}
+        </p>
+      ) : null}
+      <div className="amount-grid" role="group" aria-label={t('topup.title')}>
+        {amounts.map((a) => {
+          const tooMuch = a > max;
+          return (
+            <EventButton
+              key={a}
+              event={{ type: 'SELECT_AMOUNT', amountCents: a }}
+              variant="option"
+              disabled={tooMuch}
+              testId={`amount-${a}`}
+              label={tooMuch ? `${formatMoney(a, locale)}: ${t('topup.tooMuch')}` : undefined}
+            >
+              <span className="amount">{formatMoney(a, locale)}</span>
+              {tooMuch ? <span className="option-hint">{t('topup.tooMuch')}</span> : null}
+              {selected === a ? <span className="check">✓</span> : null}
+            </EventButton>
+          );
+        })}
+      </div>
+      {selected !== undefined && topUp?.newBalanceCents !== undefined ? (
+        <p>{t('topup.newBalance', { amount: formatMoney(topUp.newBalanceCents, locale) })}</p>
+      ) : null}
+    </Screen>
+  );
+}
+
+const PROMPT_KEYS = {
+  'confirm-amount': 'payment.prompt.confirm-amount',
+  'insert-card': 'payment.prompt.insert-card',
+  'remove-card': 'payment.prompt.remove-card',
+  'enter-pin': 'payment.prompt.enter-pin',
+  'wrong-pin': 'payment.prompt.wrong-pin',
+  'please-wait': 'payment.prompt.please-wait',
+  'waiting-for-host': 'payment.prompt.waiting-for-host',
+  'card-not-readable': 'payment.prompt.card-not-readable',
+  approved: 'payment.prompt.approved',
+  declined: 'payment.prompt.declined',
+} as const satisfies Record<PaymentPrompt, string>;
+
+export const REASON_KEYS = {
+  declined: 'payment.reason.declined',
+  'wrong-pin': 'payment.reason.wrong-pin',
+  'card-not-readable': 'payment.reason.card-not-readable',
+  'card-expired': 'payment.reason.card-expired',
+  'customer-abort': 'payment.reason.customer-abort',
+  timeout: 'payment.reason.timeout',
+  'terminal-not-ready': 'payment.reason.terminal-not-ready',
+  communication: 'payment.reason.communication',
+  unknown: 'payment.reason.unknown',
+} as const satisfies Record<PaymentFailureReason, string>;
+
+export function PaymentScreen() {
+  const { t } = useTranslation();
+  const { snapshot, locale } = useKiosk();
+  const p = snapshot.payment;
+  return (
+    <Screen
+      id="payment"
+      title={t('payment.title')}
+      actions={
+        <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
+          {t('common.cancel')}
+        </EventButton>
+      }
+    >
+      {p ? (
+        <p className="big-amount" data-testid="payment-amount">
+          {t('payment.amount', { amount: formatMoney(p.amountCents, locale) })}
+        </p>
+      ) : null}
+      <p className="lead" aria-live="polite" data-testid="payment-prompt">
+        {p?.prompt ? t(PROMPT_KEYS[p.prompt]) : t('payment.prompt.insert-card')}
+      </p>
+      <Progress label={t('payment.progress')} />
+    </Screen>
+  );
+}
+
+export function PaymentFailedScreen() {
+  const { t } = useTranslation();
+  const { snapshot } = useKiosk();
+  const p = snapshot.payment;
+  return (
+    <Screen
+      id="payment-failed"
+      title={t('payment.failedTitle')}
+      tone="error"
+      actions={
+        <>
+          <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
+            {t('common.stop')}
+          </EventButton>
+          <EventButton event={{ type: 'RETRY' }} variant="primary" testId="retry">
+            {t('common.retry')}
+          </EventButton>
+        </>
+      }
+    >
+      <p className="lead" data-testid="payment-reason">
+        {t(REASON_KEYS[p?.failure ?? 'unknown'])}
+      </p>
+      <p>{t('payment.nothingCharged')}</p>
+      {p?.reference ? <p className="reference">{t('payment.reference', { reference: p.reference })}</p> : null}
+    </Screen>
+  );
+}
+
+export function PresentAgainScreen() {
+  const { t } = useTranslation();
+  const { snapshot } = useKiosk();
+  return (
+    <Screen
+      id="present-again"
+      title={t('presentAgain.title')}
+      actions={
+        <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
+          {t('common.cancel')}
+        </EventButton>
+      }
+    >
+      <div className="reader-illustration" aria-hidden="true">
+        <span className="card-shape" />
+        <span className="waves" />
+      </div>
+      <p className="lead">{t('presentAgain.body', { last4: snapshot.card?.last4 ?? '' })}</p>
+      <Progress label={t('presentAgain.waiting')} />
+    </Screen>
+  );
+}
+
+export function WritingCardScreen() {
+  const { t } = useTranslation();
+  return (
+    <Screen
+      id="writing-card"
+      title={t('writingCard.title')}
+      actions={
+        <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
+          {t('common.cancel')}
+        </EventButton>
+      }
+    >
+      <p className="lead">
+        <span className="tone-mark" aria-hidden="true">
+          !
+        </span>
+        {t('writingCard.body')}
+      </p>
+      <Progress label={t('writingCard.progress')} />
+    </Screen>
+  );
+}
+
+const WRITE_PROBLEM_KEYS = {
+  'card-removed': { title: 'writeProblem.card-removed.title', body: 'writeProblem.card-removed.body' },
+  'wrong-card': { title: 'writeProblem.wrong-card.title', body: 'writeProblem.wrong-card.body' },
+  'write-failed': { title: 'writeProblem.write-failed.title', body: 'writeProblem.write-failed.body' },
+} as const satisfies Record<WriteProblem, { title: string; body: string }>;
+
+export function WriteProblemScreen() {
+  const { t } = useTranslation();
+  const { snapshot } = useKiosk();
+  const keys = WRITE_PROBLEM_KEYS[snapshot.writeProblem ?? 'write-failed'];
+  return (
+    <Screen
+      id="write-problem"
+      title={t(keys.title)}
+      tone="warn"
+      actions={
+        <>
+          <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
+            {t('common.stop')}
+          </EventButton>
+          <EventButton event={{ type: 'RETRY' }} variant="primary" testId="retry">
+            {t('common.retry')}
+          </EventButton>
+        </>
+      }
+    >
+      <p className="lead" data-testid="write-problem-body">
+        {t(keys.body, { last4: snapshot.card?.last4 ?? '' })}
+      </p>
+      {snapshot.busy ? <Progress label={t('presentAgain.waiting')} /> : null}
+    </Screen>
+  );
+}
+
+export function TopupDoneScreen() {
+  const { t } = useTranslation();
+  const { snapshot, locale } = useKiosk();
+  const added = snapshot.topUp?.selectedCents ?? snapshot.payment?.amountCents;
+  const newBalance = snapshot.topUp?.newBalanceCents ?? snapshot.card?.balanceCents;
+  return (
+    <Screen
+      id="topup-done"
+      title={t('topupDone.title')}
+      tone="ok"
+      actions={
+        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          {t('common.finish')}
+        </EventButton>
+      }
+    >
+      {added !== undefined ? <p className="lead">{t('topupDone.added', { amount: formatMoney(added, locale) })}</p> : null}
+      {newBalance !== undefined ? (
+        <p className="big-amount" data-testid="new-balance">
+          {t('topupDone.newBalance', { amount: formatMoney(newBalance, locale) })}
+        </p>
+      ) : null}
+      <p>{t('topupDone.takeCard')}</p>
+    </Screen>
+  );
+}
+
+export function PaymentUndoneScreen() {
+  const { t } = useTranslation();
+  const { snapshot } = useKiosk();
+  return (
+    <Screen
+      id="payment-undone"
+      title={t('paymentUndone.title')}
+      tone="warn"
+      actions={
+        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          {t('common.finish')}
+        </EventButton>
+      }
+    >
+      <p className="lead">{t('paymentUndone.body')}</p>
+      {snapshot.payment?.reference ? (
+        <p className="reference">{t('payment.reference', { reference: snapshot.payment.reference })}</p>
+      ) : null}
+    </Screen>
+  );
+}
+
+export function RefundOwedScreen() {
+  const { t } = useTranslation();
+  const { snapshot, locale } = useKiosk();
+  const p = snapshot.payment;
+  return (
+    <Screen
+      id="refund-owed"
+      title={t('refundOwed.title')}
+      tone="error"
+      actions={
+        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          {t('common.finish')}
+        </EventButton>
+      }
+    >
+      <p className="lead">{t('refundOwed.body')}</p>
+      {p?.reference ? (
+        <p className="reference big-amount" data-testid="reference">
+          {t('payment.reference', { reference: p.reference })}
+        </p>
+      ) : null}
+      {p ? <p>{t('refundOwed.amount', { amount: formatMoney(p.amountCents, locale) })}</p> : null}
+    </Screen>
+  );
+}

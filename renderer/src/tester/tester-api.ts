@@ -1,0 +1,52 @@
+/** Client for the browser host's tester API (emulated hardware only). Same origin as the page. */
+import type { FixtureCardId } from '../../../hardware/card/fixture-ids.js';
+import type { LedgerEntry, TerminalBehaviour } from '../../../hardware/payment/emulator-control.js';
+
+export type { FixtureCardId, LedgerEntry, TerminalBehaviour };
+
+/** Every behaviour an emulated terminal knows; the type check keeps the list complete. */
+const ALL = {
+  approve: true,
+  decline: true,
+  'wrong-pin': true,
+  'customer-abort': true,
+  'card-not-readable': true,
+  'not-registered': true,
+  'host-timeout': true,
+  silent: true,
+  'drop-acks': true,
+  'corrupt-crc': true,
+  slow: true,
+} satisfies Record<TerminalBehaviour, true>;
+export const TERMINAL_BEHAVIOURS = Object.keys(ALL) as TerminalBehaviour[];
+
+export class TesterApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`tester API answered ${status}: ${body}`);
+  }
+}
+
+async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, base = ''): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new TesterApiError(res.status, text);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export function testerApi(base = '') {
+  return {
+    state: () => call<unknown>('GET', '/tester/state', undefined, base),
+    presentCard: (fixtureId: FixtureCardId) => call<unknown>('POST', '/tester/card/present', { fixtureId }, base),
+    removeCard: () => call<unknown>('POST', '/tester/card/remove', {}, base),
+    setBehaviour: (behaviour: TerminalBehaviour) => call<unknown>('POST', '/tester/terminal/behaviour', { behaviour }, base),
+    reset: () => call<unknown>('POST', '/tester/reset', {}, base),
+    ledger: () => call<LedgerEntry[] | { ledger: LedgerEntry[] }>('GET', '/tester/ledger', undefined, base),
+  };
+}
