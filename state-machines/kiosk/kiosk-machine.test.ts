@@ -1,0 +1,280 @@
+import { describe, expect, it } from 'vitest';
+import { card, okRead, startKiosk, TEST_INPUT, TEST_TIMING, toMenu, TODAY } from '../test-harness.js';
+import { menuFor } from './kiosk-machine.js';
+
+describe('session machine: start screen and language', () => {
+  it('opens on the start screen in Dutch with no card', () => {
+    const h = startKiosk();
+    expect(h.screen()).toBe('start');
+    expect(h.ctx().locale).toBe('nl');
+    expect(h.ctx().card).toBeUndefined();
+  });
+
+  it('switches language on the start screen and keeps it when the session starts', () => {
+    const h = startKiosk();
+    h.send({ type: 'SET_LOCALE', locale: 'en' });
+    expect(h.ctx().locale).toBe('en');
+    h.send({ type: 'START' });
+    expect(h.screen()).toBe('present-card');
+    expect(h.ctx().locale).toBe('en');
+  });
+
+  it('toggles large text on any screen', () => {
+    const h = startKiosk();
+    h.send({ type: 'TOGGLE_LARGE_TEXT' });
+    expect(h.ctx().largeText).toBe(true);
+    h.send({ type: 'START' });
+    h.send({ type: 'TOGGLE_LARGE_TEXT' });
+    expect(h.ctx().largeText).toBe(false);
+  });
+
+  it('asks for the card with a wait that accepts a card already lying on the reader', () => {
+    const h = startKiosk();
+    h.send({ type: 'START' });
+    expect(h.lastWait().input).toEqual({ fresh: false });
+  });
+
+  it('goes back to start from the present-card screen on BACK', () => {
+    const h = startKiosk();
+    h.send({ type: 'START' });
+    h.send({ type: 'BACK' });
+    expect(h.screen()).toBe('start');
+  });
+});
+
+describe('session machine: reading and checking the card', () => {
+  it('shows the reading screen as busy while the card is read, then the menu', async () => {
+    const h = startKiosk();
+    h.send({ type: 'START' });
+    h.lastWait().resolve({ uid: 'X' });
+    await h.flush();
+    expect(h.screen()).toBe('reading-card');
+    expect(h.actor.getSnapshot().hasTag('busy')).toBe(true);
+    h.lastRead().resolve(okRead());
+    await h.flush();
+    expect(h.screen()).toBe('menu');
+    expect(h.ctx().menu).toEqual(['topup', 'balance']);
+    expect(h.ctx().card?.cardNumber).toBe('3528020000000014');
+  });
+
+  it('offers a personal card top up and balance', async () => {
+    const h = startKiosk();
+    await toMenu(h, okRead(card({ kind: 'personal' })));
+    expect(h.ctx().menu).toEqual(['topup', 'balance']);
+  });
+
+  it('does not offer top up to a business card (config: topUp.cardKinds)', async () => {
+    const h = startKiosk();
+    await toMenu(h, okRead(card({ kind: 'business' })));
+    expect(h.screen()).toBe('menu');
+    expect(h.ctx().menu).toEqual(['balance']);
+    h.send({ type: 'CHOOSE', option: 'topup' });
+    expect(h.screen()).toBe('menu');
+  });
+
+  it('offers business cards top up when the configuration allows them', async () => {
+    const h = startKiosk({ ...TEST_INPUT, topUp: { ...TEST_INPUT.topUp, cardKinds: ['personal', 'anonymous', 'business'] } });
+    await toMenu(h, okRead(card({ kind: 'business' })));
+    expect(h.ctx().menu).toEqual(['topup', 'balance']);
+  });
+
+  it('sends a card with nothing it may do to card-problem not-allowed (never an empty menu)', async () => {
+    const h = startKiosk({ ...TEST_INPUT, menuOptions: [] });
+    await toMenu(h, okRead(card({ kind: 'business' })));
+    expect(h.screen()).toBe('card-problem');
+    expect(h.ctx().problem).toBe('not-allowed');
+  });
+
+  it('refuses a card blocked on the chip', async () => {
+    const h = startKiosk();
+    await toMenu(h, okRead(card({ blocked: true })));
+    expect(h.screen()).toBe('card-problem');
+    expect(h.ctx().problem).toBe('blocked');
+  });
+
+  it("refuses a card on the back office's blocked list", async () => {
+    const h = startKiosk();
+    await toMenu(h, okRead(card(), true));
+    expect(h.screen()).toBe('card-problem');
+    expect(h.ctx().problem).toBe('blocked');
+  });
+
+  it('refuses an expired card (expiry before today)', async () => {
+    const h = startKiosk();
+    await toMenu(h, okRead(card({ expiryDate: '2026-11-22' })));
+    expect(h.screen()).toBe('card-problem');
+    expect(h.ctx().problem).toBe('expired');
+  });
+
+  it('accepts a card on its last valid day', async () => {
+    const h = startKiosk();
+    await toMenu(h, okRead(card({ expiryDate: TODAY })));
+    expect(h.screen()).toBe('menu');
+  });
+
+  it('calls an unreadable card defective', async () => {
+    const h = startKiosk();
+    await toMenu(h, { ok: false, problem: 'defective' });
+    expect(h.screen()).toBe('card-problem');
+    expect(h.ctx().problem).toBe('defective');
+  });
+
+  it('calls the card defective when the read actor fails unexpectedly', async () => {
+    const h = startKiosk();
+    h.send({ type: 'START' });
+    h.lastWait().resolve({ uid: 'X' });
+    await h.flush();
+    h.lastRead().reject(new Error('boom'));
+    await h.flush();
+    expect(h.screen()).toBe('card-problem');
+    expect(h.ctx().problem).toBe('defective');
+  });
+
+  it('asks for the card again when it was taken away during the read', async () => {
+    const h = startKiosk();
+    await toMenu(h, { ok: false, problem: 'card-gone' });
+    expect(h.screen()).toBe('present-card');
+    expect(h.waits).toHaveLength(2);
+  });
+
+  it('shows service-unavailable (card reader) when the reader is down during a read', async () => {
+    const h = startKiosk();
+    await toMenu(h, { ok: false, problem: 'reader-unavailable' });
+    expect(h.screen()).toBe('service-unavailable');
+    expect(h.ctx().unavailable).toBe('card-reader');
+  });
+
+  it('shows service-unavailable when waiting for a card fails', async () => {
+    const h = startKiosk();
+    h.send({ type: 'START' });
+    h.lastWait().reject(new Error('no reader'));
+    await h.flush();
+    expect(h.screen()).toBe('service-unavailable');
+    h.send({ type: 'RETRY' });
+    expect(h.screen()).toBe('present-card');
+  });
+
+  it('lets the traveller try another card from card-problem, or leave via goodbye', async () => {
+    const h = startKiosk();
+    await toMenu(h, { ok: false, problem: 'defective' });
+    h.send({ type: 'RETRY' });
+    expect(h.screen()).toBe('present-card');
+    expect(h.ctx().problem).toBeUndefined();
+    h.lastWait().resolve({ uid: 'X' });
+    await h.flush();
+    h.lastRead().resolve(okRead(card({ blocked: true })));
+    await h.flush();
+    h.send({ type: 'FINISH' });
+    expect(h.screen()).toBe('goodbye');
+    h.clock.increment(TEST_TIMING.goodbyeMs);
+    expect(h.screen()).toBe('start');
+  });
+});
+
+describe('session machine: menu', () => {
+  it('shows the balance screen and comes back to the menu', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    h.send({ type: 'CHOOSE', option: 'balance' });
+    expect(h.screen()).toBe('balance');
+    h.send({ type: 'BACK' });
+    expect(h.screen()).toBe('menu');
+  });
+
+  it('ignores a menu option the card does not have', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    h.send({ type: 'CHOOSE', option: 'collect-orders' });
+    expect(h.screen()).toBe('menu');
+  });
+
+  it('says goodbye on CANCEL, then returns to start in Dutch with the card forgotten', async () => {
+    const h = startKiosk();
+    h.send({ type: 'SET_LOCALE', locale: 'fr' });
+    await toMenu(h);
+    h.send({ type: 'CANCEL' });
+    expect(h.screen()).toBe('goodbye');
+    h.clock.increment(TEST_TIMING.goodbyeMs);
+    expect(h.screen()).toBe('start');
+    expect(h.ctx().locale).toBe('nl');
+    expect(h.ctx().card).toBeUndefined();
+  });
+
+  it('menuFor offers nothing but the extra options on an expired card', () => {
+    expect(menuFor(card({ expiryDate: '2000-01-01' }), TODAY, TEST_INPUT)).toEqual(['balance']);
+  });
+});
+
+describe('session machine: inactivity', () => {
+  it('warns after inactivityMs on the menu, then returns to start after the warning time', async () => {
+    const h = startKiosk();
+    h.send({ type: 'SET_LOCALE', locale: 'de' });
+    await toMenu(h);
+    expect(h.idle()).toBe('counting');
+    h.clock.increment(TEST_TIMING.inactivityMs - 1);
+    expect(h.idle()).toBe('counting');
+    h.clock.increment(1);
+    expect(h.idle()).toBe('warning');
+    expect(h.screen()).toBe('menu');
+    h.clock.increment(TEST_TIMING.inactivityWarningMs);
+    expect(h.screen()).toBe('start');
+    expect(h.ctx().locale).toBe('nl');
+    expect(h.idle()).toBe('disarmed');
+  });
+
+  it('MORE_TIME during the warning keeps the session and restarts the count', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    h.clock.increment(TEST_TIMING.inactivityMs);
+    expect(h.idle()).toBe('warning');
+    h.send({ type: 'MORE_TIME' });
+    expect(h.idle()).toBe('counting');
+    h.clock.increment(TEST_TIMING.inactivityWarningMs);
+    expect(h.screen()).toBe('menu');
+    h.clock.increment(TEST_TIMING.inactivityMs - TEST_TIMING.inactivityWarningMs);
+    expect(h.idle()).toBe('warning');
+  });
+
+  it('any touch (ACTIVITY) restarts the count', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    h.clock.increment(TEST_TIMING.inactivityMs - 10);
+    h.send({ type: 'ACTIVITY' });
+    h.clock.increment(TEST_TIMING.inactivityMs - 10);
+    expect(h.idle()).toBe('counting');
+  });
+
+  it('times out from the present-card screen too', () => {
+    const h = startKiosk();
+    h.send({ type: 'START' });
+    h.clock.increment(TEST_TIMING.inactivityMs);
+    h.clock.increment(TEST_TIMING.inactivityWarningMs);
+    expect(h.screen()).toBe('start');
+  });
+
+  it('times out from card-problem and balance screens', async () => {
+    const h = startKiosk();
+    await toMenu(h, okRead(card({ blocked: true })));
+    h.clock.increment(TEST_TIMING.inactivityMs);
+    h.clock.increment(TEST_TIMING.inactivityWarningMs);
+    expect(h.screen()).toBe('start');
+    const h2 = startKiosk();
+    await toMenu(h2);
+    h2.send({ type: 'CHOOSE', option: 'balance' });
+    h2.clock.increment(TEST_TIMING.inactivityMs);
+    h2.clock.increment(TEST_TIMING.inactivityWarningMs);
+    expect(h2.screen()).toBe('start');
+  });
+
+  it('runs no timer on the start screen or while the card is read', async () => {
+    const h = startKiosk();
+    h.clock.increment(10 * TEST_TIMING.inactivityMs);
+    expect(h.idle()).toBe('disarmed');
+    h.send({ type: 'START' });
+    h.lastWait().resolve({ uid: 'X' });
+    await h.flush();
+    expect(h.screen()).toBe('reading-card');
+    h.clock.increment(10 * TEST_TIMING.inactivityMs);
+    expect(h.screen()).toBe('reading-card');
+  });
+});

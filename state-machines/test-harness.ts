@@ -1,0 +1,170 @@
+/**
+ * Test support for the machines (imported by *.test.ts only): actors whose outcome the test
+ * decides, a simulated clock, and helpers to read the current screen. Nothing here talks to a
+ * device; it stands in for the runtime's actors so each transition can be driven on purpose.
+ */
+import { createActor, fromCallback, fromPromise, SimulatedClock, type AnyEventObject } from 'xstate';
+import type { CardInfo, KioskMachineInput, ReadCardOutput } from './types.js';
+import type {
+  AuthorizePaymentInput,
+  CreditCardInput,
+  CreditCardOutput,
+  PaymentActorEvent,
+  RollbackPaymentInput,
+  RollbackPaymentOutput,
+  WaitForCardInput,
+  WaitForCardOutput,
+} from './types.js';
+import { kioskMachine } from './kiosk/kiosk-machine.js';
+import { topUpMachine } from './top-up/top-up-machine.js';
+import { currentScreen, activeJourney } from './screen.js';
+
+export interface Pending<TIn, TOut> {
+  input: TIn;
+  resolve(value: TOut): void;
+  reject(error: unknown): void;
+  settled: boolean;
+}
+
+function pendingActor<TOut, TIn>(list: Pending<TIn, TOut>[]) {
+  return fromPromise<TOut, TIn>(
+    ({ input }) =>
+      new Promise<TOut>((resolve, reject) => {
+        const p: Pending<TIn, TOut> = {
+          input,
+          settled: false,
+          resolve: (v) => {
+            p.settled = true;
+            resolve(v);
+          },
+          reject: (e) => {
+            p.settled = true;
+            reject(e);
+          },
+        };
+        list.push(p);
+      }),
+  );
+}
+
+export const TEST_TIMING = {
+  inactivityMs: 60_000,
+  inactivityWarningMs: 20_000,
+  creditWaitMs: 90_000,
+  doneMs: 10_000,
+  goodbyeMs: 3_000,
+};
+
+export const TEST_INPUT: KioskMachineInput = {
+  timing: TEST_TIMING,
+  topUp: { amountsCents: [500, 1000, 2000, 5000], maxBalanceCents: 15_000, cardKinds: ['personal', 'anonymous'] },
+  menuOptions: ['balance'],
+};
+
+export function card(over: Partial<CardInfo> = {}): CardInfo {
+  return {
+    uid: '04B1B2C3D4E5F6',
+    cardNumber: '3528020000000014',
+    kind: 'anonymous',
+    expiryDate: '2029-01-31',
+    balanceCents: 1250,
+    blocked: false,
+    products: [],
+    transactions: [],
+    topUps: [],
+    ...over,
+  };
+}
+
+export const TODAY = '2026-11-23';
+
+export function okRead(c: CardInfo = card(), blockedListed = false): ReadCardOutput {
+  return { ok: true, card: c, blockedListed, today: TODAY };
+}
+
+/** A running session machine with every actor under the test's control. */
+export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
+  const waits: Pending<WaitForCardInput, WaitForCardOutput>[] = [];
+  const reads: Pending<void, ReadCardOutput>[] = [];
+  const credits: Pending<CreditCardInput, CreditCardOutput>[] = [];
+  const rollbacks: Pending<RollbackPaymentInput, RollbackPaymentOutput>[] = [];
+  const payments: { input: AuthorizePaymentInput; send(e: PaymentActorEvent): void; received: AnyEventObject[]; stopped: boolean }[] = [];
+  const clock = new SimulatedClock();
+
+  const topUp = topUpMachine.provide({
+    actors: {
+      waitForCard: pendingActor<WaitForCardOutput, WaitForCardInput>(waits),
+      creditCard: pendingActor<CreditCardOutput, CreditCardInput>(credits),
+      rollbackPayment: pendingActor<RollbackPaymentOutput, RollbackPaymentInput>(rollbacks),
+      authorizePayment: fromCallback<{ type: 'PAYMENT.ABORT' }, AuthorizePaymentInput>(({ input, sendBack, receive }) => {
+        const p = { input, send: (e: PaymentActorEvent) => sendBack(e), received: [] as AnyEventObject[], stopped: false };
+        receive((e) => p.received.push(e));
+        payments.push(p);
+        return () => {
+          p.stopped = true;
+        };
+      }),
+    },
+  });
+  const machine = kioskMachine.provide({
+    actors: {
+      waitForCard: pendingActor<WaitForCardOutput, WaitForCardInput>(waits),
+      readCard: pendingActor<ReadCardOutput, void>(reads),
+      topUp,
+    },
+  });
+  const actor = createActor(machine, { input, clock });
+  const errors: unknown[] = [];
+  actor.subscribe({ error: (e) => errors.push(e) });
+  actor.start();
+
+  const last = <T>(list: T[], what: string): T => {
+    const x = list[list.length - 1];
+    if (!x) throw new Error(`no ${what} started`);
+    return x;
+  };
+
+  return {
+    actor,
+    clock,
+    waits,
+    reads,
+    credits,
+    rollbacks,
+    payments,
+    errors,
+    send: (e: Parameters<typeof actor.send>[0]) => actor.send(e),
+    screen: () => currentScreen(actor.getSnapshot()),
+    ctx: () => actor.getSnapshot().context,
+    journey: () => activeJourney(actor.getSnapshot()),
+    idle: () => (actor.getSnapshot().value as { idle: string }).idle,
+    lastWait: () => last(waits, 'card wait'),
+    lastRead: () => last(reads, 'card read'),
+    lastCredit: () => last(credits, 'credit'),
+    lastRollback: () => last(rollbacks, 'rollback'),
+    lastPayment: () => last(payments, 'payment'),
+    /** Let resolved promises reach the machine. */
+    flush: async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+export type KioskHarness = ReturnType<typeof startKiosk>;
+
+/** Drive a fresh session to the menu with the given read result. */
+export async function toMenu(h: KioskHarness, read: ReadCardOutput = okRead()): Promise<void> {
+  h.send({ type: 'START' });
+  h.lastWait().resolve({ uid: 'X' });
+  await h.flush();
+  h.lastRead().resolve(read);
+  await h.flush();
+}
+
+/** From the menu to an approved payment of `amountCents` (default 1000). */
+export async function toApproved(h: KioskHarness, amountCents = 1000): Promise<void> {
+  h.send({ type: 'CHOOSE', option: 'topup' });
+  h.send({ type: 'SELECT_AMOUNT', amountCents });
+  h.lastPayment().send({ type: 'PAYMENT.APPROVED', paymentId: 'abcdef0123456789', reference: 'ABCDEF01' });
+  await h.flush();
+}

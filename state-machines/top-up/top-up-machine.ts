@@ -1,0 +1,301 @@
+/**
+ * The top-up journey, invoked by the session machine once a card that may top up is read:
+ * amount -> pay at the terminal -> hold the same card again -> write -> done.
+ *
+ * Money rule: once the terminal approved, the kiosk either credits the card (then commits the
+ * payment) or undoes the payment; it never walks away in between. States tagged `protected` are
+ * where money is in flight: the session machine runs no inactivity timer there. Instead, while
+ * waiting for the card after approval, `creditWaitMs` bounds the wait, after which the payment is
+ * rolled back (screen payment-undone) — never while a write is in progress.
+ *
+ * Side effects are actors the runtime provides (see ../types.ts); the defaults here throw, so a
+ * machine that was not provided fails loudly instead of pretending.
+ */
+import { assign, fromCallback, fromPromise, sendTo, setup, stateIn } from 'xstate';
+import type { CardIdentity, CardKind } from '../../hardware/card/card-model.js';
+import type { PaymentFailureReason, PaymentPrompt } from '../../hardware/payment/payment-terminal.js';
+import type { ScreenId, WriteProblem } from '../../main/core/contract.js';
+import type {
+  AuthorizePaymentInput,
+  CreditCardInput,
+  CreditCardOutput,
+  PaymentActorCommand,
+  PaymentActorEvent,
+  RollbackPaymentInput,
+  RollbackPaymentOutput,
+  WaitForCardInput,
+  WaitForCardOutput,
+} from '../types.js';
+
+export interface TopUpInput {
+  card: CardIdentity & { kind: CardKind; balanceCents: number };
+  amountsCents: number[];
+  maxBalanceCents: number;
+  creditWaitMs: number;
+  doneMs: number;
+}
+
+export type TopUpOutcome = 'back' | 'cancelled' | 'finished';
+
+export interface TopUpOutput {
+  outcome: TopUpOutcome;
+  /** Set when the card was credited: its balance now. */
+  balanceCents?: number;
+}
+
+export interface TopUpContext extends TopUpInput {
+  /** The most that can be added without passing the maximum balance. */
+  roomCents: number;
+  selectedCents?: number;
+  refusal?: { reason: 'over-limit'; roomCents: number };
+  paymentId?: string;
+  reference?: string;
+  prompt?: PaymentPrompt;
+  failure?: PaymentFailureReason;
+  writeProblem?: WriteProblem;
+  /** The next card wait must see a new presentation (the wrong card may still lie there). */
+  needFreshCard: boolean;
+  /** The card wait ran out while a write was in progress: undo once the write has failed. */
+  creditWindowExpired: boolean;
+  newBalanceCents?: number;
+  outcome?: TopUpOutcome;
+}
+
+/** User events the top-up machine handles (forwarded by the session machine). */
+export type TopUpUserEvent =
+  | { type: 'SELECT_AMOUNT'; amountCents: number }
+  | { type: 'RETRY' }
+  | { type: 'BACK' }
+  | { type: 'CANCEL' }
+  | { type: 'FINISH' }
+  | { type: 'CONFIRM' };
+
+export type TopUpEvent = TopUpUserEvent | PaymentActorEvent;
+
+export const TOP_UP_USER_EVENTS = ['SELECT_AMOUNT', 'RETRY', 'BACK', 'CANCEL', 'FINISH', 'CONFIRM'] as const;
+
+export interface ScreenMeta {
+  screen: ScreenId;
+}
+
+const notProvided = (name: string) => () => {
+  throw new Error(`top-up machine: actor '${name}' was not provided by the runtime`);
+};
+
+export const topUpMachine = setup({
+  types: {
+    context: {} as TopUpContext,
+    events: {} as TopUpEvent,
+    input: {} as TopUpInput,
+    output: {} as TopUpOutput,
+    meta: {} as ScreenMeta,
+    tags: {} as 'busy' | 'protected',
+  },
+  actors: {
+    authorizePayment: fromCallback<PaymentActorCommand, AuthorizePaymentInput>(notProvided('authorizePayment')),
+    waitForCard: fromPromise<WaitForCardOutput, WaitForCardInput>(notProvided('waitForCard')),
+    creditCard: fromPromise<CreditCardOutput, CreditCardInput>(notProvided('creditCard')),
+    rollbackPayment: fromPromise<RollbackPaymentOutput, RollbackPaymentInput>(notProvided('rollbackPayment')),
+  },
+  delays: {
+    creditWait: ({ context }) => context.creditWaitMs,
+    done: ({ context }) => context.doneMs,
+  },
+  guards: {
+    overLimit: ({ context, event }) =>
+      event.type === 'SELECT_AMOUNT' && event.amountCents > context.roomCents,
+    writing: stateIn('#topUp.awaitingCredit.writing'),
+    windowExpired: ({ context }) => context.creditWindowExpired,
+  },
+}).createMachine({
+  id: 'topUp',
+  context: ({ input }) => ({
+    ...input,
+    roomCents: Math.max(0, input.maxBalanceCents - input.card.balanceCents),
+    needFreshCard: false,
+    creditWindowExpired: false,
+  }),
+  initial: 'amount',
+  output: ({ context }) => ({
+    outcome: context.outcome ?? 'cancelled',
+    ...(context.newBalanceCents !== undefined ? { balanceCents: context.newBalanceCents } : {}),
+  }),
+  states: {
+    amount: {
+      meta: { screen: 'topup-amount' },
+      on: {
+        SELECT_AMOUNT: [
+          {
+            guard: 'overLimit',
+            actions: assign({
+              refusal: ({ context }) => ({ reason: 'over-limit' as const, roomCents: context.roomCents }),
+              selectedCents: undefined,
+            }),
+          },
+          {
+            target: 'paying',
+            actions: assign({ selectedCents: ({ event }) => event.amountCents, refusal: undefined }),
+          },
+        ],
+        BACK: { target: 'leaving', actions: assign({ outcome: 'back' }) },
+        CANCEL: { target: 'leaving', actions: assign({ outcome: 'cancelled' }) },
+      },
+    },
+    paying: {
+      meta: { screen: 'payment' },
+      tags: ['busy', 'protected'],
+      entry: assign({ prompt: undefined, failure: undefined, paymentId: undefined, reference: undefined }),
+      invoke: {
+        id: 'payment',
+        src: 'authorizePayment',
+        input: ({ context }) => ({ amountCents: context.selectedCents ?? 0, card: { uid: context.card.uid, cardNumber: context.card.cardNumber } }),
+        onError: { target: 'paymentFailed', actions: assign({ failure: 'unknown' }) },
+      },
+      on: {
+        'PAYMENT.PROMPT': { actions: assign({ prompt: ({ event }) => event.prompt }) },
+        'PAYMENT.APPROVED': {
+          target: 'awaitingCredit',
+          actions: assign({
+            paymentId: ({ event }) => event.paymentId,
+            reference: ({ event }) => event.reference,
+            prompt: 'approved',
+          }),
+        },
+        'PAYMENT.FAILED': {
+          target: 'paymentFailed',
+          actions: assign({
+            failure: ({ event }) => event.reason,
+            paymentId: ({ event }) => event.paymentId,
+            reference: ({ event }) => event.reference,
+          }),
+        },
+        // The traveller wants out: ask the terminal to abort; its answer decides where we go.
+        CANCEL: { actions: sendTo('payment', { type: 'PAYMENT.ABORT' }) },
+      },
+    },
+    paymentFailed: {
+      meta: { screen: 'payment-failed' },
+      on: {
+        RETRY: 'paying',
+        BACK: { target: 'amount', actions: assign({ failure: undefined, prompt: undefined }) },
+        CANCEL: { target: 'leaving', actions: assign({ outcome: 'cancelled' }) },
+        FINISH: { target: 'leaving', actions: assign({ outcome: 'cancelled' }) },
+      },
+    },
+    awaitingCredit: {
+      tags: ['protected'],
+      initial: 'presentAgain',
+      entry: assign({ needFreshCard: false, creditWindowExpired: false, writeProblem: undefined }),
+      after: {
+        creditWait: [
+          { guard: 'writing', actions: assign({ creditWindowExpired: true }) },
+          { target: 'undoing' },
+        ],
+      },
+      states: {
+        presentAgain: {
+          meta: { screen: 'present-again' },
+          invoke: {
+            src: 'waitForCard',
+            input: ({ context }) => ({ fresh: context.needFreshCard }),
+            onDone: 'writing',
+            // The reader failed: nothing can be written; give the money back.
+            onError: '#topUp.undoing',
+          },
+          on: { CANCEL: '#topUp.undoing' },
+        },
+        writing: {
+          meta: { screen: 'writing-card' },
+          tags: ['busy'],
+          invoke: {
+            src: 'creditCard',
+            input: ({ context }) => ({
+              paymentId: context.paymentId ?? '',
+              amountCents: context.selectedCents ?? 0,
+              card: { uid: context.card.uid, cardNumber: context.card.cardNumber },
+            }),
+            onDone: [
+              {
+                guard: ({ event }) => event.output.result === 'credited',
+                target: '#topUp.done',
+                actions: assign({
+                  newBalanceCents: ({ event }) => (event.output.result === 'credited' ? event.output.balanceCents : undefined),
+                  writeProblem: undefined,
+                }),
+              },
+              {
+                guard: 'windowExpired',
+                target: '#topUp.undoing',
+              },
+              {
+                target: 'writeProblem',
+                actions: assign({
+                  writeProblem: ({ event }) => (event.output.result === 'credited' ? undefined : event.output.result),
+                  needFreshCard: ({ event }) => event.output.result === 'wrong-card',
+                }),
+              },
+            ],
+            onError: [
+              { guard: 'windowExpired', target: '#topUp.undoing' },
+              { target: 'writeProblem', actions: assign({ writeProblem: 'write-failed', needFreshCard: false }) },
+            ],
+          },
+        },
+        writeProblem: {
+          meta: { screen: 'write-problem' },
+          // Putting the (right) card back is the way on; the screen also offers "try again" and
+          // "give up" (the payment is then undone).
+          invoke: {
+            src: 'waitForCard',
+            input: () => ({ fresh: true }),
+            onDone: 'writing',
+            onError: '#topUp.undoing',
+          },
+          on: {
+            RETRY: { target: 'presentAgain' },
+            CANCEL: '#topUp.undoing',
+          },
+        },
+      },
+    },
+    undoing: {
+      meta: { screen: 'payment-undone' },
+      tags: ['busy', 'protected'],
+      invoke: {
+        src: 'rollbackPayment',
+        input: ({ context }) => ({
+          paymentId: context.paymentId ?? '',
+          amountCents: context.selectedCents ?? 0,
+          card: { uid: context.card.uid, cardNumber: context.card.cardNumber },
+        }),
+        onDone: [
+          { guard: ({ event }) => event.output.result === 'reversed', target: 'undone' },
+          {
+            target: 'refundOwed',
+            actions: assign({
+              reference: ({ context, event }) => (event.output.result === 'refund-owed' ? event.output.reference : context.reference),
+            }),
+          },
+        ],
+        onError: 'refundOwed',
+      },
+    },
+    done: {
+      meta: { screen: 'topup-done' },
+      after: { done: { target: 'leaving', actions: assign({ outcome: 'finished' }) } },
+      on: { FINISH: { target: 'leaving', actions: assign({ outcome: 'finished' }) } },
+    },
+    undone: {
+      meta: { screen: 'payment-undone' },
+      after: { done: { target: 'leaving', actions: assign({ outcome: 'finished' }) } },
+      on: { FINISH: { target: 'leaving', actions: assign({ outcome: 'finished' }) } },
+    },
+    refundOwed: {
+      meta: { screen: 'refund-owed' },
+      on: { FINISH: { target: 'leaving', actions: assign({ outcome: 'finished' }) } },
+    },
+    leaving: { type: 'final' },
+  },
+});
+
+export type TopUpMachine = typeof topUpMachine;
