@@ -10,8 +10,8 @@ import { CardError, type CardReader, type CardReaderEvent, type CardUpdate } fro
 import { type BlockSession, readCard, writeCard } from './card-io.js';
 import type { CardImage } from './codec.js';
 import type { CardEmulatorControl } from './emulator-control.js';
-import { FIXTURE_CARD_IDS, type FixtureCardId } from './fixture-ids.js';
-import { FIXTURE_LABELS, fixtureCardImage } from './fixtures.js';
+import { FixtureDeck } from './fixture-deck.js';
+import type { FixtureCardId } from './fixture-ids.js';
 import type { KeyProvider, KeyType } from './keys.js';
 import { firstBlockOfSector } from './layout.js';
 import { MifareClassic4kChip } from './mifare-classic.js';
@@ -55,7 +55,7 @@ class ChipSession implements BlockSession {
 
 export class EmulatedCardReader implements CardReader, CardEmulatorControl {
   private readonly listeners = new Set<(e: CardReaderEvent) => void>();
-  private readonly chips = new Map<string, MifareClassic4kChip>();
+  private readonly deck: FixtureDeck;
   private current: { id: FixtureCardId | undefined; chip: MifareClassic4kChip } | undefined;
   private started = false;
   private queue: Promise<unknown> = Promise.resolve();
@@ -65,6 +65,7 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
 
   constructor(private readonly opts: EmulatedCardReaderOptions) {
     this.readerName = opts.readerName ?? 'Emulated MIFARE reader';
+    this.deck = new FixtureDeck(opts.keys);
   }
 
   // --- CardReader ---------------------------------------------------------------------------
@@ -106,17 +107,11 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
   // --- CardEmulatorControl ------------------------------------------------------------------
 
   fixtures(): { id: FixtureCardId; label: string }[] {
-    return FIXTURE_CARD_IDS.map((id) => ({ id, label: FIXTURE_LABELS[id] }));
+    return this.deck.list();
   }
 
   async present(fixtureId: FixtureCardId): Promise<void> {
-    if (!FIXTURE_CARD_IDS.includes(fixtureId)) throw new RangeError(`unknown fixture card ${String(fixtureId)}`);
-    let chip = this.chips.get(fixtureId);
-    if (!chip) {
-      chip = new MifareClassic4kChip(fixtureCardImage(fixtureId, this.opts.keys));
-      this.chips.set(fixtureId, chip);
-    }
-    this.place(fixtureId, chip);
+    this.place(fixtureId, this.deck.chip(fixtureId));
   }
 
   /** Present any card image (not one of the fixtures), e.g. a second card for the second-tap rule. */
@@ -137,13 +132,9 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
   }
 
   async resetFixtures(): Promise<void> {
-    this.chips.clear();
+    this.deck.reset();
     const id = this.current?.id;
-    if (id !== undefined) {
-      const chip = new MifareClassic4kChip(fixtureCardImage(id, this.opts.keys));
-      this.chips.set(id, chip);
-      this.current = { id, chip };
-    }
+    if (id !== undefined) this.current = { id, chip: this.deck.chip(id) };
   }
 
   // --- test and tester aids -----------------------------------------------------------------
@@ -162,7 +153,7 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
 
   /** A copy of a fixture card's memory as it is now. */
   fixtureImage(id: FixtureCardId): CardImage | undefined {
-    return this.chips.get(id)?.image();
+    return this.deck.has(id) ? this.deck.chip(id).image() : undefined;
   }
 
   // --- internals ----------------------------------------------------------------------------
