@@ -87,9 +87,14 @@ export function CardProblemScreen() {
       title={t(keys.title)}
       tone="error"
       actions={
-        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
-          {t('common.toStart')}
-        </EventButton>
+        <>
+          <EventButton event={{ type: 'RETRY' }} testId="retry">
+            {t('problem.otherCard')}
+          </EventButton>
+          <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+            {t('common.finish')}
+          </EventButton>
+        </>
       }
     >
       <p className="lead" data-testid="problem-body">
@@ -155,8 +160,11 @@ export function ServiceUnavailableScreen() {
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
             {t('common.back')}
           </EventButton>
+          <EventButton event={{ type: 'RETRY' }} testId="retry">
+            {t('common.retry')}
+          </EventButton>
           <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
-            {t('common.toStart')}
+            {t('common.finish')}
           </EventButton>
         </>
       }
@@ -174,7 +182,7 @@ export function GoodbyeScreen() {
       title={t('goodbye.title')}
       tone="ok"
       actions={
-        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+        <EventButton event={{ type: 'START' }} variant="primary" whileBusy testId="to-start">
           {t('common.toStart')}
         </EventButton>
       }

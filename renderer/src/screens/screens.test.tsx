@@ -75,8 +75,9 @@ describe('screens', () => {
       // language switch and larger text on every screen
       for (const l of LOCALES) expect(html).toContain(`data-testid="lang-${l}"`);
       expect(html).toContain('data-testid="large-text"');
-      // a way on: at least one action button in the actions bar
-      expect(html).toMatch(/<div class="actions"><button/);
+      // a way on: at least one action button in the actions bar. Not while the card is being
+      // written: stopping then could tear the card; the machine bounds that wait itself.
+      if (screen !== 'writing-card') expect(html).toMatch(/<div class="actions"><button/);
     });
   }
 

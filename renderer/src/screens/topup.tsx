@@ -24,11 +24,6 @@ export function TopupAmountScreen() {
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
             {t('common.back')}
           </EventButton>
-          {selected !== undefined && !topUp?.refusal ? (
-            <EventButton event={{ type: 'CONFIRM' }} variant="primary" testId="confirm">
-              {t('topup.pay', { amount: formatMoney(selected, locale) })}
-            </EventButton>
-          ) : null}
         </>
       }
     >
@@ -132,6 +127,9 @@ export function PaymentFailedScreen() {
           <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
             {t('common.stop')}
           </EventButton>
+          <EventButton event={{ type: 'BACK' }} testId="back">
+            {t('payment.otherAmount')}
+          </EventButton>
           <EventButton event={{ type: 'RETRY' }} variant="primary" testId="retry">
             {t('common.retry')}
           </EventButton>
@@ -173,15 +171,9 @@ export function PresentAgainScreen() {
 export function WritingCardScreen() {
   const { t } = useTranslation();
   return (
-    <Screen
-      id="writing-card"
-      title={t('writingCard.title')}
-      actions={
-        <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
-          {t('common.cancel')}
-        </EventButton>
-      }
-    >
+    // No cancel while writing: stopping mid-write could tear the card. The machine bounds this
+    // wait and moves on by itself (write problem, or the payment is undone).
+    <Screen id="writing-card" title={t('writingCard.title')} actions={null}>
       <p className="lead">
         <span className="tone-mark" aria-hidden="true">
           !
