@@ -24,6 +24,8 @@ export interface TransportFaults {
   dropAck?: () => boolean;
   /** Corrupt the CRC of this transmission (attempt 0 = first). */
   corruptCrc?: (attempt: number) => boolean;
+  /** Ignore everything received (a terminal gone silent): no ACK, no NAK, nothing delivered. */
+  deaf?: () => boolean;
 }
 
 export interface TransportOptions {
@@ -156,6 +158,10 @@ export class ZvtTransport {
 
   private onChunk(chunk: Uint8Array): void {
     this.stats.bytesReceived += chunk.length;
+    if (this.o.faults?.deaf?.()) {
+      this.receiver.reset();
+      return;
+    }
     this.receiver.push(chunk);
     this.o.scheduler.clearTimeout(this.t1);
     this.t1 = undefined;

@@ -1,0 +1,411 @@
+/**
+ * A ZVT payment terminal in software: plays the terminal (PT) side of the serial protocol with the
+ * same codec and transport as the driver, in vending mode (an approval is booked only once the ECR
+ * answers the Status-Information positively; a negative answer, silence or a closed line make it
+ * reverse). Testers steer it at run time (TerminalBehaviour); its ledger is the terminal's own
+ * view of the money.
+ */
+import type { Clock } from '../../../../main/core/clock.js';
+import { TERMINAL_BEHAVIOURS } from '../../config.js';
+import type { LedgerEntry, TerminalBehaviour, TerminalEmulatorControl } from '../../emulator-control.js';
+import { PaymentTerminalError } from '../../errors.js';
+import type { PaymentPrompt } from '../../payment-terminal.js';
+import { delay, type Scheduler } from '../../scheduler.js';
+import type { Apdu } from '../apdu.js';
+import { Inbox } from '../inbox.js';
+import type { ByteLink } from '../link.js';
+import { CMD, EUR, build, is, parseAuthorization, parsePasswordAndBmps, parseRegistration, type StatusInformation } from '../messages.js';
+import { fromBcd, toBcd, concat } from '../bytes.js';
+import { encodeBmp } from '../bmp.js';
+import { INTERMEDIATE_STATUS, RESULT } from '../result-codes.js';
+import { ZvtTransport } from '../transport.js';
+
+export interface SimulatorOptions {
+  scheduler: Scheduler;
+  clock: Clock;
+  password?: string;
+  behaviour?: TerminalBehaviour;
+  /** Pause between prompts (ms). */
+  promptDelayMs: number;
+  /** How long an approval waits for the ECR's positive answer before the terminal reverses it. */
+  commitWindowMs: number;
+  /** After "84 9C" (please wait), ask again after this long (spec: 2 s). */
+  reaskMs?: number;
+  t1Ms: number;
+  t2Ms: number;
+  t3Ms: number;
+  terminalId?: string;
+  log?: (msg: string, extra?: object) => void;
+}
+
+export interface SimulatorLedgerEntry extends LedgerEntry {
+  trace: string;
+  kind: 'payment' | 'reversal';
+}
+
+export class ZvtTerminalSimulator implements TerminalEmulatorControl {
+  private readonly transport: ZvtTransport;
+  private readonly inbox: Inbox;
+  private current: TerminalBehaviour;
+  private readonly entries: SimulatorLedgerEntry[] = [];
+  private registered = false;
+  private busy = false;
+  private ecrAbort = false;
+  private receiptNo = 0;
+  private trace = 0;
+  private lastStored: StatusInformation | undefined;
+  private silenceEnded: (() => void) | undefined;
+  private readonly pw: string;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    link: ByteLink,
+    private readonly o: SimulatorOptions,
+  ) {
+    this.current = o.behaviour ?? 'approve';
+    this.pw = o.password ?? '000000';
+    this.inbox = new Inbox(o.scheduler);
+    this.transport = new ZvtTransport(link, {
+      scheduler: o.scheduler,
+      t1Ms: o.t1Ms,
+      t2Ms: o.t2Ms,
+      name: 'pt',
+      ...(o.log ? { log: o.log } : {}),
+      faults: {
+        dropAck: () => this.current === 'drop-acks',
+        corruptCrc: (attempt) => this.current === 'corrupt-crc' && attempt === 0,
+        deaf: () => this.current === 'silent' && this.busy,
+      },
+    });
+    this.transport.onMessage((a) => this.onMessage(a));
+  }
+
+  // ----------------------------------------------------------- TerminalEmulatorControl
+  behaviours(): TerminalBehaviour[] {
+    return [...TERMINAL_BEHAVIOURS];
+  }
+  behaviour(): TerminalBehaviour {
+    return this.current;
+  }
+  setBehaviour(b: TerminalBehaviour): void {
+    if (!(TERMINAL_BEHAVIOURS as readonly string[]).includes(b)) throw new PaymentTerminalError('invalid-request', `unknown terminal behaviour: ${String(b)}`);
+    const wasSilent = this.current === 'silent';
+    this.current = b;
+    this.o.log?.('simulator behaviour', { behaviour: b });
+    if (wasSilent && b !== 'silent') this.silenceEnded?.();
+    this.changed();
+  }
+  ledger(): SimulatorLedgerEntry[] {
+    return this.entries.map((e) => ({ ...e }));
+  }
+  /** Called after every ledger or behaviour change (for the process control channel). */
+  onChange(l: () => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  /** Forget the registration, as a terminal does after a reboot. */
+  reboot(): void {
+    this.registered = false;
+    this.o.log?.('simulator rebooted: registration lost');
+  }
+  isRegistered(): boolean {
+    return this.registered;
+  }
+  get stats() {
+    return this.transport.stats;
+  }
+  async stop(): Promise<void> {
+    this.silenceEnded?.();
+    this.inbox.close();
+    await this.transport.close();
+  }
+
+  // ----------------------------------------------------------- protocol
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  private onMessage(a: Apdu): void {
+    // answers (80 00 / 84 xx) belong to whatever the terminal is doing
+    if (a.cls === 0x80 || a.cls === 0x84) {
+      if (this.busy) this.inbox.push(a);
+      return;
+    }
+    if (is(a, CMD.ECR_ABORT)) {
+      if (this.busy) this.ecrAbort = true;
+      void this.send(build.positive());
+      return;
+    }
+    if (this.busy) {
+      void this.send(build.negative(RESULT.RECEIVER_NOT_READY));
+      return;
+    }
+    this.busy = true;
+    this.ecrAbort = false;
+    this.inbox.clear();
+    void this.handle(a)
+      .catch((e: unknown) => this.o.log?.('simulator: command failed', { error: (e as Error).message }))
+      .finally(() => {
+        this.busy = false;
+      });
+  }
+
+  private send(a: Apdu): Promise<boolean> {
+    return this.transport.send(a).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Send a message the ECR must answer (80 00 / 84 xx) within T3. undefined = no answer. */
+  private async ask(a: Apdu): Promise<Apdu | undefined> {
+    if (!(await this.send(a))) return undefined;
+    return this.inbox.next(this.o.t3Ms);
+  }
+
+  /** The behaviour now (a method, so a change during an await is seen). */
+  private mode(): TerminalBehaviour {
+    return this.current;
+  }
+
+  private step(): number {
+    return this.o.promptDelayMs * (this.current === 'slow' ? 4 : 1);
+  }
+
+  private async prompt(p: PaymentPrompt): Promise<boolean> {
+    await delay(this.o.scheduler, this.step());
+    if (this.ecrAbort) return false;
+    await this.ask(build.intermediateStatus(INTERMEDIATE_STATUS[p]));
+    return !this.ecrAbort;
+  }
+
+  private async handle(a: Apdu): Promise<void> {
+    if (this.current === 'slow') await delay(this.o.scheduler, Math.min(this.o.t3Ms / 2, this.step()));
+    if (is(a, CMD.REGISTRATION)) return this.registration(a);
+    if (is(a, CMD.STATUS_ENQUIRY)) return this.statusEnquiry();
+    if (is(a, CMD.LOG_OFF)) {
+      this.registered = false;
+      await this.send(build.positive());
+      return;
+    }
+    if (!this.registered || this.current === 'not-registered') {
+      await this.send(build.negative(RESULT.NOT_REGISTERED));
+      return;
+    }
+    if (is(a, CMD.AUTHORIZATION)) return this.authorization(a);
+    if (is(a, CMD.REPEAT_RECEIPT)) return this.repeatReceipt(a);
+    if (is(a, CMD.REVERSAL)) return this.reversal(a);
+    if (is(a, CMD.END_OF_DAY)) return this.endOfDay(a);
+    if (is(a, CMD.DIAGNOSIS)) {
+      await this.send(build.positive());
+      await this.ask(build.completion());
+      return;
+    }
+    await this.send(build.negative(RESULT.FUNCTION_NOT_POSSIBLE));
+  }
+
+  private passwordOk(data: Uint8Array): boolean {
+    try {
+      return parsePasswordAndBmps(data).password === this.pw;
+    } catch {
+      return false;
+    }
+  }
+
+  private async registration(a: Apdu): Promise<void> {
+    let ok = false;
+    try {
+      ok = parseRegistration(a.data).password === this.pw;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      await this.send(build.negative(RESULT.PROTOCOL_ERROR));
+      return;
+    }
+    if (this.current === 'not-registered') {
+      // a terminal that needs service refuses to register
+      await this.send(build.negative(RESULT.FUNCTION_NOT_POSSIBLE));
+      return;
+    }
+    this.registered = true;
+    await this.send(build.positive());
+    await this.ask(build.completion(concat([encodeBmp(0x19, Uint8Array.of(0)), encodeBmp(0x29, toBcd(this.tid(), 4))])));
+  }
+
+  private tid(): string {
+    return this.o.terminalId ?? '52500038';
+  }
+
+  private async statusEnquiry(): Promise<void> {
+    await this.send(build.positive());
+    const status = this.current === 'not-registered' ? 0x51 : 0x00;
+    await this.ask(build.completion(concat([[status], encodeBmp(0x29, toBcd(this.tid(), 4))])));
+  }
+
+  private info(resultCode: number, amountCents: number, receiptNumber?: string, trace?: string): StatusInformation {
+    const now = this.o.clock.now();
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    const s: StatusInformation = {
+      resultCode,
+      amountCents,
+      currency: EUR,
+      time: `${p2(now.getUTCHours())}${p2(now.getUTCMinutes())}${p2(now.getUTCSeconds())}`,
+      date: `${p2(now.getUTCMonth() + 1)}${p2(now.getUTCDate())}`,
+      terminalId: this.tid(),
+    };
+    if (trace) s.trace = trace;
+    if (receiptNumber) {
+      s.receiptNumber = receiptNumber;
+      s.maskedPan = '672559******' + receiptNumber;
+      s.cardName = 'girocard';
+      s.cardType = 0x05;
+    }
+    return s;
+  }
+
+  private async authorization(a: Apdu): Promise<void> {
+    let amountCents: number;
+    let currency: number;
+    try {
+      ({ amountCents, currency } = parseAuthorization(a.data));
+    } catch {
+      await this.send(build.negative(RESULT.PROTOCOL_ERROR));
+      return;
+    }
+    if (currency !== EUR) {
+      await this.send(build.negative(RESULT.WRONG_CURRENCY));
+      return;
+    }
+    await this.send(build.positive());
+    const b = this.current;
+    const end = async (code: number, withInfo = false) => {
+      if (withInfo) await this.ask(build.statusInformation(this.info(code, amountCents)));
+      await this.ask(build.abort(code));
+    };
+    if (!(await this.prompt('insert-card'))) return end(RESULT.ABORTED);
+    if (b === 'customer-abort') return end(RESULT.ABORTED);
+    if (b === 'card-not-readable') {
+      await this.prompt('card-not-readable');
+      return end(RESULT.CARD_NOT_READABLE);
+    }
+    if (!(await this.prompt('enter-pin'))) return end(RESULT.ABORTED);
+    if (b === 'wrong-pin') {
+      await this.prompt('wrong-pin');
+      return end(RESULT.WRONG_PIN);
+    }
+    if (!(await this.prompt('waiting-for-host'))) return end(RESULT.ABORTED);
+    if (b === 'host-timeout') {
+      await delay(this.o.scheduler, this.step() * 3);
+      return end(RESULT.COMMUNICATION_ERROR, true);
+    }
+    if (b === 'decline') {
+      await this.prompt('declined');
+      return end(RESULT.DECLINED, true);
+    }
+    // the host approved: the payment exists, not yet booked
+    await delay(this.o.scheduler, this.step());
+    const entry: SimulatorLedgerEntry = {
+      receiptNumber: String(++this.receiptNo).padStart(4, '0'),
+      trace: String(++this.trace).padStart(6, '0'),
+      amountCents,
+      state: 'authorized',
+      kind: 'payment',
+    };
+    this.entries.push(entry);
+    this.changed();
+    const info = this.info(0, amountCents, entry.receiptNumber, entry.trace);
+    if (this.mode() === 'silent') return this.goSilent(entry);
+    await this.ask(build.intermediateStatus(INTERMEDIATE_STATUS.approved));
+    if (this.mode() === 'silent') return this.goSilent(entry);
+    // vending commit point: ask until the ECR decides or the window passes
+    const deadline = this.o.clock.now().getTime() + this.o.commitWindowMs;
+    for (;;) {
+      const ans = await this.ask(build.statusInformation(info));
+      if (this.mode() === 'silent') return this.goSilent(entry);
+      if (ans && ans.cls === 0x80) {
+        entry.state = 'committed';
+        this.lastStored = info;
+        this.changed();
+        this.o.log?.('simulator: payment booked', { receiptNumber: entry.receiptNumber });
+        await this.ask(build.completion());
+        return;
+      }
+      if (ans && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && this.o.clock.now().getTime() < deadline) {
+        await delay(this.o.scheduler, this.o.reaskMs ?? 2_000);
+        continue;
+      }
+      // negative answer, silence, a dead line or the window passed: never book it
+      entry.state = 'reversed';
+      this.changed();
+      this.o.log?.('simulator: payment reversed', { receiptNumber: entry.receiptNumber, why: ans ? `answer ${ans.cls.toString(16)} ${ans.ins.toString(16)}` : 'no answer' });
+      await this.ask(build.abort(ans && ans.cls === 0x84 && ans.ins !== RESULT.PLEASE_WAIT ? ans.ins : RESULT.ABORTED));
+      return;
+    }
+  }
+
+  /** The terminal stops talking mid-transaction; when it comes back it reverses what nobody acknowledged. */
+  private async goSilent(entry: SimulatorLedgerEntry): Promise<void> {
+    this.o.log?.('simulator: silent');
+    await new Promise<void>((resolve) => (this.silenceEnded = resolve));
+    this.silenceEnded = undefined;
+    if (entry.state === 'authorized') {
+      entry.state = 'reversed';
+      this.changed();
+    }
+  }
+
+  private async repeatReceipt(a: Apdu): Promise<void> {
+    if (!this.passwordOk(a.data)) {
+      await this.send(build.negative(RESULT.PROTOCOL_ERROR));
+      return;
+    }
+    await this.send(build.positive());
+    if (this.lastStored) await this.ask(build.statusInformation(this.lastStored));
+    await this.ask(build.completion());
+  }
+
+  private async reversal(a: Apdu): Promise<void> {
+    let receipt: string | undefined;
+    try {
+      const p = parsePasswordAndBmps(a.data);
+      if (p.password !== this.pw) throw new Error('password');
+      const r = p.bmps.get(0x87);
+      receipt = r ? fromBcd(r.value) : undefined;
+    } catch {
+      await this.send(build.negative(RESULT.PROTOCOL_ERROR));
+      return;
+    }
+    await this.send(build.positive());
+    const e = this.entries.find((x) => x.kind === 'payment' && x.receiptNumber === receipt);
+    if (!e || e.state === 'authorized') return void (await this.ask(build.abort(RESULT.REVERSAL_NOT_POSSIBLE)));
+    if (e.state === 'reversed') return void (await this.ask(build.abort(RESULT.ALREADY_REVERSED)));
+    await delay(this.o.scheduler, this.step());
+    e.state = 'reversed';
+    const rev: SimulatorLedgerEntry = {
+      receiptNumber: String(++this.receiptNo).padStart(4, '0'),
+      trace: String(++this.trace).padStart(6, '0'),
+      amountCents: e.amountCents,
+      state: 'committed',
+      kind: 'reversal',
+    };
+    this.entries.push(rev);
+    const info = this.info(0, e.amountCents, rev.receiptNumber, rev.trace);
+    this.lastStored = info;
+    this.changed();
+    await this.ask(build.statusInformation(info));
+    await this.ask(build.completion());
+  }
+
+  private async endOfDay(a: Apdu): Promise<void> {
+    if (!this.passwordOk(a.data)) {
+      await this.send(build.negative(RESULT.PROTOCOL_ERROR));
+      return;
+    }
+    await this.send(build.positive());
+    await this.prompt('please-wait');
+    const total = this.entries.reduce((s, e) => s + (e.kind === 'payment' && e.state === 'committed' ? e.amountCents : 0), 0);
+    await this.ask(build.statusInformation({ ...this.info(0, total), trace: String(++this.trace).padStart(6, '0') }));
+    await this.ask(build.completion());
+  }
+}
