@@ -1,0 +1,258 @@
+// The Electron shell, with `electron` mocked: every lock-down setting, IPC validation, crash
+// recovery with the session intact, single instance, display kept awake.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { KioskBridge, KioskSnapshot, SendResult } from '../core/contract.js';
+import { fake, FakeBrowserWindow, FakeWebContents, resetFake } from './test-support/fake-electron.js';
+
+vi.mock('electron', async () => (await import('./test-support/fake-electron.js')).fake);
+
+const { startElectronShell } = await import('./app.js');
+const { kioskWindowOptions, KIOSK_CSP } = await import('./window-options.js');
+
+const rendererIndex = path.resolve('/opt/kiosk/dist/renderer/index.html');
+const preloadPath = path.resolve('/opt/kiosk/dist/main/electron/preload.cjs');
+const rendererUrl = pathToFileURL(rendererIndex).href;
+const silent = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+
+const snap = (rev: number, screen: KioskSnapshot['screen'] = 'start'): KioskSnapshot => ({
+  rev,
+  screen,
+  locale: 'nl',
+  largeText: false,
+  busy: false,
+  inactivity: { warning: false, secondsLeft: 0 },
+});
+
+function fakeBridge() {
+  const listeners = new Set<(s: KioskSnapshot) => void>();
+  const bridge = {
+    subscribe: vi.fn((l: (s: KioskSnapshot) => void) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    }),
+    send: vi.fn((_e: unknown): SendResult => ({ ok: true })),
+    emit: (s: KioskSnapshot) => listeners.forEach((l) => l(s)),
+  };
+  return bridge satisfies KioskBridge & { emit(s: KioskSnapshot): void };
+}
+
+async function start(extra: { crashReloadBaseMs?: number } = {}) {
+  const bridge = fakeBridge();
+  const createCore = vi.fn(() => ({ bridge, stop: vi.fn() }));
+  const shell = startElectronShell({ createCore, rendererIndex, preloadPath, log: silent, ...extra });
+  await shell.ready;
+  const win = FakeBrowserWindow.instances.at(-1)!;
+  return { shell, bridge, createCore, win };
+}
+
+/** An IPC invoke event as Electron would build it for a frame of `sender`. */
+const ipcEvent = (sender: FakeWebContents, url = rendererUrl, parent: unknown = null) => ({ sender, senderFrame: { url, parent } });
+const invoke = (channel: string, event: unknown, payload?: unknown) => fake.ipcMain.handlers.get(channel)!(event, payload);
+
+beforeEach(() => resetFake());
+afterEach(() => vi.useRealTimers());
+
+describe('kiosk window options', () => {
+  const o = kioskWindowOptions(preloadPath);
+  it('is full screen, kiosk mode, frameless, without menu bar', () => {
+    expect(o).toMatchObject({ fullscreen: true, kiosk: true, frame: false, autoHideMenuBar: true });
+  });
+  it('isolates the page: contextIsolation and sandbox on, nodeIntegration off everywhere, no webview', () => {
+    expect(o.webPreferences).toMatchObject({
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      devTools: false,
+    });
+  });
+  it('has a CSP that allows only the bundled files (no inline script, no remote origin)', () => {
+    expect(KIOSK_CSP).toContain("default-src 'self'");
+    expect(KIOSK_CSP).toContain("script-src 'self'");
+    expect(KIOSK_CSP).not.toContain('unsafe-inline');
+    expect(KIOSK_CSP).not.toContain('unsafe-eval');
+    expect(KIOSK_CSP).toContain("object-src 'none'");
+  });
+});
+
+describe('Electron shell start-up', () => {
+  it('quits without building a core when another instance holds the single-instance lock', async () => {
+    fake.app.requestSingleInstanceLock.mockReturnValue(false);
+    const createCore = vi.fn();
+    const shell = startElectronShell({ createCore, rendererIndex, preloadPath, log: silent });
+    await shell.ready;
+    expect(shell.primary).toBe(false);
+    expect(fake.app.quit).toHaveBeenCalled();
+    expect(createCore).not.toHaveBeenCalled();
+    expect(FakeBrowserWindow.instances).toHaveLength(0);
+  });
+
+  it('brings the existing window to the front when a second instance starts', async () => {
+    const { win } = await start();
+    win.isMinimized.mockReturnValue(true);
+    fake.app.emit('second-instance');
+    expect(win.restore).toHaveBeenCalled();
+    expect(win.focus).toHaveBeenCalled();
+  });
+
+  it('opens one locked-down window on the bundled renderer, removes every menu and keeps the display awake', async () => {
+    const { win, createCore } = await start();
+    expect(createCore).toHaveBeenCalledTimes(1);
+    expect(win.options).toEqual(kioskWindowOptions(preloadPath));
+    expect(win.removeMenu).toHaveBeenCalled();
+    expect(fake.Menu.setApplicationMenu).toHaveBeenCalledWith(null);
+    expect(win.loadFile).toHaveBeenCalledWith(rendererIndex);
+    expect(fake.powerSaveBlocker.start).toHaveBeenCalledWith('prevent-display-sleep');
+  });
+
+  it('denies every permission request and permission check', async () => {
+    await start();
+    const s = fake.session.defaultSession;
+    for (const permission of ['media', 'geolocation', 'notifications', 'hid', 'serial', 'clipboard-read']) {
+      const cb = vi.fn();
+      s.permissionRequest!({}, permission, cb);
+      expect(cb).toHaveBeenCalledWith(false);
+    }
+    expect(s.permissionCheck!({}, 'media')).toBe(false);
+    expect(s.devicePermission!({})).toBe(false);
+  });
+
+  it('cancels every request outside the renderer folder and adds the CSP header to responses', async () => {
+    await start();
+    const wr = fake.session.defaultSession.webRequest;
+    const decide = (url: string) => {
+      let cancel: boolean | undefined;
+      wr.beforeRequest!({ url }, (r) => (cancel = r.cancel));
+      return cancel;
+    };
+    expect(decide(pathToFileURL('/opt/kiosk/dist/renderer/assets/kiosk.js').href)).toBe(false);
+    expect(decide('https://example.com/x.js')).toBe(true);
+    expect(decide('file:///etc/passwd')).toBe(true);
+    let headers: Record<string, string[]> = {};
+    wr.headersReceived!({ responseHeaders: {} }, (r) => (headers = r.responseHeaders));
+    expect(headers['Content-Security-Policy']).toEqual([KIOSK_CSP]);
+  });
+
+  it('blocks navigation away from the renderer, new windows and webviews', async () => {
+    const { win } = await start();
+    const wc = win.webContents;
+    const nav = (event: string, url: string) => {
+      const e = { preventDefault: vi.fn(), url };
+      if (event === 'will-frame-navigate') wc.emit(event, e);
+      else wc.emit(event, e, url);
+      return e.preventDefault.mock.calls.length > 0;
+    };
+    expect(nav('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(nav('will-navigate', rendererUrl)).toBe(false);
+    expect(nav('will-redirect', 'https://evil.example/')).toBe(true);
+    expect(nav('will-frame-navigate', 'https://evil.example/')).toBe(true);
+    const webview = { preventDefault: vi.fn() };
+    wc.emit('will-attach-webview', webview);
+    expect(webview.preventDefault).toHaveBeenCalled();
+    expect(wc.windowOpenHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    expect(wc.windowOpenHandler!({ url: rendererUrl })).toEqual({ action: 'deny' });
+  });
+
+  it('exits with an error when the core cannot be built', async () => {
+    const shell = startElectronShell({
+      createCore: () => Promise.reject(new Error('bad config')),
+      rendererIndex,
+      preloadPath,
+      log: silent,
+    });
+    await expect(shell.ready).rejects.toThrow('bad config');
+    await Promise.resolve();
+    expect(fake.app.exit).toHaveBeenCalledWith(1);
+  });
+});
+
+describe('IPC bridge', () => {
+  it('passes a valid event from the kiosk window to the core and returns its result', async () => {
+    const { win, bridge } = await start();
+    bridge.send.mockReturnValueOnce({ ok: false, error: 'not-allowed-now', detail: 'busy' });
+    const result = invoke('kiosk:send', ipcEvent(win.webContents), { type: 'SET_LOCALE', locale: 'fr' });
+    expect(bridge.send).toHaveBeenCalledWith({ type: 'SET_LOCALE', locale: 'fr' });
+    expect(result).toEqual({ ok: false, error: 'not-allowed-now', detail: 'busy' });
+  });
+
+  it.each([
+    ['an unknown type', { type: 'EXPLODE' }],
+    ['a bad locale', { type: 'SET_LOCALE', locale: 'xx' }],
+    ['a fractional amount', { type: 'SELECT_AMOUNT', amountCents: 10.5 }],
+    ['an amount above EUR 150', { type: 'SELECT_AMOUNT', amountCents: 15001 }],
+    ['not an object', 'START'],
+    ['nothing', undefined],
+  ])('refuses %s with invalid-event before the core sees it', async (_name, payload) => {
+    const { win, bridge } = await start();
+    const result = invoke('kiosk:send', ipcEvent(win.webContents), payload) as SendResult;
+    expect(result).toMatchObject({ ok: false, error: 'invalid-event' });
+    expect(bridge.send).not.toHaveBeenCalled();
+  });
+
+  it('refuses events from another web contents, a sub-frame or a foreign URL', async () => {
+    const { win, bridge } = await start();
+    const other = new FakeWebContents();
+    expect(invoke('kiosk:send', ipcEvent(other), { type: 'START' })).toMatchObject({ ok: false, error: 'not-allowed-now' });
+    expect(invoke('kiosk:send', ipcEvent(win.webContents, rendererUrl, {}), { type: 'START' })).toMatchObject({ ok: false });
+    expect(invoke('kiosk:send', ipcEvent(win.webContents, 'https://evil.example/'), { type: 'START' })).toMatchObject({ ok: false });
+    expect(bridge.send).not.toHaveBeenCalled();
+  });
+
+  it('pushes every snapshot to the window and answers the current one to a (re)loaded page', async () => {
+    const { win, bridge } = await start();
+    bridge.emit(snap(1));
+    bridge.emit(snap(2, 'menu'));
+    expect(win.webContents.sent.map((m) => m.channel)).toEqual(['kiosk:snapshot', 'kiosk:snapshot']);
+    expect(win.webContents.sent[1]!.args[0]).toEqual(snap(2, 'menu'));
+    expect(invoke('kiosk:current', ipcEvent(win.webContents))).toEqual(snap(2, 'menu'));
+    expect(invoke('kiosk:current', ipcEvent(new FakeWebContents()))).toBeUndefined();
+  });
+});
+
+describe('renderer crash recovery', () => {
+  it('reloads a crashed renderer while the session stays in main', async () => {
+    vi.useFakeTimers();
+    const { win, bridge, createCore } = await start({ crashReloadBaseMs: 500 });
+    bridge.emit(snap(7, 'payment'));
+    win.webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
+    expect(win.webContents.reload).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(500);
+    expect(win.webContents.reload).toHaveBeenCalledTimes(1);
+    expect(createCore).toHaveBeenCalledTimes(1);
+    // the reloaded page asks where the session is, and gets the payment screen back
+    expect(invoke('kiosk:current', ipcEvent(win.webContents))).toEqual(snap(7, 'payment'));
+  });
+
+  it('backs off when the renderer keeps crashing', async () => {
+    vi.useFakeTimers();
+    const { win } = await start({ crashReloadBaseMs: 500 });
+    win.webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 1 });
+    win.webContents.emit('render-process-gone', {}, { reason: 'oom', exitCode: 1 });
+    vi.advanceTimersByTime(500);
+    expect(win.webContents.reload).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(500);
+    expect(win.webContents.reload).toHaveBeenCalledTimes(2);
+  });
+
+  it('restarts an unresponsive renderer', async () => {
+    const { win } = await start();
+    win.emit('unresponsive');
+    expect(win.webContents.forcefullyCrashRenderer).toHaveBeenCalled();
+  });
+
+  it('reopens the kiosk window if it is closed, but not while quitting', async () => {
+    const { win } = await start();
+    win.close();
+    expect(FakeBrowserWindow.instances).toHaveLength(2);
+    fake.app.emit('before-quit');
+    FakeBrowserWindow.instances.at(-1)!.close();
+    expect(FakeBrowserWindow.instances).toHaveLength(2);
+  });
+});
