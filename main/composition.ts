@@ -1,0 +1,210 @@
+/**
+ * THE composition root: the one place that builds a kiosk from configuration. It picks the card
+ * and payment drivers (emulated | wire | real), opens the journal, starts or reaches the back
+ * office, builds the services and the session runtime, runs start-up recovery, and hands a shell
+ * exactly `{ bridge, tester?, start, stop }`. Shells (Electron, browser host) never reach past it.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import { startBackOffice, type BackOfficeServer } from '../backoffice/server.js';
+import { createCardHardware, type CardHardware } from '../hardware/card/index.js';
+import type { CardEmulatorControl } from '../hardware/card/emulator-control.js';
+import type { TerminalEmulatorControl } from '../hardware/payment/emulator-control.js';
+import { createPaymentHardware, type PaymentHardware } from '../hardware/payment/index.js';
+import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
+import type { KioskConfig } from './config.js';
+import { systemClock, type Clock, type Random } from './core/clock.js';
+import type { KioskBridge } from './core/contract.js';
+import { createKioskRuntime } from './core/kiosk-runtime.js';
+import { cryptoRandom } from './core/random.js';
+import { recoverUnfinished, type CardWriteCheck } from './journal/recovery.js';
+import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
+import { createCardService } from './services/card-service.js';
+import { createTopUpService } from './services/top-up.js';
+
+export interface KioskTester {
+  card?: CardEmulatorControl;
+  terminal?: TerminalEmulatorControl;
+  /** Back to the start screen with every fixture card restored and the terminal's start behaviour.
+   * Anything left open (e.g. an approved payment) is settled by recovery first. */
+  reset(): Promise<void>;
+}
+
+export interface Kiosk {
+  bridge: KioskBridge;
+  /** Present on emulated and wire hardware (when config.tester): what testers steer. */
+  tester?: KioskTester;
+  /** Recover what the last run left open, then open the start screen. */
+  start(): Promise<void>;
+  /** Finish running card/payment operations, then release every device, the journal and the back office. */
+  stop(): Promise<void>;
+}
+
+export interface CreateKioskDeps {
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+}
+
+/** The kiosk secret: from configuration, or generated once and kept in the data directory. */
+function kioskSecret(config: KioskConfig, random: Random): string {
+  if (config.secret) return config.secret;
+  const file = path.join(config.dataDir, 'kiosk-secret');
+  try {
+    const s = readFileSync(file, 'utf8').trim();
+    if (s.length >= 32) return s;
+  } catch {
+    // first start: create it below
+  }
+  const s = random.id(32);
+  writeFileSync(file, `${s}\n`, { mode: 0o600 });
+  return s;
+}
+
+export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {}): Promise<Kiosk> {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? cryptoRandom;
+  const log = deps.logger ?? pino({ level: config.logLevel, base: { kiosk: config.kioskId } });
+  const driverLog = (name: string) => (msg: string, extra?: object) => log.child({ device: name }).info(extra ?? {}, msg);
+
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = kioskSecret(config, random);
+  const journal: SqliteJournal = openJournal({ path: path.join(config.dataDir, 'journal.sqlite'), kioskId: config.kioskId, hmacKey: secret, clock });
+
+  const cleanups: (() => Promise<void> | void)[] = [() => journal.close()];
+  const undoAll = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        log.error({ err: String(e) }, 'cleanup failed');
+      }
+    }
+  };
+
+  try {
+    // Back office: the reference one in process, or a remote one.
+    let backOfficeServer: BackOfficeServer | undefined;
+    let baseUrl = config.backOffice.url ?? '';
+    if (config.backOffice.mode === 'local') {
+      backOfficeServer = await startBackOffice({
+        port: config.backOffice.port,
+        host: '127.0.0.1',
+        dbPath: path.join(config.dataDir, 'backoffice.sqlite'),
+        clock,
+        kiosks: { [config.kioskId]: secret },
+      });
+      const server = backOfficeServer;
+      cleanups.push(() => server.close());
+      baseUrl = server.url;
+    }
+    const backOffice: HttpBackOfficeClient = createHttpBackOfficeClient({
+      baseUrl,
+      kioskId: config.kioskId,
+      secret,
+      clock,
+      blockedCachePath: path.join(config.dataDir, 'blocked-cards.json'),
+    });
+
+    // Devices. The payment terminal is built after the top-up service, whose decision hook it calls.
+    const card: CardHardware = await createCardHardware(config.hardware.card, { clock, log: driverLog('card-reader') });
+    cleanups.push(() => card.stop());
+    let payment: PaymentHardware | undefined;
+    const topUp = createTopUpService({
+      reader: card.reader,
+      terminal: () => {
+        if (!payment) throw new Error('payment terminal not built yet');
+        return payment.terminal;
+      },
+      journal,
+      clock,
+      random,
+      kioskId: config.kioskId,
+      maxBalanceCents: config.topUp.maxBalanceCents,
+      cardRef: (n) => cardRef(n, secret),
+      log: log.child({ service: 'top-up' }),
+    });
+    payment = await createPaymentHardware(config.hardware.payment, { clock, log: driverLog('payment-terminal'), onDecision: topUp.onDecision });
+    const pay = payment;
+    cleanups.push(() => pay.stop());
+
+    const cards = createCardService({ reader: card.reader, backOffice, clock, timeZone: config.timeZone, log: log.child({ service: 'card' }) });
+
+    /** Did an interrupted operation's credit land? Only answerable if that card lies on the reader. */
+    const checkCardWrite = async (op: { records: { type: string; card?: { hash: string }; data?: Record<string, unknown> }[] }): Promise<CardWriteCheck> => {
+      const intent = [...op.records].reverse().find((r) => r.type === 'card.write-intent');
+      const ref = intent?.data?.['ref'];
+      if (typeof ref !== 'string' || !intent?.card || !card.reader.currentCard()) return 'unknown';
+      const onReader = await card.reader.read(['identity', 'history']);
+      if (cardRef(onReader.cardNumber, secret).hash !== intent.card.hash) return 'unknown';
+      return onReader.topUps.some((t) => t.ref === ref) ? 'written' : 'not-written';
+    };
+    const recover = async () => {
+      const report = await recoverUnfinished({
+        journal,
+        terminal: pay.terminal,
+        log: (msg, extra) => log.warn(extra ?? {}, msg),
+        checkCardWrite,
+      });
+      if (report.operations.length) log.warn({ settled: report.operations.length, leftOpen: report.leftOpen }, 'start-up recovery finished');
+    };
+
+    const runtime = createKioskRuntime({
+      machineInput: {
+        timing: config.timing,
+        topUp: { amountsCents: config.topUp.amountsCents, maxBalanceCents: config.topUp.maxBalanceCents, cardKinds: config.topUp.cardKinds },
+        menuOptions: config.menuOptions,
+      },
+      cards,
+      topUp,
+      log: log.child({ service: 'session' }),
+      onSessionCrash: recover,
+    });
+
+    let stopRefresh: (() => void) | undefined;
+    let started = false;
+    let stopped = false;
+
+    const tester: KioskTester | undefined =
+      config.tester && config.hardware.mode !== 'real' && (card.control || pay.control)
+        ? {
+            ...(card.control ? { card: card.control } : {}),
+            ...(pay.control ? { terminal: pay.control } : {}),
+            reset: () =>
+              runtime.restart(async () => {
+                await recover();
+                await card.control?.remove();
+                await card.control?.resetFixtures();
+                pay.control?.setBehaviour(config.hardware.payment.behaviour);
+              }),
+          }
+        : undefined;
+
+    return {
+      bridge: runtime.bridge,
+      ...(tester ? { tester } : {}),
+      async start() {
+        if (started) return;
+        started = true;
+        await recover();
+        stopRefresh = backOffice.startBlockedListRefresh(config.backOffice.blockedRefreshMs, (e) =>
+          log.warn({ err: String(e) }, 'blocked-card list refresh failed (the cached list stays in use)'),
+        );
+        runtime.start();
+        log.info({ hardware: config.hardware.mode, backOffice: config.backOffice.mode }, 'kiosk started');
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        stopRefresh?.();
+        await runtime.stop();
+        await undoAll();
+        log.info('kiosk stopped');
+      },
+    };
+  } catch (e) {
+    await undoAll();
+    throw e;
+  }
+}

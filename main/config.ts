@@ -1,0 +1,276 @@
+/**
+ * The kiosk's configuration: one zod schema, validated where it enters. With no configuration at
+ * all the kiosk runs: emulated hardware, a local back office started in process, data under
+ * `.kiosk-data/`. Sources, later ones winning: the defaults below < a JSON file (`KIOSK_CONFIG`,
+ * path) < environment variables (see ENV_VARS). Bad configuration is a ConfigError that says which
+ * setting is wrong and why, never a crash deeper in.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { cardHardwareConfigSchema, type CardHardwareConfig } from '../hardware/card/index.js';
+import { paymentHardwareConfigSchema, type ResolvedPaymentHardwareConfig } from '../hardware/payment/index.js';
+
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+const hardwareMode = z.enum(['emulated', 'wire', 'real']);
+export type HardwareMode = z.infer<typeof hardwareMode>;
+
+const cardKind = z.enum(['personal', 'anonymous', 'business']);
+
+const timingSchema = z
+  .object({
+    /** No touch for this long on an interactive screen: ask "do you need more time?". */
+    inactivityMs: z.number().int().min(1000).default(60_000),
+    /** How long that question stays before the kiosk returns to the start screen. */
+    inactivityWarningMs: z.number().int().min(1000).default(20_000),
+    /** Paid but not yet credited: how long to wait for the card before the payment is undone.
+     * Must stay below the terminal's commit window (the terminal would undo it by itself). */
+    creditWaitMs: z.number().int().min(1000).default(90_000),
+    /** Confirmation screens (top-up done, payment undone) move on after this. */
+    doneMs: z.number().int().min(500).default(10_000),
+    /** The "take your card, thank you" screen. */
+    goodbyeMs: z.number().int().min(200).default(4_000),
+  })
+  .prefault({});
+
+const topUpSchema = z
+  .object({
+    amountsCents: z.array(z.number().int().positive().max(15_000)).min(1).max(8).default([500, 1000, 2000, 5000]),
+    /** The highest balance a top-up may leave on a card (public OV-chipkaart terms: EUR 150). */
+    maxBalanceCents: z.number().int().positive().max(15_000).default(15_000),
+    /** domain.md: business cards travel on account and do not top up (assumption, kept here). */
+    cardKinds: z.array(cardKind).default(['personal', 'anonymous']),
+  })
+  .prefault({});
+
+const baseSchema = z
+  .object({
+    /** This kiosk's id: journal records, back-office requests and card top-up records carry it. */
+    kioskId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/, 'letters, digits and dashes, at most 32')
+      .default('NS-KIOSK-LOCAL-01'),
+    /** Journal, back-office database, blocked-card cache and the kiosk secret live here. */
+    dataDir: z.string().min(1).default('.kiosk-data'),
+    /** The kiosk secret (signs journal records and back-office requests, keys card hashes).
+     * Absent: generated once into `<dataDir>/kiosk-secret` and reused. */
+    secret: z.string().min(32).optional(),
+    /** The kiosk's local time zone: decides "today" for expiry checks. */
+    timeZone: z
+      .string()
+      .default('Europe/Amsterdam')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en-CA', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'unknown time zone'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    hardware: z
+      .object({
+        /** Sets both devices' mode unless a device says otherwise. */
+        mode: hardwareMode.default('emulated'),
+        /** Card reader settings (hardware/card/index.ts cardHardwareConfigSchema, minus `mode` if the same). */
+        card: z.record(z.string(), z.unknown()).default({}),
+        /** Payment terminal settings (hardware/payment/config.ts paymentHardwareConfigSchema). */
+        payment: z.record(z.string(), z.unknown()).default({}),
+      })
+      .prefault({}),
+    backOffice: z
+      .object({
+        /** local: start the reference back office in this process; remote: talk to `url`. */
+        mode: z.enum(['local', 'remote']).default('local'),
+        url: z.url().optional(),
+        /** Local mode: port of the in-process back office (0: any free port). */
+        port: z.number().int().min(0).max(65535).default(0),
+        /** How often the blocked-card list is refreshed. */
+        blockedRefreshMs: z.number().int().min(1000).default(60_000),
+        /** Journal upload interval. */
+        uploadIntervalMs: z.number().int().min(500).default(30_000),
+      })
+      .prefault({}),
+    host: z
+      .object({
+        /** Browser host address. Loopback by default: the kiosk's own browser is the only client. */
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8765),
+        /** Built renderer (vite build output). */
+        rendererDir: z.string().min(1).default('dist/renderer'),
+      })
+      .prefault({}),
+    /** The tester API (/tester/*) on emulated and wire hardware. Never offered on real hardware. */
+    tester: z.boolean().default(true),
+    timing: timingSchema,
+    topUp: topUpSchema,
+    /** Menu options every readable card gets besides the journeys it qualifies for. */
+    menuOptions: z.array(z.enum(['balance'])).default(['balance']),
+  })
+  .superRefine((c, ctx) => {
+    if (c.backOffice.mode === 'remote' && !c.backOffice.url)
+      ctx.addIssue({ code: 'custom', path: ['backOffice', 'url'], message: "backOffice.mode 'remote' needs backOffice.url" });
+  });
+
+export type KioskConfigInput = z.input<typeof baseSchema>;
+
+export interface KioskConfig extends Omit<z.output<typeof baseSchema>, 'hardware'> {
+  hardware: {
+    mode: HardwareMode;
+    card: CardHardwareConfig & { mode: HardwareMode };
+    payment: ResolvedPaymentHardwareConfig;
+  };
+}
+
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): string {
+  return issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+/** Validate a configuration object (defaults filled in). Throws ConfigError. */
+export function parseConfig(input: unknown): KioskConfig {
+  const base = baseSchema.safeParse(input ?? {});
+  if (!base.success) throw new ConfigError(`invalid configuration: ${describeIssues(base.error.issues)}`);
+  const c = base.data;
+  const cardMode = (c.hardware.card['mode'] as HardwareMode | undefined) ?? c.hardware.mode;
+  const card = cardHardwareConfigSchema.safeParse({ ...c.hardware.card, mode: cardMode });
+  if (!card.success) throw new ConfigError(`invalid configuration: ${describeIssues(card.error.issues, 'hardware.card')}`);
+  const payMode = (c.hardware.payment['mode'] as HardwareMode | undefined) ?? c.hardware.mode;
+  const payment = paymentHardwareConfigSchema.safeParse({ ...c.hardware.payment, mode: payMode });
+  if (!payment.success) throw new ConfigError(`invalid configuration: ${describeIssues(payment.error.issues, 'hardware.payment')}`);
+  if (c.timing.creditWaitMs >= payment.data.commitWindowMs)
+    throw new ConfigError(
+      `invalid configuration: timing.creditWaitMs (${c.timing.creditWaitMs}) must be below hardware.payment.commitWindowMs (${payment.data.commitWindowMs}), or the terminal undoes payments the kiosk still means to credit`,
+    );
+  return {
+    ...c,
+    hardware: { mode: c.hardware.mode, card: { ...card.data, mode: cardMode }, payment: payment.data },
+  };
+}
+
+/** Environment variables the kiosk reads, and where each lands in the configuration. */
+export const ENV_VARS = {
+  KIOSK_CONFIG: 'path of a JSON configuration file',
+  KIOSK_ID: 'kioskId',
+  KIOSK_DATA_DIR: 'dataDir',
+  KIOSK_HARDWARE: 'hardware.mode (emulated | wire | real)',
+  KIOSK_CARD_READER: 'hardware.card.readerName',
+  KIOSK_PAYMENT_SERIAL: 'hardware.payment.serialPath',
+  KIOSK_TERMINAL_BEHAVIOUR: 'hardware.payment.behaviour (emulators)',
+  KIOSK_PAYMENT_PROMPT_DELAY_MS: 'hardware.payment.promptDelayMs (emulators)',
+  KIOSK_HOST: 'host.host',
+  KIOSK_PORT: 'host.port',
+  KIOSK_RENDERER_DIR: 'host.rendererDir',
+  KIOSK_BACKOFFICE_URL: 'backOffice.url (sets backOffice.mode to remote)',
+  KIOSK_INACTIVITY_MS: 'timing.inactivityMs',
+  KIOSK_INACTIVITY_WARNING_MS: 'timing.inactivityWarningMs',
+  KIOSK_CREDIT_WAIT_MS: 'timing.creditWaitMs',
+  KIOSK_DONE_MS: 'timing.doneMs',
+  KIOSK_GOODBYE_MS: 'timing.goodbyeMs',
+  KIOSK_LOG_LEVEL: 'logLevel',
+  KIOSK_TESTER: 'tester (true | false)',
+} as const;
+
+type Json = Record<string, unknown>;
+
+function setPath(target: Json, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let o = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = o[k];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) o[k] = {};
+    o = o[k] as Json;
+  }
+  o[keys[keys.length - 1]!] = value;
+}
+
+function envNumber(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`invalid configuration: ${name}=${JSON.stringify(raw)} is not a whole number`);
+  return Number(raw.trim());
+}
+
+function envBoolean(name: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`invalid configuration: ${name}=${JSON.stringify(raw)} is not true/false`);
+}
+
+/** Overlay the environment onto a raw configuration object. */
+export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
+  const out: Json = structuredClone(raw);
+  const str: [string, string][] = [
+    ['KIOSK_ID', 'kioskId'],
+    ['KIOSK_DATA_DIR', 'dataDir'],
+    ['KIOSK_HARDWARE', 'hardware.mode'],
+    ['KIOSK_CARD_READER', 'hardware.card.readerName'],
+    ['KIOSK_PAYMENT_SERIAL', 'hardware.payment.serialPath'],
+    ['KIOSK_TERMINAL_BEHAVIOUR', 'hardware.payment.behaviour'],
+    ['KIOSK_HOST', 'host.host'],
+    ['KIOSK_RENDERER_DIR', 'host.rendererDir'],
+    ['KIOSK_LOG_LEVEL', 'logLevel'],
+  ];
+  for (const [name, p] of str) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(out, p, v);
+  }
+  const num: [string, string][] = [
+    ['KIOSK_PORT', 'host.port'],
+    ['KIOSK_PAYMENT_PROMPT_DELAY_MS', 'hardware.payment.promptDelayMs'],
+    ['KIOSK_INACTIVITY_MS', 'timing.inactivityMs'],
+    ['KIOSK_INACTIVITY_WARNING_MS', 'timing.inactivityWarningMs'],
+    ['KIOSK_CREDIT_WAIT_MS', 'timing.creditWaitMs'],
+    ['KIOSK_DONE_MS', 'timing.doneMs'],
+    ['KIOSK_GOODBYE_MS', 'timing.goodbyeMs'],
+  ];
+  for (const [name, p] of num) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(out, p, envNumber(name, v));
+  }
+  if (env['KIOSK_TESTER']) setPath(out, 'tester', envBoolean('KIOSK_TESTER', env['KIOSK_TESTER']));
+  if (env['KIOSK_BACKOFFICE_URL']) {
+    setPath(out, 'backOffice.mode', 'remote');
+    setPath(out, 'backOffice.url', env['KIOSK_BACKOFFICE_URL']);
+  }
+  return out;
+}
+
+function readJsonFile(file: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read configuration file ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`configuration file ${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`configuration file ${file} must hold a JSON object`);
+  return parsed as Json;
+}
+
+/**
+ * Load the configuration: defaults < the JSON file named by KIOSK_CONFIG < environment variables.
+ * Relative paths (dataDir, rendererDir) are resolved against `cwd`.
+ */
+export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): KioskConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = env['KIOSK_CONFIG'];
+  const raw = file ? readJsonFile(path.resolve(cwd, file)) : {};
+  const config = parseConfig(applyEnv(raw, env));
+  return {
+    ...config,
+    dataDir: path.resolve(cwd, config.dataDir),
+    host: { ...config.host, rendererDir: path.resolve(cwd, config.host.rendererDir) },
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * The runtime core: runs the session machine with the real actors (services over the drivers),
+ * and turns it into the bridge a shell sees: a stream of plain snapshots, and `send` for validated
+ * user events. Knows nothing of Electron, HTTP or WebSocket.
+ */
+import type { Logger } from 'pino';
+import { createActor, fromCallback, fromPromise, type Actor, type AnyMachineSnapshot } from 'xstate';
+import { ALWAYS_ALLOWED_EVENTS, kioskMachine, type KioskMachineEvent } from '../../state-machines/kiosk/kiosk-machine.js';
+import { activeJourney } from '../../state-machines/screen.js';
+import { TOP_UP_USER_EVENTS, topUpMachine } from '../../state-machines/top-up/top-up-machine.js';
+import type {
+  AuthorizePaymentInput,
+  CreditCardInput,
+  CreditCardOutput,
+  KioskMachineInput,
+  PaymentActorCommand,
+  ReadCardOutput,
+  RollbackPaymentInput,
+  RollbackPaymentOutput,
+  WaitForCardInput,
+  WaitForCardOutput,
+} from '../../state-machines/types.js';
+import type { CardService } from '../services/card-service.js';
+import type { TopUpService } from '../services/top-up.js';
+import { kioskEventSchema, type KioskBridge, type KioskEvent, type KioskSnapshot, type SendResult } from './contract.js';
+import { deriveSnapshot } from './snapshot.js';
+
+export interface KioskRuntimeDeps {
+  machineInput: KioskMachineInput;
+  cards: CardService;
+  topUp: TopUpService;
+  log: Logger;
+  /** Called after the session machine failed unexpectedly and before a fresh session starts. */
+  onSessionCrash?: () => Promise<void>;
+}
+
+export interface KioskRuntime {
+  bridge: KioskBridge;
+  start(): void;
+  /** Stop the session; resolves once every card and payment operation that was running settled. */
+  stop(): Promise<void>;
+  /** Stop the session and start a fresh one at the start screen (`between` runs in the gap). */
+  restart(between?: () => Promise<void>): Promise<void>;
+  snapshot(): KioskSnapshot;
+}
+
+function buildMachine(cards: CardService, topUp: TopUpService, track: <T>(p: Promise<T>) => Promise<T>, log: Logger) {
+  const waitForCard = fromPromise<WaitForCardOutput, WaitForCardInput>(({ input, signal }) => cards.waitForCard(input.fresh, signal));
+  const journey = topUpMachine.provide({
+    actors: {
+      waitForCard,
+      authorizePayment: fromCallback<PaymentActorCommand, AuthorizePaymentInput>(({ input, sendBack, receive }) => {
+        let live = true;
+        let settled = false;
+        track(
+          topUp.authorize(input, (prompt) => {
+            if (live) sendBack({ type: 'PAYMENT.PROMPT', prompt });
+          }),
+        ).then(
+          (r) => {
+            settled = true;
+            if (!live) {
+              // The session went away while the terminal was deciding: never leave money taken.
+              if (r.result === 'approved')
+                void track(topUp.rollback({ paymentId: r.paymentId, amountCents: input.amountCents, card: input.card }, 'session ended before the card was credited'));
+              return;
+            }
+            if (r.result === 'approved') sendBack({ type: 'PAYMENT.APPROVED', paymentId: r.paymentId, reference: r.reference });
+            else sendBack({ type: 'PAYMENT.FAILED', reason: r.reason, paymentId: r.paymentId, reference: r.reference });
+          },
+          (e: unknown) => {
+            settled = true;
+            log.error({ err: String(e) }, 'payment flow failed');
+            if (live) sendBack({ type: 'PAYMENT.FAILED', reason: 'unknown' });
+          },
+        );
+        receive((e) => {
+          if (e.type === 'PAYMENT.ABORT') void topUp.abort();
+        });
+        return () => {
+          if (!settled) void topUp.abort();
+          live = false;
+        };
+      }),
+      creditCard: fromPromise<CreditCardOutput, CreditCardInput>(({ input }) => track(topUp.credit(input))),
+      rollbackPayment: fromPromise<RollbackPaymentOutput, RollbackPaymentInput>(({ input }) => track(topUp.rollback(input))),
+    },
+  });
+  return kioskMachine.provide({
+    actors: {
+      waitForCard,
+      readCard: fromPromise<ReadCardOutput, void>(() => track(cards.read())),
+      topUp: journey,
+    },
+  });
+}
+
+type SessionActor = Actor<ReturnType<typeof buildMachine>>;
+
+export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
+  const { machineInput, log } = deps;
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    const drop = () => inFlight.delete(p);
+    p.then(drop, drop);
+    return p;
+  };
+  const machine = buildMachine(deps.cards, deps.topUp, track, log);
+  const listeners = new Set<(s: KioskSnapshot) => void>();
+  const warningSeconds = Math.ceil(machineInput.timing.inactivityWarningMs / 1000);
+
+  let actor: SessionActor | undefined;
+  let rev = 0;
+  let current: KioskSnapshot = {
+    rev: 0,
+    screen: 'start',
+    locale: 'nl',
+    largeText: false,
+    busy: false,
+    inactivity: { warning: false, secondsLeft: warningSeconds },
+  };
+  let lastKey = '';
+  let warningSince: number | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  let restarting: Promise<void> | undefined;
+
+  function secondsLeft(): number {
+    if (warningSince === undefined) return warningSeconds;
+    const left = machineInput.timing.inactivityWarningMs - (performance.now() - warningSince);
+    return Math.max(0, Math.ceil(left / 1000));
+  }
+
+  function publish(root: AnyMachineSnapshot): void {
+    const warning = (root.value as { idle?: string }).idle === 'warning';
+    if (warning && warningSince === undefined) {
+      warningSince = performance.now();
+      ticker = setInterval(() => actor && publish(actor.getSnapshot()), 1000);
+      ticker.unref?.();
+    } else if (!warning && warningSince !== undefined) {
+      warningSince = undefined;
+      if (ticker) clearInterval(ticker);
+      ticker = undefined;
+    }
+    let next: KioskSnapshot;
+    try {
+      next = deriveSnapshot(root, { rev: 0, secondsLeft: secondsLeft() });
+    } catch (e) {
+      log.error({ err: String(e) }, 'snapshot derivation failed');
+      return;
+    }
+    const key = JSON.stringify(next);
+    if (key === lastKey) return;
+    lastKey = key;
+    current = { ...next, rev: ++rev };
+    for (const l of listeners) {
+      try {
+        l(current);
+      } catch (e) {
+        log.error({ err: String(e) }, 'snapshot listener failed');
+      }
+    }
+  }
+
+  function startSession(): void {
+    const a: SessionActor = createActor(machine, { input: machineInput });
+    actor = a;
+    a.subscribe({
+      next: (s) => {
+        if (actor === a) publish(s);
+      },
+      error: (err) => {
+        if (actor !== a) return;
+        log.error({ err: String(err) }, 'session machine failed; starting a fresh session');
+        void restart(deps.onSessionCrash);
+      },
+    });
+    a.start();
+    publish(a.getSnapshot());
+  }
+
+  async function stopSession(): Promise<void> {
+    const a = actor;
+    actor = undefined;
+    a?.stop();
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+    warningSince = undefined;
+    // Let a running card write or payment finish (they journal their own outcome).
+    while (inFlight.size) await Promise.allSettled([...inFlight]);
+  }
+
+  async function restart(between?: () => Promise<void>): Promise<void> {
+    if (restarting) return restarting;
+    restarting = (async () => {
+      try {
+        await stopSession();
+        if (between) await between();
+      } catch (e) {
+        log.error({ err: String(e) }, 'error while restarting the session');
+      } finally {
+        startSession();
+        restarting = undefined;
+      }
+    })();
+    return restarting;
+  }
+
+  function allowedNow(a: SessionActor, event: KioskEvent): boolean {
+    if ((ALWAYS_ALLOWED_EVENTS as readonly string[]).includes(event.type)) return true;
+    const snap = a.getSnapshot();
+    const journey = activeJourney(snap);
+    if (journey && (TOP_UP_USER_EVENTS as readonly string[]).includes(event.type)) return journey.snapshot.can(event);
+    // Only the journey region decides; the idle region takes every user event as activity.
+    return a.logic
+      .getTransitionData(snap, event as KioskMachineEvent)
+      .some((t) => t.source.id.startsWith('kiosk.journey'));
+  }
+
+  const bridge: KioskBridge = {
+    subscribe(listener) {
+      listeners.add(listener);
+      try {
+        listener(current);
+      } catch (e) {
+        log.error({ err: String(e) }, 'snapshot listener failed');
+      }
+      return () => listeners.delete(listener);
+    },
+    send(raw) {
+      const parsed = kioskEventSchema.safeParse(raw);
+      if (!parsed.success) {
+        const detail = parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.') || 'event'}: ${i.message}`)
+          .join('; ');
+        return { ok: false, error: 'invalid-event', detail };
+      }
+      const event = parsed.data;
+      const a = actor;
+      if (!a || a.getSnapshot().status !== 'active') return { ok: false, error: 'not-allowed-now', detail: 'the kiosk is restarting' };
+      try {
+        if (!allowedNow(a, event)) {
+          a.send({ type: 'ACTIVITY' });
+          return { ok: false, error: 'not-allowed-now', detail: `${event.type} does nothing on the ${current.screen} screen` };
+        }
+        a.send(event);
+        return { ok: true } satisfies SendResult;
+      } catch (e) {
+        log.error({ err: String(e), event: event.type }, 'event handling failed');
+        return { ok: false, error: 'not-allowed-now', detail: 'the kiosk could not handle this event now' };
+      }
+    },
+  };
+
+  return {
+    bridge,
+    start() {
+      if (!actor) startSession();
+    },
+    stop: stopSession,
+    restart,
+    snapshot: () => current,
+  };
+}

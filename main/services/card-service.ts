@@ -1,0 +1,110 @@
+/**
+ * Card reading for the session: wait for a card, read it, and hand the machines a CardInfo with
+ * nothing personal in it (no birth date), plus whether the back office lists it as blocked and
+ * what "today" is in the kiosk's time zone. Every reader failure becomes a typed result the
+ * session machine routes to its own screen.
+ */
+import { ALL_SECTIONS, type CardModel } from '../../hardware/card/card-model.js';
+import { isCardError, type CardReader } from '../../hardware/card/card-reader.js';
+import type { CardInfo, ReadCardOutput, WaitForCardOutput } from '../../state-machines/types.js';
+import type { BackOfficeClient } from '../backoffice-client/types.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from 'pino';
+
+export interface CardServiceDeps {
+  reader: CardReader;
+  backOffice: Pick<BackOfficeClient, 'isBlocked'>;
+  clock: Clock;
+  timeZone: string;
+  log: Logger;
+}
+
+/** YYYY-MM-DD of `date` in `timeZone` (en-CA formats dates as ISO). */
+export function localDate(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+}
+
+/** The card as the machines may see it: the holder's birth date never leaves this function. */
+export function toCardInfo(card: CardModel): CardInfo {
+  return {
+    uid: card.uid,
+    cardNumber: card.cardNumber,
+    kind: card.kind,
+    expiryDate: card.expiryDate,
+    balanceCents: card.balanceCents,
+    blocked: card.blocked,
+    products: card.products.map((p) => ({
+      code: p.code,
+      validFrom: p.validFrom,
+      validUntil: p.validUntil,
+      ...(p.travelClass !== undefined ? { travelClass: p.travelClass } : {}),
+      ...(p.station !== undefined ? { station: p.station } : {}),
+    })),
+    transactions: card.transactions.map((t) => ({ at: t.at, kind: t.kind, station: t.station, amountCents: t.amountCents })),
+    topUps: card.topUps.map((t) => ({ at: t.at, amountCents: t.amountCents, location: t.location })),
+  };
+}
+
+export interface CardService {
+  /** Resolves with the card in the field: at once if one lies there (unless `fresh`), else at the
+   * next presentation. Rejects when `signal` aborts. */
+  waitForCard(fresh: boolean, signal?: AbortSignal): Promise<WaitForCardOutput>;
+  read(): Promise<ReadCardOutput>;
+}
+
+export function createCardService(deps: CardServiceDeps): CardService {
+  const { reader, backOffice, clock, timeZone, log } = deps;
+  return {
+    waitForCard(fresh, signal) {
+      return new Promise<WaitForCardOutput>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const here = reader.currentCard();
+        if (!fresh && here) return resolve({ uid: here });
+        const unsubscribe = reader.subscribe((e) => {
+          if (e.type !== 'card-presented') return;
+          cleanup();
+          resolve({ uid: e.uid });
+        });
+        const onAbort = () => {
+          cleanup();
+          reject(signal?.reason ?? new Error('aborted'));
+        };
+        const cleanup = () => {
+          unsubscribe();
+          signal?.removeEventListener('abort', onAbort);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+
+    async read() {
+      let card: CardModel;
+      try {
+        card = await reader.read(ALL_SECTIONS);
+      } catch (e) {
+        const code = isCardError(e) ? e.code : 'io';
+        log.warn({ code, err: isCardError(e) ? e.message : String(e) }, 'card read failed');
+        switch (code) {
+          case 'card-gone':
+          case 'no-card':
+          case 'io':
+            return { ok: false, problem: 'card-gone' };
+          case 'reader-unavailable':
+            return { ok: false, problem: 'reader-unavailable' };
+          case 'corrupt':
+          case 'wrong-key':
+          case 'wrong-card':
+            return { ok: false, problem: 'defective' };
+        }
+      }
+      let blockedListed = false;
+      try {
+        blockedListed = backOffice.isBlocked(card.cardNumber);
+      } catch (e) {
+        // The list is a local cache; if even that fails, the card's own block flag still counts.
+        log.error({ err: String(e) }, 'blocked-card list check failed');
+      }
+      return { ok: true, card: toCardInfo(card), blockedListed, today: localDate(clock.now(), timeZone) };
+    },
+  };
+}
