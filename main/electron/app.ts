@@ -14,6 +14,8 @@ import { kioskWindowOptions } from './window-options.js';
 
 export interface KioskCore {
   bridge: KioskBridge;
+  /** Called once the shell listens to the bridge (recovery, then the start screen). */
+  start?(): Promise<void> | void;
   stop?(): Promise<void> | void;
 }
 
@@ -104,6 +106,7 @@ export function startElectronShell(opts: ElectronShellOptions): ElectronShell {
     lockDownSession(session.defaultSession, rendererRootUrl, log);
     core = await opts.createCore();
     bridgeIpc({ ipcMain, bridge: core.bridge, target: () => win?.webContents, rendererRootUrl });
+    await core.start?.();
     createWindow();
   })();
   ready.catch((err: unknown) => {

@@ -112,6 +112,23 @@ describe('Electron shell start-up', () => {
     expect(fake.powerSaveBlocker.start).toHaveBeenCalledWith('prevent-display-sleep');
   });
 
+  it('starts the core only after it listens to the bridge, so the first snapshot reaches the window', async () => {
+    const bridge = fakeBridge();
+    const order: string[] = [];
+    bridge.subscribe.mockImplementation(() => {
+      order.push('subscribe');
+      return () => true;
+    });
+    const shell = startElectronShell({
+      createCore: () => ({ bridge, start: () => void order.push('start') }),
+      rendererIndex,
+      preloadPath,
+      log: silent,
+    });
+    await shell.ready;
+    expect(order).toEqual(['subscribe', 'start']);
+  });
+
   it('denies every permission request and permission check', async () => {
     await start();
     const s = fake.session.defaultSession;
