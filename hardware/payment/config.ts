@@ -52,6 +52,14 @@ export const paymentHardwareConfigSchema = z
     /** Emulated mode: how long the silent behaviour keeps the kiosk waiting before giving up. */
     silenceMs: z.number().int().positive().default(15_000),
     timers: zvtTimersSchema,
+    /** ZVT driver: hold a 04 0F answer this long for the kiosk's decision before "please wait" (below the terminal's T3). */
+    holdMs: z.number().int().positive().default(2_000),
+    /** ZVT driver: after start, listen this long for a terminal still in a previous process's transaction before resolve() asks it. */
+    orphanListenMs: z.number().int().min(0).default(2_500),
+    /** Simulator: after "please wait" (84 9C) ask again after this long (spec: 2 s). */
+    reaskMs: z.number().int().positive().default(2_000),
+    /** Wire mode: run the simulator in this process (default) or as a separate process (tsx). */
+    simulator: z.enum(['in-process', 'process']).default('in-process'),
     /** Wire mode: directory for the socat links (a fresh temp dir when absent). */
     wireDir: z.string().min(1).optional(),
   })

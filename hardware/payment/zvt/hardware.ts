@@ -1,11 +1,109 @@
+/**
+ * Modes 'wire' and 'real': the ZVT ECR driver over a serial line. In 'wire' mode a socat
+ * pseudo-terminal pair stands in for the cable and the terminal simulator plays the terminal on
+ * the other end (in this process, or as its own process).
+ */
+import type { Clock } from '../../../main/core/clock.js';
 import type { ResolvedPaymentHardwareConfig } from '../config.js';
-import { PaymentTerminalError } from '../errors.js';
 import type { PaymentHardware, PaymentHardwareDeps } from '../index.js';
+import type { Scheduler } from '../scheduler.js';
+import { ZvtEcrDriver } from './ecr-driver.js';
+import { openSerialLink, type SerialSettings } from './link.js';
+import { startPtyPair, type PtyPair } from './socat.js';
+import { ZvtTerminalSimulator } from './simulator/terminal-simulator.js';
+import { startSimulatorProcess, type SimulatorProcessControl } from './simulator/process-client.js';
+import { ZvtTransport } from './transport.js';
 
-/** Modes 'wire' and 'real': the ZVT driver over a serial line (work in progress). */
-export async function createZvtHardware(
+type Deps = PaymentHardwareDeps & { scheduler: Scheduler };
+
+export function serialSettings(c: ResolvedPaymentHardwareConfig, path: string): SerialSettings {
+  return { path, baudRate: c.baudRate, dataBits: c.dataBits, stopBits: c.stopBits, parity: c.parity };
+}
+
+/** Open the serial port and start (register) a ZVT driver on it. */
+export async function startZvtDriver(c: ResolvedPaymentHardwareConfig, path: string, deps: Deps): Promise<ZvtEcrDriver> {
+  const link = await openSerialLink(serialSettings(c, path));
+  const transport = new ZvtTransport(link, { scheduler: deps.scheduler, t1Ms: c.timers.t1Ms, t2Ms: c.timers.t2Ms, name: 'ecr', ...(deps.log ? { log: deps.log } : {}) });
+  const driver = new ZvtEcrDriver({
+    transport,
+    scheduler: deps.scheduler,
+    clock: deps.clock,
+    password: c.password,
+    t3Ms: c.timers.t3Ms,
+    t4Ms: c.timers.t4Ms,
+    holdMs: c.holdMs,
+    orphanListenMs: c.orphanListenMs,
+    ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  });
+  await driver.start();
+  return driver;
+}
+
+/** Start the terminal simulator in this process on one end of the cable. */
+export async function startZvtSimulator(
   c: ResolvedPaymentHardwareConfig,
-  _deps: PaymentHardwareDeps & { scheduler: import('../scheduler.js').Scheduler },
-): Promise<PaymentHardware> {
-  throw new PaymentTerminalError('config', `payment mode '${c.mode}' is not available yet`);
+  path: string,
+  deps: { scheduler: Scheduler; clock: Clock; log?: (msg: string, extra?: object) => void },
+): Promise<ZvtTerminalSimulator> {
+  const link = await openSerialLink(serialSettings(c, path));
+  return new ZvtTerminalSimulator(link, {
+    scheduler: deps.scheduler,
+    clock: deps.clock,
+    password: c.password,
+    behaviour: c.behaviour,
+    promptDelayMs: c.promptDelayMs,
+    commitWindowMs: c.commitWindowMs,
+    reaskMs: c.reaskMs,
+    t1Ms: c.timers.t1Ms,
+    t2Ms: c.timers.t2Ms,
+    t3Ms: c.timers.t3Ms,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
+}
+
+export interface WireHardware extends PaymentHardware {
+  terminal: ZvtEcrDriver;
+  control: ZvtTerminalSimulator | SimulatorProcessControl;
+  pty: PtyPair;
+}
+
+export async function createZvtHardware(c: ResolvedPaymentHardwareConfig, deps: Deps): Promise<PaymentHardware> {
+  if (c.mode === 'real') {
+    const driver = await startZvtDriver(c, c.serialPath!, deps);
+    return { terminal: driver, stop: () => driver.stop() };
+  }
+  return createWireHardware(c, deps);
+}
+
+export async function createWireHardware(c: ResolvedPaymentHardwareConfig, deps: Deps): Promise<WireHardware> {
+  const pty = await startPtyPair(c.wireDir ? { dir: c.wireDir } : {});
+  let control: ZvtTerminalSimulator | SimulatorProcessControl;
+  try {
+    control =
+      c.simulator === 'process'
+        ? await startSimulatorProcess(c, pty.terminalPath, deps.log ? { log: deps.log } : {})
+        : await startZvtSimulator(c, pty.terminalPath, { scheduler: deps.scheduler, clock: deps.clock, ...(deps.log ? { log: deps.log } : {}) });
+  } catch (e) {
+    await pty.stop();
+    throw e;
+  }
+  let driver: ZvtEcrDriver;
+  try {
+    driver = await startZvtDriver(c, pty.ecrPath, deps);
+  } catch (e) {
+    await control.stop();
+    await pty.stop();
+    throw e;
+  }
+  return {
+    terminal: driver,
+    control,
+    pty,
+    async stop() {
+      await driver.stop().catch(() => undefined);
+      await control.stop().catch(() => undefined);
+      await pty.stop();
+    },
+  };
 }
