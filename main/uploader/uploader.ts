@@ -1,0 +1,290 @@
+/**
+ * Store-and-forward delivery of the journal to the back office.
+ *
+ * - Records go in seq order, in batches; each carries its idempotency key (record-crypto.ts), and a
+ *   record counts as delivered only when the back office's answer acknowledges that key
+ *   ('accepted' or 'duplicate'). A lost answer just means the batch is sent again; the back office
+ *   answers 'duplicate' and nothing happens twice.
+ * - A record the back office refuses ('rejected': tampered, chain broken, conflict) is set aside in
+ *   the journal (UploadQueue.markRejected) for a technician, and the queue moves on. A batch the
+ *   back office cannot parse (400) or finds too large (413) is split until the one offending record
+ *   is found and set aside; nothing else is ever given up on.
+ * - Failures (no answer, timeout, 5xx, 401) back off exponentially with full jitter:
+ *   wait = random() * min(maxDelayMs, baseDelayMs * 2^failures), so many kiosks coming back online
+ *   together do not hammer the back office in step.
+ * - Nothing undelivered is ever deleted; delivered records are purged after `retentionMs`.
+ * Time, randomness and waiting are injected, so a week offline can be simulated in a test.
+ */
+import { BackOfficeRejectedError } from '../backoffice-client/types.js';
+import type { JournalIntake } from '../backoffice-client/http-client.js';
+import type { Clock } from '../core/clock.js';
+import type { JournalRecord, RejectedRecord, UploadQueue } from '../journal/journal.js';
+import { idempotencyKey } from '../journal/record-crypto.js';
+
+export interface UploaderOptions {
+  queue: UploadQueue;
+  intake: JournalIntake;
+  clock: Clock;
+  /** Uniform in [0, 1) (e.g. Random.next). */
+  random: () => number;
+  /** Wait `ms`, or reject/resolve early when `signal` aborts. Default: real timers. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Records per request; default 500 (the back office accepts up to 1000). */
+  batchSize?: number;
+  /** Backoff base and cap; defaults 1 s and 5 min. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** When nothing is pending, look again after this long (notify() wakes it sooner); default 30 s. */
+  idleDelayMs?: number;
+  /** Keep delivered records this long before purging; default 30 days. */
+  retentionMs?: number;
+  /** Purge at most this often; default 1 h. */
+  purgeIntervalMs?: number;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+export type UploadAttempt =
+  | { kind: 'idle' }
+  | { kind: 'sent'; delivered: number; rejected: number; unanswered: number }
+  | { kind: 'failed'; error: string; refused?: boolean };
+
+export interface UploaderStatus {
+  pending: number;
+  delivered: number;
+  rejected: number;
+  lastSeq: number;
+  consecutiveFailures: number;
+  lastError?: string;
+  lastErrorAt?: string;
+  lastDeliveryAt?: string;
+  nextAttemptAt?: string;
+  running: boolean;
+}
+
+export interface Uploader {
+  start(): void;
+  stop(): Promise<void>;
+  /** A record was appended: upload soon (wakes an idle wait, never shortens a backoff). */
+  notify(): void;
+  /** Send the next batch once. */
+  uploadOnce(): Promise<UploadAttempt>;
+  /** Send batches until nothing is pending or one fails. */
+  drain(): Promise<{ delivered: number; rejected: number; failed?: string }>;
+  /** Purge delivered records older than the retention now; returns how many. */
+  purge(): number;
+  status(): UploaderStatus;
+  /** Records the back office refused (technician view). */
+  rejected(): RejectedRecord[];
+}
+
+export function backoffDelay(failures: number, random: () => number, baseDelayMs: number, maxDelayMs: number): number {
+  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures, 30));
+  return Math.floor(random() * ceiling);
+}
+
+function realSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+export function createUploader(options: UploaderOptions): Uploader {
+  const { queue, intake, clock, random } = options;
+  const sleep = options.sleep ?? realSleep;
+  const batchSize = options.batchSize ?? 500;
+  const baseDelayMs = options.baseDelayMs ?? 1000;
+  const maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+  const idleDelayMs = options.idleDelayMs ?? 30_000;
+  const retentionMs = options.retentionMs ?? 30 * 86_400_000;
+  const purgeIntervalMs = options.purgeIntervalMs ?? 3_600_000;
+  const log = options.log ?? (() => {});
+
+  let failures = 0;
+  let lastError: string | undefined;
+  let lastErrorAt: string | undefined;
+  let lastDeliveryAt: string | undefined;
+  let nextAttemptAt: string | undefined;
+  let lastPurge = -Infinity;
+  let inFlight: Promise<UploadAttempt> | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let stopCtl = new AbortController();
+  let wakeCtl: AbortController | undefined;
+
+  /** Send `records`; on 400/413 split to find the offending record and set it aside. */
+  async function send(records: JournalRecord[]): Promise<Exclude<UploadAttempt, { kind: 'idle' }>> {
+    let response;
+    try {
+      response = await intake.submitRecords(records);
+    } catch (e) {
+      if (e instanceof BackOfficeRejectedError && (e.status === 400 || e.status === 413)) {
+        if (records.length === 1) {
+          const r = records[0]!;
+          queue.markRejected(r.seq, `${e.code}: ${e.message}`);
+          log('uploader: record refused by the back office, set aside', { seq: r.seq, code: e.code });
+          return { kind: 'sent', delivered: 0, rejected: 1, unanswered: 0 };
+        }
+        // Split: the first half goes now; the rest follows in the next batch.
+        return send(records.slice(0, Math.ceil(records.length / 2)));
+      }
+      const refused = e instanceof BackOfficeRejectedError;
+      return { kind: 'failed', error: describe(e), ...(refused ? { refused } : {}) };
+    }
+    const bySeq = new Map(records.map((r) => [r.seq, r]));
+    const delivered: number[] = [];
+    let rejected = 0;
+    for (const res of response.results) {
+      const rec = bySeq.get(res.seq);
+      if (!rec || res.key !== idempotencyKey(rec)) continue; // not an answer about what we sent
+      bySeq.delete(res.seq);
+      if (res.status === 'rejected') {
+        queue.markRejected(res.seq, res.reason ?? 'rejected');
+        rejected++;
+        log('uploader: record rejected by the back office, set aside', { seq: res.seq, reason: res.reason });
+      } else {
+        delivered.push(res.seq);
+      }
+    }
+    queue.markDelivered(delivered);
+    if (delivered.length > 0) lastDeliveryAt = clock.now().toISOString();
+    if (response.gaps.length > 0) log('uploader: back office reports sequence gaps', { gaps: response.gaps.slice(0, 5) });
+    return { kind: 'sent', delivered: delivered.length, rejected, unanswered: bySeq.size };
+  }
+
+  async function attempt(): Promise<UploadAttempt> {
+    const batch = queue.undelivered(batchSize);
+    if (batch.length === 0) return { kind: 'idle' };
+    const r = await send(batch);
+    if (r.kind === 'failed') {
+      failures++;
+      lastError = r.error;
+      lastErrorAt = clock.now().toISOString();
+      log('uploader: delivery failed', { error: r.error, failures });
+    } else if (r.delivered + r.rejected > 0) {
+      failures = 0;
+    } else {
+      // Answered, but acknowledged nothing we sent: treat like a failure so we back off.
+      failures++;
+      lastError = 'back office acknowledged none of the batch';
+      lastErrorAt = clock.now().toISOString();
+    }
+    return r;
+  }
+
+  function uploadOnce(): Promise<UploadAttempt> {
+    inFlight ??= attempt().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  }
+
+  function purge(): number {
+    lastPurge = clock.now().getTime();
+    const n = queue.purgeDelivered(new Date(lastPurge - retentionMs));
+    if (n > 0) log('uploader: purged delivered records past retention', { purged: n });
+    return n;
+  }
+
+  async function wait(ms: number, wakeable: boolean): Promise<void> {
+    nextAttemptAt = new Date(clock.now().getTime() + ms).toISOString();
+    const ctl = new AbortController();
+    const onStop = () => ctl.abort();
+    stopCtl.signal.addEventListener('abort', onStop, { once: true });
+    if (wakeable) wakeCtl = ctl;
+    try {
+      await sleep(ms, ctl.signal);
+    } finally {
+      stopCtl.signal.removeEventListener('abort', onStop);
+      if (wakeCtl === ctl) wakeCtl = undefined;
+      nextAttemptAt = undefined;
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      let r: UploadAttempt;
+      try {
+        r = await uploadOnce();
+      } catch (e) {
+        // A journal error (disk full...) must not kill the loop: report and back off.
+        failures++;
+        lastError = describe(e);
+        lastErrorAt = clock.now().toISOString();
+        r = { kind: 'failed', error: lastError };
+      }
+      if (!running) break;
+      if (r.kind === 'sent' && failures === 0) continue;
+      if (r.kind === 'idle') {
+        if (clock.now().getTime() - lastPurge >= purgeIntervalMs) {
+          try {
+            purge();
+          } catch (e) {
+            log('uploader: purge failed', { error: describe(e) });
+          }
+        }
+        await wait(idleDelayMs, true);
+      } else {
+        await wait(backoffDelay(failures, random, baseDelayMs, maxDelayMs), false);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      stopCtl = new AbortController();
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      stopCtl.abort();
+      await loop;
+      await inFlight?.catch(() => undefined);
+      loop = undefined;
+    },
+    notify() {
+      wakeCtl?.abort();
+    },
+    uploadOnce,
+    async drain() {
+      let delivered = 0;
+      let rejected = 0;
+      for (;;) {
+        const r = await uploadOnce();
+        if (r.kind === 'idle') return { delivered, rejected };
+        if (r.kind === 'failed') return { delivered, rejected, failed: r.error };
+        delivered += r.delivered;
+        rejected += r.rejected;
+        if (r.delivered + r.rejected === 0) return { delivered, rejected, failed: lastError ?? 'no progress' };
+      }
+    },
+    purge,
+    status() {
+      const c = queue.counts();
+      return {
+        ...c,
+        consecutiveFailures: failures,
+        running,
+        ...(lastError !== undefined ? { lastError } : {}),
+        ...(lastErrorAt !== undefined ? { lastErrorAt } : {}),
+        ...(lastDeliveryAt !== undefined ? { lastDeliveryAt } : {}),
+        ...(nextAttemptAt !== undefined ? { nextAttemptAt } : {}),
+      };
+    },
+    rejected: () => queue.rejected(),
+  };
+}
