@@ -1,0 +1,112 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { parseConfig } from '../config.js';
+import { createKiosk, type Kiosk } from '../composition.js';
+import { startBrowserHost, type BrowserHost } from './browser-host.js';
+
+let dir: string;
+let kiosk: Kiosk;
+let host: BrowserHost;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kiosk-host-'));
+  const rendererDir = path.join(dir, 'renderer');
+  mkdirSync(rendererDir);
+  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>kiosk</title>');
+  const config = parseConfig({ dataDir: path.join(dir, 'data'), logLevel: 'silent', hardware: { payment: { promptDelayMs: 5 } } });
+  kiosk = await createKiosk(config, { logger: pino({ level: 'silent' }) });
+  await kiosk.start();
+  host = await startBrowserHost({ kiosk, port: 0, rendererDir, log: pino({ level: 'silent' }) });
+});
+
+afterAll(async () => {
+  await host.close();
+  await kiosk.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Msg = { type: string; id?: unknown; result?: unknown; snapshot?: { screen: string; rev: number } };
+
+function connect(headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: Msg[]; next(pred: (m: Msg) => boolean): Promise<Msg> }> {
+  const url = host.url.replace('http', 'ws') + '/bridge';
+  const ws = new WebSocket(url, { headers: { origin: host.url, ...headers } });
+  const messages: Msg[] = [];
+  const waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString()) as Msg;
+    messages.push(m);
+    for (const w of [...waiters]) if (w.pred(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+  });
+  const next = (pred: (m: Msg) => boolean) =>
+    new Promise<Msg>((resolve) => {
+      const found = messages.find(pred);
+      if (found) return resolve(found);
+      waiters.push({ pred, resolve });
+    });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, messages, next }));
+    ws.once('error', reject);
+  });
+}
+
+describe('browser host', () => {
+  it('serves the renderer with a CSP header', async () => {
+    const res = await fetch(host.url + '/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('sends the current snapshot on connect and answers events with their id', async () => {
+    const c = await connect();
+    const first = await c.next((m) => m.type === 'snapshot');
+    expect(first.snapshot?.screen).toBe('start');
+    c.ws.send(JSON.stringify({ type: 'event', id: 7, event: { type: 'SET_LOCALE', locale: 'en' } }));
+    expect(await c.next((m) => m.type === 'result')).toEqual({ type: 'result', id: 7, result: { ok: true } });
+    c.ws.close();
+  });
+
+  it('answers bad JSON, a wrong shape and an unknown event with typed errors and stays up', async () => {
+    const c = await connect();
+    c.ws.send('{not json');
+    expect(await c.next((m) => m.type === 'result')).toMatchObject({ id: null, result: { ok: false, error: 'invalid-event' } });
+    c.ws.send(JSON.stringify({ type: 'hello', id: 'a1' }));
+    expect(await c.next((m) => m.type === 'result' && m.id === 'a1')).toMatchObject({ result: { ok: false, error: 'invalid-event' } });
+    c.ws.send(JSON.stringify({ type: 'event', id: 'a2', event: { type: 'EXPLODE' } }));
+    expect(await c.next((m) => m.type === 'result' && m.id === 'a2')).toMatchObject({ result: { ok: false, error: 'invalid-event' } });
+    c.ws.send(JSON.stringify({ type: 'event', id: 'a3', event: { type: 'FINISH' } }));
+    expect(await c.next((m) => m.type === 'result' && m.id === 'a3')).toMatchObject({ result: { ok: false, error: 'not-allowed-now' } });
+    expect((await fetch(host.url + '/health')).status).toBe(200);
+    c.ws.close();
+  });
+
+  it('refuses a bridge connection from another origin', async () => {
+    await expect(connect({ origin: 'http://evil.example' })).rejects.toThrow(/403/);
+  });
+
+  it('drives the emulated hardware through the tester API', async () => {
+    const c = await connect();
+    const post = (p: string, body: unknown) =>
+      fetch(host.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    c.ws.send(JSON.stringify({ type: 'event', id: 1, event: { type: 'START' } }));
+    expect((await post('/tester/card/present', { fixtureId: 'anonymous' })).status).toBe(200);
+    await c.next((m) => m.type === 'snapshot' && m.snapshot?.screen === 'menu');
+    const state = (await (await fetch(host.url + '/tester/state')).json()) as { card: { presented: string }; terminal: { behaviour: string } };
+    expect(state.card.presented).toBe('anonymous');
+    expect((await post('/tester/terminal/behaviour', { behaviour: 'decline' })).status).toBe(200);
+    expect((await post('/tester/terminal/behaviour', { behaviour: 'explode' })).status).toBe(400);
+    expect((await post('/tester/card/present', { fixtureId: 'nope' })).status).toBe(400);
+    expect((await post('/tester/card/remove', {})).status).toBe(200);
+    expect(await (await fetch(host.url + '/tester/ledger')).json()).toEqual({ ledger: [] });
+    expect((await post('/tester/reset', {})).status).toBe(200);
+    await c.next((m) => m.type === 'snapshot' && m.snapshot?.screen === 'start' && m.snapshot.rev > 1);
+    const after = (await (await fetch(host.url + '/tester/state')).json()) as { card: { presented: unknown }; terminal: { behaviour: string } };
+    expect(after.card.presented).toBeNull();
+    expect(after.terminal.behaviour).toBe('approve');
+    c.ws.close();
+  });
+});
