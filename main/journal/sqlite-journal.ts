@@ -36,6 +36,11 @@ export interface OpenJournalOptions {
   /** The kiosk secret (>= 16 bytes): signs records and keys card hashes. */
   hmacKey: SecretKey;
   clock: Clock;
+  /**
+   * Called after each append is durable (committed), before `append` returns. For crash tests:
+   * SIGKILL the process here to stop exactly after a given record (see testing/crash-points.ts).
+   */
+  afterAppend?: (record: JournalRecord) => void;
 }
 
 export interface ChainCheck {
@@ -313,7 +318,9 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
     kioskId,
     append(entry) {
       assertOpen();
-      return appendTx.immediate(validateEntry(entry));
+      const rec = appendTx.immediate(validateEntry(entry));
+      options.afterAppend?.(rec);
+      return rec;
     },
     operation(operationId) {
       assertOpen();
