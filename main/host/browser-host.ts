@@ -181,7 +181,11 @@ function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], 
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const { kiosk, log } = options;
-  const app = Fastify({ loggerInstance: log.child({ component: 'browser-host' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 16 * 1024 });
+  const app = Fastify({
+    // Request logs at warn: a kiosk's own screen loading is not news.
+    loggerInstance: log.child({ component: 'browser-host' }, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: 16 * 1024,
+  });
 
   let latest: KioskSnapshot | undefined;
   const unsubscribeLatest = kiosk.bridge.subscribe((s) => (latest = s));

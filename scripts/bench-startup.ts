@@ -1,0 +1,172 @@
+/**
+ * Benchmark: how long from `npm start` to the start screen being shown, and from a card being
+ * presented (tester API, emulated hardware) to the menu being shown.
+ *
+ *   tsx scripts/bench-startup.ts [--runs 5] [--cards 5]
+ *
+ * Each run spawns `npm start -- --browser --no-open` with a fresh data directory and free port
+ * (cold: new journal, new back-office database), launches Debian's Chromium headless at the same
+ * moment (playwright-core, never a downloaded browser), points it at the kiosk as soon as the
+ * kiosk prints its address, and waits until the renderer shows `[data-screen="start"]`. Then, per
+ * card: START, wait for present-card, present the fixture card, wait for `[data-screen="menu"]`.
+ * Prints median and p95 (nearest rank) of each.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from '@playwright/test';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive whole number`);
+  return v;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function stats(xs: number[]): { median: number; p95: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const rank = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
+  return { median: rank(0.5), p95: rank(0.95), min: s[0]!, max: s[s.length - 1]! };
+}
+
+function waitForUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the kiosk did not print its address in time')), timeoutMs);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const m = /kiosk running at (http:\/\/\S+)/.exec(line) ?? /^KIOSK_URL=(\S+)$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`npm start exited early (${code})`)));
+  });
+}
+
+async function post(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+}
+
+/** Send one bridge event through the page's own WebSocket contract (as the renderer would). */
+async function sendEvent(page: Page, event: unknown): Promise<void> {
+  await page.evaluate(async (ev) => {
+    const host = (globalThis as unknown as { location: { host: string } }).location.host;
+    const ws = new WebSocket(`ws://${host}/bridge`);
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error('bridge connection failed'));
+    });
+    const done = new Promise<void>((resolve) => {
+      ws.onmessage = (m) => {
+        const msg = JSON.parse(String(m.data)) as { type: string; id?: string };
+        if (msg.type === 'result' && msg.id === 'bench') resolve();
+      };
+    });
+    ws.send(JSON.stringify({ type: 'event', id: 'bench', event: ev }));
+    await done;
+    ws.close();
+  }, event);
+}
+
+async function oneRun(cards: number): Promise<{ startupMs: number; cardToMenuMs: number[] }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-bench-'));
+  const port = await freePort();
+  const t0 = performance.now();
+  const npm = spawn('npm', ['start', '--silent', '--', '--browser', '--no-open'], {
+    cwd: root,
+    env: { ...process.env, KIOSK_PORT: String(port), KIOSK_DATA_DIR: dataDir, KIOSK_LOG_LEVEL: 'warn', KIOSK_PAYMENT_PROMPT_DELAY_MS: '50' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  const browserP = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const url = await waitForUrl(npm, 120_000);
+    const browser = await browserP;
+    try {
+      const page = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
+      await page.goto(url);
+      await page.locator('[data-screen="start"]').waitFor({ state: 'visible', timeout: 60_000 });
+      const startupMs = performance.now() - t0;
+
+      const cardToMenuMs: number[] = [];
+      for (let i = 0; i < cards; i++) {
+        await post(`${url}/tester/reset`, {});
+        await page.locator('[data-screen="start"]').waitFor({ state: 'visible' });
+        await sendEvent(page, { type: 'START' });
+        await page.locator('[data-screen="present-card"]').waitFor({ state: 'visible' });
+        const c0 = performance.now();
+        await post(`${url}/tester/card/present`, { fixtureId: 'anonymous' });
+        await page.locator('[data-screen="menu"]').waitFor({ state: 'visible', timeout: 30_000 });
+        cardToMenuMs.push(performance.now() - c0);
+      }
+      return { startupMs, cardToMenuMs };
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    // npm, the start script and the kiosk share one process group: stop them together.
+    try {
+      process.kill(-npm.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    await new Promise((r) => (npm.exitCode !== null ? r(undefined) : npm.once('exit', r)));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const runs = arg('runs', 5);
+  const cards = arg('cards', 5);
+  const startup: number[] = [];
+  const cardToMenu: number[] = [];
+  for (let i = 1; i <= runs; i++) {
+    const r = await oneRun(cards);
+    startup.push(r.startupMs);
+    cardToMenu.push(...r.cardToMenuMs);
+    console.log(
+      `run ${i}/${runs}: npm start -> start screen ${r.startupMs.toFixed(0)} ms; card -> menu ${r.cardToMenuMs.map((x) => x.toFixed(0)).join(', ')} ms`,
+    );
+  }
+  const fmt = (s: ReturnType<typeof stats>) =>
+    `median ${s.median.toFixed(0)} ms, p95 ${s.p95.toFixed(0)} ms (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})`;
+  console.log('');
+  console.log(`npm start -> start screen shown (${startup.length} runs): ${fmt(stats(startup))}`);
+  console.log(`card presented -> menu shown (${cardToMenu.length} presentations): ${fmt(stats(cardToMenu))}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
