@@ -22,6 +22,7 @@ import { recoverUnfinished, type CardWriteCheck } from './journal/recovery.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
 import { createCardService } from './services/card-service.js';
 import { createTopUpService } from './services/top-up.js';
+import { createUploader, type Uploader } from './uploader/uploader.js';
 
 export interface KioskTester {
   card?: CardEmulatorControl;
@@ -70,7 +71,14 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
 
   mkdirSync(config.dataDir, { recursive: true });
   const secret = kioskSecret(config, random);
-  const journal: SqliteJournal = openJournal({ path: path.join(config.dataDir, 'journal.sqlite'), kioskId: config.kioskId, hmacKey: secret, clock });
+  let uploader: Uploader | undefined;
+  const journal: SqliteJournal = openJournal({
+    path: path.join(config.dataDir, 'journal.sqlite'),
+    kioskId: config.kioskId,
+    hmacKey: secret,
+    clock,
+    afterAppend: () => uploader?.notify(),
+  });
 
   const cleanups: (() => Promise<void> | void)[] = [() => journal.close()];
   const undoAll = async () => {
@@ -106,6 +114,18 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       clock,
       blockedCachePath: path.join(config.dataDir, 'blocked-cards.json'),
     });
+
+    // The journal reaches the back office by store-and-forward; money never waits for it.
+    uploader = createUploader({
+      queue: journal,
+      intake: backOffice,
+      clock,
+      random: () => random.next(),
+      idleDelayMs: config.backOffice.uploadIntervalMs,
+      log: (msg, extra) => log.child({ service: 'uploader' }).info(extra ?? {}, msg),
+    });
+    const up = uploader;
+    cleanups.push(() => up.stop());
 
     // Devices. The payment terminal is built after the top-up service, whose decision hook it calls.
     const card: CardHardware = await createCardHardware(config.hardware.card, { clock, log: driverLog('card-reader') });
@@ -192,6 +212,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
           log.warn({ err: String(e) }, 'blocked-card list refresh failed (the cached list stays in use)'),
         );
         runtime.start();
+        up.start();
         log.info({ hardware: config.hardware.mode, backOffice: config.backOffice.mode }, 'kiosk started');
       },
       async stop() {
