@@ -359,7 +359,11 @@ export class ZvtEcrDriver implements PaymentTerminal {
   }
 
   private async register(): Promise<void> {
-    const r = await this.sendCommand(build.registration(this.pw, this.o.configByte ?? KIOSK_CONFIG_BYTE));
+    let r = await this.sendCommand(build.registration(this.pw, this.o.configByte ?? KIOSK_CONFIG_BYTE));
+    for (let i = 0; r && !r.ok && r.code === RESULT.RECEIVER_NOT_READY && i < 3; i++) {
+      await delay(this.o.scheduler, Math.min(this.o.t3Ms, 250 * 2 ** i));
+      r = await this.sendCommand(build.registration(this.pw, this.o.configByte ?? KIOSK_CONFIG_BYTE));
+    }
     if (!r) throw new PaymentTerminalError('offline', 'no answer to the registration (T3)');
     if (!r.ok) throw new PaymentTerminalError('offline', `registration refused: ${hex([r.code])}`);
     // The terminal closes the registration with a Completion (or an Abort).
@@ -413,6 +417,11 @@ export class ZvtEcrDriver implements PaymentTerminal {
   /** Repeat receipt: the last stored transaction, null when there is none, undefined when refused. */
   private async repeatReceipt(): Promise<StatusInformation | null | undefined> {
     let r = await this.sendCommand(build.repeatReceipt(this.pw));
+    // a terminal still finishing something (e.g. reversing what a dead ECR left) says "not ready": ask again
+    for (let i = 0; r && !r.ok && r.code === RESULT.RECEIVER_NOT_READY && i < 8; i++) {
+      await delay(this.o.scheduler, Math.min(this.o.t3Ms, 250 * 2 ** i));
+      r = await this.sendCommand(build.repeatReceipt(this.pw));
+    }
     if (r && !r.ok && r.code === RESULT.NOT_REGISTERED) {
       await this.register();
       r = await this.sendCommand(build.repeatReceipt(this.pw));

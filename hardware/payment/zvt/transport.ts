@@ -35,8 +35,9 @@ export interface TransportOptions {
   /** Repeats after the first transmission (spec: 2). */
   maxRepeats?: number;
   /**
-   * Treat a frame arriving while we wait for an ACK as that ACK. Some terminals skip ACKs; the
-   * frame they send next shows they got ours. Default true.
+   * Treat a frame arriving while we wait for an ACK as that ACK, where it is the frame that can
+   * only follow ours: an answer (80/84) after a command, a message after an answer. Some
+   * terminals skip ACKs; the frame they send next shows they got ours. Default true.
    */
   implicitAck?: boolean;
   faults?: TransportFaults;
@@ -62,7 +63,7 @@ interface Pending {
 export class ZvtTransport {
   private readonly receiver: FrameReceiver;
   private t1: TimerHandle | undefined;
-  private waitingAck: { onAck: () => void; onNak: () => void; onFrame: () => void } | undefined;
+  private waitingAck: { onAck: () => void; onNak: () => void; onFrame: (apdu: Uint8Array) => void } | undefined;
   private queue: Promise<void> = Promise.resolve();
   private listeners: ((a: Apdu) => void)[] = [];
   private closeListeners: ((err?: Error) => void)[] = [];
@@ -145,8 +146,9 @@ export class ZvtTransport {
       this.waitingAck = {
         onAck: () => done(),
         onNak: () => retry('NAK'),
-        onFrame: () => {
-          if (this.o.implicitAck ?? true) {
+        onFrame: (received: Uint8Array) => {
+          const answer = (cls: number | undefined) => cls === 0x80 || cls === 0x84;
+          if ((this.o.implicitAck ?? true) && answer(a.cls) !== answer(received[0])) {
             this.o.log?.(`${this.o.name ?? 'zvt'}: frame instead of ACK taken as ACK`);
             done();
           }
@@ -199,7 +201,7 @@ export class ZvtTransport {
       case 'frame': {
         this.stats.framesReceived++;
         if (!this.o.faults?.dropAck?.()) this.writeControl(ACK);
-        this.waitingAck?.onFrame();
+        this.waitingAck?.onFrame(e.apdu);
         let a: Apdu;
         try {
           a = decodeApdu(e.apdu);

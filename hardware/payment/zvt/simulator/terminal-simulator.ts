@@ -55,6 +55,8 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   private trace = 0;
   private lastStored: StatusInformation | undefined;
   private silenceEnded: (() => void) | undefined;
+  /** Gone silent mid-transaction: hears nothing, says nothing. */
+  private silentNow = false;
   private readonly pw: string;
   private readonly listeners = new Set<() => void>();
 
@@ -74,7 +76,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
       faults: {
         dropAck: () => this.current === 'drop-acks',
         corruptCrc: (attempt) => this.current === 'corrupt-crc' && attempt === 0,
-        deaf: () => this.current === 'silent' && this.busy,
+        deaf: () => this.silentNow,
       },
     });
     this.transport.onMessage((a) => this.onMessage(a));
@@ -137,7 +139,8 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
       return;
     }
     if (this.busy) {
-      void this.send(build.negative(RESULT.RECEIVER_NOT_READY));
+      // the terminal may be sending its last words of the previous command: look again shortly
+      void this.whenIdle().then((idle) => (idle ? this.onMessage(a) : void this.send(build.negative(RESULT.RECEIVER_NOT_READY))));
       return;
     }
     this.busy = true;
@@ -148,6 +151,11 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
       .finally(() => {
         this.busy = false;
       });
+  }
+
+  private async whenIdle(): Promise<boolean> {
+    for (let i = 0; i < 5 && this.busy; i++) await delay(this.o.scheduler, 10);
+    return !this.busy;
   }
 
   private send(a: Apdu): Promise<boolean> {
@@ -347,8 +355,10 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   /** The terminal stops talking mid-transaction; when it comes back it reverses what nobody acknowledged. */
   private async goSilent(entry: SimulatorLedgerEntry): Promise<void> {
     this.o.log?.('simulator: silent');
+    this.silentNow = true;
     await new Promise<void>((resolve) => (this.silenceEnded = resolve));
     this.silenceEnded = undefined;
+    this.silentNow = false;
     if (entry.state === 'authorized') {
       entry.state = 'reversed';
       this.changed();
