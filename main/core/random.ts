@@ -11,7 +11,7 @@ export const cryptoRandom: Random = {
 export function sequentialRandom(): Random {
   let n = 0;
   return {
-    id: (bytes = 16) => (++n).toString(16).padStart(8, '0').padEnd(bytes * 2, '0'),
+    id: (bytes = 16) => (++n).toString(16).padStart(8, '0').padEnd(bytes * 2, 'af'),
     next: () => (n = (n + 1) % 1000) / 1000,
   };
 }
