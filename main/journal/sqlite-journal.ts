@@ -229,8 +229,8 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
     unfinished: db.prepare<[], { operation_id: string }>(
       `SELECT operation_id FROM operations WHERE finished = 0 ORDER BY first_seq`,
     ),
-    undelivered: db.prepare<[number], RecordRow>(
-      `SELECT r.* FROM records r WHERE NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = r.seq) ORDER BY r.seq LIMIT ?`,
+    undelivered: db.prepare<[number, number], RecordRow>(
+      `SELECT r.* FROM records r WHERE r.seq > ? AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = r.seq) ORDER BY r.seq LIMIT ?`,
     ),
     after: db.prepare<[number, number], RecordRow>(`SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?`),
     markDelivered: db.prepare(`INSERT INTO delivery (seq, state, at) VALUES (?, 'delivered', ?) ON CONFLICT(seq) DO NOTHING`),
@@ -259,6 +259,9 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
   };
 
   let closed = false;
+  /** Every record at or below this seq is delivered or rejected (a hint that keeps the upload
+   * query from rescanning a long delivered history; only this process writes delivery state). */
+  let settledUpTo = 0;
   const now = () => clock.now().toISOString();
 
   const appendTx = db.transaction((entry: JournalEntryInput): JournalRecord => {
@@ -341,7 +344,9 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
     },
     undelivered(limit) {
       assertOpen();
-      return q.undelivered.all(limit).map((r) => rowToRecord(kioskId, r));
+      const rows = q.undelivered.all(settledUpTo, limit);
+      settledUpTo = rows.length > 0 ? rows[0]!.seq - 1 : q.head.get()!.seq;
+      return rows.map((r) => rowToRecord(kioskId, r));
     },
     markDelivered(seqs) {
       assertOpen();
@@ -361,7 +366,7 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
     },
     requeue(seq) {
       assertOpen();
-      q.requeue.run(seq);
+      if (q.requeue.run(seq).changes > 0) settledUpTo = Math.min(settledUpTo, seq - 1);
     },
     purgeDelivered(deliveredBefore) {
       assertOpen();
