@@ -116,6 +116,7 @@ describe('start-up recovery of top-ups (emulated payment terminal)', () => {
     const stubborn: PaymentTerminal = { ...t.hw.terminal, rollback: async () => ({ undone: false, detail: 'day closed' }), resolve: undefined } as PaymentTerminal;
     await t.recover(stubborn);
     expect(t.journal.operation('pay-8').at(-1)).toMatchObject({ type: 'payment.refund-owed', amountCents: 1000, data: { detail: 'day closed' } });
+    expect(t.journal.recordsOfType(['payment.refund-owed']).map((r) => r.operationId)).toEqual(['pay-8']);
   });
 
   it('an unreachable terminal leaves the operation open, and the next start finishes it', async () => {

@@ -20,6 +20,7 @@ import {
   JournalError,
   type Journal,
   type JournalEntryInput,
+  type JournalEntryType,
   type JournalRecord,
   type RejectedRecord,
   type UploadQueue,
@@ -56,6 +57,8 @@ export interface SqliteJournal extends Journal, UploadQueue {
   verifyChain(): ChainCheck;
   /** Records with seq > afterSeq, ascending (technician view, tests). */
   records(afterSeq?: number, limit?: number): JournalRecord[];
+  /** The newest records of the given types, newest first (technician view: e.g. 'payment.refund-owed'). */
+  recordsOfType(types: readonly JournalEntryType[], limit?: number): JournalRecord[];
 }
 
 const MIGRATIONS: readonly string[] = [
@@ -337,6 +340,14 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
           records: q.opRecords.all(operation_id).map((r) => rowToRecord(kioskId, r)),
         })),
       )();
+    },
+    recordsOfType(types, limit = 100) {
+      assertOpen();
+      if (types.length === 0) return [];
+      const rows = db
+        .prepare<unknown[], RecordRow>(`SELECT * FROM records WHERE type IN (${types.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT ?`)
+        .all(...types, limit);
+      return rows.map((r) => rowToRecord(kioskId, r));
     },
     records(afterSeq = 0, limit = 1000) {
       assertOpen();
