@@ -56,6 +56,8 @@ export const paymentHardwareConfigSchema = z
     holdMs: z.number().int().positive().default(2_000),
     /** ZVT driver: after start, listen this long for a terminal still in a previous process's transaction before resolve() asks it. */
     orphanListenMs: z.number().int().min(0).default(2_500),
+    /** ZVT driver: status enquiry (05 01) every this many ms while idle; re-registers after a terminal reboot. 0 = off. */
+    statusPollMs: z.number().int().min(0).default(30_000),
     /** Simulator: after "please wait" (84 9C) ask again after this long (spec: 2 s). */
     reaskMs: z.number().int().positive().default(2_000),
     /** Wire mode: run the simulator in this process (default) or as a separate process (tsx). */

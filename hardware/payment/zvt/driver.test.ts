@@ -14,14 +14,14 @@ afterEach(async () => {
   for (const s of stops.splice(0)) await s();
 });
 
-async function setup(behaviour: TerminalBehaviour = 'approve', extra: { commitWindowMs?: number } = {}) {
+async function setup(behaviour: TerminalBehaviour = 'approve', extra: { commitWindowMs?: number; pollIntervalMs?: number } = {}) {
   const [ecrLink, ptLink] = memoryLinkPair();
   const scheduler = realScheduler();
   const log = process.env.ZVT_LOG ? (m: string, x?: object) => console.log(m, x ?? '') : undefined;
   const sim = new ZvtTerminalSimulator(ptLink, { scheduler, clock: systemClock, behaviour, promptDelayMs: 2, commitWindowMs: extra.commitWindowMs ?? 3_000, reaskMs: 20, ...T, ...(log ? { log } : {}) });
   const decisions: string[] = [];
   const transport = new ZvtTransport(ecrLink, { scheduler, t1Ms: T.t1Ms, t2Ms: T.t2Ms, name: 'ecr', ...(log ? { log } : {}) });
-  const driver = new ZvtEcrDriver({ transport, scheduler, clock: systemClock, password: '000000', t3Ms: T.t3Ms, t4Ms: T.t4Ms, holdMs: 40, orphanListenMs: 50, onDecision: (id, d) => void decisions.push(`${id}:${d}`), ...(log ? { log } : {}) });
+  const driver = new ZvtEcrDriver({ transport, scheduler, clock: systemClock, password: '000000', t3Ms: T.t3Ms, t4Ms: T.t4Ms, holdMs: 40, orphanListenMs: 50, ...(extra.pollIntervalMs ? { pollIntervalMs: extra.pollIntervalMs } : {}), onDecision: (id, d) => void decisions.push(`${id}:${d}`), ...(log ? { log } : {}) });
   await driver.start();
   stops.push(() => driver.stop(), () => sim.stop());
   return { sim, driver, decisions };
@@ -108,6 +108,16 @@ describe('ZVT driver against the simulator (in memory)', () => {
     const { driver } = await setup('not-registered');
     expect(await driver.authorize({ paymentId: 'n', amountCents: 100 })).toMatchObject({ result: 'failed', reason: 'terminal-not-ready', code: 0x6b });
     expect(await driver.status()).toBe('not-registered');
+  });
+});
+describe('status enquiry polling', () => {
+  it('polls 05 01 while idle and notices a terminal that stopped answering', async () => {
+    const { sim, driver } = await setup('approve', { pollIntervalMs: 30 });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(driver.lastKnownState()).toBe('ready');
+    await sim.stop();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(driver.lastKnownState()).toBe('offline');
   });
 });
 void fixedClock;

@@ -29,7 +29,7 @@ import type {
   PaymentTerminal,
   TerminalState,
 } from '../payment-terminal.js';
-import { delay, type Scheduler } from '../scheduler.js';
+import { delay, type Scheduler, type TimerHandle } from '../scheduler.js';
 import type { Apdu } from './apdu.js';
 import { hex } from './bytes.js';
 import { deferred, Inbox, type Deferred } from './inbox.js';
@@ -64,6 +64,8 @@ export interface ZvtDriverOptions {
   holdMs?: number;
   /** After start, how long to listen for a terminal still in a transaction of a previous ECR process before resolve() asks it. */
   orphanListenMs?: number;
+  /** Status enquiry (05 01) every this many ms while idle, re-registering after a terminal reboot; 0 = off. */
+  pollIntervalMs?: number;
   onDecision?: PaymentDecisionHook;
   log?: (msg: string, extra?: object) => void;
 }
@@ -98,6 +100,8 @@ export class ZvtEcrDriver implements PaymentTerminal {
   private stopped = false;
   private readonly holdMs: number;
   private readonly pw: string;
+  private pollTimer: TimerHandle | undefined;
+  private lastState: TerminalState = 'offline';
 
   constructor(private readonly o: ZvtDriverOptions) {
     this.inbox = new Inbox(o.scheduler);
@@ -121,10 +125,34 @@ export class ZvtEcrDriver implements PaymentTerminal {
       // The kiosk starts anyway and shows the terminal as unavailable; authorize() retries.
       this.o.log?.('zvt: registration at start failed', { error: (e as Error).message });
     }
+    this.schedulePoll();
+  }
+
+  /** The terminal state the last poll saw (no traffic). */
+  lastKnownState(): TerminalState {
+    return this.lastState;
+  }
+
+  private schedulePoll(): void {
+    const every = this.o.pollIntervalMs ?? 0;
+    if (every <= 0 || this.stopped) return;
+    this.pollTimer = this.o.scheduler.setTimeout(() => void this.poll(), every);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      if (this.stopped || !this.o.transport.isOpen) return;
+      if (this.running || this.conversation) return; // never talk into a transaction
+      this.lastState = await this.status();
+      if (this.lastState === 'not-registered') await this.reRegister().catch(() => undefined);
+    } finally {
+      this.schedulePoll();
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.o.scheduler.clearTimeout(this.pollTimer);
     await this.o.transport.close();
   }
 

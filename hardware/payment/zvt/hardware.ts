@@ -33,6 +33,7 @@ export async function startZvtDriver(c: ResolvedPaymentHardwareConfig, path: str
     t4Ms: c.timers.t4Ms,
     holdMs: c.holdMs,
     orphanListenMs: c.orphanListenMs,
+    pollIntervalMs: c.statusPollMs,
     ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
     ...(deps.log ? { log: deps.log } : {}),
   });
