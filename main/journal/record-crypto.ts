@@ -9,7 +9,7 @@
  * Hand-written on node:crypto: a few lines of HMAC/SHA-256 over a canonical encoding; no library
  * would make this clearer or safer.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { JournalCardRef, JournalRecord } from './journal.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -17,14 +17,27 @@ export const RECORD_FORMAT_VERSION = 1;
 
 export type SecretKey = Buffer | string;
 
-function keyBytes(key: SecretKey): Buffer {
+// Building a KeyObject costs more than the HMAC itself: keep one per secret.
+const stringKeys = new Map<string, KeyObject>();
+const bufferKeys = new WeakMap<Buffer, KeyObject>();
+
+function keyObject(key: SecretKey): KeyObject {
+  const cached = typeof key === 'string' ? stringKeys.get(key) : bufferKeys.get(key);
+  if (cached) return cached;
   const b = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
   if (b.length < 16) throw new TypeError('a kiosk secret must be at least 16 bytes');
-  return b;
+  const k = createSecretKey(Buffer.from(b)); // a copy: later changes to the caller's buffer do not leak in
+  if (typeof key === 'string') {
+    if (stringKeys.size > 1000) stringKeys.clear();
+    stringKeys.set(key, k);
+  } else {
+    bufferKeys.set(key, k);
+  }
+  return k;
 }
 
 export function hmacHex(key: SecretKey, purpose: string, message: string): string {
-  return createHmac('sha256', keyBytes(key)).update(`${purpose}\n`).update(message).digest('hex');
+  return createHmac('sha256', keyObject(key)).update(`${purpose}\n`).update(message).digest('hex');
 }
 
 export function sha256Hex(message: string | Buffer): string {
