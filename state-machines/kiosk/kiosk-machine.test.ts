@@ -135,6 +135,14 @@ describe('session machine: reading and checking the card', () => {
     await toMenu(h, { ok: false, problem: 'card-gone' });
     expect(h.screen()).toBe('present-card');
     expect(h.waits).toHaveLength(2);
+    // A card still lying there after a broken-off read is not re-read in a loop: it must be held anew.
+    expect(h.lastWait().input).toEqual({ fresh: true });
+    h.lastWait().resolve({ uid: 'X' });
+    await h.flush();
+    h.lastRead().resolve(okRead());
+    await h.flush();
+    expect(h.screen()).toBe('menu');
+    expect(h.ctx().needFreshCard).toBe(false);
   });
 
   it('shows service-unavailable (card reader) when the reader is down during a read', async () => {

@@ -72,6 +72,8 @@ export interface KioskContext {
   problem?: CardProblem;
   unavailable?: 'card-reader';
   menu: MenuOption[];
+  /** The next card wait needs a new presentation: the card lying there just failed to read. */
+  needFreshCard: boolean;
 }
 
 const notProvided = (name: string) => () => {
@@ -120,12 +122,13 @@ export const kioskMachine = setup({
       problem: undefined,
       unavailable: undefined,
       menu: [],
+      needFreshCard: false,
     }),
   },
 }).createMachine({
   id: 'kiosk',
   type: 'parallel',
-  context: ({ input }) => ({ config: input, locale: DEFAULT_LOCALE, largeText: false, menu: [] }),
+  context: ({ input }) => ({ config: input, locale: DEFAULT_LOCALE, largeText: false, menu: [], needFreshCard: false }),
   states: {
     journey: {
       initial: 'start',
@@ -147,8 +150,8 @@ export const kioskMachine = setup({
           entry: 'arm',
           invoke: {
             src: 'waitForCard',
-            input: { fresh: false },
-            onDone: 'readingCard',
+            input: ({ context }) => ({ fresh: context.needFreshCard }),
+            onDone: { target: 'readingCard', actions: assign({ needFreshCard: false }) },
             onError: { target: 'serviceUnavailable', actions: assign({ unavailable: 'card-reader' }) },
           },
           on: { BACK: 'start', CANCEL: 'start' },
@@ -160,8 +163,13 @@ export const kioskMachine = setup({
           invoke: {
             src: 'readCard',
             onDone: [
-              // Taken away before the read finished: simply ask again.
-              { guard: ({ event }) => !event.output.ok && event.output.problem === 'card-gone', target: 'presentCard' },
+              // Taken away before the read finished (or the read broke off): ask again, and wait for
+              // the card to be held anew rather than re-reading a card that just failed at once.
+              {
+                guard: ({ event }) => !event.output.ok && event.output.problem === 'card-gone',
+                target: 'presentCard',
+                actions: assign({ needFreshCard: true }),
+              },
               {
                 guard: ({ event }) => !event.output.ok && event.output.problem === 'reader-unavailable',
                 target: 'serviceUnavailable',
