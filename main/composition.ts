@@ -180,6 +180,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       topUp,
       log: log.child({ service: 'session' }),
       onSessionCrash: recover,
+      onJourneyFailed: recover,
     });
 
     let stopRefresh: (() => void) | undefined;

@@ -123,7 +123,7 @@ function runBrowserHost() {
     const url = m[1];
     say(`kiosk running at ${url}  (tester panel: ${url}/tester.html)`);
     const chromium = chromiumBinary();
-    if (args.has('--no-open') || process.env.KIOSK_NO_BROWSER === '1') {
+    if (args.has('--no-open') || process.env.KIOSK_NO_BROWSER === '1' || process.env.KIOSK_OPEN_BROWSER === '0') {
       say(`open ${url} in a browser`);
     } else if (chromium && hasDisplay()) {
       openChromium(chromium, url);

@@ -32,6 +32,8 @@ export interface KioskRuntimeDeps {
   log: Logger;
   /** Called after the session machine failed unexpectedly and before a fresh session starts. */
   onSessionCrash?: () => Promise<void>;
+  /** Called when a journey broke (the session carried on): settle what it left open. */
+  onJourneyFailed?: () => Promise<void>;
 }
 
 export interface KioskRuntime {
@@ -174,6 +176,14 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
         log.error({ err: String(err) }, 'session machine failed; starting a fresh session');
         void restart(deps.onSessionCrash);
       },
+    });
+    a.on('journey-failed', (e) => {
+      log.error({ journey: e.journey }, 'a journey failed; settling what it left open');
+      void (async () => {
+        // Let its card write or payment finish first: they journal their own outcome.
+        while (inFlight.size) await Promise.allSettled([...inFlight]);
+        await deps.onJourneyFailed?.();
+      })().catch((err: unknown) => log.error({ err: String(err) }, 'settling after a failed journey failed'));
     });
     a.start();
     publish(a.getSnapshot());

@@ -286,3 +286,32 @@ describe('session machine: inactivity', () => {
     expect(h.screen()).toBe('reading-card');
   });
 });
+
+describe('session machine: a journey that breaks', () => {
+  it('says goodbye and emits journey-failed so the runtime settles what was left open', async () => {
+    const { createActor, fromPromise } = await import('xstate');
+    const { kioskMachine } = await import('./kiosk-machine.js');
+    const { topUpMachine } = await import('../top-up/top-up-machine.js');
+    const machine = kioskMachine.provide({
+      actors: {
+        waitForCard: fromPromise(async () => ({ uid: 'U' })),
+        readCard: fromPromise(async () => okRead()),
+        // A journey implementation that fails outright stands for any bug inside a journey.
+        topUp: fromPromise(async () => {
+          throw new Error('broken journey');
+        }) as unknown as typeof topUpMachine,
+      },
+    });
+    const a = createActor(machine, { input: TEST_INPUT });
+    const failures: unknown[] = [];
+    a.on('journey-failed', (e) => failures.push(e));
+    a.start();
+    a.send({ type: 'START' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(a.getSnapshot().value).toMatchObject({ journey: 'menu' });
+    a.send({ type: 'CHOOSE', option: 'topup' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(a.getSnapshot().value).toMatchObject({ journey: 'goodbye' });
+    expect(failures).toEqual([{ type: 'journey-failed', journey: 'topUp' }]);
+  });
+});

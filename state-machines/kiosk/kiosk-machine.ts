@@ -17,7 +17,7 @@
  * Pure: card reading and waiting for a card are actors the runtime provides; the top-up child
  * gets its own actors through `topUpMachine.provide(...)` before it is provided here as `topUp`.
  */
-import { assign, fromPromise, raise, sendTo, setup } from 'xstate';
+import { assign, emit, fromPromise, raise, sendTo, setup } from 'xstate';
 import type { CardProblem, Locale, MenuOption } from '../../main/core/contract.js';
 import { DEFAULT_LOCALE } from '../../main/core/contract.js';
 import { TOP_UP_USER_EVENTS, topUpMachine, type ScreenMeta, type TopUpOutput } from '../top-up/top-up-machine.js';
@@ -43,6 +43,9 @@ export type KioskUserEvent =
 export type KioskInternalEvent = { type: 'IDLE.ARM' } | { type: 'IDLE.DISARM' } | { type: 'IDLE.TIMEOUT' };
 
 export type KioskMachineEvent = KioskUserEvent | KioskInternalEvent;
+
+/** Emitted to the runtime (actor.on): a journey broke; whatever it left open must be settled. */
+export type KioskEmitted = { type: 'journey-failed'; journey: string };
 
 export const USER_EVENT_TYPES = [
   'START',
@@ -100,6 +103,7 @@ export const kioskMachine = setup({
     input: {} as KioskMachineInput,
     meta: {} as ScreenMeta,
     tags: {} as 'busy' | 'protected',
+    emitted: {} as KioskEmitted,
   },
   actors: {
     waitForCard: fromPromise<WaitForCardOutput, WaitForCardInput>(notProvided('waitForCard')),
@@ -265,11 +269,12 @@ export const kioskMachine = setup({
             },
             // Each screen change of the journey re-arms the timer, or disarms it where money is in flight.
             onSnapshot: {
-              actions: raise(({ event }) =>
-                event.snapshot.status === 'active' && event.snapshot.hasTag('protected')
+              actions: raise(({ event }) => {
+                const s = event.snapshot as { status?: string; hasTag?: (t: string) => boolean };
+                return s.status === 'active' && typeof s.hasTag === 'function' && s.hasTag('protected')
                   ? ({ type: 'IDLE.DISARM' } as const)
-                  : ({ type: 'IDLE.ARM' } as const),
-              ),
+                  : ({ type: 'IDLE.ARM' } as const);
+              }),
             },
             onDone: [
               {
@@ -288,9 +293,9 @@ export const kioskMachine = setup({
                 }),
               },
             ],
-            // A journey that breaks must not strand the traveller: say goodbye (money is safe in
-            // the journal; start-up recovery finishes what was open).
-            onError: 'goodbye',
+            // A journey that breaks must not strand the traveller: say goodbye, and tell the
+            // runtime, which settles from the journal whatever the journey left open.
+            onError: { target: 'goodbye', actions: emit({ type: 'journey-failed', journey: 'topUp' }) },
           },
           on: forwardToTopUp,
         },
