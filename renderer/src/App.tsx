@@ -58,7 +58,12 @@ export function App({ bridge, i18n }: { bridge: RendererBridge; i18n: I18n }) {
   const noticeTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => bridge.api.onSnapshot(setSnapshot), [bridge]);
-  useEffect(() => bridge.onConnection(setConnection), [bridge]);
+  useEffect(() => {
+    const off = bridge.onConnection(setConnection);
+    // The socket may have opened between the first render and this subscription.
+    setConnection(bridge.connection());
+    return off;
+  }, [bridge]);
 
   // The snapshot owns the language (the core resets it to Dutch); the page follows.
   useEffect(() => {

@@ -1,0 +1,77 @@
+/**
+ * End-to-end tests: the browser host (A1's main/start.ts, the same core `npm start` runs) on
+ * emulated hardware, driven in Debian's Chromium (never a downloaded browser). One worker: the
+ * tests share one kiosk, and each starts by resetting it through the tester API.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from '@playwright/test';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+export const E2E_PORT = Number(process.env['KIOSK_E2E_PORT'] ?? 18765);
+const baseURL = `http://127.0.0.1:${E2E_PORT}`;
+
+/** Flags from runtime.md: without the background-networking ones Chromium floods the closed network. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// A fresh data directory per run (journal, back-office database, kiosk secret).
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-'));
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  outputDir: 'test-results/e2e',
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: true,
+  retries: 0,
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list']],
+  use: {
+    baseURL,
+    browserName: 'chromium',
+    viewport: { width: 1280, height: 900 },
+    locale: 'nl-NL',
+    timezoneId: 'Europe/Amsterdam',
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS },
+  },
+  webServer: {
+    // Build the renderer, then start the real browser host on emulated hardware.
+    command: 'npm run build:renderer --silent && node --import tsx main/start.ts',
+    cwd: root,
+    url: `${baseURL}/health`,
+    reuseExistingServer: false,
+    timeout: 180_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env['PATH'] ?? ''}`,
+      KIOSK_PORT: String(E2E_PORT),
+      KIOSK_HOST: '127.0.0.1',
+      KIOSK_DATA_DIR: dataDir,
+      KIOSK_HARDWARE: 'emulated',
+      KIOSK_TESTER: 'true',
+      KIOSK_OPEN_BROWSER: '0',
+      KIOSK_LOG_LEVEL: 'warn',
+      // Short timeouts so the inactivity test runs in seconds; long enough for every other step.
+      KIOSK_INACTIVITY_MS: '6000',
+      KIOSK_INACTIVITY_WARNING_MS: '5000',
+      KIOSK_DONE_MS: '6000',
+      KIOSK_GOODBYE_MS: '1500',
+      KIOSK_PAYMENT_PROMPT_DELAY_MS: '250',
+    },
+  },
+});

@@ -1,0 +1,31 @@
+// The inactivity timeout: the kiosk asks "do you need more time?" with the seconds left before it
+// resets; "more time" keeps the session; no answer returns to the start screen (in Dutch).
+// The test host runs with KIOSK_INACTIVITY_MS=6000 and KIOSK_INACTIVITY_WARNING_MS=5000.
+import { expect, test } from '@playwright/test';
+import { openKiosk, ScreenRecorder, Tester } from './support/kiosk.js';
+
+test('inactivity warning offers more time, then returns to the start screen', async ({ page, request }, testInfo) => {
+  const tester = new Tester(request);
+  const rec = new ScreenRecorder(page, testInfo);
+  await openKiosk(page, tester, rec);
+  await page.getByTestId('start-lang-fr').click();
+  await page.getByTestId('start').click();
+  await rec.expectScreen('present-card');
+
+  const dialog = page.getByRole('alertdialog');
+  await expect(dialog).toBeVisible({ timeout: 12_000 });
+  await expect(dialog).toContainText('Avez-vous besoin de plus de temps ?');
+  await expect(dialog).toContainText(/dans \d+ secondes?\./);
+  await rec.shot('present-card-inactivity-warning');
+
+  await page.getByTestId('more-time').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('[data-screen="present-card"]')).toBeVisible();
+
+  // no answer this time: back to the start, and back to Dutch
+  await expect(dialog).toBeVisible({ timeout: 12_000 });
+  await rec.expectScreen('start', { timeout: 12_000 });
+  await expect(page.locator('html')).toHaveAttribute('lang', 'nl');
+  await expect(page.locator('h1')).toHaveText('Welkom');
+  await rec.finish(testInfo);
+});

@@ -1,0 +1,160 @@
+/**
+ * Helpers for driving the kiosk end to end: the tester API (emulated hardware), and a screen
+ * recorder that follows the snapshots on the /bridge WebSocket, waits for screens by their
+ * data-screen attribute, checks each one (no raw translation key, touch targets >= 48 px, the
+ * language switch and larger-text toggle present) and saves a screenshot of every screen visited
+ * to test-results/e2e/screens/<test>/<nn>-<screen>.png.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
+import type { FixtureCardId } from '../../../hardware/card/fixture-ids.js';
+import type { LedgerEntry, TerminalBehaviour } from '../../../hardware/payment/emulator-control.js';
+import type { KioskSnapshot, ScreenId } from '../../../main/core/contract.js';
+
+export const SCREENS_DIR = path.join('test-results', 'e2e', 'screens');
+
+export class Tester {
+  constructor(private readonly request: APIRequestContext) {}
+
+  private async post(url: string, data: unknown): Promise<void> {
+    const res = await this.request.post(url, { data });
+    expect(res.ok(), `${url} -> ${res.status()} ${await res.text()}`).toBe(true);
+  }
+
+  reset = () => this.post('/tester/reset', {});
+  present = (fixtureId: FixtureCardId) => this.post('/tester/card/present', { fixtureId });
+  remove = () => this.post('/tester/card/remove', {});
+  behaviour = (behaviour: TerminalBehaviour) => this.post('/tester/terminal/behaviour', { behaviour });
+
+  async ledger(): Promise<LedgerEntry[]> {
+    const res = await this.request.get('/tester/ledger');
+    expect(res.ok()).toBe(true);
+    const body = (await res.json()) as { ledger: LedgerEntry[] } | LedgerEntry[];
+    return Array.isArray(body) ? body : body.ledger;
+  }
+}
+
+/** A key-like string: a locale namespace followed by dotted segments (what i18next shows for a missing key). */
+const RAW_KEY =
+  /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product)\.[a-zA-Z][\w-]*/;
+
+export class ScreenRecorder {
+  /** Every screen the kiosk sent, in order (consecutive duplicates collapsed). */
+  readonly seen: ScreenId[] = [];
+  /** Screens that were gone again before a screenshot could be taken (e.g. a fast card read). */
+  readonly missed: ScreenId[] = [];
+  readonly files: string[] = [];
+  last: KioskSnapshot | undefined;
+  private shots = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly dir: string;
+
+  constructor(
+    readonly page: Page,
+    testInfo: TestInfo,
+  ) {
+    const slug = testInfo.titlePath
+      .slice(1)
+      .join('-')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 90);
+    this.dir = path.join(SCREENS_DIR, slug);
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    page.on('websocket', (ws) => {
+      if (!ws.url().endsWith('/bridge')) return;
+      ws.on('framereceived', ({ payload }) => {
+        if (typeof payload !== 'string') return;
+        let msg: { type?: string; snapshot?: KioskSnapshot };
+        try {
+          msg = JSON.parse(payload) as typeof msg;
+        } catch {
+          return;
+        }
+        if (msg.type !== 'snapshot' || !msg.snapshot) return;
+        this.last = msg.snapshot;
+        const screen = msg.snapshot.screen;
+        if (this.seen.at(-1) === screen) return;
+        this.seen.push(screen);
+        // Screenshot every screen the kiosk shows, in order, as soon as the page renders it.
+        this.chain = this.chain.then(() => this.capture(screen));
+      });
+    });
+  }
+
+  private async capture(screen: ScreenId): Promise<void> {
+    if (this.last?.screen !== screen) {
+      this.missed.push(screen);
+      return;
+    }
+    try {
+      await this.page.locator(`[data-screen="${screen}"]`).waitFor({ state: 'visible', timeout: 2000 });
+      await this.shot(screen);
+    } catch {
+      this.missed.push(screen);
+    }
+  }
+
+  /** Wait for a screen and check it (its screenshot is taken by the recorder). */
+  async expectScreen(screen: ScreenId, opts: { timeout?: number } = {}): Promise<void> {
+    const root = this.page.locator(`[data-screen="${screen}"]`);
+    await expect(root).toBeVisible({ timeout: opts.timeout ?? 15_000 });
+    await this.checkScreen(screen);
+  }
+
+  /** Screenshot whatever shows now (e.g. the inactivity dialog over a screen). */
+  async shot(name: string): Promise<void> {
+    this.shots += 1;
+    const file = path.join(this.dir, `${String(this.shots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file, animations: 'disabled' });
+    this.files.push(file);
+  }
+
+  /** Wait for pending screenshots; note the screens that were too brief to capture. */
+  async finish(testInfo: TestInfo): Promise<void> {
+    await this.chain;
+    testInfo.annotations.push({ type: 'screens', description: `${this.seen.join(' -> ')} (${this.files.length} screenshots in ${this.dir})` });
+    if (this.missed.length)
+      testInfo.annotations.push({ type: 'screens-too-brief', description: `shown too briefly to capture: ${this.missed.join(', ')}` });
+  }
+
+  private async checkScreen(screen: ScreenId): Promise<void> {
+    const text = await this.page.locator('body').innerText();
+    expect(text, `raw translation key on ${screen}`).not.toMatch(RAW_KEY);
+    // language switch and larger text on every screen
+    for (const l of ['nl', 'en', 'de', 'fr']) await expect(this.page.getByTestId(`lang-${l}`)).toBeVisible();
+    await expect(this.page.getByTestId('large-text')).toBeVisible();
+    // touch targets at least 48 px
+    const small = await this.page.locator('button:visible').evaluateAll((els) =>
+      els
+        .map((el) => ({ text: (el.textContent ?? '').trim().slice(0, 30), r: el.getBoundingClientRect() }))
+        .filter(({ r }) => r.height < 48 || r.width < 48)
+        .map(({ text, r }) => `${text} ${Math.round(r.width)}x${Math.round(r.height)}`),
+    );
+    expect(small, `touch targets under 48 px on ${screen}`).toEqual([]);
+  }
+}
+
+/** Start a visit: reset the kiosk and terminal, open the traveller screen, wait for the start screen. */
+export async function openKiosk(page: Page, tester: Tester, rec: ScreenRecorder): Promise<void> {
+  await tester.reset();
+  await tester.behaviour('approve');
+  await page.goto('/');
+  await rec.expectScreen('start');
+}
+
+/** Start -> present card -> menu, with the given card (taken away again once the menu shows). */
+export async function toMenu(page: Page, tester: Tester, rec: ScreenRecorder, card: FixtureCardId): Promise<void> {
+  await page.getByTestId('start').click();
+  await rec.expectScreen('present-card');
+  await tester.present(card);
+  await rec.expectScreen('menu');
+  await tester.remove();
+}
+
+export function money(cents: number, tag: string): string {
+  return new Intl.NumberFormat(tag, { style: 'currency', currency: 'EUR' }).format(cents / 100);
+}
