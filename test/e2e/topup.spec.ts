@@ -170,3 +170,18 @@ test('amounts above the EUR 150 limit are offered but marked "too much" and cann
   await expect(page.locator('.kiosk.large-text')).toBeVisible();
   await rec.shot('topup-amount-large-text');
 });
+
+test('the start screen never flashes up in the middle of a visit (leaving a journey goes straight to its next screen)', async ({ page }) => {
+  await openKiosk(page, tester, rec);
+  await toMenu(page, tester, rec, 'anonymous');
+  await page.getByTestId('menu-topup').click();
+  await rec.expectScreen('topup-amount');
+  await page.getByTestId('back').click();
+  await rec.expectScreen('menu');
+  await page.getByTestId('cancel').click();
+  await rec.expectScreen('goodbye');
+  await rec.expectScreen('start', { timeout: 10_000 });
+  // 'start' may open the visit and follow 'goodbye'; anywhere else the traveller saw a wrong screen.
+  const misplaced = rec.seen.filter((s, i) => s === 'start' && i > 0 && rec.seen[i - 1] !== 'goodbye');
+  expect(misplaced, `screens: ${rec.seen.join(' -> ')}`).toEqual([]);
+});

@@ -102,6 +102,8 @@ export class ScreenRecorder {
   async expectScreen(screen: ScreenId, opts: { timeout?: number } = {}): Promise<void> {
     const root = this.page.locator(`[data-screen="${screen}"]`);
     await expect(root).toBeVisible({ timeout: opts.timeout ?? 15_000 });
+    // Let the recorder take this screen's screenshot before the test moves on.
+    await this.chain;
     await this.checkScreen(screen);
   }
 
@@ -116,6 +118,7 @@ export class ScreenRecorder {
   /** Wait for pending screenshots; note the screens that were too brief to capture. */
   async finish(testInfo: TestInfo): Promise<void> {
     await this.chain;
+    if (process.env['E2E_DEBUG_SCREENS']) console.log(this.seen.join(' -> '), 'missed:', this.missed.join(','));
     testInfo.annotations.push({ type: 'screens', description: `${this.seen.join(' -> ')} (${this.files.length} screenshots in ${this.dir})` });
     if (this.missed.length)
       testInfo.annotations.push({ type: 'screens-too-brief', description: `shown too briefly to capture: ${this.missed.join(', ')}` });
