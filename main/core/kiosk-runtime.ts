@@ -122,7 +122,8 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     busy: false,
     inactivity: { warning: false, secondsLeft: warningSeconds },
   };
-  let lastKey = '';
+  // The placeholder counts as published: a session starting on the same screen emits nothing new.
+  let lastKey = JSON.stringify(current);
   let warningSince: number | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let restarting: Promise<void> | undefined;
