@@ -33,9 +33,14 @@ export function activeJourney(snapshot: AnyMachineSnapshot): { id: JourneyId; sn
   return undefined;
 }
 
-export function currentScreen(snapshot: AnyMachineSnapshot): ScreenId {
+/**
+ * The screen the session is on, or undefined between screens: for one step after a journey child
+ * finished, the session still sits in the state that invoked it (which has no screen of its own)
+ * until the child's done event moves it on. Shells must not be shown such a step.
+ */
+export function currentScreen(snapshot: AnyMachineSnapshot): ScreenId | undefined {
   const journey = activeJourney(snapshot);
-  return (journey && screenFromMeta(journey.snapshot)) ?? screenFromMeta(snapshot) ?? 'start';
+  return (journey && screenFromMeta(journey.snapshot)) ?? screenFromMeta(snapshot);
 }
 
 export function hasTag(snapshot: AnyMachineSnapshot, tag: string): boolean {

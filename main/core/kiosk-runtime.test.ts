@@ -56,6 +56,19 @@ describe('kiosk runtime', () => {
     await rt.stop();
   });
 
+  it('never shows the start screen in the middle of a visit (leaving a journey goes straight on)', async () => {
+    const { rt, snaps } = runtime();
+    rt.bridge.send({ type: 'START' });
+    await tick(20);
+    rt.bridge.send({ type: 'CHOOSE', option: 'topup' });
+    rt.bridge.send({ type: 'BACK' });
+    rt.bridge.send({ type: 'CANCEL' });
+    await tick(20);
+    const seen = snaps.map((s) => s.screen).filter((s, i, a) => i === 0 || a[i - 1] !== s);
+    expect(seen).toEqual(['start', 'present-card', 'reading-card', 'menu', 'topup-amount', 'menu', 'goodbye']);
+    await rt.stop();
+  });
+
   it('a new subscriber gets the current snapshot at once (a reloaded screen loses nothing)', async () => {
     const { rt } = runtime();
     rt.bridge.send({ type: 'START' });

@@ -145,13 +145,14 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
       if (ticker) clearInterval(ticker);
       ticker = undefined;
     }
-    let next: KioskSnapshot;
+    let next: KioskSnapshot | undefined;
     try {
       next = deriveSnapshot(root, { rev: 0, secondsLeft: secondsLeft() });
     } catch (e) {
       log.error({ err: String(e) }, 'snapshot derivation failed');
       return;
     }
+    if (!next) return; // between screens: the next step shows where the session went
     const key = JSON.stringify(next);
     if (key === lastKey) return;
     lastKey = key;

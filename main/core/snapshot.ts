@@ -36,10 +36,11 @@ export interface SnapshotExtras {
   secondsLeft: number;
 }
 
-/** The snapshot without `rev` (so the runtime can tell whether anything changed). */
-export function deriveSnapshot(root: AnyMachineSnapshot, extras: SnapshotExtras): KioskSnapshot {
+/** The snapshot for a machine state; undefined between screens (nothing to show for that step). */
+export function deriveSnapshot(root: AnyMachineSnapshot, extras: SnapshotExtras): KioskSnapshot | undefined {
   const ctx = root.context as KioskContext;
   const screen = currentScreen(root);
+  if (!screen) return undefined;
   const idle = (root.value as { idle?: string }).idle;
   const journey = activeJourney(root);
   const snap: KioskSnapshot = {
