@@ -209,8 +209,12 @@ export class ZvtEcrDriver implements PaymentTerminal {
         return;
       case 'reversed':
         throw new PaymentTerminalError('not-open', `payment ${paymentId} was reversed by the terminal (receipt ${a.receipt.receiptNumber ?? '?'})`);
-      case 'unclear':
-        throw new PaymentTerminalError('offline', `payment ${paymentId} ended unclearly: call resolve()`);
+      case 'unclear': {
+        // ask the terminal first; an approval it still holds can be committed now
+        const r = await this.resolve(paymentId);
+        if (r.state === 'unknown') throw new PaymentTerminalError('offline', `payment ${paymentId} ended unclearly and the terminal cannot be asked: ${r.detail ?? ''}`);
+        return this.commit(paymentId);
+      }
       case 'deciding':
         if (a.decision !== 'commit') throw new PaymentTerminalError('not-open', `payment ${paymentId} is being rolled back`);
         break;
@@ -235,13 +239,20 @@ export class ZvtEcrDriver implements PaymentTerminal {
         await this.abort();
         return { undone: true, detail: 'authorization aborted before approval' };
       }
-      return { undone: true, detail: 'no approved payment with this id in this process (use resolve() after a restart)' };
+      // not approved in this process: whatever the terminal may still hold of it, it must not stand
+      const r = await this.resolve(paymentId);
+      if (r.state === 'reversed') return { undone: true, detail: r.detail ?? 'nothing stands at the terminal' };
+      if (r.state === 'open') return this.rollback(paymentId);
+      return { undone: false, detail: r.detail ?? 'the terminal cannot be asked' };
     }
     switch (a.state) {
       case 'reversed':
         return { undone: true, detail: 'already reversed' };
-      case 'unclear':
-        return { undone: false, detail: 'the payment ended unclearly: call resolve()' };
+      case 'unclear': {
+        const r = await this.resolve(paymentId);
+        if (r.state === 'unknown') return { undone: false, detail: `the payment ended unclearly and the terminal cannot be asked: ${r.detail ?? ''}` };
+        return this.rollback(paymentId);
+      }
       case 'committed':
       case 'booked':
         await this.o.onDecision?.(paymentId, 'rollback');
@@ -264,6 +275,16 @@ export class ZvtEcrDriver implements PaymentTerminal {
   }
 
   async resolve(paymentId: string, hints: PaymentHints = {}): Promise<PaymentResolution> {
+    const r = await this.resolveInner(paymentId, hints);
+    const a = this.approvals.get(paymentId);
+    if (a && a.state === 'unclear' && (r.state === 'committed' || r.state === 'reversed')) {
+      a.state = r.state;
+      a.settled.resolve(r.state);
+    }
+    return r;
+  }
+
+  private async resolveInner(paymentId: string, hints: PaymentHints): Promise<PaymentResolution> {
     const known = this.approvals.get(paymentId);
     if (known && known.state !== 'unclear') {
       const state = known.state === 'awaiting-decision' || known.state === 'deciding' ? 'open' : known.state === 'booked' ? 'committed' : known.state;
@@ -313,10 +334,6 @@ export class ZvtEcrDriver implements PaymentTerminal {
           : 'the kiosk never saw an approval, and the terminal stores only acknowledged payments',
     };
     if (stands && last) r.receipt = toReceipt(last, hints.amountCents ?? 0, this.o.clock.now());
-    if (known) {
-      known.state = stands ? 'committed' : 'reversed';
-      known.settled.resolve(stands ? 'committed' : 'reversed');
-    }
     return r;
   }
 

@@ -126,6 +126,8 @@ describe.skipIf(!socatInstalled)('ZVT over a socat pseudo-terminal: each termina
     sim.setBehaviour('approve');
     await until(() => sim.ledger()[0]!.state === 'reversed');
     expect(await driver.resolve('s-1')).toMatchObject({ state: 'reversed' });
+    expect(await driver.rollback('s-1')).toMatchObject({ undone: true });
+    await expect(driver.commit('s-1')).rejects.toMatchObject({ code: 'not-open' });
     expect(stands(sim)).toBe(false);
   });
 
@@ -296,6 +298,7 @@ describe.skipIf(!socatInstalled)('the money invariant: the payment stands iff th
     await until(() => sim.ledger()[0]!.state === 'reversed');
     const receiptNumber = out.result === 'approved' ? out.receipt.receiptNumber! : '';
     expect(await d1.resolve('m10', { receiptNumber })).toMatchObject({ state: 'reversed' });
+    expect(await d1.rollback('m10')).toMatchObject({ undone: true, detail: 'already reversed' });
     expect(stands(sim)).toBe(false);
   });
 
