@@ -1,23 +1,31 @@
 // The Electron shell end to end, where an Electron binary exists (ELECTRON_OVERRIDE_DIST_PATH or
 // a downloaded one). On machines of this kind none can be downloaded, so the test says so and
 // is skipped; the shell itself is unit-tested with electron mocked (main/electron/*.test.ts).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 
 const NOT_PRESENT = 'Electron binary not present on this machine: Electron e2e not run';
 
+/**
+ * Where an Electron binary is, found the way the electron package looks (ELECTRON_OVERRIDE_DIST_PATH,
+ * else node_modules/electron/dist) but WITHOUT requiring the package: its index tries to download
+ * the binary when it is missing, and nothing here may download binaries.
+ */
 function electronBinary(): string | undefined {
+  const require = createRequire(import.meta.url);
+  let pkgDir: string;
   try {
-    const require = createRequire(import.meta.url);
-    // The electron package's index resolves the binary path (ELECTRON_OVERRIDE_DIST_PATH honoured);
-    // it throws when the binary was never downloaded.
-    const p = require('electron') as unknown as string;
-    return typeof p === 'string' && existsSync(p) ? p : undefined;
+    pkgDir = path.dirname(require.resolve('electron/package.json'));
   } catch {
     return undefined;
   }
+  const pathFile = path.join(pkgDir, 'path.txt');
+  const exe = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : 'electron';
+  const override = process.env['ELECTRON_OVERRIDE_DIST_PATH'];
+  const candidate = override ? path.join(override, exe) : path.join(pkgDir, 'dist', exe);
+  return existsSync(candidate) ? candidate : undefined;
 }
 
 test('Electron shell shows the start screen with window.kiosk and no Node in the page', async ({}, testInfo) => {

@@ -12,8 +12,33 @@ import { SCREENS_DIR } from './support/kiosk.js';
 
 const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product)\.[a-zA-Z][\w-]*/;
 
+/**
+ * WCAG 2 contrast of every visible text against its effective background (the nearest ancestor
+ * with an opaque background). Kept as page-side JavaScript: the test project has no DOM types.
+ */
+const LOW_CONTRAST_TEXTS = `(() => {
+  const parse = (c) => { const m = /rgba?\\(([^)]+)\\)/.exec(c); if (!m) return null; const p = m[1].split(',').map(Number.parseFloat); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const bgOf = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; } return { r: 255, g: 255, b: 255, a: 1 }; };
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = (n.textContent || '').trim();
+    const el = n.parentElement;
+    if (!text || !el) continue;
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (r.width <= 1 || r.height <= 1 || style.visibility === 'hidden') continue;
+    const fg = parse(style.color); const bg = bgOf(el);
+    const l1 = lum(fg); const l2 = lum(bg);
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < 4.5) out.push(text.slice(0, 30) + ': ' + ratio.toFixed(2));
+  }
+  return out;
+})()`;
+
 for (const locale of ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale[]) {
-  test(`every screen renders in ${locale} without raw keys and with 48 px touch targets`, async ({ page }) => {
+  test(`every screen renders in ${locale} without raw keys, with 48 px touch targets and 4.5:1 text contrast`, async ({ page }) => {
     const dir = path.join(SCREENS_DIR, `gallery-${locale}`);
     mkdirSync(dir, { recursive: true });
     await page.addInitScript(() => {
@@ -50,7 +75,13 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale
         .locator('button:visible')
         .evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().height < 48 || el.getBoundingClientRect().width < 48).length);
       expect(small, `${locale}/${screen}: buttons under 48 px`).toBe(0);
+      expect(await page.evaluate<string[]>(LOW_CONTRAST_TEXTS), `${locale}/${screen}: text under 4.5:1 contrast`).toEqual([]);
       await page.screenshot({ path: path.join(dir, `${String(i + 1).padStart(2, '0')}-${screen}.png`), animations: 'disabled' });
     }
   });
 }
+
+test('the contrast check itself flags low-contrast text', async ({ page }) => {
+  await page.setContent('<p style="color:#999;background:#fff">grey on white</p><p style="color:#1a1a1a">dark on white</p>');
+  expect(await page.evaluate<string[]>(LOW_CONTRAST_TEXTS)).toEqual(['grey on white: 2.85']);
+});
