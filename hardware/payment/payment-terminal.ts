@@ -103,10 +103,13 @@ export interface PaymentTerminal {
    * (not yet booked) until commit() or rollback(). `onPrompt` receives what the terminal shows.
    */
   authorize(request: AuthorizationRequest, onPrompt?: PaymentStatusListener): Promise<AuthorizationOutcome>;
-  /** The goods were issued (card credited): the payment stands. */
-  commit(paymentId: string): Promise<void>;
+  /**
+   * The goods were issued (card credited): the payment stands. After a restart pass the journal's
+   * hints (receiptNumber from the approved outcome): a ZVT terminal knows payments only by receipt.
+   */
+  commit(paymentId: string, hints?: PaymentHints): Promise<void>;
   /** The goods were not issued: undo the payment (negative commit answer or reversal). */
-  rollback(paymentId: string): Promise<{ undone: boolean; detail?: string }>;
+  rollback(paymentId: string, hints?: PaymentHints): Promise<{ undone: boolean; detail?: string }>;
   /** Abort an authorization in progress (ECR abort). */
   abort(): Promise<void>;
   status(): Promise<TerminalState>;

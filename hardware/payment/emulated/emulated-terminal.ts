@@ -198,7 +198,7 @@ export class EmulatedPaymentTerminal implements PaymentTerminal, TerminalEmulato
     }
   }
 
-  async commit(paymentId: string): Promise<void> {
+  async commit(paymentId: string, _hints?: PaymentHints): Promise<void> {
     const open = this.open.get(paymentId);
     if (!open) {
       const e = this.entries.find((x) => x.paymentId === paymentId);
@@ -214,7 +214,7 @@ export class EmulatedPaymentTerminal implements PaymentTerminal, TerminalEmulato
     this.o.log?.('payment committed', { paymentId });
   }
 
-  async rollback(paymentId: string): Promise<{ undone: boolean; detail?: string }> {
+  async rollback(paymentId: string, _hints?: PaymentHints): Promise<{ undone: boolean; detail?: string }> {
     const e = this.entries.find((x) => x.paymentId === paymentId);
     if (!e) return { undone: true, detail: 'the terminal holds no payment with this id' };
     if (e.state === 'reversed') return { undone: true, detail: 'already reversed' };

@@ -198,9 +198,23 @@ export class ZvtEcrDriver implements PaymentTerminal {
     await this.o.transport.send(build.ecrAbort()).catch((e: unknown) => this.o.log?.('zvt: ECR abort not acknowledged', { error: (e as Error).message }));
   }
 
-  async commit(paymentId: string): Promise<void> {
-    const a = this.approvals.get(paymentId);
-    if (!a) throw new PaymentTerminalError('unknown-payment', `no approved payment ${paymentId}`);
+  async commit(paymentId: string, hints: PaymentHints = {}): Promise<void> {
+    let a = this.approvals.get(paymentId);
+    if (!a) {
+      // After a restart: the approval may still be held by the terminal (it asks 04 0F again) ...
+      const o = await this.heldOrphan(hints.receiptNumber);
+      if (o) {
+        o.paymentId = paymentId;
+        this.approvals.set(paymentId, o);
+        a = o;
+      } else if (hints.receiptNumber) {
+        // ... or it was booked (the commit answer landed) or reversed: the last stored transaction says which
+        const r = await this.resolve(paymentId, hints);
+        if (r.state === 'committed') return;
+        if (r.state === 'reversed') throw new PaymentTerminalError('not-open', `payment ${paymentId} (receipt ${hints.receiptNumber}) does not stand at the terminal: ${r.detail ?? ''}`);
+        throw new PaymentTerminalError('offline', `cannot tell what became of payment ${paymentId}: ${r.detail ?? ''}`);
+      } else throw new PaymentTerminalError('unknown-payment', `no approved payment ${paymentId} in this process and no receipt number to look it up (pass hints.receiptNumber)`);
+    }
     switch (a.state) {
       case 'committed':
       case 'booked':
@@ -232,7 +246,7 @@ export class ZvtEcrDriver implements PaymentTerminal {
     throw new PaymentTerminalError('offline', `no completion after the commit of ${paymentId}: call resolve()`);
   }
 
-  async rollback(paymentId: string): Promise<{ undone: boolean; detail?: string }> {
+  async rollback(paymentId: string, hints: PaymentHints = {}): Promise<{ undone: boolean; detail?: string }> {
     const a = this.approvals.get(paymentId);
     if (!a) {
       if (this.running?.paymentId === paymentId) {
@@ -240,9 +254,9 @@ export class ZvtEcrDriver implements PaymentTerminal {
         return { undone: true, detail: 'authorization aborted before approval' };
       }
       // not approved in this process: whatever the terminal may still hold of it, it must not stand
-      const r = await this.resolve(paymentId);
+      const r = await this.resolve(paymentId, hints);
       if (r.state === 'reversed') return { undone: true, detail: r.detail ?? 'nothing stands at the terminal' };
-      if (r.state === 'open') return this.rollback(paymentId);
+      if (r.state === 'open' || r.state === 'committed') return this.approvals.has(paymentId) ? this.rollback(paymentId) : this.reverseByReceipt(paymentId, r);
       return { undone: false, detail: r.detail ?? 'the terminal cannot be asked' };
     }
     switch (a.state) {
@@ -508,6 +522,26 @@ export class ZvtEcrDriver implements PaymentTerminal {
       } else if (is(m, CMD.COMPLETION)) return { ok: result === 0, resultCode: result };
       else if (is(m, CMD.ABORT)) return { ok: false, resultCode: parseAbort(m.data) };
     }
+  }
+
+  /** A booked payment this process never saw approved (after a restart): reverse it by its receipt number. */
+  private async reverseByReceipt(paymentId: string, r: PaymentResolution): Promise<{ undone: boolean; detail?: string }> {
+    const receipt = r.receipt ?? { resultCode: 0, amountCents: 0 };
+    const a = newApproval(paymentId, receipt.amountCents, receipt, { resultCode: 0 });
+    a.state = 'committed';
+    this.approvals.set(paymentId, a);
+    await this.o.onDecision?.(paymentId, 'rollback');
+    return this.reverseBooked(a);
+  }
+
+  /** After the listen window: the approval a previous process left the terminal holding, if it matches. */
+  private async heldOrphan(receiptNumber: string | undefined): Promise<Approval | undefined> {
+    const listen = (this.o.orphanListenMs ?? 2_500) - (this.o.clock.now().getTime() - this.startedAt);
+    if (listen > 0 && !this.orphan) await delay(this.o.scheduler, listen);
+    const o = this.orphan;
+    if (!o || o.state !== 'awaiting-decision') return undefined;
+    if (receiptNumber && o.receipt.receiptNumber !== receiptNumber) return undefined;
+    return o;
   }
 
   private async reverseBooked(a: Approval): Promise<{ undone: boolean; detail?: string }> {

@@ -317,6 +317,48 @@ describe.skipIf(!socatInstalled)('the money invariant: the payment stands iff th
   });
 });
 
+
+describe.skipIf(!socatInstalled)('a restarted ECR settles a payment straight from the journal (commit/rollback with hints, no resolve first)', () => {
+  async function leftOpen(stage: 'held' | 'committed') {
+    const r = await rig('approve', { reaskMs: 400 });
+    const d1 = await r.start();
+    const out = await d1.authorize({ paymentId: 'j1', amountCents: 4_200 });
+    const receiptNumber = out.result === 'approved' ? out.receipt.receiptNumber! : '';
+    if (stage === 'held') await sleep(resolved.holdMs + 100);
+    else {
+      const c = d1.commit('j1').catch(() => undefined);
+      await until(() => r.sim.ledger()[0]!.state === 'committed');
+      await c;
+    }
+    await d1.stop();
+    return { ...r, d2: await r.start(), receiptNumber };
+  }
+
+  it('[16] the terminal still holds the approval: commit(id, {receiptNumber}) books it', async () => {
+    const { sim, d2, receiptNumber } = await leftOpen('held');
+    await d2.commit('j1', { receiptNumber });
+    expect(stands(sim)).toBe(true);
+  });
+
+  it('[17] the commit had landed before the kill: commit(id, {receiptNumber}) confirms it, nothing booked twice', async () => {
+    const { sim, d2, receiptNumber } = await leftOpen('committed');
+    await d2.commit('j1', { receiptNumber });
+    expect(stands(sim)).toBe(true);
+  });
+
+  it('[18] the commit had landed but the journal says undo: rollback(id, {receiptNumber}) reverses with 06 30', async () => {
+    const { sim, d2, receiptNumber } = await leftOpen('committed');
+    expect(await d2.rollback('j1', { receiptNumber })).toMatchObject({ undone: true });
+    expect(stands(sim)).toBe(false);
+  });
+
+  it('[19] the terminal still holds the approval and the journal has no receipt: rollback(id) lets it reverse', async () => {
+    const { sim, d2 } = await leftOpen('held');
+    expect(await d2.rollback('j1')).toMatchObject({ undone: true });
+    expect(stands(sim)).toBe(false);
+  });
+});
+
 // ---------------------------------------------------------------- real process kills (SIGKILL)
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing', 'ecr-child.ts');
