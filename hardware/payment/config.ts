@@ -62,6 +62,8 @@ export const paymentHardwareConfigSchema = z
     reaskMs: z.number().int().positive().default(2_000),
     /** Wire mode: run the simulator in this process (default) or as a separate process (tsx). */
     simulator: z.enum(['in-process', 'process']).default('in-process'),
+    /** Wire mode with simulator 'process': also serve the simulator's HTTP control on this local port (0 = any free one). */
+    simulatorHttpPort: z.number().int().min(0).max(65535).optional(),
     /** Wire mode: directory for the socat links (a fresh temp dir when absent). */
     wireDir: z.string().min(1).optional(),
   })

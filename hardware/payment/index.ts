@@ -20,6 +20,8 @@ export { PaymentTerminalError, isPaymentTerminalError } from './errors.js';
 export type { PaymentTerminalErrorCode } from './errors.js';
 export { realScheduler, manualScheduler } from './scheduler.js';
 export type { Scheduler } from './scheduler.js';
+export type { ZvtEcrDriver } from './zvt/ecr-driver.js';
+export type { WireHardware } from './zvt/hardware.js';
 
 export interface PaymentHardwareDeps {
   clock: Clock;

@@ -110,6 +110,40 @@ describe('ZVT driver against the simulator (in memory)', () => {
     expect(await driver.status()).toBe('not-registered');
   });
 });
+describe('a noisy line', () => {
+  it('garbage between frames and frames split into random chunks (both ways) do not stop a payment', async () => {
+    const [ecrLink, ptLink] = memoryLinkPair();
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    // noise never contains DLE, ACK or NAK: those would be meaningful bytes, not noise a receiver can skip
+    const noise = () => Uint8Array.from({ length: Math.floor(rnd() * 6) }, () => [0x00, 0x41, 0x7f, 0xff, 0x02, 0x03][Math.floor(rnd() * 6)]!);
+    for (const end of [ecrLink, ptLink] as (typeof ecrLink)[]) {
+      const write = end.write.bind(end);
+      end.write = (bytes: Uint8Array) => {
+        const b = Uint8Array.from([...noise(), ...bytes]);
+        for (let i = 0; i < b.length; ) {
+          const n = 1 + Math.floor(rnd() * 5);
+          write(b.subarray(i, i + n));
+          i += n;
+        }
+      };
+    }
+    const scheduler = realScheduler();
+    const sim = new ZvtTerminalSimulator(ptLink, { scheduler, clock: systemClock, promptDelayMs: 2, commitWindowMs: 3_000, reaskMs: 20, ...T });
+    const transport = new ZvtTransport(ecrLink, { scheduler, t1Ms: T.t1Ms, t2Ms: T.t2Ms });
+    const driver = new ZvtEcrDriver({ transport, scheduler, clock: systemClock, password: '000000', t3Ms: T.t3Ms, t4Ms: T.t4Ms, holdMs: 40 });
+    stops.push(() => driver.stop(), () => sim.stop());
+    await driver.start();
+    for (let i = 0; i < 3; i++) {
+      const out = await driver.authorize({ paymentId: `n${i}`, amountCents: 100 + i });
+      expect(out.result).toBe('approved');
+      await driver.commit(`n${i}`);
+    }
+    expect(sim.ledger().map((e) => e.state)).toEqual(['committed', 'committed', 'committed']);
+    expect(transport.stats.garbageBytes + sim.stats.garbageBytes).toBeGreaterThan(20);
+  });
+});
+
 describe('status enquiry polling', () => {
   it('polls 05 01 while idle and notices a terminal that stopped answering', async () => {
     const { sim, driver } = await setup('approve', { pollIntervalMs: 30 });

@@ -83,7 +83,7 @@ export async function createWireHardware(c: ResolvedPaymentHardwareConfig, deps:
   try {
     control =
       c.simulator === 'process'
-        ? await startSimulatorProcess(c, pty.terminalPath, deps.log ? { log: deps.log } : {})
+        ? await startSimulatorProcess(c, pty.terminalPath, { ...(deps.log ? { log: deps.log } : {}), ...(c.simulatorHttpPort !== undefined ? { httpPort: c.simulatorHttpPort } : {}) })
         : await startZvtSimulator(c, pty.terminalPath, { scheduler: deps.scheduler, clock: deps.clock, ...(deps.log ? { log: deps.log } : {}) });
   } catch (e) {
     await pty.stop();

@@ -185,6 +185,20 @@ describe.skipIf(!socatInstalled)('ZVT over a socat pseudo-terminal: each termina
     const s = await control.refresh();
     expect(s.ledger.map((e) => e.state)).toEqual(['committed']);
   });
+
+  it('the simulator process takes its behaviour over HTTP too, and refuses an unknown one with a clear message', async () => {
+    const { h, driver } = await wire('approve', { simulator: 'process', simulatorHttpPort: 0 });
+    const control = h.control as SimulatorProcessControl;
+    const base = `http://127.0.0.1:${control.httpPort}`;
+    const bad = await fetch(`${base}/behaviour`, { method: 'POST', body: JSON.stringify({ behaviour: 'explode' }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/behaviour must be one of approve, decline/);
+    const ok = await fetch(`${base}/behaviour`, { method: 'POST', body: JSON.stringify({ behaviour: 'card-not-readable' }) });
+    expect(((await ok.json()) as { behaviour: string }).behaviour).toBe('card-not-readable');
+    expect(await driver.authorize({ paymentId: 'http-1', amountCents: 300 })).toMatchObject({ result: 'failed', reason: 'card-not-readable' });
+    const state = (await (await fetch(`${base}/state`)).json()) as { ledger: unknown[] };
+    expect(state.ledger).toEqual([]);
+  });
 });
 
 describe.skipIf(!socatInstalled)('the money invariant: the payment stands iff the kiosk committed (terminal ledger)', () => {
