@@ -53,6 +53,10 @@ export async function startPtyPair(opts: { dir?: string; timeoutMs?: number } = 
     throw new PaymentTerminalError('config', ready.message);
   }
   child.stderr!.resume();
+  // socat does not notice its parent dying: take it along when this process exits
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   return {
     ecrPath,
     terminalPath,
