@@ -97,10 +97,14 @@ export class PcscCardReader implements CardReader {
   private nfc: Nfc | undefined;
   private nfcGeneration = 0;
   private readonly readers = new Map<string, NfcReader>();
+  /** Readers seen but not matching `readerName` (closed with the NFC object). */
+  private readonly ignored = new Set<NfcReader>();
   private active: ActiveCard | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private nfcBornAt = 0;
   private pcscFailed = false;
+  private reopening = false;
+  private readonly lastStatusAt = new WeakMap<NfcReader, number>();
   private ready = false;
   private started = false;
   private queue: Promise<unknown> = Promise.resolve();
@@ -127,7 +131,8 @@ export class PcscCardReader implements CardReader {
     this.started = false;
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
-    this.closeNfc();
+    while (this.reopening) await new Promise((res) => setTimeout(res, 25));
+    await this.closeNfc();
     this.setReady(false, 'stopped');
   }
 
@@ -219,19 +224,39 @@ export class PcscCardReader implements CardReader {
     });
   }
 
-  private closeNfc(): void {
+  /**
+   * Close the NFC object. pcsclite's CardReader.close() cancels the reader's status thread and
+   * joins it; called while nfc-pcsc's disconnect after a card removal is still in flight (or right
+   * after a status change) it can block the whole process for good. So first let each reader go
+   * quiet: disconnect a connected card ourselves, wait for in-flight disconnects and for 150 ms
+   * without status events (at most ~1.5 s), then close.
+   */
+  private async closeNfc(): Promise<void> {
     const nfc = this.nfc;
     this.nfc = undefined;
     this.nfcGeneration++;
-    for (const r of this.readers.values()) {
+    const readers = [...this.readers.values(), ...this.ignored];
+    this.readers.clear();
+    this.ignored.clear();
+    if (this.active) this.cardGone(this.active);
+    for (const r of readers) {
+      if (r.connection && r.card) {
+        try {
+          await Promise.race([r.disconnect(), new Promise((res) => setTimeout(res, 500))]);
+        } catch {
+          /* already gone */
+        }
+      }
+      const until = Date.now() + 1500;
+      while (Date.now() < until && (r.connection !== null || Date.now() - (this.lastStatusAt.get(r) ?? 0) < 150)) {
+        await new Promise((res) => setTimeout(res, 25));
+      }
       try {
         r.close();
       } catch {
         /* the reader may already be gone */
       }
     }
-    this.readers.clear();
-    if (this.active) this.cardGone(this.active);
     if (nfc) {
       try {
         nfc.close();
@@ -242,15 +267,21 @@ export class PcscCardReader implements CardReader {
   }
 
   private checkHealth(): void {
-    if (!this.started) return;
+    if (!this.started || this.reopening) return;
     const age = Date.now() - this.nfcBornAt;
     // No reader seen for a whole interval (pcscd restarted, reader unplugged), or PC/SC failed:
     // build a fresh NFC object. Never while a card operation is running on a live reader.
     if ((this.readers.size === 0 && age >= this.interval) || (this.pcscFailed && age >= Math.min(500, this.interval))) {
       this.restarts++;
       this.opts.log?.('card reader watchdog: reopening PC/SC', { readers: this.readers.size, pcscFailed: this.pcscFailed });
-      this.closeNfc();
-      this.openNfc();
+      this.reopening = true;
+      void this.closeNfc()
+        .then(() => {
+          if (this.started) this.openNfc();
+        })
+        .finally(() => {
+          this.reopening = false;
+        });
     }
   }
 
@@ -259,6 +290,9 @@ export class PcscCardReader implements CardReader {
     if (this.opts.readerName && !name.includes(this.opts.readerName)) {
       this.opts.log?.('ignoring reader', { reader: name });
       reader.on('error', () => {});
+      reader.reader.on('status', () => this.lastStatusAt.set(reader, Date.now()));
+      this.ignored.add(reader);
+      reader.on('end', () => this.ignored.delete(reader));
       return;
     }
     reader.autoProcessing = false;
@@ -293,6 +327,7 @@ export class PcscCardReader implements CardReader {
     // nfc-pcsc loses a failed connect on card arrival: if a card is present and no 'card' event
     // followed, connect ourselves.
     reader.reader.on('status', (status: { state: number }) => {
+      this.lastStatusAt.set(reader, Date.now());
       if (gen !== this.nfcGeneration) return;
       const present = (status.state & reader.reader.SCARD_STATE_PRESENT) !== 0;
       if (!present) return;
