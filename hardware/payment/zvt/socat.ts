@@ -24,7 +24,12 @@ export async function startPtyPair(opts: { dir?: string; timeoutMs?: number } = 
   const terminalPath = path.join(dir, 'terminal');
   let child: ChildProcess;
   try {
-    child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${ecrPath}`, `pty,raw,echo=0,link=${terminalPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // socat runs under a small shell that holds a pipe from this process: when this process ends in
+    // any way (even SIGKILL) the pipe closes, `read` returns and the shell stops socat. No orphans.
+    const script = 'command -v socat >/dev/null 2>&1 || exit 127; socat "$@" & s=$!; read _; kill $s 2>/dev/null; wait $s';
+    child = spawn('sh', ['-c', script, 'sh', '-d', '-d', `pty,raw,echo=0,link=${ecrPath}`, `pty,raw,echo=0,link=${terminalPath}`], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
   } catch (e) {
     throw new PaymentTerminalError('config', `cannot start socat: ${(e as Error).message}`, { cause: e });
   }
@@ -37,7 +42,7 @@ export async function startPtyPair(opts: { dir?: string; timeoutMs?: number } = 
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve(new Error(`socat exited with ${code}: ${err}`));
+      resolve(new Error(code === 127 ? 'socat is not installed (Debian: apt-get install socat)' : `socat exited with ${code}: ${err}`));
     });
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
@@ -48,15 +53,13 @@ export async function startPtyPair(opts: { dir?: string; timeoutMs?: number } = 
     });
   });
   if (ready !== true) {
+    child.stdin!.end();
     child.kill('SIGKILL');
     if (ownDir) await rm(dir, { recursive: true, force: true });
     throw new PaymentTerminalError('config', ready.message);
   }
   child.stderr!.resume();
-  // socat does not notice its parent dying: take it along when this process exits
-  const killOnExit = () => child.kill('SIGTERM');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
+  child.stdin!.on('error', () => undefined);
   return {
     ecrPath,
     terminalPath,
@@ -64,8 +67,9 @@ export async function startPtyPair(opts: { dir?: string; timeoutMs?: number } = 
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        child.stdin!.end(); // the shell stops socat and exits
         await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))]);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
