@@ -71,7 +71,7 @@ export default defineConfig({
       KIOSK_INACTIVITY_WARNING_MS: '5000',
       KIOSK_DONE_MS: '6000',
       KIOSK_GOODBYE_MS: '3000',
-      KIOSK_PAYMENT_PROMPT_DELAY_MS: '250',
+      KIOSK_PAYMENT_PROMPT_DELAY_MS: '500',
     },
   },
 });
