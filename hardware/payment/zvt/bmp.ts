@@ -10,7 +10,7 @@ type Format = number | 'LL' | 'LLL' | 'TLV';
 /** Value formats of the BMPs a kiosk may meet (any other tag makes the message unparsable). */
 export const BMP_FORMAT: Readonly<Record<number, Format>> = {
   0x01: 1, 0x02: 1, 0x03: 1, 0x04: 6, 0x05: 1, 0x06: 'TLV', 0x0b: 3, 0x0c: 3, 0x0d: 2, 0x0e: 2,
-  0x17: 2, 0x19: 1, 0x1e: 1, 0x22: 'LL', 0x23: 'LL', 0x24: 'LLL', 0x27: 1, 0x29: 4, 0x2a: 15,
+  0x17: 2, 0x19: 1, 0x22: 'LL', 0x23: 'LL', 0x24: 'LLL', 0x27: 1, 0x29: 4, 0x2a: 15,
   0x2d: 'LL', 0x2e: 'LLL', 0x37: 3, 0x3a: 2, 0x3b: 8, 0x3c: 'LLL', 0x3d: 3, 0x49: 2, 0x60: 'LLL',
   0x87: 2, 0x88: 3, 0x8a: 1, 0x8b: 'LL', 0x8c: 1, 0x92: 'LLL', 0x9a: 'LLL', 0xa0: 1, 0xa7: 'LL',
   0xaa: 3, 0xaf: 'LLL', 0xba: 5, 0xd0: 1, 0xd1: 'LL', 0xd2: 1, 0xd3: 1, 0xe0: 1, 0xe1: 'LL',
@@ -60,13 +60,21 @@ export function encodeBmp(tag: number, value: Uint8Array | Tlv[]): Uint8Array {
   return concat([[tag], v]);
 }
 
-/** Parse a run of BMP fields (the data of 04 0F, 06 01, ...). Throws ZvtCodecError on anything malformed. */
-export function decodeBmps(b: Uint8Array): Bmp[] {
-  const out: Bmp[] = [];
+/**
+ * Parse a run of BMP fields (the data of 04 0F, 06 01, ...). Throws ZvtCodecError on anything
+ * malformed. With `stopAtUnknown`, a tag this table does not know ends the parse instead (its
+ * length cannot be known), and the fields before it are returned with `unparsed` set.
+ */
+export function decodeBmps(b: Uint8Array, opts: { stopAtUnknown?: boolean } = {}): Bmp[] & { unparsed?: number } {
+  const out: Bmp[] & { unparsed?: number } = [];
   let off = 0;
   while (off < b.length) {
     const tag = b[off++]!;
     const f = BMP_FORMAT[tag];
+    if (f === undefined && opts.stopAtUnknown) {
+      out.unparsed = b.length - off + 1;
+      return out;
+    }
     if (f === undefined) throw new ZvtCodecError(`unknown BMP ${hex([tag])} at offset ${off - 1}`);
     let len: number;
     if (f === 'TLV') {

@@ -132,6 +132,11 @@ describe('Status-Information', () => {
     expect(parseStatusCompletion(fromHex('F0 F0 F7 32 2E 31 34 2E 31 35 00'))).toEqual({ terminalStatus: 0, softwareVersion: '2.14.15' });
     expect(parseStatusCompletion(fromHex('51 29 52 50 00 38'))).toEqual({ terminalStatus: 0x51, terminalId: '52500038' });
   });
+  it('a vendor BMP after the result code ends the parse but keeps the result; before it, the message is rejected', () => {
+    const s = parseStatusInformation(fromHex('27 00 87 00 42 FE 01 02 03'));
+    expect(s).toMatchObject({ resultCode: 0, receiptNumber: '0042', unparsedBytes: 4 });
+    expect(() => parseStatusInformation(fromHex('FE 01 27 00'))).toThrow(ZvtCodecError);
+  });
   it('malformed BMP data is a typed error', () => {
     expect(() => decodeBmps(fromHex('04 00 00'))).toThrow(ZvtCodecError);
     expect(() => decodeBmps(fromHex('8B F1'))).toThrow(ZvtCodecError);

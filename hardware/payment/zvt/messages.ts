@@ -113,6 +113,8 @@ export interface StatusInformation {
   cardType?: number;
   cardName?: string;
   tlv?: Tlv[];
+  /** Bytes left unparsed after a BMP this codec does not know. */
+  unparsedBytes?: number;
 }
 
 /** PAN '*' -> BCD nibble E (masked), odd length padded with F. */
@@ -133,12 +135,18 @@ function field(m: Map<number, Bmp>, tag: number): Uint8Array | undefined {
   return m.get(tag)?.value;
 }
 
-/** Parse 04 0F. Throws ZvtCodecError on malformed data. */
+/**
+ * Parse 04 0F. Throws ZvtCodecError on malformed data. A BMP this codec does not know (vendor
+ * extensions) ends the parse; what came before is kept as long as the result code is among it —
+ * the result code is what decides the payment.
+ */
 export function parseStatusInformation(data: Uint8Array): StatusInformation {
-  const bmps = decodeBmps(data);
+  const bmps = decodeBmps(data, { stopAtUnknown: true });
   const m = bmpMap(bmps);
   const rc = field(m, 0x27);
+  if (bmps.unparsed && !rc) throw new ZvtCodecError(`Status-Information with an unknown BMP before the result code: ${hex(data.subarray(0, 16))}`);
   const s: StatusInformation = { resultCode: rc ? rc[0]! : 0 };
+  if (bmps.unparsed) s.unparsedBytes = bmps.unparsed;
   const v = (tag: number, f: (x: Uint8Array) => void) => {
     const x = field(m, tag);
     if (x) f(x);
