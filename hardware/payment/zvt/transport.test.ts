@@ -4,7 +4,7 @@ import { concat, fromHex, hex } from './bytes.js';
 import { encodeFrame, FrameReceiver, type ReceiverEvent } from './frame.js';
 import { memoryLinkPair } from './link.js';
 import { ZvtTransport, ZvtTransportError } from './transport.js';
-import { realScheduler } from '../scheduler.js';
+import { manualScheduler, realScheduler } from '../scheduler.js';
 
 const timers = { t1Ms: 30, t2Ms: 60 };
 function pair(faultsB: ConstructorParameters<typeof ZvtTransport>[1]['faults'] = {}) {
@@ -101,6 +101,26 @@ describe('ZVT transport', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(seen).toEqual([0x15, 0x06]);
     expect(got).toEqual([0x80]);
+  });
+
+  it('the spec timers on a hand-driven clock: T2 = 5 s between repeats, two repeats, then the error (no waiting)', async () => {
+    const [la] = memoryLinkPair();
+    const clock = manualScheduler();
+    const x = new ZvtTransport(la, { scheduler: clock, t1Ms: 200, t2Ms: 5_000 });
+    let err: unknown;
+    const p = x.send(apdu(0x06, 0x70)).catch((e: unknown) => (err = e));
+    await Promise.resolve();
+    expect(x.stats.framesSent).toBe(1);
+    clock.advance(4_999);
+    expect(x.stats.framesSent).toBe(1);
+    clock.advance(1);
+    expect(x.stats.framesSent).toBe(2);
+    clock.advance(5_000);
+    expect(x.stats.framesSent).toBe(3);
+    clock.advance(5_000);
+    await p;
+    expect(err).toMatchObject({ code: 'no-ack' });
+    expect(clock.now()).toBe(15_000);
   });
 
   it('a closed link fails a pending send with a typed error', async () => {
