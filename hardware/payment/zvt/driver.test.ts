@@ -155,3 +155,14 @@ describe('status enquiry polling', () => {
   });
 });
 void fixedClock;
+
+describe('real mode', () => {
+  it('a serial device that does not exist is a typed error, not a crash', async () => {
+    const { createPaymentHardware } = await import('../index.js');
+    await expect(createPaymentHardware({ mode: 'real', serialPath: '/dev/does-not-exist-zvt' }, { clock: systemClock })).rejects.toMatchObject({
+      name: 'PaymentTerminalError',
+      code: 'offline',
+      message: expect.stringMatching(/cannot open serial port \/dev\/does-not-exist-zvt/),
+    });
+  });
+});
