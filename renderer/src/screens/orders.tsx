@@ -1,6 +1,7 @@
 // Collecting pending orders (issue 6): list, confirm ("Akkoord"), refused, done.
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import { MAX_BALANCE_CENTS } from '../../../hardware/card/card-model.js';
 import type { Locale, OrderView } from '../bridge/contract.js';
 import { EventButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
@@ -29,7 +30,7 @@ export function refusalText(t: TFunction, order: OrderView, locale: Locale): str
     case 'ns-extra-expired':
       return t('orders.refusal.ns-extra-expired', { date: r.lastDay ? formatDate(r.lastDay, locale) : '' });
     case 'over-limit':
-      return t('orders.refusal.over-limit', { amount: formatMoney(r.roomCents ?? 0, locale) });
+      return t('orders.refusal.over-limit', { amount: formatMoney(r.roomCents ?? 0, locale), max: formatMoney(MAX_BALANCE_CENTS, locale) });
     case 'card-expired':
       return t('orders.refusal.card-expired');
     case 'conflicting-product':

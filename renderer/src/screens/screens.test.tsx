@@ -69,6 +69,7 @@ describe('screens', () => {
     const html = text(render(sampleSnapshot('topup-amount', 'de')));
     expect(html.replace(/\s+/g, ' ')).toContain('137,50 €');
     expect(html).toContain('zu viel');
+    expect(html.replace(/\s+/g, ' ')).toContain('höchstens 150,00 € betragen');
   });
 
   it('disables inputs that would interfere while busy but keeps cancel available', () => {

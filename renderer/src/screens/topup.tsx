@@ -7,6 +7,7 @@ import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
 import { formatMoney } from '../format.js';
 import { useKiosk } from '../kiosk-context.js';
+import { maxBalanceCents } from '../limits.js';
 
 export function TopupAmountScreen() {
   const { t } = useTranslation();
@@ -28,11 +29,14 @@ export function TopupAmountScreen() {
       }
     >
       <CardSummary />
-      <p className="lead">{t('topup.max', { amount: formatMoney(max, locale) })}</p>
+      <p className="lead">{t('topup.max', { amount: formatMoney(max, locale), max: formatMoney(maxBalanceCents(snapshot), locale) })}</p>
       {topUp?.refusal ? (
         <p className="notice notice-error" role="alert" data-testid="topup-refusal">
           <span aria-hidden="true" className="tone-mark">!</span>
-          {t('topup.overLimit', { amount: formatMoney(topUp.refusal.roomCents, locale) })}
+          {t('topup.overLimit', {
+            amount: formatMoney(topUp.refusal.roomCents, locale),
+            max: formatMoney(maxBalanceCents(snapshot), locale),
+          })}
         </p>
       ) : null}
       <div className="amount-grid" role="group" aria-label={t('topup.title')}>
