@@ -133,6 +133,7 @@ describe('emulated card reader', () => {
       // Only a cut after the index write (the last operation) leaves the new state.
       expect(sawOld).toBe(total - 1);
       expect(sawNew).toBe(1);
+      console.log(`in-process tear test (${name}): ${total} operation boundaries cut, each once`);
     });
   }
 });
