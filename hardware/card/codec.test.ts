@@ -87,3 +87,22 @@ describe('card codec', () => {
     expect(out.products[0]!.validUntil).toBe('2026-11-23T10:15:30.000Z');
   });
 });
+
+describe('card codec capacity', () => {
+  it('holds two top-ups with the longest kiosk id the configuration allows (32 characters) and 16-character refs', () => {
+    const m = {
+      ...FIXTURE_CARD_MODELS.anonymous,
+      topUps: [
+        { at: '2026-11-23T09:00:00.000Z', amountCents: 5000, location: 'K'.repeat(32), ref: 'r'.repeat(16) },
+        { at: '2026-11-22T09:00:00.000Z', amountCents: 5000, location: 'L'.repeat(32), ref: 's'.repeat(16) },
+      ],
+    };
+    expect(decodeCardImage(encodeCardImage(m, keys)).topUps).toEqual(m.topUps);
+  });
+
+  it('holds ten transactions with 16-character station codes', () => {
+    const transactions = Array.from({ length: 10 }, (_, i) => ({ at: `2026-11-${String(10 + i)}T08:00:00.000Z`, kind: 'check-in' as const, station: 'S'.repeat(16), amountCents: i * 10 }));
+    const m = { ...FIXTURE_CARD_MODELS.anonymous, transactions };
+    expect(decodeCardImage(encodeCardImage(m, keys)).transactions).toEqual(transactions);
+  });
+});

@@ -32,7 +32,7 @@ export const cardTimestampSchema = z.iso
     return t >= 0 && t / 1000 < 2 ** 32;
   }, 'timestamp outside 1970..2106');
 
-export const STRING_LIMITS = { productCode: 24, station: 16, location: 24, ref: 16 } as const;
+export const STRING_LIMITS = { productCode: 24, station: 16, location: 32, ref: 16 } as const;
 
 export const cardProductSchema = z.object({
   code: ascii(STRING_LIMITS.productCode).min(1),
