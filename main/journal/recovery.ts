@@ -21,9 +21,12 @@
  *   the traveller must never pay for a credit they did not get. If the card did get it, the reversal
  *   and the uncertain write are both in the journal for the back office to reconcile with the card's
  *   top-up record (its ref is the operation id's first 8 hex characters).
- * - `card.written`: the card has the money -> `terminal.commit` -> `payment.committed`. If the
- *   terminal already reversed it (commit window passed) -> `payment.reversed` {cardCredited: true}
- *   so the back office sees a credit that was not paid.
+ * - `card.written` (this is also the durable commit decision: the top-up journals
+ *   `payment.committed` only after the terminal acknowledged the commit): the card has the money ->
+ *   `terminal.commit` with the journal's hints (receipt number of `payment.approved`; commit is
+ *   idempotent, and a ZVT driver asks the terminal (repeat receipt) whether an earlier commit
+ *   landed) -> `payment.committed`. If the terminal already reversed it (commit window passed) ->
+ *   `payment.reversed` {cardCredited: true} so the back office sees a credit that was not paid.
  * - `card.write-failed`, `payment.rollback-intent`: rollback path.
  * - Rollback path: `payment.rollback-intent` (once), `terminal.rollback`; undone -> `payment.reversed`;
  *   not undone -> `payment.refund-owed` (the back office and the technician see it). A terminal that
@@ -43,7 +46,7 @@
  * Card-only write (e.g. a free station passage): `card.write-intent` -> `checkCardWrite`; 'written' ->
  * `card.written`, otherwise `card.write-failed` {uncertain}.
  */
-import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
+import type { PaymentHints, PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
 import type { Journal, JournalEntryInput, JournalRecord } from './journal.js';
 import { operationKind } from './operation-rules.js';
 
@@ -105,6 +108,15 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
     const amountCents = op.records.find((r) => r.amountCents !== undefined)?.amountCents;
     const card = [...op.records].reverse().find((r) => r.card !== undefined)?.card;
     const orderId = op.records.map((r) => r.data?.['orderId']).find((v) => typeof v === 'string');
+    // A ZVT terminal knows a payment only by its receipt number: pass what the journal saw.
+    const approved = op.records.find((r) => r.type === 'payment.approved');
+    const receiptNumber = approved?.data?.['receiptNumber'];
+    const trace = approved?.data?.['trace'];
+    const hints: PaymentHints = {
+      ...(amountCents !== undefined ? { amountCents } : {}),
+      ...(typeof receiptNumber === 'string' ? { receiptNumber } : {}),
+      ...(typeof trace === 'string' ? { trace } : {}),
+    };
     const write = (type: JournalEntryInput['type'], data: Record<string, string | number | boolean | null> = {}) =>
       journal.append({
         type,
@@ -131,7 +143,7 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
       if (last.type !== 'payment.rollback-intent') write('payment.rollback-intent', { reason });
       let r: { undone: boolean; detail?: string };
       try {
-        r = await terminal.rollback(op.operationId);
+        r = await terminal.rollback(op.operationId, hints);
       } catch (e) {
         const code = errorCode(e);
         if (code === 'unknown-payment') {
@@ -152,7 +164,7 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
 
     const commitPath = async (): Promise<void> => {
       try {
-        await terminal.commit(op.operationId);
+        await terminal.commit(op.operationId, hints);
         write('payment.committed');
         return done('committed');
       } catch (e) {
@@ -175,7 +187,7 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
             let detail: string | undefined;
             if (terminal.resolve) {
               try {
-                const res = await terminal.resolve(op.operationId, amountCents !== undefined ? { amountCents } : undefined);
+                const res = await terminal.resolve(op.operationId, hints);
                 state = res.state;
                 detail = res.detail;
               } catch (e) {

@@ -7,9 +7,12 @@
  *   credit:    read the card on the reader; must be the card that was paid for
  *              -> already carries this payment's ref? (a torn write that landed) -> card.written
  *              -> else card.write-intent -> reader.write(expected, idempotent credit) -> card.written
- *              -> payment.committed -> terminal.commit
+ *              -> terminal.commit -> payment.committed (only once the terminal acknowledged: the
+ *              durable commit decision is `card.written` itself, and recovery re-commits from it)
  *              (card gone mid-write -> card.write-failed {uncertain}; the next tap re-reads and the
  *              ref tells whether the credit landed)
+ *              (commit refused because the terminal already reversed -> payment.reversed {cardCredited};
+ *              no answer -> the payment stays at card.written and start-up recovery settles it)
  *   rollback:  payment.rollback-intent -> terminal.rollback -> payment.reversed | payment.refund-owed
  *
  * The credit is idempotent: the card's top-up record carries `ref` = the first 8 hex characters of
@@ -22,6 +25,7 @@ import type {
   AuthorizationOutcome,
   PaymentDecisionHook,
   PaymentFailureReason,
+  PaymentHints,
   PaymentPrompt,
   PaymentTerminal,
 } from '../../hardware/payment/payment-terminal.js';
@@ -96,6 +100,17 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
   const { reader, journal, clock, random, kioskId, log } = deps;
 
   const append = (entry: JournalEntryInput) => journal.append(entry);
+  /** What the terminal needs to find a payment again (a ZVT terminal knows it by receipt number). */
+  const approvalHints = (paymentId: string): PaymentHints => {
+    const approved = journal.operation(paymentId).find((r) => r.type === 'payment.approved');
+    const receiptNumber = approved?.data?.['receiptNumber'];
+    const trace = approved?.data?.['trace'];
+    return {
+      ...(approved?.amountCents !== undefined ? { amountCents: approved.amountCents } : {}),
+      ...(typeof receiptNumber === 'string' ? { receiptNumber } : {}),
+      ...(typeof trace === 'string' ? { trace } : {}),
+    };
+  };
   const noteId = (paymentId: string) => `${paymentId}:note`;
 
   /** Undo an approved (or possibly approved) payment. Journal first, then the terminal. */
@@ -105,7 +120,7 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
     if (records.at(-1)?.type !== 'payment.rollback-intent')
       append({ type: 'payment.rollback-intent', operationId: paymentId, amountCents, card, data: { reason } });
     try {
-      const r = await deps.terminal().rollback(paymentId);
+      const r = await deps.terminal().rollback(paymentId, approvalHints(paymentId));
       if (r.undone) {
         append({ type: 'payment.reversed', operationId: paymentId, amountCents, card, data: { reason, ...(r.detail ? { detail: r.detail.slice(0, 200) } : {}) } });
         return { result: 'reversed' };
@@ -220,12 +235,17 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
         return { result: 'wrong-card' };
       }
       const commit = async (balanceCents: number): Promise<CreditCardOutput> => {
-        // The decision is journaled before it goes to the terminal.
-        append({ type: 'payment.committed', operationId: paymentId, amountCents, card: ref });
+        // The decision is already durable: `card.written` means "commit" (recovery re-commits from
+        // it). `payment.committed` is the terminal's answer, so it is journaled only after it; a
+        // crash in between leaves the payment unfinished instead of wrongly final.
         try {
-          await deps.terminal().commit(paymentId);
+          await deps.terminal().commit(paymentId, approvalHints(paymentId));
+          append({ type: 'payment.committed', operationId: paymentId, amountCents, card: ref });
         } catch (e) {
           const code = errorCode(e);
+          if (code === 'not-open')
+            // The terminal let the payment go (commit window passed): a credit that is not paid.
+            append({ type: 'payment.reversed', operationId: paymentId, amountCents, card: ref, data: { cardCredited: true, detail: errorText(e) } });
           // The card holds the credit whatever the terminal says now; tell the technician and the
           // back office (a credit that may not be paid for), and keep the traveller's result.
           append({
@@ -288,11 +308,17 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
       if (records.length === 0) return; // not a payment this kiosk journaled (e.g. a tester's)
       const last = records.at(-1)!;
       const first = records[0]!;
-      if (decision === 'commit' && records.some((r) => r.type === 'payment.committed')) return;
-      if (decision === 'rollback' && last.type === 'payment.rollback-intent') return;
-      if (decision === 'rollback' && records.some((r) => r.type === 'payment.reversed' || r.type === 'payment.refund-owed')) return;
+      if (decision === 'commit') {
+        // The commit decision is `card.written` (durable before any commit is sent); the outcome
+        // `payment.committed` follows the terminal's answer. Never commit an uncredited card.
+        if (!records.some((r) => r.type === 'card.written'))
+          throw new Error(`refusing to commit payment ${paymentId}: the journal has no card.written for it`);
+        return;
+      }
+      if (last.type === 'payment.rollback-intent') return;
+      if (records.some((r) => r.type === 'payment.reversed' || r.type === 'payment.refund-owed')) return;
       append({
-        type: decision === 'commit' ? 'payment.committed' : 'payment.rollback-intent',
+        type: 'payment.rollback-intent',
         operationId: paymentId,
         ...(first.amountCents !== undefined ? { amountCents: first.amountCents } : {}),
         ...(first.card ? { card: first.card } : {}),
