@@ -82,6 +82,17 @@ describe('kiosk window options', () => {
   });
 });
 
+describe('renderer CSP', () => {
+  it('index.html carries the same policy as the shell (minus frame-ancestors, which a meta tag cannot set)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const html = readFileSync(path.join(import.meta.dirname, '..', '..', 'renderer', 'index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+    const norm = (p: string) => p.split(';').map((d) => d.trim()).filter((d) => d && !d.startsWith('frame-ancestors')).sort();
+    expect(meta).toBeDefined();
+    expect(norm(meta!)).toEqual(norm(KIOSK_CSP));
+  });
+});
+
 describe('Electron shell start-up', () => {
   it('quits without building a core when another instance holds the single-instance lock', async () => {
     fake.app.requestSingleInstanceLock.mockReturnValue(false);

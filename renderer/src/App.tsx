@@ -68,7 +68,10 @@ export function App({ bridge, i18n }: { bridge: RendererBridge; i18n: I18n }) {
   // The snapshot owns the language (the core resets it to Dutch); the page follows.
   useEffect(() => {
     if (snapshot && i18n.language !== snapshot.locale) void i18n.changeLanguage(snapshot.locale);
-    if (snapshot) document.documentElement.lang = snapshot.locale;
+    if (snapshot) {
+      document.documentElement.lang = snapshot.locale;
+      document.title = i18n.t('app.title');
+    }
   }, [snapshot?.locale, i18n, snapshot]);
 
   const send = useCallback(
