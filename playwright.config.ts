@@ -25,12 +25,14 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-// A fresh data directory per run (journal, back-office database, kiosk secret).
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-'));
+// A fresh data directory per run (journal, back-office database, kiosk secret). Made once in the
+// runner process; workers inherit the variable instead of making their own. Removed by the teardown.
+const dataDir = (process.env['KIOSK_E2E_DATA_DIR'] ??= mkdtempSync(path.join(os.tmpdir(), 'kiosk-e2e-')));
 
 export default defineConfig({
   testDir: 'test/e2e',
   outputDir: 'test-results/e2e',
+  globalTeardown: './test/e2e/support/teardown.ts',
   workers: 1,
   fullyParallel: false,
   forbidOnly: true,
