@@ -87,6 +87,9 @@ async function wire(taps: number, label: string, vpcdHost?: string): Promise<voi
     const gone = next(hw, 'card-removed');
     await hw.control!.remove();
     await gone;
+    // The virtual card keeps a removed card away >= 600 ms (so pcscd sees the removal); wait that
+    // out here so it is not counted in the next tap.
+    await new Promise((r) => setTimeout(r, 650));
   }
   console.log(`${label} tap -> model            ${stats(total)}`);
   console.log(`${label}   presented -> event    ${stats(detect)}`);

@@ -97,6 +97,12 @@ export async function ensurePcscd(opts: EnsurePcscdOptions = {}): Promise<PcscdH
   const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new PcscdError(`cannot start pcscd: ${e.message}`, { cause: e }))));
   spawnError.catch(() => {});
   opts.log?.('started pcscd', { pid: child.pid });
+  // Do not leave our pcscd behind when this process exits (normally or via process.exit()).
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   try {
     await Promise.race([waitFor('the pcscd socket', pcscdAnswers, timeoutMs, child), spawnError]);
     if (vpcdPort !== false) {

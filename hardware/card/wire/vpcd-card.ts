@@ -31,6 +31,10 @@ export interface VpcdVirtualCardOptions {
   port?: number;
   /** Retry delay while vpcd is not there (pcscd down or restarting). */
   reconnectMs?: number;
+  /** A card must stay away at least this long before the next one goes on (ms). pcscd polls
+   * vpcd for presence every 400 ms; a removal shorter than that is never seen, and the kiosk would
+   * take the next card for the one before. Default 600. */
+  minAbsentMs?: number;
   log?: (msg: string, extra?: object) => void;
 }
 
@@ -45,17 +49,22 @@ export class VpcdVirtualCard {
   private readonly keySlots: (Uint8Array | undefined)[] = [undefined, undefined];
   private apdus = 0;
   private tearAt: number | undefined;
+  private tearAtWrite: number | undefined;
+  private writes = 0;
   private generation = 0;
   private closed = false;
   private readonly host: string;
   private readonly port: number;
   private readonly reconnectMs: number;
   private connectedWaiters: (() => void)[] = [];
+  private lastEjectAt = 0;
+  private readonly minAbsentMs: number;
 
   constructor(private readonly opts: VpcdVirtualCardOptions = {}) {
     this.host = opts.host ?? '127.0.0.1';
     this.port = opts.port ?? VPCD_DEFAULT_PORT;
     this.reconnectMs = opts.reconnectMs ?? 100;
+    this.minAbsentMs = opts.minAbsentMs ?? 600;
   }
 
   /** The chip now on the reader, if any. */
@@ -79,11 +88,20 @@ export class VpcdVirtualCard {
     this.tearAt = n === undefined ? undefined : this.apdus + n;
   }
 
+  /** Tear after the n-th block write (FF D6) from now is carried out, before its answer. */
+  tearAfterWriteApdus(n: number | undefined): void {
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new RangeError('tear after at least one write');
+    this.tearAtWrite = n === undefined ? undefined : this.writes + n;
+  }
+
   /** Put a card on the reader: connect to vpcd (resolves once connected; keeps retrying while
    * vpcd is away, e.g. during a pcscd restart). */
   async insert(chip: MifareClassic4kChip, timeoutMs = 10_000): Promise<void> {
     if (this.closed) throw new Error('virtual card closed');
     if (this.chip) await this.eject();
+    const away = Date.now() - this.lastEjectAt;
+    if (away < this.minAbsentMs) await sleep(this.minAbsentMs - away);
+    if (this.closed) throw new Error('virtual card closed');
     this.chip = chip;
     chip.reset();
     const gen = ++this.generation;
@@ -99,6 +117,7 @@ export class VpcdVirtualCard {
   /** Take the card away: close the socket. */
   async eject(): Promise<void> {
     this.generation++;
+    if (this.chip) this.lastEjectAt = Date.now();
     this.chip?.reset();
     this.chip = undefined;
     await this.dropSocket();
@@ -223,9 +242,13 @@ export class VpcdVirtualCard {
     }
     this.apdus++;
     const reply = this.apdu(chip, msg);
-    if (this.tearAt !== undefined && this.apdus >= this.tearAt) {
+    if (msg[0] === 0xff && msg[1] === 0xd6) this.writes++;
+    const tearNow =
+      (this.tearAt !== undefined && this.apdus >= this.tearAt) || (this.tearAtWrite !== undefined && this.writes >= this.tearAtWrite);
+    if (tearNow) {
       // The card leaves the field after carrying out this APDU, before the answer goes back.
       this.tearAt = undefined;
+      this.tearAtWrite = undefined;
       void this.eject();
       return;
     }
