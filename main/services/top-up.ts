@@ -92,8 +92,10 @@ function errorCode(e: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
+/** An error's message for the journal: short, and with any long digit run (a card or bank card
+ * number a driver might quote) blanked, so the journal's privacy check never refuses the record. */
 function errorText(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).slice(0, 200);
+  return (e instanceof Error ? e.message : String(e)).replace(/\d{13,}/g, '[number]').slice(0, 200);
 }
 
 export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
@@ -122,10 +124,10 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
     try {
       const r = await deps.terminal().rollback(paymentId, approvalHints(paymentId));
       if (r.undone) {
-        append({ type: 'payment.reversed', operationId: paymentId, amountCents, card, data: { reason, ...(r.detail ? { detail: r.detail.slice(0, 200) } : {}) } });
+        append({ type: 'payment.reversed', operationId: paymentId, amountCents, card, data: { reason, ...(r.detail ? { detail: errorText(r.detail) } : {}) } });
         return { result: 'reversed' };
       }
-      append({ type: 'payment.refund-owed', operationId: paymentId, amountCents, card, data: { reason, ...(r.detail ? { detail: r.detail.slice(0, 200) } : {}) } });
+      append({ type: 'payment.refund-owed', operationId: paymentId, amountCents, card, data: { reason, ...(r.detail ? { detail: errorText(r.detail) } : {}) } });
       log.error({ paymentId, detail: r.detail }, 'payment could not be undone: refund owed');
       return { result: 'refund-owed', reference };
     } catch (e) {
