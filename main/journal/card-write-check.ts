@@ -1,0 +1,38 @@
+/**
+ * Start-up recovery's question for an interrupted card write (recovery.ts `checkCardWrite`): did
+ * the write land? Answerable only while the operation's card lies on the reader: it is read, must
+ * be the journaled card (keyed hash), and the write landed iff the card carries the operation's ref
+ * (`card.write-intent` data.ref): on a top-up record (purse area) or a product (products area).
+ *
+ * Note: top-up records live in the card's 'purse' area, not in 'history' (travel transactions);
+ * reading only 'history' always answers 'not-written' and makes recovery undo a payment whose
+ * credit is on the card.
+ */
+import type { CardReader } from '../../hardware/card/card-reader.js';
+import type { JournalRecord } from './journal.js';
+import type { CardWriteCheck } from './recovery.js';
+
+export interface CardWriteCheckDeps {
+  reader: Pick<CardReader, 'currentCard' | 'read'>;
+  /** The journal's keyed hash of a card number (record-crypto cardRef(...).hash). */
+  cardHash: (cardNumber: string) => string;
+  /** Told what was found (diagnostics). */
+  onChecked?: (result: CardWriteCheck, why: string) => void;
+}
+
+export function createCardWriteCheck(deps: CardWriteCheckDeps): (op: { records: readonly Pick<JournalRecord, 'type' | 'card' | 'data'>[] }) => Promise<CardWriteCheck> {
+  const answer = (result: CardWriteCheck, why: string): CardWriteCheck => {
+    deps.onChecked?.(result, why);
+    return result;
+  };
+  return async (op) => {
+    const intent = [...op.records].reverse().find((r) => r.type === 'card.write-intent');
+    const ref = intent?.data?.['ref'];
+    if (typeof ref !== 'string' || !intent?.card) return answer('unknown', 'the write intent names no ref or card');
+    if (!deps.reader.currentCard()) return answer('unknown', 'no card on the reader');
+    const onReader = await deps.reader.read(['identity', 'purse', 'products']);
+    if (deps.cardHash(onReader.cardNumber) !== intent.card.hash) return answer('unknown', 'another card is on the reader');
+    const refs = [...onReader.topUps.map((t) => t.ref), ...onReader.products.flatMap((p) => (p.ref ? [p.ref] : []))];
+    return refs.includes(ref) ? answer('written', `the card carries ${ref}`) : answer('not-written', `the card does not carry ${ref} (has: ${refs.join(',') || 'none'})`);
+  };
+}
