@@ -3,7 +3,7 @@
  * decides, a simulated clock, and helpers to read the current screen. Nothing here talks to a
  * device; it stands in for the runtime's actors so each transition can be driven on purpose.
  */
-import { createActor, fromCallback, fromPromise, SimulatedClock, type AnyEventObject } from 'xstate';
+import { createActor, fromCallback, fromPromise, SimulatedClock, type AnyEventObject, type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition } from 'xstate';
 import type { CardInfo, KioskMachineInput, ReadCardOutput } from './types.js';
 import type {
   AuthorizePaymentInput,
@@ -18,6 +18,32 @@ import type {
 import { kioskMachine } from './kiosk/kiosk-machine.js';
 import { topUpMachine } from './top-up/top-up-machine.js';
 import { currentScreen, activeJourney } from './screen.js';
+
+/** Every transition any harness-driven machine took, as `source|event|index` (see transitionKey). */
+export const TAKEN_TRANSITIONS = new Set<string>();
+
+export function transitionKey(t: AnyTransitionDefinition): string {
+  const source = t.source as AnyStateNode;
+  const list = t.eventType ? source.transitions.get(t.eventType) : source.always;
+  return `${source.id}|${t.eventType || '(always)'}|${list?.indexOf(t) ?? -1}`;
+}
+
+/** Every transition a machine defines (event, delayed, invoke done/error, eventless), as keys. */
+export function allTransitionKeys(machine: AnyStateMachine): string[] {
+  const keys: string[] = [];
+  const walk = (node: AnyStateNode) => {
+    for (const [type, list] of node.transitions) list.forEach((_, i) => keys.push(`${node.id}|${type}|${i}`));
+    (node.always ?? []).forEach((_, i) => keys.push(`${node.id}|(always)|${i}`));
+    for (const child of Object.values(node.states) as AnyStateNode[]) walk(child);
+  };
+  walk(machine.root as AnyStateNode);
+  return keys;
+}
+
+/** An `inspect` option that records the transitions taken (for actors a test creates itself). */
+export function recordTransitions(e: { type: string }): void {
+  if (e.type === '@xstate.microstep') for (const t of (e as unknown as { _transitions: AnyTransitionDefinition[] })._transitions) TAKEN_TRANSITIONS.add(transitionKey(t));
+}
 
 export interface Pending<TIn, TOut> {
   input: TIn;
@@ -113,7 +139,11 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
       topUp,
     },
   });
-  const actor = createActor(machine, { input, clock });
+  const actor = createActor(machine, {
+    input,
+    clock,
+    inspect: recordTransitions,
+  });
   const errors: unknown[] = [];
   actor.subscribe({ error: (e) => errors.push(e) });
   actor.start();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { card, okRead, startKiosk, TEST_INPUT, TEST_TIMING, toMenu, TODAY } from '../test-harness.js';
+import { card, okRead, recordTransitions, startKiosk, TEST_INPUT, TEST_TIMING, toApproved, toMenu, TODAY } from '../test-harness.js';
+import { USER_EVENT_TYPES, type KioskUserEvent } from './kiosk-machine.js';
 import { menuFor } from './kiosk-machine.js';
 
 describe('session machine: start screen and language', () => {
@@ -302,7 +303,7 @@ describe('session machine: a journey that breaks', () => {
         }) as unknown as typeof topUpMachine,
       },
     });
-    const a = createActor(machine, { input: TEST_INPUT });
+    const a = createActor(machine, { input: TEST_INPUT, inspect: recordTransitions });
     const failures: unknown[] = [];
     a.on('journey-failed', (e) => failures.push(e));
     a.start();
@@ -313,5 +314,95 @@ describe('session machine: a journey that breaks', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(a.getSnapshot().value).toMatchObject({ journey: 'goodbye' });
     expect(failures).toEqual([{ type: 'journey-failed', journey: 'topUp' }]);
+  });
+});
+
+describe('session machine: every way out of every screen', () => {
+  const cases: [string, (h: ReturnType<typeof startKiosk>) => Promise<void>, KioskUserEvent['type'], string][] = [
+    ['present-card', async (h) => h.send({ type: 'START' }), 'CANCEL', 'start'],
+    ['card-problem', async (h) => toMenu(h, { ok: false, problem: 'defective' }), 'CANCEL', 'goodbye'],
+    ['card-problem', async (h) => toMenu(h, { ok: false, problem: 'defective' }), 'BACK', 'start'],
+    ['service-unavailable', async (h) => toMenu(h, { ok: false, problem: 'reader-unavailable' }), 'FINISH', 'goodbye'],
+    ['service-unavailable', async (h) => toMenu(h, { ok: false, problem: 'reader-unavailable' }), 'CANCEL', 'goodbye'],
+    ['service-unavailable', async (h) => toMenu(h, { ok: false, problem: 'reader-unavailable' }), 'BACK', 'start'],
+    ['menu', async (h) => toMenu(h), 'FINISH', 'goodbye'],
+    ['balance', async (h) => (await toMenu(h), h.send({ type: 'CHOOSE', option: 'balance' })), 'FINISH', 'goodbye'],
+    ['balance', async (h) => (await toMenu(h), h.send({ type: 'CHOOSE', option: 'balance' })), 'CANCEL', 'goodbye'],
+    ['goodbye', async (h) => (await toMenu(h), h.send({ type: 'CANCEL' })), 'START', 'start'],
+  ];
+  for (const [screen, reach, type, target] of cases) {
+    it(`${type} on ${screen} goes to ${target}`, async () => {
+      const h = startKiosk();
+      await reach(h);
+      expect(h.screen()).toBe(screen);
+      h.send({ type } as KioskUserEvent);
+      expect(h.screen()).toBe(target);
+    });
+  }
+});
+
+describe('session machine: every touch counts as activity', () => {
+  const sample: Record<KioskUserEvent['type'], KioskUserEvent> = {
+    START: { type: 'START' },
+    SET_LOCALE: { type: 'SET_LOCALE', locale: 'en' },
+    TOGGLE_LARGE_TEXT: { type: 'TOGGLE_LARGE_TEXT' },
+    ACTIVITY: { type: 'ACTIVITY' },
+    MORE_TIME: { type: 'MORE_TIME' },
+    CHOOSE: { type: 'CHOOSE', option: 'collect-orders' },
+    SELECT_AMOUNT: { type: 'SELECT_AMOUNT', amountCents: 500 },
+    SELECT_ORDER: { type: 'SELECT_ORDER', orderId: 'o1' },
+    CONFIRM: { type: 'CONFIRM' },
+    RETRY: { type: 'RETRY' },
+    BACK: { type: 'BACK' },
+    CANCEL: { type: 'CANCEL' },
+    FINISH: { type: 'FINISH' },
+  };
+  for (const type of USER_EVENT_TYPES) {
+    for (const phase of ['counting', 'warning'] as const) {
+      it(`${type} while ${phase === 'counting' ? 'counting' : 'the warning shows'} restarts the inactivity count`, async () => {
+        const h = startKiosk();
+        // A screen that does not take the event, so only the timer sees it: card-problem takes no
+        // START/CHOOSE/...; refund-owed (inside the top-up journey) takes no BACK/CANCEL;
+        // present-card takes no FINISH.
+        if (type === 'BACK' || type === 'CANCEL') {
+          await toMenu(h);
+          await toApproved(h);
+          h.send({ type: 'CANCEL' });
+          h.lastRollback().resolve({ result: 'refund-owed', reference: 'R' });
+          await h.flush();
+        } else if (type === 'FINISH') h.send({ type: 'START' });
+        else await toMenu(h, okRead(card({ blocked: true })));
+        const before = h.screen();
+        h.clock.increment(phase === 'warning' ? TEST_TIMING.inactivityMs : 1000);
+        expect(h.idle()).toBe(phase);
+        h.send(sample[type]);
+        expect(h.idle()).toBe('counting');
+        if (h.screen() === before) {
+          h.clock.increment(TEST_TIMING.inactivityMs - 1);
+          expect(h.idle()).toBe('counting');
+        }
+      });
+    }
+  }
+
+  it('a screen change that arms the timer during the warning restarts the count (IDLE.ARM in warning)', async () => {
+    // No journey moves between two armed screens by itself today; the idle region is ready for one.
+    const h = startKiosk();
+    await toMenu(h);
+    h.clock.increment(TEST_TIMING.inactivityMs);
+    expect(h.idle()).toBe('warning');
+    h.actor.send({ type: 'IDLE.ARM' });
+    expect(h.idle()).toBe('counting');
+  });
+
+  it('a screen that disarms the timer ends the warning too (card presented while "more time?" shows)', async () => {
+    const h = startKiosk();
+    h.send({ type: 'START' });
+    h.clock.increment(TEST_TIMING.inactivityMs);
+    expect(h.idle()).toBe('warning');
+    h.lastWait().resolve({ uid: 'X' });
+    await h.flush();
+    expect(h.screen()).toBe('reading-card');
+    expect(h.idle()).toBe('disarmed');
   });
 });

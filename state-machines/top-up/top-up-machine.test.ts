@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { card, okRead, startKiosk, TEST_TIMING, toApproved, toMenu, type KioskHarness } from '../test-harness.js';
+import { card, okRead, recordTransitions, startKiosk, TEST_INPUT, TEST_TIMING, toApproved, toMenu, type KioskHarness } from '../test-harness.js';
 
 const topUpCtx = (h: KioskHarness) => {
   const j = h.journey();
@@ -106,6 +106,7 @@ describe('top-up: paying at the terminal', () => {
       },
     });
     const a = createActor(failing, {
+      inspect: recordTransitions,
       input: { card: { uid: 'U', cardNumber: 'N', kind: 'anonymous', balanceCents: 0 }, amountsCents: [500], maxBalanceCents: 15000, creditWaitMs: 1000, doneMs: 1000 },
     });
     a.start();
@@ -129,6 +130,14 @@ describe('top-up: paying at the terminal', () => {
     h.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
     h.lastPayment().send({ type: 'PAYMENT.FAILED', reason: 'declined' });
     h.send({ type: 'CANCEL' });
+    expect(h.screen()).toBe('goodbye');
+  });
+
+  it('FINISH on payment-failed leaves too', async () => {
+    const h = await atAmount();
+    h.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    h.lastPayment().send({ type: 'PAYMENT.FAILED', reason: 'declined' });
+    h.send({ type: 'FINISH' });
     expect(h.screen()).toBe('goodbye');
   });
 
@@ -366,6 +375,17 @@ describe('top-up: giving the money back', () => {
     expect(topUpCtx(h).reference).toBe('ABCDEF01');
   });
 
+  it('a reader that fails while waiting on the write-problem screen gives the money back', async () => {
+    const h = await approved();
+    h.lastWait().resolve({ uid: 'U' });
+    await h.flush();
+    h.lastCredit().resolve({ result: 'card-removed' });
+    await h.flush();
+    h.lastWait().reject(new Error('reader gone'));
+    await h.flush();
+    expect(h.rollbacks).toHaveLength(1);
+  });
+
   it('a reader that fails while waiting for the card gives the money back', async () => {
     const h = await approved();
     h.lastWait().reject(new Error('reader gone'));
@@ -392,6 +412,22 @@ describe('top-up: inactivity', () => {
     h.clock.increment(TEST_TIMING.inactivityMs);
     h.clock.increment(TEST_TIMING.inactivityWarningMs);
     expect(h.screen()).toBe('start');
+  });
+
+  it('a journey screen that moves on by itself during the warning re-arms the timer', async () => {
+    // doneMs falls inside the warning: topup-done leaves by itself while "more time?" shows.
+    const h = startKiosk({ ...TEST_INPUT, timing: { ...TEST_TIMING, doneMs: TEST_TIMING.inactivityMs + 5_000 } });
+    await toMenu(h);
+    await toApproved(h);
+    h.lastWait().resolve({ uid: 'U' });
+    await h.flush();
+    h.lastCredit().resolve({ result: 'credited', balanceCents: 2250 });
+    await h.flush();
+    h.clock.increment(TEST_TIMING.inactivityMs);
+    expect(h.idle()).toBe('warning');
+    h.clock.increment(5_000);
+    expect(h.screen()).toBe('goodbye');
+    expect(h.idle()).toBe('disarmed');
   });
 
   it('refund-owed is armed again (the traveller may walk away there)', async () => {

@@ -67,12 +67,11 @@ export type TopUpUserEvent =
   | { type: 'RETRY' }
   | { type: 'BACK' }
   | { type: 'CANCEL' }
-  | { type: 'FINISH' }
-  | { type: 'CONFIRM' };
+  | { type: 'FINISH' };
 
 export type TopUpEvent = TopUpUserEvent | PaymentActorEvent;
 
-export const TOP_UP_USER_EVENTS = ['SELECT_AMOUNT', 'RETRY', 'BACK', 'CANCEL', 'FINISH', 'CONFIRM'] as const;
+export const TOP_UP_USER_EVENTS = ['SELECT_AMOUNT', 'RETRY', 'BACK', 'CANCEL', 'FINISH'] as const;
 
 export interface ScreenMeta {
   screen: ScreenId;
