@@ -69,7 +69,7 @@ class PcscSession implements BlockSession {
     if (this.card.loadedKey !== k) {
       this.card.loadedKey = undefined;
       const sw = await this.driver.apdu(this.card, Buffer.concat([Buffer.from([0xff, 0x82, 0x00, 0x00, 0x06]), Buffer.from(key)]), 2);
-      if (!isOk(sw)) throw this.driver.failure(this.card, 'wrong-key', `the reader refused to load a key (SW ${swHex(sw)})`);
+      if (!isOk(sw)) throw this.driver.failure(this.card, 'io', `the reader refused to load a key (SW ${swHex(sw)})`);
       this.card.loadedKey = k;
     }
     const block = firstBlockOfSector(sector);
