@@ -18,7 +18,8 @@ import { systemClock, type Clock, type Random } from './core/clock.js';
 import type { KioskBridge } from './core/contract.js';
 import { createKioskRuntime } from './core/kiosk-runtime.js';
 import { cryptoRandom } from './core/random.js';
-import { recoverUnfinished, type CardWriteCheck } from './journal/recovery.js';
+import { createCardWriteCheck } from './journal/card-write-check.js';
+import { recoverUnfinished } from './journal/recovery.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
 import { createCardService } from './services/card-service.js';
 import { createTopUpService } from './services/top-up.js';
@@ -152,14 +153,11 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     const cards = createCardService({ reader: card.reader, backOffice, clock, timeZone: config.timeZone, log: log.child({ service: 'card' }) });
 
     /** Did an interrupted operation's credit land? Only answerable if that card lies on the reader. */
-    const checkCardWrite = async (op: { records: { type: string; card?: { hash: string }; data?: Record<string, unknown> }[] }): Promise<CardWriteCheck> => {
-      const intent = [...op.records].reverse().find((r) => r.type === 'card.write-intent');
-      const ref = intent?.data?.['ref'];
-      if (typeof ref !== 'string' || !intent?.card || !card.reader.currentCard()) return 'unknown';
-      const onReader = await card.reader.read(['identity', 'history']);
-      if (cardRef(onReader.cardNumber, secret).hash !== intent.card.hash) return 'unknown';
-      return onReader.topUps.some((t) => t.ref === ref) ? 'written' : 'not-written';
-    };
+    const checkCardWrite = createCardWriteCheck({
+      reader: card.reader,
+      cardHash: (n) => cardRef(n, secret).hash,
+      onChecked: (result, why) => log.info({ result, why }, 'recovery card check'),
+    });
     const recover = async () => {
       const report = await recoverUnfinished({
         journal,
