@@ -1,0 +1,106 @@
+/**
+ * What became of one top-up, from the four places that hold money: the kiosk's journal, the card
+ * (read back through the real card stack by the restarted kiosk), the terminal's ledger and the back
+ * office. Used by the money proofs to check "the payment stands iff the card was credited, and the
+ * journal says which", and to print the table of injected failures and outcomes.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { paymentRef } from '../../main/services/top-up.js';
+import type { MoneyRig, RunnerHandle, SimulatorLedger } from './rig.js';
+
+export interface TopUpOutcome {
+  paymentId: string | undefined;
+  /** Record types of the payment operation, in order. */
+  journal: string[];
+  /** The payment operation's last record (the journal's verdict). */
+  journalFinal: string | undefined;
+  journalSaysCardCredited: boolean;
+  /** The terminal booked the payment (ledger: committed, not reversed). */
+  terminalStands: boolean;
+  terminalEntries: string;
+  /** The card carries this payment's top-up record and the balance rose by the amount once. */
+  cardCredited: boolean;
+  balanceDeltaCents: number;
+  /** Every journal record reached the back office, no gaps, the payment's verdict included. */
+  backOfficeComplete: boolean;
+  backOfficeFinal: string | undefined;
+  unfinishedAfterRecovery: number;
+  chainOk: boolean;
+  recovery: string;
+  /** What the restarted kiosk's card check found (why recovery committed or undid a write). */
+  cardCheck: string;
+}
+
+export async function topUpOutcome(
+  rig: MoneyRig,
+  kiosk: { kioskId: string; dataDir: string },
+  opts: { ledgerBefore: number; balanceBefore: number; last: RunnerHandle },
+): Promise<TopUpOutcome> {
+  const j = rig.journal(kiosk);
+  const intent = j.records.find((r) => r.type === 'payment.intent');
+  const paymentId = intent?.operationId;
+  const op = paymentId ? j.records.filter((r) => r.operationId === paymentId) : [];
+  const types = op.map((r) => r.type);
+  const final = types.at(-1);
+  const journalSaysCardCredited =
+    final === 'payment.committed' || (final === 'payment.reversed' && op.at(-1)?.data?.['cardCredited'] === true);
+
+  const ledger: SimulatorLedger = (await rig.ledger()).slice(opts.ledgerBefore);
+  const payments = ledger.filter((e) => e.kind !== 'reversal');
+  const terminalStands = payments.some((e) => e.state === 'committed');
+
+  const card = await opts.last.event('card');
+  const refs = (card['refs'] as string[] | undefined) ?? [];
+  const balance = typeof card['balanceCents'] === 'number' ? card['balanceCents'] : NaN;
+  const cardCredited = paymentId !== undefined && refs.includes(paymentRef(paymentId));
+
+  const status = rig.backOffice.store.intakeStatus(kiosk.kioskId);
+  const bo = rig.backOffice.store.journalRecords(kiosk.kioskId);
+  const boOp = paymentId ? bo.filter((r) => r.operationId === paymentId) : [];
+  const started = await opts.last.event('started');
+  const rec = (started['recovery'] as { operations: { stoppedAt: string; action: string; kind: string }[] }).operations;
+  return {
+    paymentId,
+    journal: types,
+    journalFinal: final,
+    journalSaysCardCredited,
+    terminalStands,
+    terminalEntries: ledger.map((e) => `${e.kind ?? 'payment'} ${e.receiptNumber} ${e.state}`).join('; ') || 'none',
+    cardCredited,
+    balanceDeltaCents: balance - opts.balanceBefore,
+    backOfficeComplete: status.gaps.length === 0 && status.contiguousSeq === j.lastSeq && bo.length === j.records.length,
+    backOfficeFinal: boOp.at(-1)?.type,
+    unfinishedAfterRecovery: j.unfinished,
+    chainOk: j.chainOk,
+    cardCheck: opts.last.events.filter((e) => e['event'] === 'card-check').map((e) => `${String(e['result'])}: ${String(e['why'])}`).join('; '),
+    recovery: rec.filter((r) => r.kind === 'payment').map((r) => `${r.stoppedAt} -> ${r.action}`).join('; ') || 'nothing to recover',
+  };
+}
+
+export interface OutcomeRow {
+  point: string;
+  outcome: TopUpOutcome;
+  note?: string;
+}
+
+/** Markdown table of injected failure points and outcomes; printed and saved under test-results/. */
+export function outcomeTable(title: string, rows: OutcomeRow[], file: string): string {
+  const lines = [
+    `## ${title}`,
+    '',
+    '| # | injected failure | recovery at restart | journal verdict | terminal (simulator ledger) | card | back office | payment stands iff card credited |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r, i) => {
+      const o = r.outcome;
+      const inv = o.terminalStands === o.cardCredited ? 'yes' : `NO — recorded: ${o.journalSaysCardCredited ? 'credited, not paid' : '?'}`;
+      return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'}${o.journalSaysCardCredited && o.journalFinal === 'payment.reversed' ? ' (cardCredited)' : ''} | ${o.terminalStands ? 'booked' : 'not booked'} (${o.terminalEntries}) | ${o.cardCredited ? `credited +${o.balanceDeltaCents}` : `not credited (${o.balanceDeltaCents >= 0 ? '+' : ''}${o.balanceDeltaCents})`} | ${o.backOfficeComplete ? `all records, ${o.backOfficeFinal ?? '-'}` : 'INCOMPLETE'} | ${inv}${r.note ? ` — ${r.note}` : ''} |`;
+    }),
+    '',
+  ];
+  const text = lines.join('\n');
+  const out = path.resolve('test-results', file);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${text}\n_Generated by test/money (${new Date().toISOString()})._\n`);
+  return text;
+}
