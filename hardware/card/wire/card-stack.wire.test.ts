@@ -153,7 +153,9 @@ describe.skipIf(skip)(`card stack on a real pcscd + vpcd${skip ? ` (skipped: ${s
     ['top-up', topUp(1000, '7e470001')],
     ['product load', loadProduct('7e470002')],
   ] as const) {
-    it(`tear test on the wire (${name}): a cut after every single APDU leaves exactly the old or the new state`, async () => {
+    // Timeout: ~35 s with the quickack loopback route; without it (no root/iproute2) APDUs take
+    // ~44 ms each and this runs several minutes.
+    it(`tear test on the wire (${name}): a cut after every single APDU leaves exactly the old or the new state`, { timeout: 600_000 }, async () => {
       await emu.resetFixtures();
       await present(hw, 'personal-products');
       const old: CardModel = await hw.reader.read();
@@ -187,19 +189,18 @@ describe.skipIf(skip)(`card stack on a real pcscd + vpcd${skip ? ` (skipped: ${s
     });
   }
 
-  it('recovers from a pcscd restart without restarting the driver object', async () => {
+  it('recovers from pcscd being stopped (SIGTERM) and killed (SIGKILL) and restarted, without restarting the driver object', async (ctx) => {
     if (!pcscd.owned) {
       const why = 'pcscd was started outside this test; it will not kill a daemon it does not own';
       if (process.env.CI === 'true') throw new Error(why);
-      console.warn(`recovery test not run: ${why}`);
-      return;
+      ctx.skip(why);
     }
     await present(hw, 'anonymous');
     expect((await hw.reader.read()).cardNumber).toBe(FIXTURE_CARD_MODELS.anonymous.cardNumber);
     const restartsBefore = reader.restarts;
-    for (let round = 0; round < 2; round++) {
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       const down = nextEvent(hw, 'reader-status');
-      await pcscd.stop();
+      await pcscd.stop(signal);
       expect((await down).type === 'reader-status' && (await down as { ready: boolean }).ready).toBe(false);
       expect(await errorCode(hw.reader.read())).toMatch(/reader-unavailable|no-card|card-gone/);
       const back = nextEvent(hw, 'card-presented', 20_000);

@@ -47,8 +47,8 @@ export interface PcscdHandle {
   readonly pid: number | undefined;
   /** Last lines pcscd wrote (owned only), for diagnostics. */
   logTail(): string[];
-  /** Stop pcscd if we started it. */
-  stop(): Promise<void>;
+  /** Stop pcscd if we started it (SIGTERM by default; SIGKILL to kill it the hard way). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface EnsurePcscdOptions {
@@ -116,10 +116,10 @@ export async function ensurePcscd(opts: EnsurePcscdOptions = {}): Promise<PcscdH
     owned: true,
     pid: child.pid,
     logTail: () => [...tail],
-    async stop() {
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
+      child.kill(signal);
       const t = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exited;
       clearTimeout(t);
