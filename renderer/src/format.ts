@@ -43,3 +43,10 @@ export function formatDateTime(iso: string, locale: Locale, timeZone?: string): 
     ...(timeZone ? { timeZone } : {}),
   }).format(d);
 }
+
+/** A time of day (e.g. "10:15"), in the kiosk's time zone. */
+export function formatTime(iso: string, locale: Locale, timeZone = 'Europe/Amsterdam'): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { hour: '2-digit', minute: '2-digit', timeZone }).format(d);
+}

@@ -166,7 +166,8 @@ export function PresentAgainScreen() {
         <span className="card-shape" />
         <span className="waves" />
       </div>
-      <p className="lead">{t('presentAgain.body', { last4: snapshot.card?.last4 ?? '' })}</p>
+      {/* Top-up (paid, now load it) or an order / station passage (nothing paid here). */}
+      <p className="lead">{t(forOrder(snapshot) ? 'presentAgain.order' : 'presentAgain.body', { last4: snapshot.card?.last4 ?? '' })}</p>
       <Progress label={t('presentAgain.waiting')} />
     </Screen>
   );
@@ -188,6 +189,17 @@ export function WritingCardScreen() {
     </Screen>
   );
 }
+
+/** Is this card write for an order or a station passage (no payment in this visit's journey)? */
+export function forOrder(snapshot: { payment?: unknown; topUp?: unknown }): boolean {
+  return snapshot.payment === undefined && snapshot.topUp === undefined;
+}
+
+const ORDER_WRITE_PROBLEM_BODY = {
+  'card-removed': 'writeProblem.card-removed.body',
+  'wrong-card': 'writeProblem.wrong-card.orderBody',
+  'write-failed': 'writeProblem.write-failed.orderBody',
+} as const satisfies Record<WriteProblem, string>;
 
 const WRITE_PROBLEM_KEYS = {
   'card-removed': { title: 'writeProblem.card-removed.title', body: 'writeProblem.card-removed.body' },
@@ -216,7 +228,9 @@ export function WriteProblemScreen() {
       }
     >
       <p className="lead" data-testid="write-problem-body">
-        {t(keys.body, { last4: snapshot.card?.last4 ?? '' })}
+        {t(forOrder(snapshot) ? ORDER_WRITE_PROBLEM_BODY[snapshot.writeProblem ?? 'write-failed'] : keys.body, {
+          last4: snapshot.card?.last4 ?? '',
+        })}
       </p>
       {snapshot.busy ? <Progress label={t('presentAgain.waiting')} /> : null}
     </Screen>

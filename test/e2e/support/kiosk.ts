@@ -10,9 +10,18 @@ import path from 'node:path';
 import { expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
 import type { FixtureCardId } from '../../../hardware/card/fixture-ids.js';
 import type { LedgerEntry, TerminalBehaviour } from '../../../hardware/payment/emulator-control.js';
-import type { KioskSnapshot, ScreenId } from '../../../main/core/contract.js';
+import type { KioskSnapshot, Locale, ScreenId } from '../../../main/core/contract.js';
+import de from '../../../locales/de.json' with { type: 'json' };
+import en from '../../../locales/en.json' with { type: 'json' };
+import fr from '../../../locales/fr.json' with { type: 'json' };
+import nl from '../../../locales/nl.json' with { type: 'json' };
 
 export const SCREENS_DIR = path.join('test-results', 'e2e', 'screens');
+export const LOCALES = ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale[];
+/** The locale texts, for assertions that hold in every language. */
+export const TEXTS = { nl, en, de, fr } as const;
+/** BCP 47 tags the renderer formats with (renderer/src/i18n.ts INTL_LOCALE). */
+export const INTL = { nl: 'nl-NL', en: 'en-GB', de: 'de-DE', fr: 'fr-FR' } as const satisfies Record<Locale, string>;
 
 export class Tester {
   constructor(private readonly request: APIRequestContext) {}
@@ -37,7 +46,7 @@ export class Tester {
 
 /** A key-like string: a locale namespace followed by dotted segments (what i18next shows for a missing key). */
 const RAW_KEY =
-  /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product)\.[a-zA-Z][\w-]*/;
+  /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage)\.[a-zA-Z][\w-]*/;
 
 export class ScreenRecorder {
   /** Every screen the kiosk sent, in order (consecutive duplicates collapsed). */
@@ -53,6 +62,8 @@ export class ScreenRecorder {
   constructor(
     readonly page: Page,
     testInfo: TestInfo,
+    /** everyLanguage: each screen checked with expectScreen is also photographed in all four languages. */
+    private readonly opts: { everyLanguage?: boolean } = {},
   ) {
     const slug = testInfo.titlePath
       .slice(1)
@@ -98,13 +109,51 @@ export class ScreenRecorder {
     }
   }
 
-  /** Wait for a screen and check it (its screenshot is taken by the recorder). */
-  async expectScreen(screen: ScreenId, opts: { timeout?: number } = {}): Promise<void> {
+  /**
+   * Wait for a screen and check it (its screenshot is taken by the recorder). With `languages`
+   * (default: the recorder's everyLanguage) it is then also checked and photographed in each
+   * language, switched with the top bar on that very screen, and switched back afterwards.
+   */
+  async expectScreen(
+    screen: ScreenId,
+    opts: { timeout?: number; languages?: boolean; check?: (locale: Locale) => Promise<void> } = {},
+  ): Promise<void> {
     const root = this.page.locator(`[data-screen="${screen}"]`);
     await expect(root).toBeVisible({ timeout: opts.timeout ?? 15_000 });
     // Let the recorder take this screen's screenshot before the test moves on.
     await this.chain;
     await this.checkScreen(screen);
+    if (opts.languages ?? this.opts.everyLanguage) await this.inEachLanguage(screen, opts.check);
+    else if (opts.check) await opts.check(this.last?.locale ?? 'nl');
+  }
+
+  /** Switch the language with the top bar and wait until the page shows it. */
+  async switchLanguage(locale: Locale): Promise<void> {
+    await this.page.getByTestId(`lang-${locale}`).click();
+    await this.waitForLanguage(locale);
+  }
+
+  async waitForLanguage(locale: Locale): Promise<void> {
+    await expect(this.page.locator('html')).toHaveAttribute('lang', locale);
+    await expect(this.page.getByTestId(`lang-${locale}`)).toHaveAttribute('aria-pressed', 'true');
+    // the texts themselves have followed (the larger-text toggle is on every screen)
+    const lt = TEXTS[locale].largeText;
+    await expect(this.page.getByTestId('large-text')).toHaveText(new RegExp(`${lt.turnOn}|${lt.turnOff}`));
+  }
+
+  /** The screen showing now, checked and photographed in nl, en, de and fr; then the traveller's language again. */
+  async inEachLanguage(screen: ScreenId, check?: (locale: Locale) => Promise<void>): Promise<void> {
+    const before = this.last?.locale ?? 'nl';
+    const root = this.page.locator(`[data-screen="${screen}"]`);
+    for (const locale of LOCALES) {
+      await this.switchLanguage(locale);
+      await expect(root, `${screen} still showing while photographed in ${locale}`).toBeVisible({ timeout: 1000 });
+      const text = await this.page.locator('body').innerText();
+      expect(text, `raw translation key on ${screen} (${locale})`).not.toMatch(RAW_KEY);
+      if (check) await check(locale);
+      await this.shot(`${screen}-${locale}`);
+    }
+    if (before !== 'fr') await this.switchLanguage(before);
   }
 
   /** Screenshot whatever shows now (e.g. the inactivity dialog over a screen). */
@@ -146,13 +195,14 @@ export async function openKiosk(page: Page, tester: Tester, rec: ScreenRecorder)
   await tester.reset();
   await tester.behaviour('approve');
   await page.goto('/');
-  await rec.expectScreen('start');
+  // (the start screen in every language is photographed by the per-language top-up journeys)
+  await rec.expectScreen('start', { languages: false });
 }
 
 /** Start -> present card -> menu, with the given card (taken away again once the menu shows). */
 export async function toMenu(page: Page, tester: Tester, rec: ScreenRecorder, card: FixtureCardId): Promise<void> {
   await page.getByTestId('start').click();
-  await rec.expectScreen('present-card');
+  await rec.expectScreen('present-card', { languages: false });
   await tester.present(card);
   await rec.expectScreen('menu');
   await tester.remove();
