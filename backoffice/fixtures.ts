@@ -4,10 +4,12 @@
  * (the injected clock), so the fixtures stay meaningful whenever they run:
  * - personal-kaartservicecode: a kaartservicecode;
  * - personal-ns-extra: NS Extra announced 60 days ago (EUR 12.50, loadable) and one announced 400
- *   days ago (EUR 5.00, expired: never served);
- * - personal-products: a 2nd-class Dal Voordeel season product bought online;
+ *   days ago (EUR 5.00, past its year: listed, with the kiosk saying why, never collectable);
+ * - personal-products: a 2nd-class Dal Voordeel season product bought online (the card already holds
+ *   one for part of that period: refused as a conflicting product);
  * - business: a 1st-class Traject Vrij product the employer authorised;
- * - anonymous: an NS Extra order that must be refused (anonymous cards never get NS Extra);
+ * - anonymous: an NS Extra order that must be refused (anonymous cards never get NS Extra: listed
+ *   with the reason, never collectable);
  * - blocked: on the blocked-card list (and a kaartservicecode that must not be served to it).
  */
 import { FIXTURE_CARDS } from '../hardware/card/fixture-ids.js';

@@ -45,33 +45,38 @@ describe('pending orders match the fixture cards', () => {
     const c = client();
     expect((await c.pendingOrders(card('personal-kaartservicecode'))).map((o) => o.kind)).toEqual(['kaartservicecode']);
     const nsx = await c.pendingOrders(card('personal-ns-extra'));
-    expect(nsx).toEqual([{ orderId: 'FX-NSX-0025', kind: 'ns-extra', announcedOn: '2026-09-24', amountCents: 1250 }]);
+    // The expired one is served too (the kiosk shows why it cannot be loaded); collecting it is refused.
+    expect(nsx).toEqual([
+      { orderId: 'FX-NSX-0025-OLD', kind: 'ns-extra', announcedOn: '2025-10-19', amountCents: 500 },
+      { orderId: 'FX-NSX-0025', kind: 'ns-extra', announcedOn: '2026-09-24', amountCents: 1250 },
+    ]);
     const prod = await c.pendingOrders(card('personal-products'));
     expect(prod[0]).toMatchObject({ kind: 'product', product: { code: 'DAL-VOORDEEL', travelClass: 2, validFrom: '2026-11-23', validUntil: '2027-11-22' } });
     expect((await c.pendingOrders(card('business')))[0]).toMatchObject({ kind: 'product', product: { code: 'TRAJECT-VRIJ', travelClass: 1 } });
   });
 
-  it('refuses NS Extra to an anonymous card and serves nothing to a blocked card', async () => {
+  it('lists NS Extra for an anonymous card but refuses to collect it, and serves nothing to a blocked card', async () => {
     const c = client();
-    expect(await c.pendingOrders(card('anonymous'))).toEqual([]);
+    expect((await c.pendingOrders(card('anonymous'))).map((o) => o.orderId)).toEqual(['FX-NSX-0014']);
     expect(await c.pendingOrders(card('blocked'))).toEqual([]);
     await expect(c.markCollected('FX-NSX-0014', card('anonymous'), 'op-a')).rejects.toMatchObject({ status: 409, code: 'not-loadable' });
     await expect(c.markCollected('FX-NSX-0025-OLD', card('personal-ns-extra'), 'op-b')).rejects.toMatchObject({ code: 'not-loadable' });
   });
 
-  it('NS Extra is loadable through the same date one year after the announcement, not a day later', async () => {
+  it('NS Extra is collectable through the same date one year after the announcement, not a day later', async () => {
     const c = client();
-    clock.set('2027-09-24T12:00:00Z');
-    expect(await c.pendingOrders(card('personal-ns-extra'))).toHaveLength(1);
     clock.set('2027-09-25T12:00:00Z');
-    expect(await c.pendingOrders(card('personal-ns-extra'))).toEqual([]);
+    await expect(c.markCollected('FX-NSX-0025', card('personal-ns-extra'), 'op-late')).rejects.toMatchObject({ code: 'not-loadable' });
+    clock.set('2027-09-24T12:00:00Z');
+    await c.markCollected('FX-NSX-0025', card('personal-ns-extra'), 'op-last-day');
+    expect(server.store.order('FX-NSX-0025')).toEqual({ collected: true, collectedOperation: 'op-last-day' });
   });
 
   it('NS Extra follows a lost card to the card the back office says replaced it', async () => {
     const c = client();
     server.store.addCard(card('personal-ns-extra'), 'personal', '3528019999999990');
     server.store.addCard('3528019999999990', 'personal');
-    expect((await c.pendingOrders('3528019999999990')).map((o) => o.orderId)).toEqual(['FX-NSX-0025']);
+    expect((await c.pendingOrders('3528019999999990')).map((o) => o.orderId)).toEqual(['FX-NSX-0025-OLD', 'FX-NSX-0025']);
     await c.markCollected('FX-NSX-0025', '3528019999999990', 'op-repl');
     expect(server.store.order('FX-NSX-0025')).toEqual({ collected: true, collectedOperation: 'op-repl' });
   });

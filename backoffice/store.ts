@@ -261,11 +261,12 @@ export function openStore(path: string, clock: Clock): BackOfficeStore {
   });
 
   const store: BackOfficeStore = {
+    // Every order still waiting for this card (and the NS Extra of the cards it replaced), also
+    // those it may not load: the kiosk tells the traveller why (e.g. NS Extra past its year, with
+    // the last day; NS Extra on an anonymous card). Collecting still refuses what is not loadable.
     pendingOrders(cardNumber) {
       if (isBlocked(cardNumber)) return [];
-      return candidateOrders(cardNumber)
-        .filter((o) => refusal(o, cardNumber) === undefined)
-        .map(toDto);
+      return candidateOrders(cardNumber).map(toDto);
     },
     collect(orderId, cardNumber, kioskId, operationId) {
       return db.transaction((): CollectOutcome => {

@@ -22,6 +22,7 @@ import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
 import { createCardService } from './services/card-service.js';
+import { createOrderService } from './services/order-service.js';
 import { createTopUpService } from './services/top-up.js';
 import { createUploader, type Uploader } from './uploader/uploader.js';
 
@@ -168,14 +169,31 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       if (report.operations.length) log.warn({ settled: report.operations.length, leftOpen: report.leftOpen }, 'start-up recovery finished');
     };
 
+    const orders = createOrderService({
+      reader: card.reader,
+      backOffice,
+      journal,
+      clock,
+      random,
+      timeZone: config.timeZone,
+      maxBalanceCents: config.topUp.maxBalanceCents,
+      exclusiveProductGroups: config.orders.exclusiveProductGroups,
+      stationPassage: config.stationPassage,
+      cardRef: (n) => cardRef(n, secret),
+      log: log.child({ service: 'orders' }),
+    });
+
     const runtime = createKioskRuntime({
       machineInput: {
         timing: config.timing,
         topUp: { amountsCents: config.topUp.amountsCents, maxBalanceCents: config.topUp.maxBalanceCents, cardKinds: config.topUp.cardKinds },
         menuOptions: config.menuOptions,
+        orders: { cardKinds: config.orders.cardKinds, exclusiveProductGroups: config.orders.exclusiveProductGroups },
+        stationPassage: config.stationPassage,
       },
       cards,
       topUp,
+      orders,
       log: log.child({ service: 'session' }),
       onSessionCrash: recover,
       onJourneyFailed: recover,

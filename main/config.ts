@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { cardHardwareConfigSchema, type CardHardwareConfig } from '../hardware/card/index.js';
 import { paymentHardwareConfigSchema, type ResolvedPaymentHardwareConfig } from '../hardware/payment/index.js';
+import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../state-machines/collect-orders/order-rules.js';
 
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -45,6 +46,34 @@ const topUpSchema = z
     /** The highest balance a top-up may leave on a card (public OV-chipkaart terms: EUR 150). */
     maxBalanceCents: z.number().int().positive().max(15_000).default(15_000),
     /** domain.md: business cards travel on account and do not top up (assumption, kept here). */
+    cardKinds: z.array(cardKind).default(['personal', 'anonymous']),
+  })
+  .prefault({});
+
+const ordersSchema = z
+  .object({
+    /** Card kinds offered "collect orders" (domain.md: every kind; what a card may not load is listed with why). */
+    cardKinds: z.array(cardKind).default(['personal', 'anonymous', 'business']),
+    /** Products of which a card holds only one at a time per period (assumption: no seed lists them;
+     * the same product with overlapping validity always conflicts). */
+    exclusiveProductGroups: z
+      .array(z.array(z.string().regex(/^[A-Z0-9-]{1,24}$/, 'product codes are 1-24 capitals, digits, dashes')).min(1))
+      .default(() => DEFAULT_EXCLUSIVE_PRODUCT_GROUPS.map((g) => [...g])),
+  })
+  .prefault({});
+
+const stationPassageSchema = z
+  .object({
+    /** Offer the free one-off station passage (beyond the seeds: what a real NS machine offers). */
+    enabled: z.boolean().default(true),
+    /** This kiosk's station code: the passage is valid here only. */
+    stationCode: z.string().regex(/^[A-Z]{2,8}$/, 'a station code is 2-8 capital letters').default('UT'),
+    /** Valid this long after it is loaded. */
+    minutes: z.number().int().min(5).max(240).default(60),
+    /** Offered when the balance is below this: the minimum to check in for a train journey
+     * (assumption: EUR 20, NS's usual boarding rate; keep it in configuration). */
+    belowBalanceCents: z.number().int().min(0).max(15_000).default(2000),
+    /** NS-Business Cards travel on account: not offered by default. */
     cardKinds: z.array(cardKind).default(['personal', 'anonymous']),
   })
   .prefault({});
@@ -110,6 +139,8 @@ const baseSchema = z
     tester: z.boolean().default(true),
     timing: timingSchema,
     topUp: topUpSchema,
+    orders: ordersSchema,
+    stationPassage: stationPassageSchema,
     /** Menu options every readable card gets besides the journeys it qualifies for. */
     menuOptions: z.array(z.enum(['balance'])).default(['balance']),
   })
@@ -174,6 +205,7 @@ export const ENV_VARS = {
   KIOSK_GOODBYE_MS: 'timing.goodbyeMs',
   KIOSK_LOG_LEVEL: 'logLevel',
   KIOSK_TESTER: 'tester (true | false)',
+  KIOSK_STATION: 'stationPassage.stationCode',
 } as const;
 
 type Json = Record<string, unknown>;
@@ -214,6 +246,7 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
     ['KIOSK_HOST', 'host.host'],
     ['KIOSK_RENDERER_DIR', 'host.rendererDir'],
     ['KIOSK_LOG_LEVEL', 'logLevel'],
+    ['KIOSK_STATION', 'stationPassage.stationCode'],
   ];
   for (const [name, p] of str) {
     const v = env[name];

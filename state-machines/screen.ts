@@ -7,7 +7,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { ScreenId } from '../main/core/contract.js';
 
 /** Ids under which the session invokes its journey machines. Issue 6 adds its journeys here. */
-export const JOURNEY_IDS = ['topUp'] as const;
+export const JOURNEY_IDS = ['topUp', 'collectOrders', 'stationPassage'] as const;
 export type JourneyId = (typeof JOURNEY_IDS)[number];
 
 export function screenFromMeta(snapshot: AnyMachineSnapshot): ScreenId | undefined {

@@ -7,6 +7,7 @@
 import type { CardIdentity, CardKind } from '../hardware/card/card-model.js';
 import type { PaymentFailureReason, PaymentPrompt } from '../hardware/payment/payment-terminal.js';
 import type { CardProblem, Locale, MenuOption, WriteProblem } from '../main/core/contract.js';
+import type { OrderInfo, OrderRefusalDetail } from './collect-orders/order-rules.js';
 
 /**
  * The card as the machines know it: what the screens and the checks need. Deliberately without
@@ -79,6 +80,44 @@ export interface RollbackPaymentInput {
 }
 export type RollbackPaymentOutput = { result: 'reversed' } | { result: 'refund-owed'; reference: string };
 
+// ---- actor: fetchOrders (fromPromise) -------------------------------------------------------
+export interface FetchOrdersInput {
+  cardNumber: string;
+}
+/** The back office's pending orders for the card, or that it could not be asked. */
+export type FetchOrdersOutput = { ok: true; orders: OrderInfo[] } | { ok: false; reason: 'backoffice' };
+
+/** What the card holds after a load: the session keeps its card view up to date with it. */
+export interface CardAfterLoad {
+  balanceCents: number;
+  products: CardInfo['products'];
+  topUps: CardInfo['topUps'];
+}
+
+// ---- actor: collectOrder (fromPromise) ------------------------------------------------------
+export interface CollectOrderInput {
+  order: OrderInfo;
+  /** The card that was read: only this card may be written. */
+  card: CardIdentity;
+  /** Today in the kiosk's time zone (the rules are checked again with the card as it is now). */
+  today: string;
+}
+export type CollectOrderOutput =
+  | { result: 'loaded'; card: CardAfterLoad }
+  /** The card as it is now may not take the order (e.g. its balance changed): nothing was written. */
+  | { result: 'refused'; refusal: OrderRefusalDetail }
+  | { result: WriteProblem };
+
+// ---- actor: grantStationPassage (fromPromise) -----------------------------------------------
+export interface StationPassageInput {
+  card: CardIdentity;
+}
+export type StationPassageOutput =
+  | { result: 'granted'; product: { code: string; validFrom: string; validUntil: string; station?: string }; card: CardAfterLoad }
+  /** The card as it is now does not qualify (balance, expiry, already has one today): nothing written. */
+  | { result: 'refused' }
+  | { result: WriteProblem };
+
 // ---- configuration the machines take as input ----------------------------------------------
 export interface KioskTiming {
   /** No touch for this long on an interactive screen: ask "do you need more time?". */
@@ -102,11 +141,35 @@ export interface TopUpSettings {
   cardKinds: CardKind[];
 }
 
+export interface OrderSettings {
+  /** Card kinds offered "collect orders" (domain.md: every kind; anonymous cards get only what needs no person). */
+  cardKinds: CardKind[];
+  /** Products of which a card holds one at a time (assumption, see collect-orders/order-rules.ts). */
+  exclusiveProductGroups: string[][];
+}
+
+export interface StationPassageSettings {
+  /** Offer the free one-off station passage at all (needs `stationCode`). */
+  enabled: boolean;
+  /** This kiosk's station (the passage is valid at this station only). */
+  stationCode: string;
+  /** How long the passage is valid from the moment it is loaded. */
+  minutes: number;
+  /** Offered to a card whose balance is below this (the minimum to check in; assumption, config). */
+  belowBalanceCents: number;
+  /** Card kinds that may get it (NS-Business Cards travel on account: not by default). */
+  cardKinds: CardKind[];
+}
+
 export interface KioskMachineInput {
   timing: KioskTiming;
   topUp: TopUpSettings;
   /** Menu options offered besides the journeys a card qualifies for (e.g. 'balance'). */
   menuOptions: MenuOption[];
+  /** Collecting pending orders. Absent: not offered. */
+  orders?: OrderSettings;
+  /** The free station passage. Absent: not offered. */
+  stationPassage?: StationPassageSettings;
 }
 
-export type { CardProblem, Locale, MenuOption, WriteProblem };
+export type { CardProblem, Locale, MenuOption, OrderInfo, OrderRefusalDetail, WriteProblem };

@@ -114,6 +114,12 @@ export interface KioskSnapshot {
   collected?: OrderView;
   /** service-unavailable: which service. */
   unavailable?: 'backoffice' | 'card-reader' | 'payment-terminal';
+  /**
+   * The free station passage journey (issue 6), shown on the order screens (order-confirm,
+   * present-again, writing-card, write-problem, order-done) as product STATION-PASSAGE: which
+   * station, how long, and once loaded until when (ISO timestamp).
+   */
+  stationPassage?: { station: string; minutes: number; validUntil?: string };
 }
 
 /** Events a shell may send. Anything else is refused with a typed error. */

@@ -5,11 +5,19 @@
  */
 import type { Logger } from 'pino';
 import { createActor, fromCallback, fromPromise, type Actor, type AnyMachineSnapshot } from 'xstate';
-import { ALWAYS_ALLOWED_EVENTS, kioskMachine, type KioskMachineEvent } from '../../state-machines/kiosk/kiosk-machine.js';
+import { collectOrdersMachine } from '../../state-machines/collect-orders/collect-orders-machine.js';
+import { ALWAYS_ALLOWED_EVENTS, JOURNEY_USER_EVENTS, kioskMachine, type KioskMachineEvent } from '../../state-machines/kiosk/kiosk-machine.js';
 import { activeJourney } from '../../state-machines/screen.js';
-import { TOP_UP_USER_EVENTS, topUpMachine } from '../../state-machines/top-up/top-up-machine.js';
+import { stationPassageMachine } from '../../state-machines/station-passage/station-passage-machine.js';
+import { topUpMachine } from '../../state-machines/top-up/top-up-machine.js';
 import type {
   AuthorizePaymentInput,
+  CollectOrderInput,
+  CollectOrderOutput,
+  FetchOrdersInput,
+  FetchOrdersOutput,
+  StationPassageInput,
+  StationPassageOutput,
   CreditCardInput,
   CreditCardOutput,
   KioskMachineInput,
@@ -21,6 +29,7 @@ import type {
   WaitForCardOutput,
 } from '../../state-machines/types.js';
 import type { CardService } from '../services/card-service.js';
+import type { OrderService } from '../services/order-service.js';
 import type { TopUpService } from '../services/top-up.js';
 import { kioskEventSchema, type KioskBridge, type KioskEvent, type KioskSnapshot, type SendResult } from './contract.js';
 import { deriveSnapshot } from './snapshot.js';
@@ -29,6 +38,8 @@ export interface KioskRuntimeDeps {
   machineInput: KioskMachineInput;
   cards: CardService;
   topUp: TopUpService;
+  /** Collecting orders and the station passage (absent: those journeys fail and say goodbye). */
+  orders?: OrderService;
   log: Logger;
   /** Called after the session machine failed unexpectedly and before a fresh session starts. */
   onSessionCrash?: () => Promise<void>;
@@ -46,7 +57,14 @@ export interface KioskRuntime {
   snapshot(): KioskSnapshot;
 }
 
-function buildMachine(cards: CardService, topUp: TopUpService, track: <T>(p: Promise<T>) => Promise<T>, log: Logger) {
+function buildMachine(
+  cards: CardService,
+  topUp: TopUpService,
+  orders: OrderService | undefined,
+  track: <T>(p: Promise<T>) => Promise<T>,
+  log: Logger,
+) {
+  const noOrders = () => Promise.reject(new Error('no order service configured'));
   const waitForCard = fromPromise<WaitForCardOutput, WaitForCardInput>(({ input, signal }) => cards.waitForCard(input.fresh, signal));
   const journey = topUpMachine.provide({
     actors: {
@@ -88,11 +106,28 @@ function buildMachine(cards: CardService, topUp: TopUpService, track: <T>(p: Pro
       rollbackPayment: fromPromise<RollbackPaymentOutput, RollbackPaymentInput>(({ input }) => track(topUp.rollback(input))),
     },
   });
+  const collectOrders = collectOrdersMachine.provide({
+    actors: {
+      waitForCard,
+      fetchOrders: fromPromise<FetchOrdersOutput, FetchOrdersInput>(({ input }) => (orders ? track(orders.fetchOrders(input)) : noOrders())),
+      collectOrder: fromPromise<CollectOrderOutput, CollectOrderInput>(({ input }) => (orders ? track(orders.collect(input)) : noOrders())),
+    },
+  });
+  const stationPassage = stationPassageMachine.provide({
+    actors: {
+      waitForCard,
+      grantStationPassage: fromPromise<StationPassageOutput, StationPassageInput>(({ input }) =>
+        orders ? track(orders.grantStationPassage(input)) : noOrders(),
+      ),
+    },
+  });
   return kioskMachine.provide({
     actors: {
       waitForCard,
       readCard: fromPromise<ReadCardOutput, void>(() => track(cards.read())),
       topUp: journey,
+      collectOrders,
+      stationPassage,
     },
   });
 }
@@ -108,7 +143,7 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     p.then(drop, drop);
     return p;
   };
-  const machine = buildMachine(deps.cards, deps.topUp, track, log);
+  const machine = buildMachine(deps.cards, deps.topUp, deps.orders, track, log);
   const listeners = new Set<(s: KioskSnapshot) => void>();
   const warningSeconds = Math.ceil(machineInput.timing.inactivityWarningMs / 1000);
 
@@ -222,7 +257,7 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     if ((ALWAYS_ALLOWED_EVENTS as readonly string[]).includes(event.type)) return true;
     const snap = a.getSnapshot();
     const journey = activeJourney(snap);
-    if (journey && (TOP_UP_USER_EVENTS as readonly string[]).includes(event.type)) return journey.snapshot.can(event);
+    if (journey && (JOURNEY_USER_EVENTS[journey.id] as readonly string[]).includes(event.type)) return journey.snapshot.can(event);
     // Only the journey region decides; the idle region takes every user event as activity.
     return a.logic
       .getTransitionData(snap, event as KioskMachineEvent)

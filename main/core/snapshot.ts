@@ -7,6 +7,12 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { maskCardNumber } from '../../hardware/card/card-model.js';
 import type { KioskContext } from '../../state-machines/kiosk/kiosk-machine.js';
 import { activeJourney, currentScreen, hasTag } from '../../state-machines/screen.js';
+import {
+  orderViews,
+  selectedOrderView,
+  type CollectOrdersContext,
+} from '../../state-machines/collect-orders/collect-orders-machine.js';
+import { STATION_PASSAGE_CODE, type StationPassageContext } from '../../state-machines/station-passage/station-passage-machine.js';
 import type { TopUpContext } from '../../state-machines/top-up/top-up-machine.js';
 import type { CardInfo } from '../../state-machines/types.js';
 import type { CardView, KioskSnapshot } from './contract.js';
@@ -53,7 +59,13 @@ export function deriveSnapshot(root: AnyMachineSnapshot, extras: SnapshotExtras)
   };
   if (ctx.card) {
     const t = journey?.id === 'topUp' ? (journey.snapshot.context as TopUpContext) : undefined;
-    snap.card = cardView(ctx.card, ctx.today, t?.newBalanceCents ?? ctx.card.balanceCents);
+    // A journey that loaded something onto the card: show the card as it is now.
+    const loaded =
+      journey?.id === 'collectOrders' || journey?.id === 'stationPassage'
+        ? (journey.snapshot.context as CollectOrdersContext | StationPassageContext).cardAfter
+        : undefined;
+    const card = loaded ? { ...ctx.card, balanceCents: loaded.balanceCents, products: loaded.products, topUps: loaded.topUps } : ctx.card;
+    snap.card = cardView(card, ctx.today, t?.newBalanceCents ?? card.balanceCents);
   }
   if (screen === 'menu' || ctx.menu.length) snap.menu = [...ctx.menu];
   if (ctx.problem && screen === 'card-problem') snap.problem = ctx.problem;
@@ -78,6 +90,32 @@ export function deriveSnapshot(root: AnyMachineSnapshot, extras: SnapshotExtras)
       };
     }
     if (t.writeProblem && screen === 'write-problem') snap.writeProblem = t.writeProblem;
+  }
+
+  if (journey?.id === 'collectOrders') {
+    const c = journey.snapshot.context as CollectOrdersContext;
+    // While the back office is asked there is no list yet: the orders screen shows progress (busy).
+    if (c.loaded && screen !== 'service-unavailable') snap.orders = orderViews(c);
+    const selected = selectedOrderView(c);
+    if (selected && screen !== 'orders' && screen !== 'order-done') snap.selectedOrder = selected;
+    if (c.collected && screen === 'order-done') snap.collected = { ...c.collected };
+    if (screen === 'service-unavailable') snap.unavailable = 'backoffice';
+    if (c.writeProblem && screen === 'write-problem') snap.writeProblem = c.writeProblem;
+  }
+
+  if (journey?.id === 'stationPassage') {
+    const p = journey.snapshot.context as StationPassageContext;
+    const order = {
+      orderId: 'station-passage',
+      kind: 'product' as const,
+      announcedOn: p.today,
+      productCode: STATION_PASSAGE_CODE,
+      ...(p.granted ? { validFrom: p.granted.validFrom, validUntil: p.granted.validUntil } : {}),
+    };
+    if (screen === 'order-done') snap.collected = order;
+    else snap.selectedOrder = order;
+    snap.stationPassage = { station: p.stationCode, minutes: p.minutes, ...(p.granted ? { validUntil: p.granted.validUntil } : {}) };
+    if (p.writeProblem && screen === 'write-problem') snap.writeProblem = p.writeProblem;
   }
   return snap;
 }

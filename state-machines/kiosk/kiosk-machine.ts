@@ -20,8 +20,21 @@
 import { assign, emit, fromPromise, raise, sendTo, setup } from 'xstate';
 import type { CardProblem, Locale, MenuOption } from '../../main/core/contract.js';
 import { DEFAULT_LOCALE } from '../../main/core/contract.js';
+import {
+  COLLECT_ORDERS_USER_EVENTS,
+  collectOrdersMachine,
+  type CollectOrdersOutput,
+} from '../collect-orders/collect-orders-machine.js';
+import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../collect-orders/order-rules.js';
+import type { JourneyId } from '../screen.js';
+import {
+  STATION_PASSAGE_USER_EVENTS,
+  stationPassageApplies,
+  stationPassageMachine,
+  type StationPassageMachineOutput,
+} from '../station-passage/station-passage-machine.js';
 import { TOP_UP_USER_EVENTS, topUpMachine, type ScreenMeta, type TopUpOutput } from '../top-up/top-up-machine.js';
-import type { CardInfo, KioskMachineInput, ReadCardOutput, WaitForCardInput, WaitForCardOutput } from '../types.js';
+import type { CardAfterLoad, CardInfo, KioskMachineInput, ReadCardOutput, WaitForCardInput, WaitForCardOutput } from '../types.js';
 
 /** Events a shell may send (validated by main/core/contract.ts kioskEventSchema before they get here). */
 export type KioskUserEvent =
@@ -83,18 +96,53 @@ const notProvided = (name: string) => () => {
   throw new Error(`kiosk machine: actor '${name}' was not provided by the runtime`);
 };
 
-/** Which menu options this card may use. Pure, exported for the tests and issue 6. */
+/**
+ * Which menu options this card may use: only what it may do, so the menu never leads to a dead
+ * end (domain.md table). An expired card gets none of the journeys (see `expiredMenu`). Pure.
+ * - top up: the kinds in `topUp.cardKinds` (business cards not, by default);
+ * - collect orders: the kinds in `orders.cardKinds` (absent: not offered; main/config.ts offers it to
+ *   every kind: anonymous cards can have orders
+ *   that need no person, business cards products their employer authorised; what a card may not
+ *   load is listed with the reason);
+ * - station passage: when `stationPassageApplies` (balance too low to check in, once a day);
+ * - the configured extra options (balance).
+ */
 export function menuFor(card: CardInfo, today: string, config: KioskMachineInput): MenuOption[] {
   const options: MenuOption[] = [];
   const expired = card.expiryDate < today;
   if (!expired && config.topUp.cardKinds.includes(card.kind)) options.push('topup');
+  if (!expired && config.orders?.cardKinds.includes(card.kind)) options.push('collect-orders');
+  if (stationPassageApplies(card, today, config.stationPassage)) options.push('station-passage');
   for (const o of config.menuOptions) if (!options.includes(o)) options.push(o);
   return options;
 }
 
-const forwardToTopUp = Object.fromEntries(
-  TOP_UP_USER_EVENTS.map((type) => [type, { actions: sendTo('topUp', ({ event }: { event: KioskMachineEvent }) => event) }]),
-);
+/** An expired card may only see its balance (and is told it expired). */
+export function expiredMenu(config: KioskMachineInput): MenuOption[] {
+  return config.menuOptions.includes('balance') ? ['balance'] : [];
+}
+
+/** User events each journey child handles; the session forwards them while it runs. */
+export const JOURNEY_USER_EVENTS: Record<JourneyId, readonly KioskUserEvent['type'][]> = {
+  topUp: TOP_UP_USER_EVENTS,
+  collectOrders: COLLECT_ORDERS_USER_EVENTS,
+  stationPassage: STATION_PASSAGE_USER_EVENTS,
+};
+
+const forwardTo = (id: JourneyId) =>
+  Object.fromEntries(JOURNEY_USER_EVENTS[id].map((type) => [type, { actions: sendTo(id, ({ event }: { event: KioskMachineEvent }) => event) }]));
+
+/** The card after a journey loaded something onto it (balance, products, top-ups). */
+function withLoad(card: CardInfo | undefined, after: CardAfterLoad | undefined): CardInfo | undefined {
+  return card && after ? { ...card, balanceCents: after.balanceCents, products: after.products, topUps: after.topUps } : card;
+}
+
+/** Each screen change of a journey re-arms the inactivity timer, or disarms it where money or a
+ * card write is in flight (the child's `protected` tag). */
+function childArmEvent(snapshot: unknown): { type: 'IDLE.ARM' } | { type: 'IDLE.DISARM' } {
+  const s = snapshot as { status?: string; hasTag?: (t: string) => boolean };
+  return s.status === 'active' && typeof s.hasTag === 'function' && s.hasTag('protected') ? { type: 'IDLE.DISARM' } : { type: 'IDLE.ARM' };
+}
 
 export const kioskMachine = setup({
   types: {
@@ -109,6 +157,8 @@ export const kioskMachine = setup({
     waitForCard: fromPromise<WaitForCardOutput, WaitForCardInput>(notProvided('waitForCard')),
     readCard: fromPromise<ReadCardOutput, void>(notProvided('readCard')),
     topUp: topUpMachine,
+    collectOrders: collectOrdersMachine,
+    stationPassage: stationPassageMachine,
   },
   delays: {
     inactivity: ({ context }) => context.config.timing.inactivityMs,
@@ -199,9 +249,10 @@ export const kioskMachine = setup({
         checkingCard: {
           always: [
             {
+              // Expired: no journey, but the traveller may still see the balance (and is told).
               guard: ({ context }) => !!context.card && !!context.today && context.card.expiryDate < context.today,
               target: 'cardProblem',
-              actions: assign({ problem: 'expired' }),
+              actions: assign({ problem: 'expired', menu: ({ context }) => expiredMenu(context.config) }),
             },
             {
               guard: ({ context }) => !context.card || menuFor(context.card, context.today ?? '', context.config).length === 0,
@@ -218,8 +269,13 @@ export const kioskMachine = setup({
           meta: { screen: 'card-problem' },
           entry: 'arm',
           on: {
+            // An expired card may see its balance.
+            CHOOSE: {
+              guard: ({ context, event }) => context.problem === 'expired' && event.option === 'balance' && context.menu.includes('balance'),
+              target: 'balance',
+            },
             // Another card, or the same one again (a read can fail once).
-            RETRY: { target: 'presentCard', actions: assign({ problem: undefined, card: undefined }) },
+            RETRY: { target: 'presentCard', actions: assign({ problem: undefined, card: undefined, menu: [] }) },
             FINISH: 'goodbye',
             CANCEL: 'goodbye',
             BACK: 'start',
@@ -242,6 +298,14 @@ export const kioskMachine = setup({
             CHOOSE: [
               { guard: ({ context, event }) => event.option === 'topup' && context.menu.includes('topup'), target: 'topUp' },
               { guard: ({ context, event }) => event.option === 'balance' && context.menu.includes('balance'), target: 'balance' },
+              {
+                guard: ({ context, event }) => event.option === 'collect-orders' && context.menu.includes('collect-orders'),
+                target: 'collectOrders',
+              },
+              {
+                guard: ({ context, event }) => event.option === 'station-passage' && context.menu.includes('station-passage'),
+                target: 'stationPassage',
+              },
             ],
             CANCEL: 'goodbye',
             FINISH: 'goodbye',
@@ -250,7 +314,11 @@ export const kioskMachine = setup({
         balance: {
           meta: { screen: 'balance' },
           entry: 'arm',
-          on: { BACK: 'menu', FINISH: 'goodbye', CANCEL: 'goodbye' },
+          on: {
+            BACK: [{ guard: ({ context }) => context.problem === 'expired', target: 'cardProblem' }, { target: 'menu' }],
+            FINISH: 'goodbye',
+            CANCEL: 'goodbye',
+          },
         },
         topUp: {
           entry: 'arm',
@@ -268,14 +336,7 @@ export const kioskMachine = setup({
               };
             },
             // Each screen change of the journey re-arms the timer, or disarms it where money is in flight.
-            onSnapshot: {
-              actions: raise(({ event }) => {
-                const s = event.snapshot as { status?: string; hasTag?: (t: string) => boolean };
-                return s.status === 'active' && typeof s.hasTag === 'function' && s.hasTag('protected')
-                  ? ({ type: 'IDLE.DISARM' } as const)
-                  : ({ type: 'IDLE.ARM' } as const);
-              }),
-            },
+            onSnapshot: { actions: raise(({ event }) => childArmEvent(event.snapshot)) },
             onDone: [
               {
                 guard: ({ event }) => (event.output as TopUpOutput).outcome === 'back',
@@ -297,7 +358,82 @@ export const kioskMachine = setup({
             // runtime, which settles from the journal whatever the journey left open.
             onError: { target: 'goodbye', actions: emit({ type: 'journey-failed', journey: 'topUp' }) },
           },
-          on: forwardToTopUp,
+          on: forwardTo('topUp'),
+        },
+        collectOrders: {
+          entry: 'arm',
+          invoke: {
+            id: 'collectOrders',
+            src: 'collectOrders',
+            input: ({ context }) => {
+              const card = context.card!;
+              return {
+                card: {
+                  uid: card.uid,
+                  cardNumber: card.cardNumber,
+                  kind: card.kind,
+                  balanceCents: card.balanceCents,
+                  expiryDate: card.expiryDate,
+                  products: card.products,
+                  topUps: card.topUps,
+                },
+                today: context.today ?? '',
+                maxBalanceCents: context.config.topUp.maxBalanceCents,
+                exclusiveProductGroups: context.config.orders?.exclusiveProductGroups ?? DEFAULT_EXCLUSIVE_PRODUCT_GROUPS.map((g) => [...g]),
+              };
+            },
+            onSnapshot: { actions: raise(({ event }) => childArmEvent(event.snapshot)) },
+            onDone: [
+              {
+                guard: ({ event }) => (event.output as CollectOrdersOutput).outcome === 'back',
+                target: 'menu',
+                actions: assign(({ context, event }) => {
+                  const card = withLoad(context.card, (event.output as CollectOrdersOutput).card);
+                  return { card, menu: card ? menuFor(card, context.today ?? '', context.config) : [] };
+                }),
+              },
+              {
+                target: 'goodbye',
+                actions: assign({ card: ({ context, event }) => withLoad(context.card, (event.output as CollectOrdersOutput).card) }),
+              },
+            ],
+            onError: { target: 'goodbye', actions: emit({ type: 'journey-failed', journey: 'collectOrders' }) },
+          },
+          on: forwardTo('collectOrders'),
+        },
+        stationPassage: {
+          entry: 'arm',
+          invoke: {
+            id: 'stationPassage',
+            src: 'stationPassage',
+            input: ({ context }) => {
+              const card = context.card!;
+              const sp = context.config.stationPassage;
+              return {
+                card: { uid: card.uid, cardNumber: card.cardNumber },
+                stationCode: sp?.stationCode ?? '',
+                minutes: sp?.minutes ?? 0,
+                today: context.today ?? '',
+              };
+            },
+            onSnapshot: { actions: raise(({ event }) => childArmEvent(event.snapshot)) },
+            onDone: [
+              {
+                guard: ({ event }) => (event.output as StationPassageMachineOutput).outcome === 'back',
+                target: 'menu',
+                actions: assign(({ context, event }) => {
+                  const card = withLoad(context.card, (event.output as StationPassageMachineOutput).card);
+                  return { card, menu: card ? menuFor(card, context.today ?? '', context.config) : [] };
+                }),
+              },
+              {
+                target: 'goodbye',
+                actions: assign({ card: ({ context, event }) => withLoad(context.card, (event.output as StationPassageMachineOutput).card) }),
+              },
+            ],
+            onError: { target: 'goodbye', actions: emit({ type: 'journey-failed', journey: 'stationPassage' }) },
+          },
+          on: forwardTo('stationPassage'),
         },
         goodbye: {
           meta: { screen: 'goodbye' },

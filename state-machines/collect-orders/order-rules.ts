@@ -1,0 +1,146 @@
+/**
+ * Which pending orders a card may load now, and why not. Pure and shared: the collect-orders
+ * machine decides with the card it actually read, the collect service checks again just before
+ * the write (the card may have changed), and the reference back office refuses to collect what is
+ * not loadable (main/backoffice-client/order-rules.ts re-exports these).
+ *
+ * Rules (domain.md, seeds 002 and 004):
+ * - nothing is loaded onto an expired card (an expired card is no valid ticket);
+ * - NS Extra: personal cards only (never anonymous, never NS-Business Card); loadable through the
+ *   same date one year after the announcement e-mail; the new balance may not pass the maximum
+ *   (EUR 150), and the refusal says how much room there is;
+ * - a travel product is refused when the card already holds a conflicting one: the same product
+ *   with overlapping validity, or a product of the same exclusive group (e.g. two NS
+ *   subscriptions) with overlapping validity. The groups are configuration (an assumption: no
+ *   seed lists them), see KioskMachineInput.orders.exclusiveProductGroups.
+ * - a kaartservicecode needs nothing of the card but that it is this card and valid.
+ */
+
+export type OrderKind = 'kaartservicecode' | 'ns-extra' | 'product';
+export type CardKindForOrders = 'personal' | 'anonymous' | 'business';
+
+/** A pending order as the back office serves it (mirrors main/backoffice-client/types.ts PendingOrder). */
+export type OrderInfo =
+  | { orderId: string; kind: 'kaartservicecode'; announcedOn: string }
+  | { orderId: string; kind: 'ns-extra'; announcedOn: string; amountCents: number }
+  | {
+      orderId: string;
+      kind: 'product';
+      announcedOn: string;
+      product: { code: string; validFrom: string; validUntil: string; travelClass?: 1 | 2 };
+    };
+
+/** The legacy refusal codes the back office uses (kept for its API). */
+export type OrderRefusal = 'ns-extra-not-personal' | 'ns-extra-expired' | 'card-expired';
+
+/** Why an order cannot be loaded now, with what the traveller needs to know (contract OrderView.refusal). */
+export interface OrderRefusalDetail {
+  reason: 'not-personal' | 'ns-extra-expired' | 'over-limit' | 'card-expired' | 'conflicting-product';
+  lastDay?: string;
+  roomCents?: number;
+  conflictingCode?: string;
+}
+
+/** What the rules need to know about the card. */
+export interface CardForOrders {
+  kind: CardKindForOrders;
+  expiryDate?: string;
+  balanceCents?: number;
+  products?: readonly { code: string; validFrom: string; validUntil: string }[];
+}
+
+export interface OrderRuleSettings {
+  /** The highest balance a card may hold (EUR 150). */
+  maxBalanceCents: number;
+  /** Product codes of which a card holds at most one at a time (per overlapping period). */
+  exclusiveProductGroups: readonly (readonly string[])[];
+}
+
+/** The calendar date (YYYY-MM-DD) in the Netherlands at instant `at`. */
+export function dutchDate(at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/** The last day NS Extra announced on `announcedOn` can be loaded: the same date one year later
+ * (29 February -> 28 February). */
+export function nsExtraLastDay(announcedOn: string): string {
+  const [y, m, d] = announcedOn.split('-').map(Number) as [number, number, number];
+  const last = new Date(Date.UTC(y + 1, m - 1, 1));
+  const daysInMonth = new Date(Date.UTC(y + 1, m, 0)).getUTCDate();
+  last.setUTCDate(Math.min(d, daysInMonth));
+  return last.toISOString().slice(0, 10);
+}
+
+/** Back-office form: the refusals that need no card contents (kind, expiry, announcement date). */
+export function orderRefusal(
+  order: { kind: OrderKind; announcedOn: string },
+  card: { kind: CardKindForOrders; expiryDate?: string },
+  today: string,
+): OrderRefusal | undefined {
+  if (card.expiryDate !== undefined && card.expiryDate < today) return 'card-expired';
+  if (order.kind === 'ns-extra') {
+    if (card.kind !== 'personal') return 'ns-extra-not-personal';
+    if (today > nsExtraLastDay(order.announcedOn)) return 'ns-extra-expired';
+  }
+  return undefined;
+}
+
+/** The orders of `orders` this card may load today (back-office form). */
+export function loadableOrders<T extends { kind: OrderKind; announcedOn: string }>(
+  orders: readonly T[],
+  card: { kind: CardKindForOrders; expiryDate?: string },
+  today: string,
+): T[] {
+  return orders.filter((o) => orderRefusal(o, card, today) === undefined);
+}
+
+/** First day of the validity as YYYY-MM-DD (validUntil may be a timestamp for short products). */
+const day = (s: string) => s.slice(0, 10);
+
+function overlaps(a: { validFrom: string; validUntil: string }, b: { validFrom: string; validUntil: string }): boolean {
+  return day(a.validFrom) <= day(b.validUntil) && day(b.validFrom) <= day(a.validUntil);
+}
+
+/** The product on the card that conflicts with `wanted`, if any. Expired products never conflict. */
+export function conflictingProduct(
+  wanted: { code: string; validFrom: string; validUntil: string },
+  onCard: readonly { code: string; validFrom: string; validUntil: string }[],
+  groups: readonly (readonly string[])[],
+  today: string,
+): string | undefined {
+  const group = groups.find((g) => g.includes(wanted.code));
+  for (const p of onCard) {
+    if (day(p.validUntil) < today) continue;
+    const sameKind = p.code === wanted.code || (group?.includes(p.code) ?? false);
+    if (sameKind && overlaps(p, wanted)) return p.code;
+  }
+  return undefined;
+}
+
+/** Why this card cannot load this order today, or undefined when it can. */
+export function orderRefusalFor(order: OrderInfo, card: CardForOrders, today: string, settings: OrderRuleSettings): OrderRefusalDetail | undefined {
+  if (card.expiryDate !== undefined && card.expiryDate < today) return { reason: 'card-expired' };
+  switch (order.kind) {
+    case 'kaartservicecode':
+      return undefined;
+    case 'ns-extra': {
+      if (card.kind !== 'personal') return { reason: 'not-personal' };
+      const lastDay = nsExtraLastDay(order.announcedOn);
+      if (today > lastDay) return { reason: 'ns-extra-expired', lastDay };
+      const balance = card.balanceCents ?? 0;
+      if (balance + order.amountCents > settings.maxBalanceCents)
+        return { reason: 'over-limit', roomCents: Math.max(0, settings.maxBalanceCents - balance) };
+      return undefined;
+    }
+    case 'product': {
+      const code = conflictingProduct(order.product, card.products ?? [], settings.exclusiveProductGroups, today);
+      return code ? { reason: 'conflicting-product', conflictingCode: code } : undefined;
+    }
+  }
+}
+
+/** Default exclusive groups: an NS subscription at a time (Dal/Altijd Voordeel/Vrij, Weekend Vrij,
+ * Traject Vrij); an add-on such as Samenreiskorting conflicts only with itself. Assumption. */
+export const DEFAULT_EXCLUSIVE_PRODUCT_GROUPS: readonly (readonly string[])[] = [
+  ['DAL-VOORDEEL', 'DAL-VRIJ', 'ALTIJD-VOORDEEL', 'ALTIJD-VRIJ', 'WEEKEND-VOORDEEL', 'WEEKEND-VRIJ', 'TRAJECT-VRIJ'],
+];
