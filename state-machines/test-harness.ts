@@ -7,6 +7,12 @@ import { createActor, fromCallback, fromPromise, SimulatedClock, type AnyEventOb
 import type { CardInfo, KioskMachineInput, ReadCardOutput } from './types.js';
 import type {
   AuthorizePaymentInput,
+  CollectOrderInput,
+  CollectOrderOutput,
+  FetchOrdersInput,
+  FetchOrdersOutput,
+  StationPassageInput,
+  StationPassageOutput,
   CreditCardInput,
   CreditCardOutput,
   PaymentActorEvent,
@@ -15,7 +21,9 @@ import type {
   WaitForCardInput,
   WaitForCardOutput,
 } from './types.js';
+import { collectOrdersMachine } from './collect-orders/collect-orders-machine.js';
 import { kioskMachine } from './kiosk/kiosk-machine.js';
+import { stationPassageMachine } from './station-passage/station-passage-machine.js';
 import { topUpMachine } from './top-up/top-up-machine.js';
 import { currentScreen, activeJourney } from './screen.js';
 
@@ -115,6 +123,9 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
   const credits: Pending<CreditCardInput, CreditCardOutput>[] = [];
   const rollbacks: Pending<RollbackPaymentInput, RollbackPaymentOutput>[] = [];
   const payments: { input: AuthorizePaymentInput; send(e: PaymentActorEvent): void; received: AnyEventObject[]; stopped: boolean }[] = [];
+  const fetches: Pending<FetchOrdersInput, FetchOrdersOutput>[] = [];
+  const collects: Pending<CollectOrderInput, CollectOrderOutput>[] = [];
+  const passages: Pending<StationPassageInput, StationPassageOutput>[] = [];
   const clock = new SimulatedClock();
 
   const topUp = topUpMachine.provide({
@@ -132,11 +143,26 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
       }),
     },
   });
+  const collectOrders = collectOrdersMachine.provide({
+    actors: {
+      waitForCard: pendingActor<WaitForCardOutput, WaitForCardInput>(waits),
+      fetchOrders: pendingActor<FetchOrdersOutput, FetchOrdersInput>(fetches),
+      collectOrder: pendingActor<CollectOrderOutput, CollectOrderInput>(collects),
+    },
+  });
+  const stationPassage = stationPassageMachine.provide({
+    actors: {
+      waitForCard: pendingActor<WaitForCardOutput, WaitForCardInput>(waits),
+      grantStationPassage: pendingActor<StationPassageOutput, StationPassageInput>(passages),
+    },
+  });
   const machine = kioskMachine.provide({
     actors: {
       waitForCard: pendingActor<WaitForCardOutput, WaitForCardInput>(waits),
       readCard: pendingActor<ReadCardOutput, void>(reads),
       topUp,
+      collectOrders,
+      stationPassage,
     },
   });
   const actor = createActor(machine, {
@@ -162,6 +188,9 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
     credits,
     rollbacks,
     payments,
+    fetches,
+    collects,
+    passages,
     errors,
     send: (e: Parameters<typeof actor.send>[0]) => actor.send(e),
     screen: () => currentScreen(actor.getSnapshot()),
@@ -173,6 +202,9 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
     lastCredit: () => last(credits, 'credit'),
     lastRollback: () => last(rollbacks, 'rollback'),
     lastPayment: () => last(payments, 'payment'),
+    lastFetch: () => last(fetches, 'order fetch'),
+    lastCollect: () => last(collects, 'order collect'),
+    lastPassage: () => last(passages, 'station passage'),
     /** Let resolved promises reach the machine. */
     flush: async () => {
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
