@@ -1,0 +1,314 @@
+/**
+ * Model-based tests: every simple path of each of the kiosk's machines (the session, top-up,
+ * collect orders, station passage), walked with @xstate/graph on the REAL machines. Nothing is
+ * mocked inside a machine: where a machine waits for an actor (card reader, terminal, back office,
+ * journaled card write) the walk supplies that actor's done events (every output the actor can
+ * give, per its type in ../types.ts) and its error event, and it fires every delay. User events
+ * are the ones each state handles (with every menu option, every order id...).
+ *
+ * Along every path it checks what must hold on every screen of a public kiosk:
+ * - every state the traveller can be in shows a screen (or is a journey whose child shows one);
+ * - no dead ends: every state has a way on (an event or an actor that will answer);
+ * - the menu is never empty, and only offers what the card may do;
+ * - no state is reached with the machine in error.
+ * The number of paths walked is printed.
+ */
+import { getSimplePaths } from '@xstate/graph';
+import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { collectOrdersMachine, type CollectOrdersContext, type CollectOrdersInput } from './collect-orders/collect-orders-machine.js';
+import type { OrderInfo } from './collect-orders/order-rules.js';
+import { kioskMachine, menuFor, type KioskContext } from './kiosk/kiosk-machine.js';
+import { screenFromMeta } from './screen.js';
+import { stationPassageMachine, type StationPassageContext, type StationPassageMachineInput } from './station-passage/station-passage-machine.js';
+import { card, TEST_INPUT, TODAY } from './test-harness.js';
+import { topUpMachine, type TopUpContext, type TopUpInput } from './top-up/top-up-machine.js';
+import type { CardAfterLoad, KioskMachineInput, ReadCardOutput } from './types.js';
+
+interface Model {
+  name: string;
+  machine: AnyStateMachine;
+  input: unknown;
+  /** Possible outputs per actor source (done events); every actor may also fail (error event). */
+  outputs: Record<string, unknown[]>;
+  /** Concrete user events per event type. */
+  userEvents: Record<string, EventObject[]>;
+  /** What makes two snapshots the same state for the walk (value + the context that decides). */
+  key: (s: AnyMachineSnapshot) => string;
+  /** Extra checks on every state reached. */
+  check?: (s: AnyMachineSnapshot) => void;
+  /** States that show no screen of their own (a child journey shows it). */
+  screenless?: (s: AnyMachineSnapshot) => boolean;
+}
+
+/** The active state nodes of a snapshot (XState keeps them as `_nodes`; there is no public accessor). */
+const activeNodes = (s: AnyMachineSnapshot) => (s as unknown as { _nodes: AnyStateNode[] })._nodes;
+
+/** Every event the active states handle: user events, actor done/error, delays. */
+function eventsFor(model: Model) {
+  return (s: AnyMachineSnapshot): EventObject[] => {
+    const out: EventObject[] = [];
+    const seen = new Set<string>();
+    for (const node of activeNodes(s)) {
+      for (const [type] of node.transitions) {
+        if (seen.has(type)) continue;
+        seen.add(type);
+        if (type.startsWith('xstate.done.actor.')) {
+          const inv = node.invoke.find((i) => type === `xstate.done.actor.${i.id}`);
+          const src = typeof inv?.src === 'string' ? inv.src : '';
+          const outputs = model.outputs[src];
+          if (!outputs) throw new Error(`${model.name}: no outputs listed for actor '${src}' (${type})`);
+          for (const output of outputs) out.push({ type, output } as EventObject);
+        } else if (type.startsWith('xstate.error.actor.')) {
+          out.push({ type, error: new Error('actor failed') } as EventObject);
+        } else if (type.startsWith('xstate.snapshot.')) {
+          // A journey child moved to a screen where money or a card write is in flight, or not.
+          for (const protect of [true, false])
+            out.push({ type, snapshot: { status: 'active', hasTag: (t: string) => protect && t === 'protected' } } as EventObject);
+        } else if (type.startsWith('xstate.after.')) {
+          out.push({ type });
+        } else if (type.startsWith('IDLE.')) {
+          // Raised by the machine itself, never sent from outside.
+        } else {
+          const evs = model.userEvents[type];
+          if (!evs) throw new Error(`${model.name}: no user events listed for '${type}'`);
+          out.push(...evs);
+        }
+      }
+    }
+    return out;
+  };
+}
+
+/** Does this state have a way on: a handled event, or an actor running that will answer? */
+function hasWayOn(model: Model, s: AnyMachineSnapshot): boolean {
+  if (s.status !== 'active') return true;
+  return eventsFor(model)(s).length > 0;
+}
+
+function walk(model: Model): { paths: number; states: number } {
+  const events = eventsFor(model);
+  const paths = getSimplePaths(model.machine, {
+    input: model.input as never,
+    events: events as never,
+    serializeState: (s) => model.key(s as AnyMachineSnapshot),
+    serializeEvent: (e) =>
+      JSON.stringify(e, (k, v: unknown) =>
+        k === 'error' ? 'error' : k === 'snapshot' ? ((v as { hasTag(t: string): boolean }).hasTag('protected') ? 'protected' : 'open') : v,
+      ),
+  });
+  const states = new Set<string>();
+  for (const path of paths) {
+    const visited = [...path.steps.map((st) => st.state), path.state] as AnyMachineSnapshot[];
+    for (const s of visited) {
+      if (s.status === 'error') throw new Error(`${model.name}: machine in error after ${path.steps.map((x) => x.event.type).join(' > ')}`);
+      // Each distinct state is checked once (many paths share it).
+      const key = model.key(s);
+      if (states.has(key)) continue;
+      states.add(key);
+      if (s.status === 'active') {
+        const shown = screenFromMeta(s);
+        if (!shown) expect(model.screenless?.(s) ?? false, `${model.name}: no screen in ${JSON.stringify(s.value)}`).toBe(true);
+        expect(hasWayOn(model, s), `${model.name}: dead end in ${JSON.stringify(s.value)}`).toBe(true);
+      }
+      model.check?.(s);
+    }
+  }
+  return { paths: paths.length, states: states.size };
+}
+
+// ---- the models -------------------------------------------------------------------------------
+
+const personal = card({ kind: 'personal', balanceCents: 5000 });
+const poorAnonymous = card({ kind: 'anonymous', balanceCents: 150 });
+const business = card({ kind: 'business', balanceCents: 0 });
+const expired = card({ kind: 'personal', expiryDate: '2024-06-30' });
+const after: CardAfterLoad = { balanceCents: 6250, products: [], topUps: [] };
+
+const KIOSK_INPUT: KioskMachineInput = {
+  ...TEST_INPUT,
+  orders: { cardKinds: ['personal', 'anonymous', 'business'], exclusiveProductGroups: [['DAL-VOORDEEL']] },
+  stationPassage: { enabled: true, stationCode: 'UT', minutes: 60, belowBalanceCents: 2000, cardKinds: ['personal', 'anonymous'] },
+};
+
+const reads: ReadCardOutput[] = [
+  { ok: true, card: personal, blockedListed: false, today: TODAY },
+  { ok: true, card: poorAnonymous, blockedListed: false, today: TODAY },
+  { ok: true, card: business, blockedListed: false, today: TODAY },
+  { ok: true, card: expired, blockedListed: false, today: TODAY },
+  { ok: true, card: card({ blocked: true }), blockedListed: false, today: TODAY },
+  { ok: true, card: personal, blockedListed: true, today: TODAY },
+  { ok: false, problem: 'defective' },
+  { ok: false, problem: 'card-gone' },
+  { ok: false, problem: 'reader-unavailable' },
+];
+
+const common = {
+  RETRY: [{ type: 'RETRY' }],
+  BACK: [{ type: 'BACK' }],
+  CANCEL: [{ type: 'CANCEL' }],
+  FINISH: [{ type: 'FINISH' }],
+  CONFIRM: [{ type: 'CONFIRM' }],
+};
+
+const sessionModel: Model = {
+  name: 'session',
+  machine: kioskMachine,
+  input: KIOSK_INPUT,
+  outputs: {
+    waitForCard: [{ uid: 'U' }],
+    readCard: reads,
+    topUp: [{ outcome: 'back' }, { outcome: 'cancelled' }, { outcome: 'finished', balanceCents: 6000 }],
+    collectOrders: [{ outcome: 'back', card: after }, { outcome: 'back' }, { outcome: 'finished', card: after }, { outcome: 'cancelled' }],
+    stationPassage: [{ outcome: 'back', card: after }, { outcome: 'finished', card: after }],
+  },
+  userEvents: {
+    ...common,
+    START: [{ type: 'START' }],
+    // Presentation events: one of each (they change no state the walk tells apart).
+    SET_LOCALE: [{ type: 'SET_LOCALE', locale: 'en' }],
+    TOGGLE_LARGE_TEXT: [{ type: 'TOGGLE_LARGE_TEXT' }],
+    ACTIVITY: [{ type: 'ACTIVITY' }],
+    MORE_TIME: [{ type: 'MORE_TIME' }],
+    CHOOSE: (['topup', 'collect-orders', 'balance', 'station-passage'] as const).map((option) => ({ type: 'CHOOSE', option })),
+    // Forwarded to a journey child (the walk of that child covers what it does).
+    SELECT_AMOUNT: [{ type: 'SELECT_AMOUNT', amountCents: 1000 }],
+    SELECT_ORDER: [{ type: 'SELECT_ORDER', orderId: 'KSC-1' }],
+  },
+  key: (s) => {
+    const c = s.context as KioskContext;
+    return JSON.stringify([s.status, s.value, c.card?.kind ?? null, c.card?.cardNumber.slice(-4) ?? null, c.problem ?? null, c.menu, c.needFreshCard]);
+  },
+  screenless: (s) => {
+    const j = (s.value as { journey?: unknown }).journey;
+    return j === 'topUp' || j === 'collectOrders' || j === 'stationPassage';
+  },
+  check: (s) => {
+    const c = s.context as KioskContext;
+    if ((s.value as { journey?: unknown }).journey === 'menu') {
+      expect(c.menu.length, 'the menu is never empty').toBeGreaterThan(0);
+      expect(c.menu).toEqual(menuFor(c.card!, c.today!, c.config));
+      if (c.card!.kind === 'business') expect(c.menu).not.toContain('topup');
+    }
+    if (c.problem === 'blocked') expect(c.menu).toEqual([]);
+  },
+};
+
+const topUpInput: TopUpInput = {
+  card: { uid: 'U', cardNumber: '3528020000000014', kind: 'anonymous', balanceCents: 14_000 },
+  amountsCents: [500, 1000, 2000],
+  maxBalanceCents: 15_000,
+  creditWaitMs: 90_000,
+  doneMs: 10_000,
+};
+
+const topUpModel: Model = {
+  name: 'top-up',
+  machine: topUpMachine,
+  input: topUpInput,
+  outputs: {
+    waitForCard: [{ uid: 'U' }],
+    creditCard: [{ result: 'credited', balanceCents: 15_000 }, { result: 'card-removed' }, { result: 'wrong-card' }, { result: 'write-failed' }],
+    rollbackPayment: [{ result: 'reversed' }, { result: 'refund-owed', reference: 'ABCD1234' }],
+    authorizePayment: [],
+  },
+  userEvents: {
+    ...common,
+    // One within the room, one over it (refused with the room shown).
+    SELECT_AMOUNT: [{ type: 'SELECT_AMOUNT', amountCents: 1000 }, { type: 'SELECT_AMOUNT', amountCents: 2000 }],
+    // The payment actor's own events (a fromCallback actor sends them).
+    'PAYMENT.PROMPT': [{ type: 'PAYMENT.PROMPT', prompt: 'insert-card' }],
+    'PAYMENT.APPROVED': [{ type: 'PAYMENT.APPROVED', paymentId: 'p-1', reference: 'P1' }],
+    'PAYMENT.FAILED': [{ type: 'PAYMENT.FAILED', reason: 'declined', paymentId: 'p-1', reference: 'P1' }],
+  },
+  key: (s) => {
+    const c = s.context as TopUpContext;
+    return JSON.stringify([s.status, s.value, c.refusal ?? null, c.writeProblem ?? null, c.needFreshCard, c.creditWindowExpired, c.failure ?? null, c.outcome ?? null]);
+  },
+  check: (s) => {
+    const c = s.context as TopUpContext;
+    // Never more than the maximum: a refused amount never reaches the terminal.
+    if (s.matches('paying')) expect((c.selectedCents ?? 0) + c.card.balanceCents).toBeLessThanOrEqual(c.maxBalanceCents);
+  },
+};
+
+const KSC: OrderInfo = { orderId: 'KSC-1', kind: 'kaartservicecode', announcedOn: '2026-11-20' };
+const NSX_OLD: OrderInfo = { orderId: 'NSX-OLD', kind: 'ns-extra', announcedOn: '2025-11-01', amountCents: 500 };
+
+const ordersInput: CollectOrdersInput = {
+  card: { uid: 'U', cardNumber: '3528010000000017', kind: 'personal', balanceCents: 1000, expiryDate: '2030-01-31', products: [], topUps: [] },
+  today: TODAY,
+  maxBalanceCents: 15_000,
+  exclusiveProductGroups: [],
+};
+
+const collectOrdersModel: Model = {
+  name: 'collect-orders',
+  machine: collectOrdersMachine,
+  input: ordersInput,
+  outputs: {
+    fetchOrders: [{ ok: true, orders: [KSC, NSX_OLD] }, { ok: true, orders: [] }, { ok: false, reason: 'backoffice' }],
+    waitForCard: [{ uid: 'U' }],
+    collectOrder: [
+      { result: 'loaded', card: after },
+      { result: 'refused', refusal: { reason: 'over-limit', roomCents: 0 } },
+      { result: 'card-removed' },
+      { result: 'wrong-card' },
+      { result: 'write-failed' },
+    ],
+  },
+  userEvents: {
+    ...common,
+    SELECT_ORDER: [KSC, NSX_OLD, { orderId: 'UNKNOWN' }].map((o) => ({ type: 'SELECT_ORDER', orderId: o.orderId })),
+  },
+  key: (s) => {
+    const c = s.context as CollectOrdersContext;
+    return JSON.stringify([s.status, s.value, c.pending.map((o) => o.orderId), c.loaded, c.selectedId ?? null, c.lateRefusal?.orderId ?? null, c.writeProblem ?? null, c.needFreshCard, c.outcome ?? null]);
+  },
+  check: (s) => {
+    const c = s.context as CollectOrdersContext;
+    // Nothing refused is ever confirmed or written.
+    if (s.matches('confirm') || s.matches({ collecting: 'writing' })) expect(c.selectedId).toBe('KSC-1');
+  },
+};
+
+const passageInput: StationPassageMachineInput = { card: { uid: 'U', cardNumber: '3528020000000014' }, stationCode: 'UT', minutes: 60, today: TODAY };
+
+const stationPassageModel: Model = {
+  name: 'station-passage',
+  machine: stationPassageMachine,
+  input: passageInput,
+  outputs: {
+    waitForCard: [{ uid: 'U' }],
+    grantStationPassage: [
+      { result: 'granted', product: { code: 'STATION-PASSAGE', validFrom: TODAY, validUntil: `${TODAY}T11:00:00.000Z`, station: 'UT' }, card: after },
+      { result: 'refused' },
+      { result: 'card-removed' },
+      { result: 'wrong-card' },
+      { result: 'write-failed' },
+    ],
+  },
+  userEvents: common,
+  key: (s) => {
+    const c = s.context as StationPassageContext;
+    return JSON.stringify([s.status, s.value, c.writeProblem ?? null, c.needFreshCard, !!c.granted, c.outcome ?? null]);
+  },
+};
+
+describe('model-based: every path of every kiosk machine', () => {
+  it('walks every simple path of the session, top-up, collect-orders and station-passage machines', { timeout: 120_000 }, () => {
+    const models = [sessionModel, topUpModel, collectOrdersModel, stationPassageModel];
+    let total = 0;
+    const t0 = performance.now();
+    const lines: string[] = [];
+    for (const m of models) {
+      const t = performance.now();
+      const r = walk(m);
+      lines.push(`${m.name} ${Math.round(performance.now() - t)} ms`);
+      expect(r.paths, `${m.name}: paths`).toBeGreaterThan(10);
+      total += r.paths;
+      lines.push(`${m.name}: ${r.paths} paths over ${r.states} states`);
+    }
+    console.log(`model-based: ${total} paths walked across ${models.length} machines (${lines.join('; ')}) in ${Math.round(performance.now() - t0)} ms`);
+  });
+});
