@@ -14,7 +14,7 @@
  * The number of paths walked is printed.
  */
 import { getSimplePaths } from '@xstate/graph';
-import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject } from 'xstate';
+import type { AnyEventObject, AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { collectOrdersMachine, type CollectOrdersContext, type CollectOrdersInput } from './collect-orders/collect-orders-machine.js';
 import type { OrderInfo } from './collect-orders/order-rules.js';
@@ -32,7 +32,7 @@ interface Model {
   /** Possible outputs per actor source (done events); every actor may also fail (error event). */
   outputs: Record<string, unknown[]>;
   /** Concrete user events per event type. */
-  userEvents: Record<string, EventObject[]>;
+  userEvents: Record<string, AnyEventObject[]>;
   /** What makes two snapshots the same state for the walk (value + the context that decides). */
   key: (s: AnyMachineSnapshot) => string;
   /** Extra checks on every state reached. */
