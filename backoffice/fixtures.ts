@@ -6,7 +6,8 @@
  * - personal-ns-extra: NS Extra announced 60 days ago (EUR 12.50, loadable) and one announced 400
  *   days ago (EUR 5.00, past its year: listed, with the kiosk saying why, never collectable);
  * - personal-products: a 2nd-class Dal Voordeel season product bought online (the card already holds
- *   one for part of that period: refused as a conflicting product);
+ *   one for part of that period: refused as a conflicting product), and NS Extra of EUR 110 that
+ *   would take the balance past EUR 150 (refused as over-limit, with the room);
  * - business: a 1st-class Traject Vrij product the employer authorised;
  * - anonymous: an NS Extra order that must be refused (anonymous cards never get NS Extra: listed
  *   with the reason, never collectable);
@@ -40,6 +41,8 @@ export const FIXTURE_ORDERS: FixtureOrder[] = [
     announcedDaysAgo: 1,
     product: { code: 'DAL-VOORDEEL', validFromInDays: 0, validDays: 365, travelClass: 2 },
   },
+  // EUR 110 on a card holding EUR 45.20 would pass EUR 150: listed as over-limit, with the room.
+  { orderId: 'FX-NSX-0033', cardNumber: FIXTURE_CARDS['personal-products'].cardNumber, kind: 'ns-extra', announcedDaysAgo: 0, amountCents: 11_000 },
   {
     orderId: 'FX-BUS-0011',
     cardNumber: FIXTURE_CARDS.business.cardNumber,

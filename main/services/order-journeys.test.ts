@@ -156,7 +156,28 @@ describe('collect orders on the real composition', () => {
     await k.toMenu('personal-products');
     k.send({ type: 'CHOOSE', option: 'collect-orders' });
     const prod = await k.until((s) => s.screen === 'orders' && !!s.orders, 'order list');
-    expect(prod.orders![0]).toMatchObject({ orderId: 'FX-PRD-0033', refusal: { reason: 'conflicting-product', conflictingCode: 'DAL-VOORDEEL' } });
+    const byId = Object.fromEntries(prod.orders!.map((o) => [o.orderId, o]));
+    expect(byId['FX-PRD-0033']).toMatchObject({ refusal: { reason: 'conflicting-product', conflictingCode: 'DAL-VOORDEEL' } });
+    // EUR 110 on EUR 45.20 would pass EUR 150: the room is shown.
+    expect(byId['FX-NSX-0033']).toMatchObject({ refusal: { reason: 'over-limit', roomCents: 15_000 - 4520 } });
+  });
+
+  it('goes back to Dutch when the visit ends, whatever language the traveller chose', async () => {
+    const k = await makeKiosk();
+    k.send({ type: 'START' });
+    k.send({ type: 'SET_LOCALE', locale: 'fr' });
+    await k.screen('present-card');
+    await k.kiosk.tester!.card!.present('personal-kaartservicecode');
+    const menu = await k.screen('menu');
+    expect(menu.locale).toBe('fr');
+    k.send({ type: 'CHOOSE', option: 'collect-orders' });
+    await k.until((s) => s.screen === 'orders' && !!s.orders, 'order list');
+    k.send({ type: 'FINISH' });
+    await k.screen('goodbye');
+    const start = await k.screen('start');
+    expect(start.locale).toBe('nl');
+    await k.kiosk.tester!.reset();
+    expect(k.last().locale).toBe('nl');
   });
 
   it('loads a product onto a business card (the employer authorised it) and keeps it on the card', async () => {
