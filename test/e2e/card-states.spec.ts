@@ -47,7 +47,7 @@ test('blocked card: no service, says what to do and whom to call (0900-0980), in
   await rec.expectScreen('goodbye', { languages: false });
 });
 
-test('expired card: told it is no valid ticket, nothing loaded or sold, can try another card', async ({ page }) => {
+test('expired card: told it is no valid ticket, nothing loaded or sold; may still see its balance; can try another card', async ({ page }) => {
   await presentAndRead(page, 'expired');
   await rec.expectScreen('card-problem', {
     check: async (l) => {
@@ -56,8 +56,18 @@ test('expired card: told it is no valid ticket, nothing loaded or sold, can try 
       await expect(page.getByTestId('masked-number')).toHaveText(/•••• •••• •••• 0058$/);
     },
   });
-  await expect(page.locator('[data-testid^="menu-"]')).toHaveCount(0);
+  // only the balance: no top-up, no orders, no station passage
+  expect(await menuOffered(page)).toEqual(['balance']);
   await tester.remove();
+  await page.getByTestId('menu-balance').click();
+  await rec.expectScreen('balance', {
+    check: async (l) => {
+      await expect(page.getByTestId('balance')).toHaveText(money(640, INTL[l]));
+      await expect(page.getByTestId('card-summary')).toContainText(TEXTS[l].card.expired);
+    },
+  });
+  await page.getByTestId('back').click();
+  await rec.expectScreen('card-problem', { languages: false });
   await page.getByTestId('retry').click();
   await rec.expectScreen('present-card', { languages: false });
   await page.getByTestId('cancel').click();

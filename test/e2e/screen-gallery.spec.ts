@@ -7,10 +7,10 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { KioskSnapshot, Locale, ScreenId } from '../../main/core/contract.js';
 import { SCREENS } from '../../main/core/contract.js';
-import { sampleSnapshot } from '../../renderer/src/sample-snapshots.js';
+import { SAMPLE_VARIANTS, sampleSnapshot } from '../../renderer/src/sample-snapshots.js';
 import { SCREENS_DIR } from './support/kiosk.js';
 
-const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product)\.[a-zA-Z][\w-]*/;
+const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage)\.[a-zA-Z][\w-]*/;
 
 /**
  * WCAG 2 contrast of every visible text against its effective background (the nearest ancestor
@@ -63,20 +63,21 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale
     });
     await page.goto('/');
     let rev = 0;
-    for (const [i, screen] of (SCREENS as readonly ScreenId[]).entries()) {
-      const snapshot: KioskSnapshot = { ...sampleSnapshot(screen, locale), rev: ++rev };
+    const shots = [...(SCREENS as readonly ScreenId[]).map((screen) => ({ name: screen, screen, extra: {} })), ...SAMPLE_VARIANTS];
+    for (const [i, { name, screen, extra }] of shots.entries()) {
+      const snapshot: KioskSnapshot = { ...sampleSnapshot(screen, locale, extra), rev: ++rev };
       await page.evaluate((s) => (globalThis as unknown as { __gallery: { set(s: unknown): void } }).__gallery.set(s), snapshot);
       await expect(page.locator(`[data-screen="${screen}"]`)).toBeVisible();
       await expect(page.locator('html')).toHaveAttribute('lang', locale);
       const text = await page.locator('body').innerText();
-      expect(text, `${locale}/${screen}`).not.toMatch(RAW_KEY);
+      expect(text, `${locale}/${name}`).not.toMatch(RAW_KEY);
       expect(text).not.toContain('3528010000000017');
       const small = await page
         .locator('button:visible')
         .evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().height < 48 || el.getBoundingClientRect().width < 48).length);
-      expect(small, `${locale}/${screen}: buttons under 48 px`).toBe(0);
-      expect(await page.evaluate<string[]>(LOW_CONTRAST_TEXTS), `${locale}/${screen}: text under 4.5:1 contrast`).toEqual([]);
-      await page.screenshot({ path: path.join(dir, `${String(i + 1).padStart(2, '0')}-${screen}.png`), animations: 'disabled' });
+      expect(small, `${locale}/${name}: buttons under 48 px`).toBe(0);
+      expect(await page.evaluate<string[]>(LOW_CONTRAST_TEXTS), `${locale}/${name}: text under 4.5:1 contrast`).toEqual([]);
+      await page.screenshot({ path: path.join(dir, `${String(i + 1).padStart(2, '0')}-${name}.png`), animations: 'disabled' });
     }
   });
 }

@@ -1,7 +1,7 @@
 // The top-up journey end to end on emulated hardware, in Chromium against the browser host:
 // start -> language -> card -> menu -> amount -> payment -> card again -> writing -> done -> start,
 // in each of the four languages, and its failure branches (declined payment, wrong card held,
-// traveller gives up after paying, card refused). Screenshots of every screen visited are saved
+// traveller gives up after paying; card states are in card-states.spec.ts). Screenshots of every screen visited are saved
 // under test-results/e2e/screens/<test>/.
 import { expect, test } from '@playwright/test';
 import { money, openKiosk, ScreenRecorder, Tester, toMenu } from './support/kiosk.js';
@@ -131,31 +131,6 @@ test('giving up after paying reverses the payment and says nothing was charged',
   await expect.poll(async () => (await newLedger()).map((e) => `${e.state} ${e.amountCents}`)).toEqual(['reversed 1000']);
   await page.getByTestId('finish').click();
   await rec.expectScreen('goodbye');
-});
-
-test('a blocked card gets no service and is told whom to call', async ({ page }) => {
-  await openKiosk(page, tester, rec);
-  await page.getByTestId('start').click();
-  await rec.expectScreen('present-card');
-  await tester.present('blocked');
-  await rec.expectScreen('card-problem');
-  await expect(page.getByTestId('problem-body')).toContainText('0900-0980');
-  await tester.remove();
-  await page.getByTestId('finish').click();
-  await rec.expectScreen('goodbye');
-});
-
-test('an unreadable card is sent to the service desk, with its balance refunded there', async ({ page }) => {
-  await openKiosk(page, tester, rec);
-  await page.getByTestId('start-lang-de').click();
-  await page.getByTestId('start').click();
-  await rec.expectScreen('present-card');
-  await tester.present('corrupt');
-  await rec.expectScreen('card-problem');
-  await expect(page.getByTestId('problem-body')).toContainText('NS-Serviceschalter');
-  await tester.remove();
-  await page.getByTestId('retry').click();
-  await rec.expectScreen('present-card');
 });
 
 test('amounts above the EUR 150 limit are offered but marked "too much" and cannot be chosen', async ({ page }) => {

@@ -91,6 +91,12 @@ export function CardProblemScreen() {
           <EventButton event={{ type: 'RETRY' }} testId="retry">
             {t('problem.otherCard')}
           </EventButton>
+          {/* What this card may still do (an expired card may see its balance). */}
+          {(snapshot.problem === 'expired' ? (snapshot.menu ?? []) : []).map((o) => (
+            <EventButton key={o} event={{ type: 'CHOOSE', option: o }} testId={`menu-${o}`}>
+              {t(MENU_KEYS[o].label)}
+            </EventButton>
+          ))}
           <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
             {t('common.finish')}
           </EventButton>

@@ -5,8 +5,9 @@ import { MAX_BALANCE_CENTS } from '../../../hardware/card/card-model.js';
 import type { Locale, OrderView } from '../bridge/contract.js';
 import { EventButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
+import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
-import { formatDate, formatMoney } from '../format.js';
+import { formatDate, formatMoney, formatTime } from '../format.js';
 import { useKiosk } from '../kiosk-context.js';
 
 export function productName(t: TFunction, code: string | undefined): string {
@@ -38,7 +39,8 @@ export function refusalText(t: TFunction, order: OrderView, locale: Locale): str
   }
 }
 
-function OrderDetails({ order }: { order: OrderView }) {
+/** What an order is; a refused one says so in words (not by colour), and in the list also why. */
+function OrderDetails({ order, reason = false }: { order: OrderView; reason?: boolean }) {
   const { t } = useTranslation();
   const { locale } = useKiosk();
   return (
@@ -60,6 +62,7 @@ function OrderDetails({ order }: { order: OrderView }) {
             !
           </span>
           {t('orders.cannotLoad')}
+          {reason ? `: ${refusalText(t, order, locale)}` : ''}
         </span>
       ) : null}
     </span>
@@ -86,12 +89,19 @@ export function OrdersScreen() {
       }
     >
       <CardSummary showBalance={false} />
-      <p className="lead">{orders.length ? t('orders.count', { count: orders.length }) : t('orders.none')}</p>
+      {snapshot.orders === undefined ? (
+        // Still asking the back office.
+        <Progress label={t('orders.loading')} />
+      ) : (
+        <p className="lead" data-testid="orders-count">
+          {orders.length ? t('orders.count', { count: orders.length }) : t('orders.none')}
+        </p>
+      )}
       <ul className="menu-options">
         {orders.map((o) => (
           <li key={o.orderId}>
             <EventButton event={{ type: 'SELECT_ORDER', orderId: o.orderId }} variant="option" testId={`order-${o.orderId}`}>
-              <OrderDetails order={o} />
+              <OrderDetails order={o} reason />
             </EventButton>
           </li>
         ))}
@@ -104,14 +114,16 @@ export function OrderConfirmScreen() {
   const { t } = useTranslation();
   const { snapshot, locale } = useKiosk();
   const o = snapshot.selectedOrder;
+  const passage = snapshot.stationPassage;
   let what = '';
-  if (o?.kind === 'kaartservicecode') what = t('orderConfirm.kaartservicecode');
+  if (passage) what = t('stationPassage.confirm', { station: passage.station, minutes: passage.minutes });
+  else if (o?.kind === 'kaartservicecode') what = t('orderConfirm.kaartservicecode');
   else if (o?.kind === 'ns-extra') what = t('orderConfirm.ns-extra', { amount: formatMoney(o.amountCents ?? 0, locale) });
   else if (o?.kind === 'product') what = t('orderConfirm.product', { product: productName(t, o.productCode) });
   return (
     <Screen
       id="order-confirm"
-      title={t('orderConfirm.title')}
+      title={passage ? t('menu.option.station-passage') : t('orderConfirm.title')}
       actions={
         <>
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
@@ -123,12 +135,14 @@ export function OrderConfirmScreen() {
         </>
       }
     >
-      {o ? (
+      {o && !passage ? (
         <div className="panel">
           <OrderDetails order={o} />
         </div>
       ) : null}
-      <p className="lead">{what}</p>
+      <p className="lead" data-testid="what-happens">
+        {what}
+      </p>
     </Screen>
   );
 }
@@ -171,15 +185,18 @@ export function OrderDoneScreen() {
   const { t } = useTranslation();
   const { snapshot, locale } = useKiosk();
   const o = snapshot.collected;
+  const passage = snapshot.stationPassage;
   let next = '';
-  if (o?.kind === 'kaartservicecode') next = t('orderDone.kaartservicecode');
+  if (passage)
+    next = t('stationPassage.done', { station: passage.station, time: passage.validUntil ? formatTime(passage.validUntil, locale) : '' });
+  else if (o?.kind === 'kaartservicecode') next = t('orderDone.kaartservicecode');
   else if (o?.kind === 'ns-extra') next = t('orderDone.ns-extra', { amount: formatMoney(o.amountCents ?? 0, locale) });
   else if (o?.kind === 'product') next = t('orderDone.product', { product: productName(t, o.productCode) });
   const more = (snapshot.orders ?? []).some((x) => x.orderId !== o?.orderId);
   return (
     <Screen
       id="order-done"
-      title={t('orderDone.title')}
+      title={passage ? t('stationPassage.doneTitle') : t('orderDone.title')}
       tone="ok"
       actions={
         <>
@@ -197,6 +214,12 @@ export function OrderDoneScreen() {
       <p className="lead" data-testid="next-step">
         {next}
       </p>
+      {o?.kind === 'kaartservicecode' && snapshot.card ? (
+        <p data-testid="card-number-hint">{t('orderDone.cardNumber', { last4: snapshot.card.last4 })}</p>
+      ) : null}
+      {o?.kind === 'product' && !passage && o.validFrom && o.validUntil ? (
+        <p>{t('orders.validity', { from: formatDate(o.validFrom, locale), until: formatDate(o.validUntil, locale) })}</p>
+      ) : null}
       {snapshot.card ? <CardSummary /> : null}
     </Screen>
   );

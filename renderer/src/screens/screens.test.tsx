@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { KioskView } from '../App.js';
 import type { KioskSnapshot, Locale, ScreenId } from '../bridge/contract.js';
 import { createI18n, missingKeys } from '../i18n.js';
-import { sampleSnapshot } from '../sample-snapshots.js';
+import { SAMPLE_VARIANTS, sampleSnapshot } from '../sample-snapshots.js';
 import { SCREEN_COMPONENTS } from './index.js';
 
 const FULL_NUMBER = '3528010000000017';
@@ -21,7 +21,7 @@ function render(snapshot: KioskSnapshot): string {
 }
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&[a-z#0-9]+;/g, ' ');
-const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product)\.[a-zA-Z-]+/;
+const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage)\.[a-zA-Z-]+/;
 const SCREENS = Object.keys(SCREEN_COMPONENTS) as ScreenId[];
 const LOCALES: Locale[] = ['nl', 'en', 'de', 'fr'];
 const WAITS: ScreenId[] = ['present-card', 'reading-card', 'payment', 'present-again', 'writing-card'];
@@ -84,5 +84,60 @@ describe('screens', () => {
   it('explains each order refusal with its detail', () => {
     const html = text(render(sampleSnapshot('order-refused', 'nl')));
     expect(html).toContain('9 januari 2026');
+  });
+
+  for (const locale of LOCALES) {
+    it.each(SAMPLE_VARIANTS.map((v) => [v.name, v] as const))(`variant %s renders in ${locale} without a raw or missing key`, (_name, v) => {
+      missingKeys.clear();
+      const html = render(sampleSnapshot(v.screen, locale, v.extra));
+      expect(html).toContain(`data-screen="${v.screen}"`);
+      expect(text(html)).not.toMatch(RAW_KEY);
+      expect([...missingKeys]).toEqual([]);
+    });
+  }
+
+  const variant = (name: string, locale: Locale) => {
+    const v = SAMPLE_VARIANTS.find((x) => x.name === name);
+    if (!v) throw new Error(`no sample variant ${name}`);
+    return text(render(sampleSnapshot(v.screen, locale, v.extra))).replace(/\s+/g, ' ');
+  };
+
+  it('says why each refused order cannot be loaded, with its detail, per language', () => {
+    expect(variant('refused-over-limit', 'fr')).toContain('13,75 €');
+    expect(variant('refused-over-limit', 'en')).toContain('€13.75');
+    expect(variant('refused-conflicting', 'de')).toContain('Dal Voordeel (Nebenzeit-Rabatt)');
+    expect(variant('refused-card-expired', 'nl')).toContain('Uw kaart is verlopen');
+    expect(variant('refused-not-personal', 'en')).toContain('personal OV-chipkaart');
+  });
+
+  it('lists refused orders with the reason in words, not by colour alone', () => {
+    const html = text(render(sampleSnapshot('orders', 'en'))).replace(/\s+/g, ' ');
+    expect(html).toContain('Cannot be loaded now: Your card already has a product that conflicts with this one');
+  });
+
+  it('shows progress on the orders screen while the back office is asked', () => {
+    const v = SAMPLE_VARIANTS.find((x) => x.name === 'orders-loading')!;
+    const html = render(sampleSnapshot('orders', 'nl', v.extra));
+    expect(html).toContain('role="progressbar"');
+    expect(text(html)).toContain('Uw bestellingen worden opgevraagd');
+  });
+
+  it('after a kaartservicecode says the next step: link the card in Mijn NS with its number (last four shown) and the code', () => {
+    const html = text(render(sampleSnapshot('order-done', 'nl'))).replace(/\s+/g, ' ');
+    expect(html).toContain('Mijn NS');
+    expect(html).toContain('eindigt op 0017');
+    expect(html).not.toContain(FULL_NUMBER);
+  });
+
+  it('asks to hold the card again for an order without mentioning a payment', () => {
+    expect(variant('present-again-order', 'en')).toContain('to load this onto it');
+    expect(variant('present-again-order', 'en')).not.toContain('Payment received');
+    expect(variant('write-problem-order', 'en')).toContain('this order is for that card');
+  });
+
+  it('shows the station passage: which station, how long, and until when (local time)', () => {
+    expect(variant('passage-confirm', 'de')).toContain('Bahnhof UT: 60 Minuten');
+    expect(variant('passage-done', 'nl')).toContain('Geldig tot 11:15 op station UT');
+    expect(variant('passage-done', 'en')).toContain('Station passage loaded');
   });
 });
