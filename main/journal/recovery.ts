@@ -29,8 +29,10 @@
  *   `payment.reversed` {cardCredited: true} so the back office sees a credit that was not paid.
  * - `card.write-failed`, `payment.rollback-intent`: rollback path.
  * - Rollback path: `payment.rollback-intent` (once), `terminal.rollback`; undone -> `payment.reversed`;
- *   not undone -> `payment.refund-owed` (the back office and the technician see it). A terminal that
- *   cannot be reached leaves the operation unfinished for the next start.
+ *   not undone -> ask the terminal (`resolve`): the payment stands -> `payment.refund-owed` (the back
+ *   office and the technician see it); nothing stands -> `payment.reversed`; no answer -> left open.
+ *   A terminal that cannot be reached leaves the operation unfinished for the next start (a refund
+ *   owed for money that was never taken would pay it out twice).
  *
  * Order collection (operationId = the collection; data.orderId names the order)
  * - `order.collect-intent`: nothing was written -> `order.collect-failed` {reason: 'interrupted'};
@@ -158,6 +160,21 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
         write('payment.reversed', { reason, ...(r.detail ? { detail: r.detail.slice(0, 200) } : {}) });
         return done('reversed', r.detail);
       }
+      // Not undone may only mean "the terminal could not be asked": a refund is owed only for a
+      // payment that stands; unknown -> left open for the next start.
+      let state: string = 'committed';
+      if (terminal.resolve) {
+        try {
+          state = (await terminal.resolve(op.operationId, hints)).state;
+        } catch {
+          state = 'unknown';
+        }
+      }
+      if (state === 'reversed') {
+        write('payment.reversed', { reason, detail: (r.detail ?? 'nothing stands at the terminal').slice(0, 200) });
+        return done('reversed', r.detail);
+      }
+      if (state !== 'committed') return done('left-open', `rollback unclear: ${r.detail ?? state}`);
       write('payment.refund-owed', { reason, ...(r.detail ? { detail: r.detail.slice(0, 200) } : {}) });
       return done('refund-owed', r.detail);
     };

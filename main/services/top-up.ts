@@ -115,6 +115,17 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
   };
   const noteId = (paymentId: string) => `${paymentId}:note`;
 
+  /** What the terminal says stands of a payment ('unknown' when it cannot say or cannot be asked). */
+  async function resolvedState(paymentId: string): Promise<'committed' | 'reversed' | 'open' | 'unknown'> {
+    const t = deps.terminal();
+    if (!t.resolve) return 'committed'; // a terminal that cannot be asked: assume the worst (refund owed)
+    try {
+      return (await t.resolve(paymentId, approvalHints(paymentId))).state;
+    } catch {
+      return 'unknown';
+    }
+  }
+
   /** Undo an approved (or possibly approved) payment. Journal first, then the terminal. */
   async function undo(paymentId: string, amountCents: number, card: JournalCardRef, reason: string): Promise<RollbackPaymentOutput> {
     const reference = paymentRef(paymentId).toUpperCase();
@@ -126,6 +137,19 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
       if (r.undone) {
         append({ type: 'payment.reversed', operationId: paymentId, amountCents, card, data: { reason, ...(r.detail ? { detail: errorText(r.detail) } : {}) } });
         return { result: 'reversed' };
+      }
+      // Not undone can mean "the terminal could not be asked" (silent, line down): then nothing may
+      // have been taken, and a refund owed would pay back money that never came in. Ask the terminal
+      // what stands; only a payment that stands is a refund owed. Unknown: the intent stays the last
+      // record and start-up recovery asks again.
+      const state = await resolvedState(paymentId);
+      if (state === 'reversed') {
+        append({ type: 'payment.reversed', operationId: paymentId, amountCents, card, data: { reason, detail: errorText(r.detail ?? 'nothing stands at the terminal') } });
+        return { result: 'reversed' };
+      }
+      if (state !== 'committed') {
+        log.error({ paymentId, detail: r.detail }, 'rollback unclear (terminal cannot be asked); left for recovery');
+        return { result: 'refund-owed', reference };
       }
       append({ type: 'payment.refund-owed', operationId: paymentId, amountCents, card, data: { reason, ...(r.detail ? { detail: errorText(r.detail) } : {}) } });
       log.error({ paymentId, detail: r.detail }, 'payment could not be undone: refund owed');
