@@ -13,6 +13,7 @@ import type { CardEmulatorControl } from '../hardware/card/emulator-control.js';
 import type { TerminalEmulatorControl } from '../hardware/payment/emulator-control.js';
 import { createPaymentHardware, type PaymentHardware } from '../hardware/payment/index.js';
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
+import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
 import { systemClock, type Clock, type Random } from './core/clock.js';
 import type { KioskBridge } from './core/contract.js';
@@ -26,9 +27,17 @@ import { createOrderService } from './services/order-service.js';
 import { createTopUpService } from './services/top-up.js';
 import { createUploader, type Uploader } from './uploader/uploader.js';
 
+/** A tester's switch for the back office as the kiosk's journeys see it (orders need it; top-up does not). */
+export interface BackOfficeTesterControl {
+  /** false: every order request fails as if the back office could not be reached. */
+  setReachable(reachable: boolean): void;
+  reachable(): boolean;
+}
+
 export interface KioskTester {
   card?: CardEmulatorControl;
   terminal?: TerminalEmulatorControl;
+  backOffice: BackOfficeTesterControl;
   /** Back to the start screen with every fixture card restored and the terminal's start behaviour.
    * Anything left open (e.g. an approved payment) is settled by recovery first. */
   reset(): Promise<void>;
@@ -169,9 +178,18 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       if (report.operations.length) log.warn({ settled: report.operations.length, leftOpen: report.leftOpen }, 'start-up recovery finished');
     };
 
+    // Testers can take the back office away from the order journeys (never on real hardware).
+    let backOfficeReachable = true;
+    const outage = () => {
+      if (!backOfficeReachable) throw new BackOfficeUnavailableError('back office switched off by a tester');
+    };
+    const orderBackOffice: Pick<BackOfficeClient, 'pendingOrders' | 'markCollected'> = {
+      pendingOrders: async (n) => (outage(), backOffice.pendingOrders(n)),
+      markCollected: async (o, n, op) => (outage(), backOffice.markCollected(o, n, op)),
+    };
     const orders = createOrderService({
       reader: card.reader,
-      backOffice,
+      backOffice: orderBackOffice,
       journal,
       clock,
       random,
@@ -208,8 +226,16 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
         ? {
             ...(card.control ? { card: card.control } : {}),
             ...(pay.control ? { terminal: pay.control } : {}),
+            backOffice: {
+              setReachable: (r) => {
+                backOfficeReachable = r;
+                log.warn({ reachable: r }, 'tester: back office reachability for orders changed');
+              },
+              reachable: () => backOfficeReachable,
+            },
             reset: () =>
               runtime.restart(async () => {
+                backOfficeReachable = true;
                 await recover();
                 await card.control?.remove();
                 await card.control?.resetFixtures();

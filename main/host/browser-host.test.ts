@@ -101,12 +101,16 @@ describe('browser host', () => {
     expect((await post('/tester/terminal/behaviour', { behaviour: 'explode' })).status).toBe(400);
     expect((await post('/tester/card/present', { fixtureId: 'nope' })).status).toBe(400);
     expect((await post('/tester/card/remove', {})).status).toBe(200);
+    expect(await (await post('/tester/backoffice', { reachable: false })).json()).toEqual({ ok: true, reachable: false });
+    expect((await post('/tester/backoffice', { reachable: 'no' })).status).toBe(400);
+    expect(((await (await fetch(host.url + '/tester/state')).json()) as { backOffice: unknown }).backOffice).toEqual({ reachable: false });
     expect(await (await fetch(host.url + '/tester/ledger')).json()).toEqual({ ledger: [] });
     expect((await post('/tester/reset', {})).status).toBe(200);
     await c.next((m) => m.type === 'snapshot' && m.snapshot?.screen === 'start' && m.snapshot.rev > 1);
     const after = (await (await fetch(host.url + '/tester/state')).json()) as { card: { presented: unknown }; terminal: { behaviour: string } };
     expect(after.card.presented).toBeNull();
     expect(after.terminal.behaviour).toBe('approve');
+    expect((after as unknown as { backOffice: unknown }).backOffice).toEqual({ reachable: true });
     c.ws.close();
   });
 });

@@ -8,7 +8,8 @@
  *                    error result (id null when none could be read), never a crash;
  * - /tester/*        the tester API for emulated hardware (absent on real hardware):
  *                    GET state, POST card/present {fixtureId}, POST card/remove,
- *                    POST terminal/behaviour {behaviour}, POST reset, GET ledger.
+ *                    POST terminal/behaviour {behaviour}, POST backoffice {reachable}, POST reset,
+ *                    GET ledger.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -64,6 +65,7 @@ const inboundSchema = z.object({
 
 const presentSchema = z.object({ fixtureId: z.enum(FIXTURE_CARD_IDS as [FixtureCardId, ...FixtureCardId[]]) });
 const behaviourSchema = z.object({ behaviour: terminalBehaviourSchema });
+const backOfficeSchema = z.object({ reachable: z.boolean() });
 
 class BadRequest extends Error {
   readonly statusCode = 400;
@@ -91,7 +93,14 @@ function registerTesterApi(app: FastifyInstance, kiosk: BrowserHostOptions['kios
     snapshot: latest(),
     card: tester?.card ? { fixtures: tester.card.fixtures(), presented: tester.card.presented() ?? null } : null,
     terminal: tester?.terminal ? { behaviour: tester.terminal.behaviour(), behaviours: tester.terminal.behaviours() } : null,
+    backOffice: tester ? { reachable: tester.backOffice.reachable() } : null,
   }));
+  app.post('/tester/backoffice', async (req) => {
+    const { reachable } = parseBody(backOfficeSchema, req.body);
+    if (!tester) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
+    tester.backOffice.setReachable(reachable);
+    return { ok: true, reachable };
+  });
   app.post('/tester/card/present', async (req) => {
     const { fixtureId } = parseBody(presentSchema, req.body);
     await card().present(fixtureId);

@@ -218,6 +218,23 @@ describe('collect orders on the real composition', () => {
   });
 });
 
+describe('a tester takes the back office away', () => {
+  it('orders say service-unavailable until it is back; a reset brings it back', async () => {
+    const k = await makeKiosk();
+    await k.toMenu('personal-kaartservicecode');
+    k.kiosk.tester!.backOffice.setReachable(false);
+    k.send({ type: 'CHOOSE', option: 'collect-orders' });
+    expect((await k.screen('service-unavailable')).unavailable).toBe('backoffice');
+    k.kiosk.tester!.backOffice.setReachable(true);
+    k.send({ type: 'RETRY' });
+    const list = await k.until((s) => s.screen === 'orders' && !!s.orders, 'order list');
+    expect(list.orders).toHaveLength(1);
+    k.kiosk.tester!.backOffice.setReachable(false);
+    await k.kiosk.tester!.reset();
+    expect(k.kiosk.tester!.backOffice.reachable()).toBe(true);
+  });
+});
+
 describe('station passage, card states and privacy on the real composition', () => {
   it('grants the free station passage to a card below the minimum, once, journaled as a card write', async () => {
     const k = await makeKiosk({ stationPassage: { stationCode: 'ASD', belowBalanceCents: 2000, minutes: 60 } });
