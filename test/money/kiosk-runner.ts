@@ -34,6 +34,8 @@ import { createCardWriteCheck } from '../../main/journal/card-write-check.js';
 import { recoverUnfinished } from '../../main/journal/recovery.js';
 import { cardRef, openJournal } from '../../main/journal/sqlite-journal.js';
 import { crashAfterFromEnv } from '../../main/journal/testing/crash-points.js';
+import { localDate } from '../../main/services/card-service.js';
+import { createOrderService } from '../../main/services/order-service.js';
 import { createTopUpService, type TopUpService } from '../../main/services/top-up.js';
 import { createUploader } from '../../main/uploader/uploader.js';
 
@@ -47,7 +49,9 @@ export const runnerConfigSchema = z.object({
   backOfficeUrl: z.string().url(),
   /** ZVT settings (timers, holdMs, orphanListenMs...), as in hardware/payment/config.ts. */
   payment: z.record(z.string(), z.unknown()).default({}),
-  flow: z.enum(['none', 'top-up']).default('none'),
+  flow: z.enum(['none', 'top-up', 'collect-order']).default('none'),
+  /** collect-order: the back-office order to collect for the card on the reader. */
+  orderId: z.string().min(1).optional(),
   amountCents: z.number().int().positive().default(100),
   /** Wait this long at start for the reader to report a card lying on it (before recovery). */
   cardWaitMs: z.number().int().min(0).default(4000),
@@ -141,6 +145,30 @@ const report = await recoverUnfinished({ journal, terminal: payment.terminal, lo
 out({ event: 'started', cardOnReader: cardThere, recovery: report });
 
 // ---- the flow
+const backOffice = createHttpBackOfficeClient({ baseUrl: config.backOfficeUrl, kioskId: config.kioskId, secret: config.secret, clock, blockedCachePath: path.join(config.dataDir, 'blocked.json') });
+if (config.flow === 'collect-order') {
+  const orders = createOrderService({
+    reader: card.reader,
+    backOffice,
+    journal,
+    clock,
+    random: cryptoRandom,
+    timeZone: 'Europe/Amsterdam',
+    maxBalanceCents: 15_000,
+    exclusiveProductGroups: [],
+    cardRef: (n) => cardRef(n, config.secret),
+    log,
+  });
+  const c = await card.reader.read(['identity', 'purse', 'products']);
+  out({ event: 'before', balanceCents: c.balanceCents, refs: [...c.topUps.map((t) => t.ref), ...c.products.flatMap((p) => (p.ref ? [p.ref] : []))] });
+  const pending = await orders.fetchOrders({ cardNumber: c.cardNumber });
+  const order = pending.ok ? pending.orders.find((o) => o.orderId === config.orderId) : undefined;
+  if (!order) out({ event: 'collected', error: `order ${config.orderId} not offered: ${JSON.stringify(pending)}` });
+  else {
+    const result = await orders.collect({ order, card: { uid: c.uid, cardNumber: c.cardNumber }, today: localDate(clock.now(), 'Europe/Amsterdam') });
+    out({ event: 'collected', result: result.result });
+  }
+}
 if (config.flow === 'top-up') {
   const identity = await card.reader.read(['identity', 'purse']);
   out({ event: 'before', balanceCents: identity.balanceCents });
@@ -166,7 +194,7 @@ if (config.flow === 'top-up') {
 // ---- deliver the journal, read the card back through the stack, close
 const uploader = createUploader({
   queue: journal,
-  intake: createHttpBackOfficeClient({ baseUrl: config.backOfficeUrl, kioskId: config.kioskId, secret: config.secret, clock, blockedCachePath: path.join(config.dataDir, 'blocked.json') }),
+  intake: backOffice,
   clock,
   random: () => cryptoRandom.next(),
 });
@@ -177,8 +205,8 @@ for (let attempt = 1; ; attempt++) {
     break;
   }
   try {
-    const c = await card.reader.read(['identity', 'purse']);
-    out({ event: 'card', balanceCents: c.balanceCents, refs: c.topUps.map((t) => t.ref) });
+    const c = await card.reader.read(['identity', 'purse', 'products']);
+    out({ event: 'card', balanceCents: c.balanceCents, refs: [...c.topUps.map((t) => t.ref), ...c.products.flatMap((p) => (p.ref ? [p.ref] : []))] });
     break;
   } catch (e) {
     if (attempt >= 3) {

@@ -15,7 +15,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEntryType } from '../../main/journal/journal.js';
 import type { RunnerConfig } from './kiosk-runner.js';
-import { outcomeTable, topUpOutcome, type OutcomeRow, type TopUpOutcome } from './outcome.js';
+import { FIXTURE_CARDS } from '../../hardware/card/fixture-ids.js';
+import { orderRef } from '../../main/services/order-service.js';
+import { orderOutcome, orderTable, outcomeTable, topUpOutcome, type OrderOutcome, type OutcomeRow, type TopUpOutcome } from './outcome.js';
 import { moneyRigSkipReason, startMoneyRig, ZVT, type MoneyRig } from './rig.js';
 
 const skip = moneyRigSkipReason();
@@ -155,6 +157,100 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted: jour
       const o = await crashAndRecover(c);
       rows.push({ point: c.point, outcome: o });
       expectConsistent(o, c.expect);
+    }, 150_000);
+  }
+});
+
+/**
+ * The same for an order collection (NS Extra credit written to a personal card): killed after each
+ * record and in the middle of the card write, restarted; recovery leaves journal, card and back
+ * office consistent — the order is on the card iff the journal says collected iff the back office
+ * marked it collected — and a collection that did not finish stays pending (nothing lost).
+ */
+describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and restarted: journal, card and back office agree${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let rig: MoneyRig;
+  let writesPerLoad = 0;
+  let orderNo = 0;
+  const rows: { point: string; outcome: OrderOutcome }[] = [];
+  const NSX = 100;
+
+  beforeAll(async () => {
+    rig = await startMoneyRig({ fixture: 'personal-ns-extra' });
+  }, 90_000);
+
+  afterAll(async () => {
+    if (rows.length) console.log(orderTable('Order collection crash test (SIGKILL at every step, restart, recovery)', rows, 'money-order-crash.md'));
+    await rig?.stop();
+  }, 30_000);
+
+  /** A fresh NS Extra order for the card, so every case collects its own. */
+  function newOrder(): string {
+    const orderId = `MONEY-NSX-${String(++orderNo).padStart(3, '0')}`;
+    rig.backOffice.store.addOrder({
+      orderId,
+      cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber,
+      kind: 'ns-extra',
+      announcedOn: new Date().toISOString().slice(0, 10),
+      amountCents: NSX,
+    });
+    return orderId;
+  }
+
+  async function collectAndRecover(c: { after?: string; afterWrite?: number | 'mid' | 'last' }): Promise<OrderOutcome> {
+    const kiosk = rig.newKiosk();
+    const orderId = newOrder();
+    await rig.card({ cmd: 'disarm' });
+    const run1 = rig.runKiosk(kiosk, { flow: 'collect-order', orderId }, c.after ? { KIOSK_CRASH_AFTER: c.after } : {});
+    if (c.afterWrite !== undefined) {
+      const n = c.afterWrite === 'last' ? writesPerLoad : c.afterWrite === 'mid' ? Math.ceil(writesPerLoad / 2) : c.afterWrite;
+      await rig.card({ cmd: 'killAfterWrite', pid: run1.pid, n });
+    }
+    const before = await run1.event('before', 60_000);
+    const exit = await run1.exited;
+    if (c.after || c.afterWrite !== undefined) expect(exit.signal, run1.stderr().slice(-1500)).toBe('SIGKILL');
+    const run2 = rig.runKiosk(kiosk, { flow: 'none' });
+    await run2.event('done', 60_000);
+    expect((await run2.exited).code).toBe(0);
+    return orderOutcome(rig, kiosk, { orderId, ref: orderRef(orderId), balanceBefore: before['balanceCents'] as number, last: run2 });
+  }
+
+  function expectConsistent(o: OrderOutcome, loaded: boolean) {
+    const all = JSON.stringify(o);
+    expect(o.operationId, all).toBeDefined();
+    expect(o.unfinishedAfterRecovery, all).toBe(0);
+    expect(o.chainOk).toBe(true);
+    expect(o.backOfficeComplete, all).toBe(true);
+    expect(o.cardLoaded, all).toBe(loaded);
+    expect(o.journalFinal, all).toBe(loaded ? 'order.collected' : 'order.collect-failed');
+    expect(o.backOfficeCollected, all).toBe(loaded);
+    expect(o.balanceDeltaCents, all).toBe(loaded ? NSX : 0);
+  }
+
+  it('an order collection without a crash loads the card once and the back office marks it collected (baseline)', async () => {
+    const o = await collectAndRecover({});
+    writesPerLoad = (await rig.card({ cmd: 'writes' }))['writes'] as number;
+    expect(writesPerLoad).toBeGreaterThan(1);
+    expect(o.journal).toEqual(['order.collect-intent', 'card.write-intent', 'card.written', 'order.loaded', 'order.collected']);
+    rows.push({ point: `none (baseline; a load is ${writesPerLoad} block writes)`, outcome: o });
+    expectConsistent(o, true);
+  }, 120_000);
+
+  const cases: { point: string; after?: `${JournalEntryType}`; afterWrite?: number | 'mid' | 'last'; loaded: boolean }[] = [
+    { point: 'after order.collect-intent', after: 'order.collect-intent', loaded: false },
+    { point: 'after card.write-intent', after: 'card.write-intent', loaded: false },
+    { point: 'mid card write: after block write 1', afterWrite: 1, loaded: false },
+    { point: 'mid card write: after the middle block write', afterWrite: 'mid', loaded: false },
+    { point: 'mid card write: after the last block write (answer lost)', afterWrite: 'last', loaded: true },
+    { point: 'after card.written', after: 'card.written', loaded: true },
+    { point: 'after order.loaded (back office not yet told)', after: 'order.loaded', loaded: true },
+    { point: 'after order.collected (upload pending)', after: 'order.collected', loaded: true },
+  ];
+  for (const c of cases) {
+    it(`killed ${c.point}: the order is on the card iff the journal and the back office say collected (${c.loaded ? 'loaded' : 'still pending'})`, async () => {
+      expect(writesPerLoad, 'the baseline ran first').toBeGreaterThan(1);
+      const o = await collectAndRecover(c);
+      rows.push({ point: c.point, outcome: o });
+      expectConsistent(o, c.loaded);
     }, 150_000);
   }
 });

@@ -1,0 +1,199 @@
+/**
+ * Issue 4 money invariant, end to end on the real stacks: a failure is injected at every step of a
+ * top-up — before and after the approval, during the card write (card pulled away), around the
+ * commit answer, the terminal going silent, dropping ACKs, corrupting CRCs, answering slowly, the
+ * kiosk process killed and restarted — and the outcome is checked against the terminal simulator's
+ * own ledger: the payment stands if and only if the card was credited, and the journal says which.
+ * Every case ends with a kiosk restart (start-up recovery, upload to the back office, the card read
+ * back through the stack). The table of injected failures and outcomes is printed and saved as
+ * test-results/money-invariant.md.
+ *
+ * Two outcomes are allowed to break "stands iff credited", because the protocol leaves the kiosk no
+ * way to prevent them; the test requires that the journal (and so the back office) records them:
+ * - the terminal reverses on its own after the card was credited (it went silent before the commit
+ *   answer): `payment.reversed` {cardCredited: true} — a credit that is not paid;
+ * - the card is pulled away after the write landed but before its answer, and the traveller never
+ *   comes back: `card.write-failed` {uncertain: true} then `payment.reversed` — the back office
+ *   reconciles with the card's top-up record (ref = the payment id's first 8 hex characters).
+ *
+ * Needs pcscd + vsmartcard-vpcd (root) and socat: skipped with the reason elsewhere, failing in CI.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TerminalBehaviour } from '../../hardware/payment/emulator-control.js';
+import type { JournalEntryType } from '../../main/journal/journal.js';
+import type { RunnerConfig } from './kiosk-runner.js';
+import { outcomeTable, topUpOutcome, type OutcomeRow, type TopUpOutcome } from './outcome.js';
+import { moneyRigSkipReason, startMoneyRig, ZVT, type MoneyRig, type RunnerHandle } from './rig.js';
+
+const skip = moneyRigSkipReason();
+const AMOUNT = 250;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Expected = 'booked' | 'not booked' | 'unpaid credit recorded' | 'uncertain write undone (recorded)';
+
+interface InvariantCase {
+  point: string;
+  /** The terminal's behaviour for the top-up. */
+  behaviour?: TerminalBehaviour;
+  crashAfter?: JournalEntryType;
+  crash?: RunnerConfig['crash'];
+  /** What happens once the payment is approved, before the card is written. */
+  atApproved?: 'pull-card' | 'terminal-silent';
+  /** The card leaves the field right after this block write ('last' = the final one). */
+  tearAfterWrite?: number | 'last';
+  /** After a failed credit: the traveller holds the card again (true) or walks away (false). */
+  travellerReturns?: boolean;
+  /** Shorter T4 where the case waits for a silent terminal. */
+  t4Ms?: number;
+  expect: Expected;
+}
+
+describe.skipIf(skip)(`the money invariant on the wire: a failure at every step of a top-up, checked against the terminal's ledger${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let rig: MoneyRig;
+  let writesPerCredit = 0;
+  const rows: OutcomeRow[] = [];
+
+  beforeAll(async () => {
+    rig = await startMoneyRig();
+  }, 90_000);
+
+  afterAll(async () => {
+    if (rows.length) console.log(outcomeTable('Money invariant: injected failure -> outcome (terminal simulator ledger, card, journal, back office)', rows, 'money-invariant.md'));
+    await rig?.stop();
+  }, 30_000);
+
+  /** Follow the kiosk's pauses until it exits: inject what the case says at each. */
+  async function drive(run: RunnerHandle, c: InvariantCase): Promise<void> {
+    let handled = 0;
+    let gone = false;
+    void run.exited.then(() => (gone = true));
+    while (!gone) {
+      const paused = run.events.filter((e) => e['event'] === 'paused');
+      if (paused.length > handled) {
+        const at = paused[handled++]!['at'];
+        if (at === 'approved') {
+          if (c.atApproved === 'pull-card') await rig.card({ cmd: 'remove' });
+          if (c.atApproved === 'terminal-silent') await rig.setBehaviour('silent');
+          run.send({ go: true });
+        } else if (at === 'credit-failed') {
+          if (c.travellerReturns) await rig.card({ cmd: 'present', fixture: 'anonymous' });
+          run.send({ retry: c.travellerReturns === true });
+        }
+      }
+      await sleep(20);
+    }
+  }
+
+  async function inject(c: InvariantCase): Promise<TopUpOutcome> {
+    const kiosk = rig.newKiosk();
+    await rig.setBehaviour(c.behaviour ?? 'approve');
+    const ledgerBefore = (await rig.ledger()).length;
+    await rig.card({ cmd: 'disarm' });
+    if (c.tearAfterWrite !== undefined) await rig.card({ cmd: 'tearAfterWrite', n: c.tearAfterWrite === 'last' ? writesPerCredit : c.tearAfterWrite });
+    const pauseAt: NonNullable<RunnerConfig['pauseAt']> = [...(c.atApproved ? (['approved'] as const) : []), ...(c.travellerReturns !== undefined ? (['credit-failed'] as const) : [])];
+    const run1 = rig.runKiosk(
+      kiosk,
+      {
+        flow: 'top-up',
+        amountCents: AMOUNT,
+        pauseAt,
+        ...(c.crash ? { crash: c.crash } : {}),
+        ...(c.t4Ms ? { payment: { ...ZVT, timers: { ...ZVT.timers, t4Ms: c.t4Ms } } as Record<string, unknown> } : {}),
+      },
+      c.crashAfter ? { KIOSK_CRASH_AFTER: c.crashAfter } : {},
+    );
+    const before = await run1.event('before', 60_000);
+    await drive(run1, c);
+    const exit = await run1.exited;
+    if (c.crashAfter || c.crash) expect(exit.signal, `killed at ${c.point}`).toBe('SIGKILL');
+    else expect(exit.code, `the kiosk ran the top-up to its end\n${run1.stderr().slice(-1500)}`).toBe(0);
+    // the terminal is back to normal, the traveller (or the next one) holds the card: restart
+    await rig.setBehaviour('approve');
+    await rig.card({ cmd: 'present', fixture: 'anonymous' });
+    const run2 = rig.runKiosk(kiosk, { flow: 'none' });
+    await run2.event('done', 60_000);
+    expect((await run2.exited).code).toBe(0);
+    await rig.terminalSettled();
+    return topUpOutcome(rig, kiosk, { ledgerBefore, balanceBefore: before['balanceCents'] as number, last: run2 });
+  }
+
+  function expectOutcome(o: TopUpOutcome, expected: Expected) {
+    const all = JSON.stringify(o);
+    expect(o.paymentId).toBeDefined();
+    expect(o.unfinishedAfterRecovery, `nothing left unfinished: ${all}`).toBe(0);
+    expect(o.chainOk).toBe(true);
+    expect(o.backOfficeComplete, `back office has every record: ${all}`).toBe(true);
+    expect(o.backOfficeFinal).toBe(o.journalFinal);
+    expect(o.balanceDeltaCents, all).toBe(o.cardCredited ? AMOUNT : 0);
+    switch (expected) {
+      case 'booked':
+        expect(o, all).toMatchObject({ terminalStands: true, cardCredited: true, journalFinal: 'payment.committed' });
+        break;
+      case 'not booked':
+        expect(o, all).toMatchObject({ terminalStands: false, cardCredited: false });
+        expect(['payment.failed', 'payment.reversed']).toContain(o.journalFinal);
+        expect(o.journalSaysCardCredited).toBe(false);
+        break;
+      case 'unpaid credit recorded':
+        expect(o, all).toMatchObject({ terminalStands: false, cardCredited: true, journalFinal: 'payment.reversed', journalSaysCardCredited: true });
+        break;
+      case 'uncertain write undone (recorded)':
+        expect(o, all).toMatchObject({ terminalStands: false, cardCredited: true, journalFinal: 'payment.reversed' });
+        expect(o.journal).toContain('card.write-failed');
+        break;
+    }
+  }
+
+  it('no failure: the payment is booked and the card credited once (baseline)', async () => {
+    const o = await inject({ point: 'none', expect: 'booked' });
+    writesPerCredit = (await rig.card({ cmd: 'writes' }))['writes'] as number;
+    expect(writesPerCredit).toBeGreaterThan(1);
+    rows.push({ point: 'none (baseline)', outcome: o });
+    expectOutcome(o, 'booked');
+  }, 120_000);
+
+  const cases: InvariantCase[] = [
+    // before the approval
+    { point: 'before approval: terminal declines', behaviour: 'decline', expect: 'not booked' },
+    { point: 'before approval: wrong PIN', behaviour: 'wrong-pin', expect: 'not booked' },
+    { point: 'before approval: customer aborts at the terminal', behaviour: 'customer-abort', expect: 'not booked' },
+    { point: 'before approval: bank card not readable', behaviour: 'card-not-readable', expect: 'not booked' },
+    { point: 'before approval: host timeout', behaviour: 'host-timeout', expect: 'not booked' },
+    { point: 'before approval: terminal goes silent mid-transaction (T4 4 s)', behaviour: 'silent', t4Ms: 4_000, expect: 'not booked' },
+    { point: 'before approval: kiosk killed (after payment.intent) and restarted', crashAfter: 'payment.intent', expect: 'not booked' },
+    // after the approval, before the card write
+    { point: 'after approval: kiosk killed (after payment.approved) and restarted', crashAfter: 'payment.approved', expect: 'not booked' },
+    { point: 'after approval: card pulled away before the write, traveller leaves', atApproved: 'pull-card', travellerReturns: false, expect: 'not booked' },
+    { point: 'after approval: card pulled away before the write, traveller taps again', atApproved: 'pull-card', travellerReturns: true, expect: 'booked' },
+    // during the card write
+    { point: 'during the card write: card pulled after block write 1, traveller leaves', tearAfterWrite: 1, travellerReturns: false, expect: 'not booked' },
+    { point: 'during the card write: card pulled after block write 1, traveller taps again', tearAfterWrite: 1, travellerReturns: true, expect: 'booked' },
+    { point: 'during the card write: card pulled after the last block write (landed, answer lost), traveller taps again', tearAfterWrite: 'last', travellerReturns: true, expect: 'booked' },
+    {
+      point: 'during the card write: card pulled after the last block write (landed, answer lost), traveller leaves',
+      tearAfterWrite: 'last',
+      travellerReturns: false,
+      expect: 'uncertain write undone (recorded)',
+    },
+    { point: 'during the card write: kiosk killed (after card.write-intent) and restarted', crashAfter: 'card.write-intent', expect: 'not booked' },
+    // around the commit answer
+    { point: 'before the commit answer: kiosk killed after card.written and restarted', crashAfter: 'card.written', expect: 'booked' },
+    { point: 'before the commit answer: kiosk killed as it decided to commit (decision not sent) and restarted', crash: 'in-commit-hook', expect: 'booked' },
+    { point: 'before the commit answer: terminal goes silent after the approval (T4 4 s), back later', atApproved: 'terminal-silent', t4Ms: 4_000, expect: 'unpaid credit recorded' },
+    { point: 'after the commit answer: kiosk killed before journaling payment.committed and restarted', crash: 'after-commit-ack', expect: 'booked' },
+    { point: 'after the commit answer: kiosk killed after payment.committed and restarted', crashAfter: 'payment.committed', expect: 'booked' },
+    // a bad line all along
+    { point: 'all along: terminal drops every ACK', behaviour: 'drop-acks', expect: 'booked' },
+    { point: 'all along: terminal corrupts the CRC of each first send', behaviour: 'corrupt-crc', expect: 'booked' },
+    { point: 'all along: terminal answers slowly', behaviour: 'slow', expect: 'booked' },
+  ];
+
+  for (const c of cases) {
+    it(`${c.point}: ${c.expect}`, async () => {
+      expect(writesPerCredit, 'the baseline ran first').toBeGreaterThan(1);
+      const o = await inject(c);
+      rows.push({ point: c.point, outcome: o, ...(c.expect.includes('recorded') ? { note: c.expect } : {}) });
+      expectOutcome(o, c.expect);
+    }, 150_000);
+  }
+});
