@@ -100,6 +100,8 @@ export interface BackOfficeStore {
   /** Delivered journal records of a kiosk in seq order (tests, reconciliation). */
   journalRecords(kioskId: string): { seq: number; type: string; operationId: string; hash: string; amountCents: number | null }[];
   order(orderId: string): { collected: boolean; collectedOperation: string | null } | undefined;
+  /** Testers: every fixture order pending again (a tester reset restores the fixture cards too). */
+  restoreFixtureOrders(): number;
   close(): void;
 }
 
@@ -133,6 +135,7 @@ export function openStore(path: string, clock: Clock): BackOfficeStore {
     replacedCards: db.prepare<[string], string>(`SELECT card_number FROM cards WHERE replaced_by = ?`).pluck(),
     ordersFor: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE card_number = ? AND collected_at IS NULL ORDER BY announced_on, order_id`),
     order: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE order_id = ?`),
+    uncollect: db.prepare(`UPDATE orders SET collected_at = NULL, collected_kiosk = NULL, collected_operation = NULL WHERE order_id = ?`),
     markCollected: db.prepare(
       `UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`,
     ),
@@ -317,6 +320,9 @@ export function openStore(path: string, clock: Clock): BackOfficeStore {
     order(orderId) {
       const o = q.order.get(orderId);
       return o ? { collected: o.collected_at !== null, collectedOperation: o.collected_operation } : undefined;
+    },
+    restoreFixtureOrders() {
+      return db.transaction(() => FIXTURE_ORDERS.reduce((n, f) => n + q.uncollect.run(f.orderId).changes, 0))();
     },
     close: () => db.close(),
   };

@@ -236,6 +236,12 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
             reset: () =>
               runtime.restart(async () => {
                 backOfficeReachable = true;
+                // Fixture cards come back as they were, so their orders must be pending again: let
+                // the journal upload land first (it marks loaded orders collected), then restore.
+                if (backOfficeServer) {
+                  await up.drain().catch((e: unknown) => log.warn({ err: String(e) }, 'tester reset: journal upload failed'));
+                  backOfficeServer.store.restoreFixtureOrders();
+                }
                 await recover();
                 await card.control?.remove();
                 await card.control?.resetFixtures();

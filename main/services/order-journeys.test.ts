@@ -102,6 +102,12 @@ describe('collect orders on the real composition', () => {
     k.send({ type: 'BACK' });
     const again = await k.until((s) => s.screen === 'orders' && !!s.orders, 'list again');
     expect(again.orders).toEqual([]);
+    // A tester reset restores the fixture cards and so their orders.
+    await k.kiosk.tester!.reset();
+    await k.toMenu('personal-kaartservicecode');
+    k.send({ type: 'CHOOSE', option: 'collect-orders' });
+    const restored = await k.until((s) => s.screen === 'orders' && !!s.orders, 'restored list');
+    expect(restored.orders?.map((o) => o.orderId)).toEqual(['FX-KSC-0017']);
   });
 
   it('loads NS Extra onto a personal card, shows the expired one with its last day, and updates the balance', async () => {
