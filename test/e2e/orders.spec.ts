@@ -177,7 +177,7 @@ test('station passage: a card without enough balance gets the free one-off passa
   await rec.expectScreen('order-confirm', {
     check: async (l) => {
       await expect(page.locator('h1')).toHaveText(TEXTS[l].menu.option['station-passage']);
-      await expect(page.getByTestId('what-happens')).toContainText('UT');
+      await expect(page.getByTestId('what-happens')).toContainText('Utrecht Centraal');
     },
   });
   await confirmAndHoldCardAgain(page, 'personal-kaartservicecode');
@@ -190,4 +190,24 @@ test('station passage: a card without enough balance gets the free one-off passa
   // one-off: the next visit no longer offers it
   await toMenu(page, tester, rec, 'personal-kaartservicecode');
   await expect(page.getByTestId('menu-station-passage')).toHaveCount(0);
+});
+
+test('back office unreachable: "collect orders" says so plainly; trying again once it is back shows the orders', async ({ page }) => {
+  await openKiosk(page, tester, rec);
+  await tester.backOffice(false);
+  // (this card's expired NS Extra order is listed on every visit: it is never collected)
+  await toMenu(page, tester, rec, 'personal-ns-extra');
+  await page.getByTestId('menu-collect-orders').click();
+  await rec.expectScreen('service-unavailable', {
+    timeout: 30_000,
+    check: async (l) => {
+      await expect(page.locator('.lead')).toHaveText(TEXTS[l].unavailable.backoffice);
+    },
+  });
+  await tester.backOffice(true);
+  await page.getByTestId('retry').click();
+  await expect(page.getByTestId('order-FX-NSX-0025-OLD')).toBeVisible({ timeout: 30_000 });
+  await rec.expectScreen('orders', { languages: false });
+  await page.getByTestId('back').click();
+  await rec.expectScreen('menu', { languages: false });
 });

@@ -5,6 +5,7 @@ import { CardSummary } from '../components/CardSummary.js';
 import { Screen } from '../components/Screen.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';
 import { useKiosk } from '../kiosk-context.js';
+import { stationName } from '../stations.js';
 import { productName } from './orders.js';
 
 const TX_KEYS = {
@@ -77,7 +78,7 @@ export function BalanceScreen() {
                       <tr key={`${tx.at}-${i}`}>
                         <td>{formatDateTime(tx.at, locale, tz)}</td>
                         <td>{k ? t(TX_KEYS[k]) : tx.kind}</td>
-                        <td>{tx.station}</td>
+                        <td>{stationName(tx.station)}</td>
                         <td className="num">{formatMoney(tx.amountCents, locale)}</td>
                       </tr>
                     );

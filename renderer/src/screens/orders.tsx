@@ -9,6 +9,7 @@ import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
 import { formatDate, formatMoney, formatTime } from '../format.js';
 import { useKiosk } from '../kiosk-context.js';
+import { stationName } from '../stations.js';
 
 export function productName(t: TFunction, code: string | undefined): string {
   if (!code) return '';
@@ -116,7 +117,7 @@ export function OrderConfirmScreen() {
   const o = snapshot.selectedOrder;
   const passage = snapshot.stationPassage;
   let what = '';
-  if (passage) what = t('stationPassage.confirm', { station: passage.station, minutes: passage.minutes });
+  if (passage) what = t('stationPassage.confirm', { station: stationName(passage.station), minutes: passage.minutes });
   else if (o?.kind === 'kaartservicecode') what = t('orderConfirm.kaartservicecode');
   else if (o?.kind === 'ns-extra') what = t('orderConfirm.ns-extra', { amount: formatMoney(o.amountCents ?? 0, locale) });
   else if (o?.kind === 'product') what = t('orderConfirm.product', { product: productName(t, o.productCode) });
@@ -188,10 +189,11 @@ export function OrderDoneScreen() {
   const passage = snapshot.stationPassage;
   let next = '';
   if (passage)
-    next = t('stationPassage.done', { station: passage.station, time: passage.validUntil ? formatTime(passage.validUntil, locale) : '' });
+    next = t('stationPassage.done', { station: stationName(passage.station), time: passage.validUntil ? formatTime(passage.validUntil, locale) : '' });
   else if (o?.kind === 'kaartservicecode') next = t('orderDone.kaartservicecode');
   else if (o?.kind === 'ns-extra') next = t('orderDone.ns-extra', { amount: formatMoney(o.amountCents ?? 0, locale) });
   else if (o?.kind === 'product') next = t('orderDone.product', { product: productName(t, o.productCode) });
+  // Back to the (updated) list while other orders wait, also refused ones (their reason stays readable).
   const more = (snapshot.orders ?? []).some((x) => x.orderId !== o?.orderId);
   return (
     <Screen

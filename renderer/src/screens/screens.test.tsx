@@ -136,8 +136,8 @@ describe('screens', () => {
   });
 
   it('shows the station passage: which station, how long, and until when (local time)', () => {
-    expect(variant('passage-confirm', 'de')).toContain('Bahnhof UT: 60 Minuten');
-    expect(variant('passage-done', 'nl')).toContain('Geldig tot 11:15 op station UT');
+    expect(variant('passage-confirm', 'de')).toContain('Bahnhof Utrecht Centraal: 60 Minuten');
+    expect(variant('passage-done', 'nl')).toContain('Geldig tot 11:15 op station Utrecht Centraal');
     expect(variant('passage-done', 'en')).toContain('Station passage loaded');
   });
 });

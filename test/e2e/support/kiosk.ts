@@ -35,6 +35,8 @@ export class Tester {
   present = (fixtureId: FixtureCardId) => this.post('/tester/card/present', { fixtureId });
   remove = () => this.post('/tester/card/remove', {});
   behaviour = (behaviour: TerminalBehaviour) => this.post('/tester/terminal/behaviour', { behaviour });
+  /** Make the back office reachable or not (the reset makes it reachable again). */
+  backOffice = (reachable: boolean) => this.post('/tester/backoffice', { reachable });
 
   async ledger(): Promise<LedgerEntry[]> {
     const res = await this.request.get('/tester/ledger');
