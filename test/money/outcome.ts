@@ -16,6 +16,8 @@ export interface TopUpOutcome {
   /** The payment operation's last record (the journal's verdict). */
   journalFinal: string | undefined;
   journalSaysCardCredited: boolean;
+  /** The journal marks a card write whose result was unknown (card gone mid-write). */
+  journalSaysWriteUncertain: boolean;
   /** The terminal booked the payment (ledger: committed, not reversed). */
   terminalStands: boolean;
   terminalEntries: string;
@@ -65,6 +67,7 @@ export async function topUpOutcome(
     journal: types,
     journalFinal: final,
     journalSaysCardCredited,
+    journalSaysWriteUncertain: op.some((r) => r.type === 'card.write-failed' && r.data?.['uncertain'] === true),
     terminalStands,
     terminalEntries: ledger.map((e) => `${e.kind ?? 'payment'} ${e.receiptNumber} ${e.state}`).join('; ') || 'none',
     cardCredited,
@@ -93,7 +96,7 @@ export function outcomeTable(title: string, rows: OutcomeRow[], file: string): s
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r, i) => {
       const o = r.outcome;
-      const inv = o.terminalStands === o.cardCredited ? 'yes' : `NO — recorded: ${o.journalSaysCardCredited ? 'credited, not paid' : '?'}`;
+      const inv = o.terminalStands === o.cardCredited ? 'yes' : `NO — recorded: ${o.journalSaysCardCredited ? 'payment.reversed {cardCredited}: a credit not paid' : o.journalSaysWriteUncertain ? 'card.write-failed {uncertain} then reversed: back office reconciles with the card ref' : 'NOT RECORDED'}`;
       return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'}${o.journalSaysCardCredited && o.journalFinal === 'payment.reversed' ? ' (cardCredited)' : ''} | ${o.terminalStands ? 'booked' : 'not booked'} (${o.terminalEntries}) | ${o.cardCredited ? `credited +${o.balanceDeltaCents}` : `not credited (${o.balanceDeltaCents >= 0 ? '+' : ''}${o.balanceDeltaCents})`} | ${o.backOfficeComplete ? `all records, ${o.backOfficeFinal ?? '-'}` : 'INCOMPLETE'} | ${inv}${r.note ? ` — ${r.note}` : ''} |`;
     }),
     '',
