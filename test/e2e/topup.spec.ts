@@ -32,16 +32,27 @@ test.afterEach(async ({}, testInfo) => {
   await rec.finish(testInfo);
 });
 
+// Every card kind that may top up (config topUp.cardKinds: personal and anonymous; NS-Business
+// Cards travel on account, see card-states.spec.ts): anonymous in nl and de, personal in en and fr.
+const TOPUP_CARDS = {
+  nl: { card: 'anonymous', last4: '0014', balance: ANON_BALANCE },
+  en: { card: 'personal-kaartservicecode', last4: '0017', balance: 1250 },
+  de: { card: 'anonymous', last4: '0014', balance: ANON_BALANCE },
+  fr: { card: 'personal-kaartservicecode', last4: '0017', balance: 1250 },
+} as const;
+
 for (const locale of ['nl', 'en', 'de', 'fr'] as const) {
-  test(`top-up journey completes in ${locale}: card credited, terminal booked, back to start`, async ({ page }) => {
+  const { card, last4, balance } = TOPUP_CARDS[locale];
+  test(`top-up journey completes in ${locale} (${card} card): card credited, terminal booked, back to start`, async ({ page }) => {
     await openKiosk(page, tester, rec);
     if (locale !== 'nl') await page.getByTestId(`start-lang-${locale}`).click();
     await expect(page.locator('h1')).toHaveText(TITLES[locale].start);
     await expect(page.locator('html')).toHaveAttribute('lang', locale);
+    if (locale !== 'nl') await rec.shot(`start-${locale}`);
 
-    await toMenu(page, tester, rec, 'anonymous');
-    await expect(page.getByTestId('masked-number')).toHaveText(/•••• •••• •••• 0014$/);
-    await expect(page.getByTestId('balance')).toHaveText(money(ANON_BALANCE, INTL[locale]));
+    await toMenu(page, tester, rec, card);
+    await expect(page.getByTestId('masked-number')).toHaveText(new RegExp(`•••• •••• •••• ${last4}$`));
+    await expect(page.getByTestId('balance')).toHaveText(money(balance, INTL[locale]));
     await page.getByTestId('menu-topup').click();
 
     await rec.expectScreen('topup-amount');
@@ -54,11 +65,11 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const) {
 
     await rec.expectScreen('present-again', { timeout: 20_000 });
     await expect(page.getByTestId('progress')).toBeVisible();
-    await tester.present('anonymous');
+    await tester.present(card);
 
     await rec.expectScreen('topup-done', { timeout: 20_000 });
     await expect(page.locator('h1')).toContainText(TITLES[locale].done);
-    await expect(page.getByTestId('new-balance')).toContainText(money(ANON_BALANCE + 1000, INTL[locale]));
+    await expect(page.getByTestId('new-balance')).toContainText(money(balance + 1000, INTL[locale]));
     await expect.poll(async () => (await newLedger()).map((e) => `${e.state} ${e.amountCents}`)).toEqual(['committed 1000']);
 
     await tester.remove();

@@ -16,7 +16,8 @@ import en from '../../../locales/en.json' with { type: 'json' };
 import fr from '../../../locales/fr.json' with { type: 'json' };
 import nl from '../../../locales/nl.json' with { type: 'json' };
 
-export const SCREENS_DIR = path.join('test-results', 'e2e', 'screens');
+/** Where screenshots go: under the Playwright output folder (E2E_SCREENS_DIR moves them, e.g. with --output). */
+export const SCREENS_DIR = process.env['E2E_SCREENS_DIR'] ?? path.join('test-results', 'e2e', 'screens');
 export const LOCALES = ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale[];
 /** The locale texts, for assertions that hold in every language. */
 export const TEXTS = { nl, en, de, fr } as const;
