@@ -37,8 +37,23 @@ const LOW_CONTRAST_TEXTS = `(() => {
   return out;
 })()`;
 
+/** Buttons and progress bars a screen reader could not name (no text, aria-label or aria-labelledby). */
+const UNNAMED_CONTROLS = `(() => [...document.querySelectorAll('button, [role=progressbar], [role=alertdialog], main')]
+  .filter((el) => {
+    const by = el.getAttribute('aria-labelledby');
+    const named = (el.getAttribute('aria-label') || '').trim() || (by && (document.getElementById(by)?.textContent || '').trim()) || (el.textContent || '').trim();
+    return !named;
+  })
+  .map((el) => el.outerHTML.slice(0, 80)))()`;
+
+/** The page's base font size in px and whether it fits the screen width (no sideways scrolling). */
+const TEXT_SIZE_AND_FIT = `(() => ({
+  px: Number.parseFloat(getComputedStyle(document.querySelector('.kiosk')).fontSize),
+  fits: document.documentElement.scrollWidth <= window.innerWidth,
+}))()`;
+
 for (const locale of ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale[]) {
-  test(`every screen renders in ${locale} without raw keys, with 48 px touch targets and 4.5:1 text contrast`, async ({ page }) => {
+  test(`every screen renders in ${locale} without raw keys, with 48 px touch targets, 4.5:1 text contrast, screen-reader names and larger text that fits`, async ({ page }) => {
     const dir = path.join(SCREENS_DIR, `gallery-${locale}`);
     mkdirSync(dir, { recursive: true });
     await page.addInitScript(() => {
@@ -77,7 +92,21 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale
         .evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().height < 48 || el.getBoundingClientRect().width < 48).length);
       expect(small, `${locale}/${name}: buttons under 48 px`).toBe(0);
       expect(await page.evaluate<string[]>(LOW_CONTRAST_TEXTS), `${locale}/${name}: text under 4.5:1 contrast`).toEqual([]);
+      expect(await page.evaluate<string[]>(UNNAMED_CONTROLS), `${locale}/${name}: controls without a screen-reader name`).toEqual([]);
       await page.screenshot({ path: path.join(dir, `${String(i + 1).padStart(2, '0')}-${name}.png`), animations: 'disabled' });
+
+      // Larger text on every screen: bigger, still fitting the width, touch targets still >= 48 px.
+      if (snapshot.largeText) continue;
+      const normal = await page.evaluate<{ px: number; fits: boolean }>(TEXT_SIZE_AND_FIT);
+      await page.evaluate((s) => (globalThis as unknown as { __gallery: { set(s: unknown): void } }).__gallery.set(s), {
+        ...snapshot,
+        largeText: true,
+        rev: ++rev,
+      });
+      await expect(page.locator('.kiosk.large-text')).toBeVisible();
+      const large = await page.evaluate<{ px: number; fits: boolean }>(TEXT_SIZE_AND_FIT);
+      expect(large.px, `${locale}/${name}: larger text is larger`).toBeGreaterThanOrEqual(normal.px * 1.25);
+      expect(large.fits, `${locale}/${name}: larger text fits the screen width`).toBe(true);
     }
   });
 }
@@ -85,4 +114,9 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale
 test('the contrast check itself flags low-contrast text', async ({ page }) => {
   await page.setContent('<p style="color:#999;background:#fff">grey on white</p><p style="color:#1a1a1a">dark on white</p>');
   expect(await page.evaluate<string[]>(LOW_CONTRAST_TEXTS)).toEqual(['grey on white: 2.85']);
+});
+
+test('the screen-reader check itself flags a control without a name', async ({ page }) => {
+  await page.setContent('<button aria-label="Terug"></button><button>Klaar</button><button><svg></svg></button>');
+  expect(await page.evaluate<string[]>(UNNAMED_CONTROLS)).toEqual(['<button><svg></svg></button>']);
 });

@@ -1,4 +1,5 @@
 // Balance, products with validity, the last ten journeys and the last two top-ups.
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { EventButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
@@ -17,6 +18,15 @@ const TX_KEYS = {
 
 function txLabel(kind: string): keyof typeof TX_KEYS | undefined {
   return kind in TX_KEYS ? (kind as keyof typeof TX_KEYS) : undefined;
+}
+
+/** Where a top-up happened, in words: online, NS Extra, or a ticket machine by its id. */
+export function topUpWhere(t: TFunction, location: string): string {
+  if (location === 'online') return t('balance.location.online');
+  if (location === 'ns-extra') return t('balance.location.ns-extra');
+  const kiosk = /^KIOSK-(.+)$/i.exec(location);
+  if (kiosk) return t('balance.location.kiosk', { id: kiosk[1] });
+  return location;
 }
 
 export function BalanceScreen() {
@@ -106,7 +116,7 @@ export function BalanceScreen() {
                   {card.topUps.slice(0, 2).map((u, i) => (
                     <tr key={`${u.at}-${i}`}>
                       <td>{formatDateTime(u.at, locale, tz)}</td>
-                      <td>{u.location}</td>
+                      <td>{topUpWhere(t, u.location)}</td>
                       <td className="num">{formatMoney(u.amountCents, locale)}</td>
                     </tr>
                   ))}

@@ -140,4 +140,11 @@ describe('screens', () => {
     expect(variant('passage-done', 'nl')).toContain('Geldig tot 11:15 op station Utrecht Centraal');
     expect(variant('passage-done', 'en')).toContain('Station passage loaded');
   });
+
+  it('says where each top-up happened in words', () => {
+    const html = text(render(sampleSnapshot('balance', 'en', {}))).replace(/\s+/g, ' ');
+    expect(html).toContain('Ticket machine ut-01');
+    const online = { ...sampleSnapshot('balance', 'de').card!, topUps: [{ at: '2026-11-01T12:00:00Z', amountCents: 500, location: 'online' }] };
+    expect(text(render(sampleSnapshot('balance', 'de', { card: online })))).toContain('Online (Mijn NS)');
+  });
 });
