@@ -107,6 +107,10 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const satisfies readonly Locale
       const large = await page.evaluate<{ px: number; fits: boolean }>(TEXT_SIZE_AND_FIT);
       expect(large.px, `${locale}/${name}: larger text is larger`).toBeGreaterThanOrEqual(normal.px * 1.25);
       expect(large.fits, `${locale}/${name}: larger text fits the screen width`).toBe(true);
+      const smallLarge = await page
+        .locator('button:visible')
+        .evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().height < 48 || el.getBoundingClientRect().width < 48).length);
+      expect(smallLarge, `${locale}/${name} (larger text): buttons under 48 px`).toBe(0);
     }
   });
 }
