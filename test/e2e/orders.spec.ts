@@ -27,7 +27,11 @@ async function toOrders(page: Page, check?: (l: Locale) => Promise<void>): Promi
 }
 
 /** Confirm ("Akkoord"), hold the card again (it was taken away after the menu), wait for the result. */
-async function confirmAndHoldCardAgain(page: Page, card: Parameters<Tester['present']>[0]): Promise<void> {
+async function confirmAndHoldCardAgain(
+  page: Page,
+  card: Parameters<Tester['present']>[0],
+  opts: { wrongCardFirst?: Parameters<Tester['present']>[0] } = {},
+): Promise<void> {
   await page.getByTestId('confirm').click();
   await rec.expectScreen('present-again', {
     check: async (l) => {
@@ -36,6 +40,19 @@ async function confirmAndHoldCardAgain(page: Page, card: Parameters<Tester['pres
       );
     },
   });
+  if (opts.wrongCardFirst) {
+    // Another card is never written: the screen says which card to hold (no payment mentioned).
+    await tester.present(opts.wrongCardFirst);
+    await rec.expectScreen('write-problem', {
+      timeout: 20_000,
+      check: async (l) => {
+        await expect(page.getByTestId('write-problem-body')).toHaveText(
+          TEXTS[l].writeProblem['wrong-card'].orderBody.replace('{{last4}}', rec.last?.card?.last4 ?? '????'),
+        );
+      },
+    });
+    await tester.remove();
+  }
   await tester.present(card);
   await rec.expectScreen('order-done', { timeout: 20_000, languages: false });
 }
@@ -136,7 +153,7 @@ test('NS Extra on an anonymous card is listed but refused: personal cards only',
   await finish(page);
 });
 
-test('travel product: the employer-authorised Traject Vrij is loaded onto the NS-Business Card with its validity', async ({ page }) => {
+test('travel product: the employer-authorised Traject Vrij is loaded onto the NS-Business Card (not onto another card held by mistake)', async ({ page }) => {
   await openKiosk(page, tester, rec);
   await toMenu(page, tester, rec, 'business');
   await toOrders(page, async (l) => {
@@ -148,7 +165,7 @@ test('travel product: the employer-authorised Traject Vrij is loaded onto the NS
       await expect(page.getByTestId('what-happens')).toHaveText(TEXTS[l].orderConfirm.product.replace('{{product}}', TEXTS[l].product['TRAJECT-VRIJ']));
     },
   });
-  await confirmAndHoldCardAgain(page, 'business');
+  await confirmAndHoldCardAgain(page, 'business', { wrongCardFirst: 'anonymous' });
   await rec.inEachLanguage('order-done', async (l) => {
     await expect(page.getByTestId('next-step')).toHaveText(TEXTS[l].orderDone.product.replace('{{product}}', TEXTS[l].product['TRAJECT-VRIJ']));
   });
