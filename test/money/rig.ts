@@ -57,12 +57,13 @@ export function moneyRigSkipReason(): string | false {
  */
 export const ZVT: PaymentHardwareConfig = {
   mode: 'wire',
-  timers: { t1Ms: 200, t2Ms: 1_500, t3Ms: 3_000, t4Ms: 15_000 },
+  // restart window after a kill: re-ask delay + 3 x T2 (the terminal's two repeats) = 6.8 s
+  timers: { t1Ms: 200, t2Ms: 2_000, t3Ms: 3_000, t4Ms: 15_000 },
   promptDelayMs: 20,
   reaskMs: 800,
   holdMs: 1,
   commitWindowMs: 20_000,
-  orphanListenMs: 1_500,
+  orphanListenMs: 2_500,
   statusPollMs: 0,
 };
 

@@ -45,6 +45,8 @@ interface InvariantCase {
   travellerReturns?: boolean;
   /** Shorter T4 where the case waits for a silent terminal. */
   t4Ms?: number;
+  /** The kiosk's T2 (wait for the terminal's ACK before a repeat), shorter where the terminal drops ACKs. */
+  t2Ms?: number;
   expect: Expected;
 }
 
@@ -98,7 +100,9 @@ describe.skipIf(skip)(`the money invariant on the wire: a failure at every step 
         amountCents: AMOUNT,
         pauseAt,
         ...(c.crash ? { crash: c.crash } : {}),
-        ...(c.t4Ms ? { payment: { ...ZVT, timers: { ...ZVT.timers, t4Ms: c.t4Ms } } as Record<string, unknown> } : {}),
+        ...(c.t4Ms || c.t2Ms
+          ? { payment: { ...ZVT, timers: { ...ZVT.timers, ...(c.t4Ms ? { t4Ms: c.t4Ms } : {}), ...(c.t2Ms ? { t2Ms: c.t2Ms } : {}) } } as Record<string, unknown> }
+          : {}),
       },
       c.crashAfter ? { KIOSK_CRASH_AFTER: c.crashAfter } : {},
     );
@@ -183,7 +187,7 @@ describe.skipIf(skip)(`the money invariant on the wire: a failure at every step 
     { point: 'after the commit answer: kiosk killed before journaling payment.committed and restarted', crash: 'after-commit-ack', expect: 'booked' },
     { point: 'after the commit answer: kiosk killed after payment.committed and restarted', crashAfter: 'payment.committed', expect: 'booked' },
     // a bad line all along
-    { point: 'all along: terminal drops every ACK', behaviour: 'drop-acks', expect: 'booked' },
+    { point: 'all along: terminal drops every ACK (kiosk T2 600 ms)', behaviour: 'drop-acks', t2Ms: 600, expect: 'booked' },
     { point: 'all along: terminal corrupts the CRC of each first send', behaviour: 'corrupt-crc', expect: 'booked' },
     { point: 'all along: terminal answers slowly', behaviour: 'slow', expect: 'booked' },
   ];
