@@ -154,7 +154,7 @@ export async function orderOutcome(
   };
 }
 
-export function orderTable(title: string, rows: { point: string; outcome: OrderOutcome }[], file: string): string {
+export function orderTable(title: string, rows: { point: string; outcome: OrderOutcome; nothingOnCard?: boolean }[], file: string): string {
   const lines = [
     `## ${title}`,
     '',
@@ -162,8 +162,10 @@ export function orderTable(title: string, rows: { point: string; outcome: OrderO
     '|---|---|---|---|---|---|---|',
     ...rows.map((r, i) => {
       const o = r.outcome;
-      const ok = o.cardLoaded === o.backOfficeCollected && o.cardLoaded === (o.journalFinal === 'order.collected');
-      return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'} | ${o.cardLoaded ? `loaded +${o.balanceDeltaCents}` : `not loaded (+${o.balanceDeltaCents})`} | ${o.backOfficeCollected ? 'collected' : 'still pending'} | ${ok ? 'yes' : 'NO'} |`;
+      const ok = r.nothingOnCard
+        ? !o.cardLoaded && o.balanceDeltaCents === 0 && o.backOfficeCollected === (o.journalFinal === 'order.collected')
+        : o.cardLoaded === o.backOfficeCollected && o.cardLoaded === (o.journalFinal === 'order.collected');
+      return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'} | ${r.nothingOnCard ? `nothing to write (+${o.balanceDeltaCents})` : o.cardLoaded ? `loaded +${o.balanceDeltaCents}` : `not loaded (+${o.balanceDeltaCents})`} | ${o.backOfficeCollected ? 'collected' : 'still pending'} | ${ok ? 'yes' : 'NO'} |`;
     }),
     '',
   ];

@@ -171,7 +171,7 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
   let rig: MoneyRig;
   let writesPerLoad = 0;
   let orderNo = 0;
-  const rows: { point: string; outcome: OrderOutcome }[] = [];
+  const rows: { point: string; outcome: OrderOutcome; nothingOnCard?: boolean }[] = [];
   const NSX = 100;
 
   beforeAll(async () => {
@@ -183,24 +183,19 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
     await rig?.stop();
   }, 30_000);
 
-  /** A fresh NS Extra order for the card, so every case collects its own. */
-  function newOrder(): string {
-    const orderId = `MONEY-NSX-${String(++orderNo).padStart(3, '0')}`;
-    rig.backOffice.store.addOrder({
-      orderId,
-      cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber,
-      kind: 'ns-extra',
-      announcedOn: new Date().toISOString().slice(0, 10),
-      amountCents: NSX,
-    });
+  /** A fresh order for the card, so every case collects its own. */
+  function newOrder(kind: 'ns-extra' | 'kaartservicecode'): string {
+    const orderId = `MONEY-${kind === 'ns-extra' ? 'NSX' : 'KSC'}-${String(++orderNo).padStart(3, '0')}`;
+    const base = { orderId, cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber, announcedOn: new Date().toISOString().slice(0, 10) };
+    rig.backOffice.store.addOrder(kind === 'ns-extra' ? { ...base, kind, amountCents: NSX } : { ...base, kind });
     return orderId;
   }
 
   let last: { kiosk: { kioskId: string; dataDir: string }; orderId: string } | undefined;
 
-  async function collectAndRecover(c: { after?: string; afterWrite?: number | 'mid' | 'last' }): Promise<OrderOutcome> {
+  async function collectAndRecover(c: { after?: string; afterWrite?: number | 'mid' | 'last'; kind?: 'kaartservicecode' }): Promise<OrderOutcome> {
     const kiosk = rig.newKiosk();
-    const orderId = newOrder();
+    const orderId = newOrder(c.kind ?? 'ns-extra');
     last = { kiosk, orderId };
     await rig.card({ cmd: 'disarm' });
     const run1 = rig.runKiosk(kiosk, { flow: 'collect-order', orderId }, c.after ? { KIOSK_CRASH_AFTER: c.after } : {});
@@ -217,16 +212,17 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
     return orderOutcome(rig, kiosk, { orderId, ref: orderRef(orderId), balanceBefore: before['balanceCents'] as number, last: run2 });
   }
 
-  function expectConsistent(o: OrderOutcome, loaded: boolean) {
+  function expectConsistent(o: OrderOutcome, loaded: boolean, kind: 'ns-extra' | 'kaartservicecode' = 'ns-extra') {
     const all = JSON.stringify(o);
     expect(o.operationId, all).toBeDefined();
     expect(o.unfinishedAfterRecovery, all).toBe(0);
     expect(o.chainOk).toBe(true);
     expect(o.backOfficeComplete, all).toBe(true);
-    expect(o.cardLoaded, all).toBe(loaded);
+    // a kaartservicecode puts nothing on the card: collected iff the journal and back office say so
+    expect(o.cardLoaded, all).toBe(kind === 'ns-extra' && loaded);
     expect(o.journalFinal, all).toBe(loaded ? 'order.collected' : 'order.collect-failed');
     expect(o.backOfficeCollected, all).toBe(loaded);
-    expect(o.balanceDeltaCents, all).toBe(loaded ? NSX : 0);
+    expect(o.balanceDeltaCents, all).toBe(kind === 'ns-extra' && loaded ? NSX : 0);
   }
 
   it('an order collection without a crash loads the card once and the back office marks it collected (baseline)', async () => {
@@ -241,7 +237,7 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
     expectConsistent(o, true);
   }, 120_000);
 
-  const cases: { point: string; after?: `${JournalEntryType}`; afterWrite?: number | 'mid' | 'last'; loaded: boolean }[] = [
+  const cases: { point: string; after?: `${JournalEntryType}`; afterWrite?: number | 'mid' | 'last'; kind?: 'kaartservicecode'; loaded: boolean }[] = [
     { point: 'after order.collect-intent', after: 'order.collect-intent', loaded: false },
     { point: 'after card.write-intent', after: 'card.write-intent', loaded: false },
     { point: 'mid card write: after block write 1', afterWrite: 1, loaded: false },
@@ -250,20 +246,25 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
     { point: 'after card.written', after: 'card.written', loaded: true },
     { point: 'after order.loaded (back office not yet told)', after: 'order.loaded', loaded: true },
     { point: 'after order.collected (upload pending)', after: 'order.collected', loaded: true },
+    // a kaartservicecode: nothing is written to the card; the back office activates it
+    { point: 'kaartservicecode: after order.collect-intent', kind: 'kaartservicecode', after: 'order.collect-intent', loaded: false },
+    { point: 'kaartservicecode: after order.loaded (card read, back office not yet told)', kind: 'kaartservicecode', after: 'order.loaded', loaded: true },
+    { point: 'kaartservicecode: after order.collected (upload pending)', kind: 'kaartservicecode', after: 'order.collected', loaded: true },
   ];
   for (const c of cases) {
-    it(`killed ${c.point}: the order is on the card iff the journal and the back office say collected (${c.loaded ? 'loaded' : 'still pending, collected on the next visit'})`, async () => {
+    const claim = c.kind === 'kaartservicecode' ? 'nothing on the card; the back office marks it collected iff the journal says so' : 'the order is on the card iff the journal and the back office say collected';
+    it(`killed ${c.point}: ${claim} (${c.loaded ? 'collected' : 'still pending, collected on the next visit'})`, async () => {
       expect(writesPerLoad, 'the baseline ran first').toBeGreaterThan(1);
       const o = await collectAndRecover(c);
-      rows.push({ point: c.point, outcome: o });
-      expectConsistent(o, c.loaded);
+      rows.push({ point: c.point, outcome: o, ...(c.kind === 'kaartservicecode' ? { nothingOnCard: true } : {}) });
+      expectConsistent(o, c.loaded, c.kind);
       if (!c.loaded) {
         // nothing lost: the order is still pending, and the traveller collects it on the next visit
         const { kiosk, orderId } = last!;
         const again = rig.runKiosk(kiosk, { flow: 'collect-order', orderId });
         expect((await again.event('collected', 60_000))['result']).toBe('loaded');
         await again.event('done', 60_000);
-        expect((await again.event('card'))['refs']).toContain(orderRef(orderId));
+        if (c.kind !== 'kaartservicecode') expect((await again.event('card'))['refs']).toContain(orderRef(orderId));
         expect(rig.backOffice.store.order(orderId)?.collected).toBe(true);
       }
     }, 150_000);
