@@ -75,6 +75,8 @@ export interface RunnerHandle {
   send(o: object): void;
   /** Exit code and signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The exit, bounded: a kiosk that hangs is a test failure with its log, not a stuck suite. */
+  exit(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
 }
 
@@ -210,6 +212,13 @@ export async function startMoneyRig(opts: { fixture?: FixtureCardId; kiosks?: nu
           events,
           send: (o) => child.stdin!.write(JSON.stringify(o) + '\n'),
           exited,
+          exit: (timeoutMs = 60_000) =>
+            Promise.race([
+              exited,
+              sleep(timeoutMs).then(() => {
+                throw new Error(`the kiosk did not exit within ${timeoutMs} ms: ${JSON.stringify(events)}\n${err.slice(-2000)}`);
+              }),
+            ]),
           stderr: () => err,
           async event(name, timeoutMs = 30_000) {
             let gone = false;

@@ -79,13 +79,13 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted: jour
       const paused = await Promise.race([run1.event('paused', 30_000), run1.exited]);
       if ('event' in paused) run1.send({ retry: false });
     }
-    const exit = await run1.exited;
+    const exit = await run1.exit();
     expect(exit, `the kiosk was killed at ${c.point}\n${run1.stderr().slice(-1500)}`).toMatchObject({ signal: 'SIGKILL' });
     // the card may have left the field (tear): the traveller comes back with it later
     await rig.card({ cmd: 'present', fixture: 'anonymous' });
     const run2 = rig.runKiosk(kiosk, { flow: 'none' });
     await run2.event('done', 60_000);
-    expect((await run2.exited).code).toBe(0);
+    expect((await run2.exit()).code).toBe(0);
     await rig.terminalSettled();
     return topUpOutcome(rig, kiosk, { ledgerBefore, balanceBefore: before['balanceCents'] as number, last: run2 });
   }
@@ -204,11 +204,11 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
       await rig.card({ cmd: 'killAfterWrite', pid: run1.pid, n });
     }
     const before = await run1.event('before', 60_000);
-    const exit = await run1.exited;
+    const exit = await run1.exit();
     if (c.after || c.afterWrite !== undefined) expect(exit.signal, run1.stderr().slice(-1500)).toBe('SIGKILL');
     const run2 = rig.runKiosk(kiosk, { flow: 'none' });
     await run2.event('done', 60_000);
-    expect((await run2.exited).code).toBe(0);
+    expect((await run2.exit()).code).toBe(0);
     return orderOutcome(rig, kiosk, { orderId, ref: orderRef(orderId), balanceBefore: before['balanceCents'] as number, last: run2 });
   }
 

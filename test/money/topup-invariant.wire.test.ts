@@ -108,7 +108,7 @@ describe.skipIf(skip)(`the money invariant on the wire: a failure at every step 
     );
     const before = await run1.event('before', 60_000);
     await drive(run1, c);
-    const exit = await run1.exited;
+    const exit = await run1.exit();
     if (c.crashAfter || c.crash) expect(exit.signal, `killed at ${c.point}`).toBe('SIGKILL');
     else expect(exit.code, `the kiosk ran the top-up to its end\n${run1.stderr().slice(-1500)}`).toBe(0);
     // the terminal is back to normal, the traveller (or the next one) holds the card: restart
@@ -116,7 +116,7 @@ describe.skipIf(skip)(`the money invariant on the wire: a failure at every step 
     await rig.card({ cmd: 'present', fixture: 'anonymous' });
     const run2 = rig.runKiosk(kiosk, { flow: 'none' });
     await run2.event('done', 60_000);
-    expect((await run2.exited).code).toBe(0);
+    expect((await run2.exit()).code).toBe(0);
     await rig.terminalSettled();
     return topUpOutcome(rig, kiosk, { ledgerBefore, balanceBefore: before['balanceCents'] as number, last: run2 });
   }
