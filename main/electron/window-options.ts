@@ -1,22 +1,7 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
 
-/**
- * The content security policy for everything the kiosk window loads. The renderer is bundled
- * files only: no inline script, no eval, no remote origin. (index.html carries the same policy
- * in a meta tag, because responses from file:// have no headers to add it to.)
- */
-export const KIOSK_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** One policy for both shells: see main/core/csp.ts. */
+export { KIOSK_CSP } from '../core/csp.js';
 
 /** The locked-down kiosk window: full screen, kiosk mode, no frame, no menu, isolated sandbox. */
 export function kioskWindowOptions(preloadPath: string, opts: { devTools?: boolean } = {}): BrowserWindowConstructorOptions {

@@ -24,20 +24,8 @@ import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../hardware/card/fixtur
 import { terminalBehaviourSchema } from '../../hardware/payment/config.js';
 import type { Kiosk } from '../composition.js';
 import type { KioskSnapshot, SendResult } from '../core/contract.js';
+import { KIOSK_CSP } from '../core/csp.js';
 
-/** The same policy as renderer/index.html's meta tag, plus what only a header can say. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 export interface BrowserHostOptions {
   kiosk: Pick<Kiosk, 'bridge' | 'tester'>;
@@ -218,7 +206,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const unsubscribeLatest = kiosk.bridge.subscribe((s) => (latest = s));
 
   app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    reply.header('Content-Security-Policy', KIOSK_CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Cache-Control', 'no-store');
