@@ -2,7 +2,8 @@
  * Fixture data matching the emulated cards (hardware/card/fixture-ids.ts), so a tester's personal
  * card really has a kaartservicecode waiting. Dates are relative to the day the database is seeded
  * (the injected clock), so the fixtures stay meaningful whenever they run:
- * - personal-kaartservicecode: a kaartservicecode;
+ * - personal-kaartservicecode: a kaartservicecode and NS Extra announced 20 days ago (EUR 5.00):
+ *   two orders that can both be collected in one visit;
  * - personal-ns-extra: NS Extra announced 60 days ago (EUR 12.50, loadable) and one announced 400
  *   days ago (EUR 5.00, past its year: listed, with the kiosk saying why, never collectable);
  * - personal-products: a 2nd-class Dal Voordeel season product bought online (the card already holds
@@ -32,6 +33,8 @@ export const FIXTURE_CARD_KINDS: { cardNumber: string; kind: 'personal' | 'anony
 
 export const FIXTURE_ORDERS: FixtureOrder[] = [
   { orderId: 'FX-KSC-0017', cardNumber: FIXTURE_CARDS['personal-kaartservicecode'].cardNumber, kind: 'kaartservicecode', announcedDaysAgo: 2 },
+  // Next to the code, so one visit collects two orders (EUR 12.50 + 5.00 stays far below EUR 150).
+  { orderId: 'FX-NSX-0017', cardNumber: FIXTURE_CARDS['personal-kaartservicecode'].cardNumber, kind: 'ns-extra', announcedDaysAgo: 20, amountCents: 500 },
   { orderId: 'FX-NSX-0025', cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber, kind: 'ns-extra', announcedDaysAgo: 60, amountCents: 1250 },
   { orderId: 'FX-NSX-0025-OLD', cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber, kind: 'ns-extra', announcedDaysAgo: 400, amountCents: 500 },
   {

@@ -10,7 +10,7 @@ import type { KeyProvider } from './keys.js';
 import { AREA_LAYOUT } from './layout.js';
 
 export const FIXTURE_LABELS: Record<FixtureCardId, string> = {
-  'personal-kaartservicecode': 'Personal card, kaartservicecode waiting',
+  'personal-kaartservicecode': 'Personal card, kaartservicecode and NS Extra waiting',
   'personal-ns-extra': 'Personal card, NS Extra balance waiting',
   'personal-products': 'Personal card with travel products',
   anonymous: 'Anonymous card',

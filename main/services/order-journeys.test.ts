@@ -86,28 +86,63 @@ describe('collect orders on the real composition', () => {
     expect(menu.menu).toContain('collect-orders');
     expect(k.send({ type: 'CHOOSE', option: 'collect-orders' })).toEqual({ ok: true });
     const list = await k.until((s) => s.screen === 'orders' && !!s.orders, 'order list');
-    expect(list.orders).toEqual([expect.objectContaining({ orderId: 'FX-KSC-0017', kind: 'kaartservicecode' })]);
-    expect(list.orders![0]!.refusal).toBeUndefined();
+    expect(list.orders).toEqual([
+      expect.objectContaining({ orderId: 'FX-NSX-0017', kind: 'ns-extra' }),
+      expect.objectContaining({ orderId: 'FX-KSC-0017', kind: 'kaartservicecode' }),
+    ]);
+    expect(list.orders!.map((o) => o.refusal)).toEqual([undefined, undefined]);
     k.send({ type: 'SELECT_ORDER', orderId: 'FX-KSC-0017' });
     const confirm = await k.screen('order-confirm');
     expect(confirm.selectedOrder?.orderId).toBe('FX-KSC-0017');
     k.send({ type: 'CONFIRM' });
     const done = await k.screen('order-done');
     expect(done.collected).toMatchObject({ orderId: 'FX-KSC-0017', kind: 'kaartservicecode' });
-    expect(done.orders).toEqual([]);
+    expect(done.orders?.map((o) => o.orderId)).toEqual(['FX-NSX-0017']);
     expect(done.card?.last4).toBe('0017');
     const types = k.journal().filter((r) => r.type.startsWith('order.') || r.type.startsWith('card.')).map((r) => r.type);
     expect(types).toEqual(['order.collect-intent', 'order.loaded', 'order.collected']);
-    // Collected: the back office no longer serves it.
+    // Collected: the list no longer shows it (the card's NS Extra still waits).
     k.send({ type: 'BACK' });
     const again = await k.until((s) => s.screen === 'orders' && !!s.orders, 'list again');
-    expect(again.orders).toEqual([]);
+    expect(again.orders?.map((o) => o.orderId)).toEqual(['FX-NSX-0017']);
     // A tester reset restores the fixture cards and so their orders.
     await k.kiosk.tester!.reset();
     await k.toMenu('personal-kaartservicecode');
     k.send({ type: 'CHOOSE', option: 'collect-orders' });
     const restored = await k.until((s) => s.screen === 'orders' && !!s.orders, 'restored list');
-    expect(restored.orders?.map((o) => o.orderId)).toEqual(['FX-KSC-0017']);
+    expect(restored.orders?.map((o) => o.orderId)).toEqual(['FX-NSX-0017', 'FX-KSC-0017']);
+  });
+
+  it('collects two orders in one visit: the code, then NS Extra from the updated list; the back office serves neither again', async () => {
+    const k = await makeKiosk();
+    const menu = await k.toMenu('personal-kaartservicecode');
+    const before = menu.card!.balanceCents;
+    k.send({ type: 'CHOOSE', option: 'collect-orders' });
+    await k.until((s) => s.screen === 'orders' && s.orders?.length === 2, 'two orders');
+    k.send({ type: 'SELECT_ORDER', orderId: 'FX-KSC-0017' });
+    await k.screen('order-confirm');
+    k.send({ type: 'CONFIRM' });
+    expect((await k.screen('order-done')).collected).toMatchObject({ orderId: 'FX-KSC-0017' });
+    k.send({ type: 'BACK' });
+    const rest = await k.until((s) => s.screen === 'orders' && s.orders?.length === 1, 'the other order');
+    expect(rest.orders![0]).toMatchObject({ orderId: 'FX-NSX-0017', amountCents: 500 });
+    k.send({ type: 'SELECT_ORDER', orderId: 'FX-NSX-0017' });
+    await k.screen('order-confirm');
+    k.send({ type: 'CONFIRM' });
+    const done = await k.screen('order-done');
+    expect(done.collected).toMatchObject({ orderId: 'FX-NSX-0017', kind: 'ns-extra', amountCents: 500 });
+    expect(done.card?.balanceCents).toBe(before + 500);
+    expect(done.orders).toEqual([]);
+    const collected = k.journal().filter((r) => r.type === 'order.collected').map((r) => r.data?.['orderId']);
+    expect(collected).toEqual(['FX-KSC-0017', 'FX-NSX-0017']);
+    // the next visit finds nothing waiting
+    k.send({ type: 'FINISH' });
+    await k.screen('goodbye');
+    await k.kiosk.tester!.card!.remove();
+    await k.screen('start');
+    await k.toMenu('personal-kaartservicecode');
+    k.send({ type: 'CHOOSE', option: 'collect-orders' });
+    expect((await k.until((s) => s.screen === 'orders' && !!s.orders, 'empty list')).orders).toEqual([]);
   });
 
   it('loads NS Extra onto a personal card, shows the expired one with its last day, and updates the balance', async () => {
@@ -234,7 +269,7 @@ describe('a tester takes the back office away', () => {
     k.kiosk.tester!.backOffice.setReachable(true);
     k.send({ type: 'RETRY' });
     const list = await k.until((s) => s.screen === 'orders' && !!s.orders, 'order list');
-    expect(list.orders).toHaveLength(1);
+    expect(list.orders).toHaveLength(2);
     k.kiosk.tester!.backOffice.setReachable(false);
     await k.kiosk.tester!.reset();
     expect(k.kiosk.tester!.backOffice.reachable()).toBe(true);
