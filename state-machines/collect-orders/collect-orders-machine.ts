@@ -19,6 +19,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { CardIdentity, CardKind } from '../../hardware/card/card-model.js';
 import type { OrderView, WriteProblem } from '../../main/core/contract.js';
+import { notProvidedIn, presentAgainWait, writeAnsweredProblem, writeProblemWait, writeThrew } from '../shared/card-write.js';
 import type { ScreenMeta } from '../top-up/top-up-machine.js';
 import type {
   CardAfterLoad,
@@ -115,9 +116,7 @@ export function selectedOrderView(ctx: CollectOrdersContext): OrderView | undefi
   return o ? orderView(o, ctx) : undefined;
 }
 
-const notProvided = (name: string) => () => {
-  throw new Error(`collect-orders machine: actor '${name}' was not provided by the runtime`);
-};
+const notProvided = notProvidedIn('collect-orders');
 
 const findOrder = (ctx: CollectOrdersContext, orderId: string | undefined) => ctx.pending.find((o) => o.orderId === orderId);
 
@@ -215,17 +214,8 @@ export const collectOrdersMachine = setup({
     collecting: {
       initial: 'presentAgain',
       states: {
-        presentAgain: {
-          meta: { screen: 'present-again' },
-          invoke: {
-            src: 'waitForCard',
-            input: ({ context }) => ({ fresh: context.needFreshCard }),
-            onDone: 'writing',
-            onError: { target: 'writeProblem', actions: assign({ writeProblem: 'write-failed' }) },
-          },
-          // Nothing has happened yet: the order stays pending.
-          on: { CANCEL: '#collectOrders.list', BACK: '#collectOrders.list' },
-        },
+        // Nothing has happened yet: the order stays pending.
+        presentAgain: { ...presentAgainWait, on: { CANCEL: '#collectOrders.list', BACK: '#collectOrders.list' } },
         writing: {
           meta: { screen: 'writing-card' },
           tags: ['busy', 'protected'],
@@ -260,29 +250,16 @@ export const collectOrdersMachine = setup({
                     event.output.result === 'refused' ? { orderId: context.selectedId ?? '', refusal: event.output.refusal } : context.lateRefusal,
                 }),
               },
-              {
-                target: 'writeProblem',
-                actions: assign({
-                  writeProblem: ({ event }) =>
-                    event.output.result === 'loaded' || event.output.result === 'refused' ? 'write-failed' : event.output.result,
-                  needFreshCard: ({ event }) => event.output.result === 'wrong-card',
-                }),
-              },
+              { target: 'writeProblem', actions: writeAnsweredProblem },
             ],
-            onError: { target: 'writeProblem', actions: assign({ writeProblem: 'write-failed', needFreshCard: false }) },
+            onError: { target: 'writeProblem', actions: writeThrew },
           },
         },
         writeProblem: {
-          meta: { screen: 'write-problem' },
           // Putting the right card back tries again at once; "try again" waits for it, "stop"
           // returns to the list (nothing was loaded; a torn write is found by its ref next time).
-          invoke: {
-            src: 'waitForCard',
-            input: () => ({ fresh: true }),
-            onDone: 'writing',
-            // The reader failed: stay; "try again" and "stop" still work.
-            onError: { actions: assign({ writeProblem: 'write-failed' }) },
-          },
+          // The reader failing keeps this screen; "try again" and "stop" still work.
+          ...writeProblemWait,
           on: {
             RETRY: 'presentAgain',
             CANCEL: '#collectOrders.list',

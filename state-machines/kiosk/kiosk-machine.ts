@@ -27,6 +27,7 @@ import {
 } from '../collect-orders/collect-orders-machine.js';
 import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../collect-orders/order-rules.js';
 import type { JourneyId } from '../screen.js';
+import { notProvidedIn } from '../shared/card-write.js';
 import {
   STATION_PASSAGE_USER_EVENTS,
   stationPassageApplies,
@@ -92,9 +93,7 @@ export interface KioskContext {
   needFreshCard: boolean;
 }
 
-const notProvided = (name: string) => () => {
-  throw new Error(`kiosk machine: actor '${name}' was not provided by the runtime`);
-};
+const notProvided = notProvidedIn('kiosk');
 
 /**
  * Which menu options this card may use: only what it may do, so the menu never leads to a dead

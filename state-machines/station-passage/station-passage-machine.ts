@@ -14,6 +14,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { CardIdentity } from '../../hardware/card/card-model.js';
 import type { WriteProblem } from '../../main/core/contract.js';
+import { notProvidedIn, presentAgainWait, writeAnsweredProblem, writeProblemWait, writeThrew } from '../shared/card-write.js';
 import type { ScreenMeta } from '../top-up/top-up-machine.js';
 import type {
   CardAfterLoad,
@@ -67,9 +68,7 @@ export type StationPassageUserEvent = { type: 'CONFIRM' } | { type: 'RETRY' } | 
 
 export const STATION_PASSAGE_USER_EVENTS = ['CONFIRM', 'RETRY', 'BACK', 'CANCEL', 'FINISH'] as const;
 
-const notProvided = (name: string) => () => {
-  throw new Error(`station-passage machine: actor '${name}' was not provided by the runtime`);
-};
+const notProvided = notProvidedIn('station-passage');
 
 export const stationPassageMachine = setup({
   types: {
@@ -104,16 +103,7 @@ export const stationPassageMachine = setup({
     loading: {
       initial: 'presentAgain',
       states: {
-        presentAgain: {
-          meta: { screen: 'present-again' },
-          invoke: {
-            src: 'waitForCard',
-            input: ({ context }) => ({ fresh: context.needFreshCard }),
-            onDone: 'writing',
-            onError: { target: 'writeProblem', actions: assign({ writeProblem: 'write-failed' }) },
-          },
-          on: { CANCEL: '#stationPassage.confirm', BACK: '#stationPassage.confirm' },
-        },
+        presentAgain: { ...presentAgainWait, on: { CANCEL: '#stationPassage.confirm', BACK: '#stationPassage.confirm' } },
         writing: {
           meta: { screen: 'writing-card' },
           tags: ['busy', 'protected'],
@@ -131,26 +121,13 @@ export const stationPassageMachine = setup({
               // The card as it is now does not qualify (nothing written): back to the menu, which
               // is worked out again for the card.
               { guard: ({ event }) => event.output.result === 'refused', target: '#stationPassage.leaving', actions: assign({ outcome: 'back' }) },
-              {
-                target: 'writeProblem',
-                actions: assign({
-                  writeProblem: ({ event }) =>
-                    event.output.result === 'granted' || event.output.result === 'refused' ? 'write-failed' : event.output.result,
-                  needFreshCard: ({ event }) => event.output.result === 'wrong-card',
-                }),
-              },
+              { target: 'writeProblem', actions: writeAnsweredProblem },
             ],
-            onError: { target: 'writeProblem', actions: assign({ writeProblem: 'write-failed', needFreshCard: false }) },
+            onError: { target: 'writeProblem', actions: writeThrew },
           },
         },
         writeProblem: {
-          meta: { screen: 'write-problem' },
-          invoke: {
-            src: 'waitForCard',
-            input: () => ({ fresh: true }),
-            onDone: 'writing',
-            onError: { actions: assign({ writeProblem: 'write-failed' }) },
-          },
+          ...writeProblemWait,
           on: {
             RETRY: 'presentAgain',
             CANCEL: { target: '#stationPassage.leaving', actions: assign({ outcome: 'back' }) },

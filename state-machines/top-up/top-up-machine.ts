@@ -26,6 +26,7 @@ import type {
   WaitForCardInput,
   WaitForCardOutput,
 } from '../types.js';
+import { notProvidedIn, writeAnsweredProblem, writeThrew } from '../shared/card-write.js';
 
 export interface TopUpInput {
   card: CardIdentity & { kind: CardKind; balanceCents: number };
@@ -77,9 +78,7 @@ export interface ScreenMeta {
   screen: ScreenId;
 }
 
-const notProvided = (name: string) => () => {
-  throw new Error(`top-up machine: actor '${name}' was not provided by the runtime`);
-};
+const notProvided = notProvidedIn('top-up');
 
 export const topUpMachine = setup({
   types: {
@@ -226,17 +225,12 @@ export const topUpMachine = setup({
                 guard: 'windowExpired',
                 target: '#topUp.undoing',
               },
-              {
-                target: 'writeProblem',
-                actions: assign({
-                  writeProblem: ({ event }) => (event.output.result === 'credited' ? undefined : event.output.result),
-                  needFreshCard: ({ event }) => event.output.result === 'wrong-card',
-                }),
-              },
+              // ('credited' was taken by the first branch.)
+              { target: 'writeProblem', actions: writeAnsweredProblem },
             ],
             onError: [
               { guard: 'windowExpired', target: '#topUp.undoing' },
-              { target: 'writeProblem', actions: assign({ writeProblem: 'write-failed', needFreshCard: false }) },
+              { target: 'writeProblem', actions: writeThrew },
             ],
           },
         },
