@@ -89,10 +89,13 @@ test('kaartservicecode: listed, confirmed with "Akkoord", card held again, activ
   await expect(page.locator('body')).not.toContainText('3528010000000017');
   await finish(page, { toStart: true });
 
-  // The next visit finds nothing waiting: the back office was told the code was collected.
+  // The next visit no longer lists the code: the back office was told it was collected (the
+  // card's NS Extra, not collected in this visit, still waits).
   await toMenu(page, tester, rec, 'personal-kaartservicecode');
   await page.getByTestId('menu-collect-orders').click();
-  await expect(page.getByTestId('orders-count')).toHaveText(TEXTS.nl.orders.none);
+  await expect(page.getByTestId('orders-count')).toHaveText(TEXTS.nl.orders.count_one.replace('{{count}}', '1'));
+  await expect(page.getByTestId('order-FX-KSC-0017')).toHaveCount(0);
+  await expect(page.getByTestId('order-FX-NSX-0017')).toBeVisible();
   await rec.expectScreen('orders', { languages: false });
   await page.getByTestId('back').click();
   await rec.expectScreen('menu', { languages: false });
@@ -136,6 +139,84 @@ test('NS Extra: the one past its year is refused with its last day; the valid on
   await expect(page.getByTestId('orders-count')).toHaveText(TEXTS.nl.orders.count_one.replace('{{count}}', '1'));
   await expect(page.getByTestId('order-FX-NSX-0025')).toHaveCount(0);
   await rec.expectScreen('orders', { languages: false });
+  await finish(page);
+});
+
+test('two orders in one visit: the kaartservicecode, then back to the updated list for the NS Extra; both collected, nothing left the next visit', async ({ page }) => {
+  await openKiosk(page, tester, rec);
+  await toMenu(page, tester, rec, 'personal-kaartservicecode');
+  await toOrders(page, async (l) => {
+    await expect(page.getByTestId('orders-count')).toHaveText(TEXTS[l].orders.count_other.replace('{{count}}', '2'));
+    await expect(page.getByTestId('order-FX-KSC-0017')).toContainText(TEXTS[l].orders.kind.kaartservicecode);
+    await expect(page.getByTestId('order-FX-NSX-0017')).toContainText(money(500, INTL[l]));
+    await expect(page.locator('[data-screen="orders"]')).not.toContainText(TEXTS[l].orders.cannotLoad);
+  });
+
+  // first order: the kaartservicecode
+  await page.getByTestId('order-FX-KSC-0017').click();
+  await rec.expectScreen('order-confirm', {
+    check: async (l) => {
+      await expect(page.getByTestId('what-happens')).toHaveText(TEXTS[l].orderConfirm.kaartservicecode);
+    },
+  });
+  await confirmAndHoldCardAgain(page, 'personal-kaartservicecode');
+  await rec.inEachLanguage('order-done', async (l) => {
+    await expect(page.getByTestId('next-step')).toHaveText(TEXTS[l].orderDone.kaartservicecode);
+    await expect(page.getByTestId('back')).toHaveText(TEXTS[l].orderDone.another);
+  });
+
+  // The traveller takes the card away and goes back to the list: only the NS Extra is left.
+  await tester.remove();
+  await page.getByTestId('back').click();
+  await expect(page.getByTestId('order-FX-KSC-0017')).toHaveCount(0);
+  await rec.expectScreen('orders', {
+    check: async (l) => {
+      await expect(page.getByTestId('orders-count')).toHaveText(TEXTS[l].orders.count_one.replace('{{count}}', '1'));
+      await expect(page.getByTestId('order-FX-NSX-0017')).toContainText(money(500, INTL[l]));
+    },
+  });
+
+  // second order: EUR 5.00 NS Extra onto the balance of EUR 12.50, the card held again
+  await page.getByTestId('order-FX-NSX-0017').click();
+  await rec.expectScreen('order-confirm', {
+    check: async (l) => {
+      await expect(page.getByTestId('what-happens')).toContainText(money(500, INTL[l]));
+    },
+  });
+  await confirmAndHoldCardAgain(page, 'personal-kaartservicecode');
+  await rec.inEachLanguage('order-done', async (l) => {
+    await expect(page.getByTestId('next-step')).toContainText(money(500, INTL[l]));
+    await expect(page.getByTestId('balance')).toHaveText(money(1250 + 500, INTL[l]));
+  });
+
+  // nothing left: "collect another order" is no longer offered
+  await expect(page.getByTestId('back')).toHaveCount(0);
+  await finish(page, { toStart: true });
+
+  // The next visit finds nothing waiting: the back office was told about both.
+  await toMenu(page, tester, rec, 'personal-kaartservicecode');
+  await page.getByTestId('menu-collect-orders').click();
+  await expect(page.getByTestId('orders-count')).toHaveText(TEXTS.nl.orders.none);
+  await rec.expectScreen('orders', { languages: false });
+});
+
+test('NS Extra that would take the balance past EUR 150 is refused, saying how much room there is', async ({ page }) => {
+  await openKiosk(page, tester, rec);
+  // EUR 110.00 waiting for a card holding EUR 45.20: room for EUR 104.80
+  await toMenu(page, tester, rec, 'personal-products');
+  await toOrders(page, async (l) => {
+    await expect(page.getByTestId('order-FX-NSX-0033')).toContainText(money(11_000, INTL[l]));
+    await expect(page.getByTestId('order-FX-NSX-0033')).toContainText(TEXTS[l].orders.cannotLoad);
+  });
+  await page.getByTestId('order-FX-NSX-0033').click();
+  await rec.expectScreen('order-refused', {
+    check: async (l) => {
+      await expect(page.getByTestId('refusal')).toHaveText(
+        TEXTS[l].orders.refusal['over-limit'].replace('{{max}}', money(15_000, INTL[l])).replace('{{amount}}', money(15_000 - 4520, INTL[l])),
+      );
+    },
+  });
+  await expect(page.getByTestId('confirm')).toHaveCount(0);
   await finish(page);
 });
 
