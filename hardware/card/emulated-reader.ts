@@ -5,9 +5,8 @@
  */
 import type { Clock } from '../../main/core/clock.js';
 import type { CardIdentity, CardModel, CardSection } from './card-model.js';
-import { ALL_SECTIONS } from './card-model.js';
 import { CardError, type CardReader, type CardReaderEvent, type CardUpdate } from './card-reader.js';
-import { type BlockSession, readCard, writeCard } from './card-io.js';
+import type { BlockSession } from './card-io.js';
 import type { CardImage } from './codec.js';
 import type { CardEmulatorControl } from './emulator-control.js';
 import { FixtureDeck } from './fixture-deck.js';
@@ -15,6 +14,7 @@ import type { FixtureCardId } from './fixture-ids.js';
 import type { KeyProvider, KeyType } from './keys.js';
 import { firstBlockOfSector } from './layout.js';
 import { MifareClassic4kChip } from './mifare-classic.js';
+import { CardReaderCore } from './reader-core.js';
 
 export interface EmulatedCardReaderOptions {
   keys: KeyProvider;
@@ -54,11 +54,10 @@ class ChipSession implements BlockSession {
 }
 
 export class EmulatedCardReader implements CardReader, CardEmulatorControl {
-  private readonly listeners = new Set<(e: CardReaderEvent) => void>();
+  private readonly core: CardReaderCore;
   private readonly deck: FixtureDeck;
   private current: { id: FixtureCardId | undefined; chip: MifareClassic4kChip } | undefined;
   private started = false;
-  private queue: Promise<unknown> = Promise.resolve();
   private tearBudget: number | undefined;
   private ops = 0;
   readonly readerName: string;
@@ -66,6 +65,7 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
   constructor(private readonly opts: EmulatedCardReaderOptions) {
     this.readerName = opts.readerName ?? 'Emulated MIFARE reader';
     this.deck = new FixtureDeck(opts.keys);
+    this.core = new CardReaderCore(opts, () => this.session());
   }
 
   // --- CardReader ---------------------------------------------------------------------------
@@ -84,24 +84,19 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
   }
 
   subscribe(listener: (event: CardReaderEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.core.subscribe(listener);
   }
 
   currentCard(): string | undefined {
     return this.current?.chip.uid;
   }
 
-  read(sections: readonly CardSection[] = ALL_SECTIONS): Promise<CardModel> {
-    return this.serial(async () => (await readCard(this.session(), this.opts.keys, sections)).model);
+  read(sections?: readonly CardSection[]): Promise<CardModel> {
+    return this.core.read(sections);
   }
 
   write(expected: CardIdentity, update: CardUpdate): Promise<CardModel> {
-    return this.serial(async () => {
-      const r = await writeCard(this.session(), this.opts.keys, expected, update);
-      if (r.plan.writes.length) this.opts.log?.('card written', { blocks: r.plan.writes.length, areas: r.plan.changedAreas });
-      return r.model;
-    });
+    return this.core.write(expected, update);
   }
 
   // --- CardEmulatorControl ------------------------------------------------------------------
@@ -192,19 +187,7 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
     return new ChipSession(this, this.current.chip);
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   private emit(e: CardReaderEvent): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(e);
-      } catch (err) {
-        this.opts.log?.('card reader listener threw', { error: String(err) });
-      }
-    }
+    this.core.emit(e);
   }
 }

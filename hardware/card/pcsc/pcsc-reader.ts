@@ -11,11 +11,11 @@
  */
 import type { Clock } from '../../../main/core/clock.js';
 import type { CardIdentity, CardModel, CardSection } from '../card-model.js';
-import { ALL_SECTIONS } from '../card-model.js';
 import { CardError, type CardErrorCode, type CardReader, type CardReaderEvent, type CardUpdate } from '../card-reader.js';
-import { type BlockSession, readCard, writeCard } from '../card-io.js';
+import type { BlockSession } from '../card-io.js';
 import type { KeyProvider, KeyType } from '../keys.js';
 import { firstBlockOfSector } from '../layout.js';
+import { CardReaderCore } from '../reader-core.js';
 import { loadNfcPcsc, type Nfc, type NfcPcscError, type NfcReader } from './nfc-pcsc.js';
 
 export interface PcscCardReaderOptions {
@@ -93,7 +93,7 @@ const isOk = (r: Buffer) => r.length >= 2 && r[r.length - 2] === 0x90 && r[r.len
 const swHex = (r: Buffer) => (r.length >= 2 ? r.subarray(-2).toString('hex').toUpperCase() : 'none');
 
 export class PcscCardReader implements CardReader {
-  private readonly listeners = new Set<(e: CardReaderEvent) => void>();
+  private readonly core: CardReaderCore;
   private nfc: Nfc | undefined;
   private nfcGeneration = 0;
   private readonly readers = new Map<string, NfcReader>();
@@ -107,13 +107,13 @@ export class PcscCardReader implements CardReader {
   private readonly lastStatusAt = new WeakMap<NfcReader, number>();
   private ready = false;
   private started = false;
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly interval: number;
   /** How many times the watchdog built a fresh NFC object (diagnostics and tests). */
   restarts = 0;
 
   constructor(private readonly opts: PcscCardReaderOptions) {
     this.interval = opts.watchdogIntervalMs ?? 2000;
+    this.core = new CardReaderCore(opts, () => this.session());
   }
 
   // --- CardReader ---------------------------------------------------------------------------
@@ -137,8 +137,7 @@ export class PcscCardReader implements CardReader {
   }
 
   subscribe(listener: (event: CardReaderEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.core.subscribe(listener);
   }
 
   currentCard(): string | undefined {
@@ -150,16 +149,12 @@ export class PcscCardReader implements CardReader {
     return [...this.readers.keys()];
   }
 
-  read(sections: readonly CardSection[] = ALL_SECTIONS): Promise<CardModel> {
-    return this.serial(async () => (await readCard(this.session(), this.opts.keys, sections)).model);
+  read(sections?: readonly CardSection[]): Promise<CardModel> {
+    return this.core.read(sections);
   }
 
   write(expected: CardIdentity, update: CardUpdate): Promise<CardModel> {
-    return this.serial(async () => {
-      const r = await writeCard(this.session(), this.opts.keys, expected, update);
-      if (r.plan.writes.length) this.opts.log?.('card written', { blocks: r.plan.writes.length, areas: r.plan.changedAreas });
-      return r.model;
-    });
+    return this.core.write(expected, update);
   }
 
   // --- APDU transport (used by the session) -------------------------------------------------
@@ -398,19 +393,7 @@ export class PcscCardReader implements CardReader {
     return new PcscSession(this, this.active);
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   private emit(e: CardReaderEvent): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(e);
-      } catch (err) {
-        this.opts.log?.('card reader listener threw', { error: String(err) });
-      }
-    }
+    this.core.emit(e);
   }
 }
