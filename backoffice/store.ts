@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../main/core/clock.js';
 import { dutchDate, orderRefusal, type CardKindForOrders } from '../main/backoffice-client/order-rules.js';
-import type { JournalRecord } from '../main/journal/journal.js';
+import { JOURNAL_ENTRY_TYPES, type JournalRecord } from '../main/journal/journal.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../main/journal/record-crypto.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrderDto } from './api-schema.js';
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS } from './fixtures.js';
@@ -52,23 +52,7 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export const KNOWN_RECORD_TYPES = new Set([
-  'payment.intent',
-  'payment.approved',
-  'payment.failed',
-  'payment.committed',
-  'payment.rollback-intent',
-  'payment.reversed',
-  'payment.refund-owed',
-  'card.write-intent',
-  'card.written',
-  'card.write-failed',
-  'order.collect-intent',
-  'order.loaded',
-  'order.collected',
-  'order.collect-failed',
-  'kiosk.note',
-]);
+export const KNOWN_RECORD_TYPES: ReadonlySet<string> = new Set(JOURNAL_ENTRY_TYPES);
 
 interface OrderRow {
   order_id: string;

@@ -6,26 +6,29 @@
  * Privacy: a card appears only as { hash, last4 } (keyed hash of the card number); never a name or
  * birth date. Money in integer cents.
  */
-export type JournalEntryType =
+/** Every record type, once: the kiosk journal and the back office's intake both validate against it. */
+export const JOURNAL_ENTRY_TYPES = [
   // top-up payment lifecycle (operationId = paymentId)
-  | 'payment.intent'
-  | 'payment.approved'
-  | 'payment.failed'
-  | 'payment.committed'
-  | 'payment.rollback-intent'
-  | 'payment.reversed'
-  | 'payment.refund-owed'
+  'payment.intent',
+  'payment.approved',
+  'payment.failed',
+  'payment.committed',
+  'payment.rollback-intent',
+  'payment.reversed',
+  'payment.refund-owed',
   // card writes (operationId = the operation the write belongs to)
-  | 'card.write-intent'
-  | 'card.written'
-  | 'card.write-failed'
+  'card.write-intent',
+  'card.written',
+  'card.write-failed',
   // order collection (operationId = order id + card)
-  | 'order.collect-intent'
-  | 'order.loaded'
-  | 'order.collected'
-  | 'order.collect-failed'
+  'order.collect-intent',
+  'order.loaded',
+  'order.collected',
+  'order.collect-failed',
   // anything a technician should see
-  | 'kiosk.note';
+  'kiosk.note',
+] as const;
+export type JournalEntryType = (typeof JOURNAL_ENTRY_TYPES)[number];
 
 export interface JournalCardRef {
   /** HMAC-SHA256 of the card number under the kiosk's key, hex. */

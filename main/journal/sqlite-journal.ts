@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import {
+  JOURNAL_ENTRY_TYPES,
   JournalError,
   type Journal,
   type JournalEntryInput,
@@ -119,23 +120,7 @@ function migrate(db: Database.Database): void {
 
 const DATA_VALUE = z.union([z.string().max(500), z.number().refine(Number.isFinite), z.boolean(), z.null()]);
 const ENTRY = z.strictObject({
-  type: z.enum([
-    'payment.intent',
-    'payment.approved',
-    'payment.failed',
-    'payment.committed',
-    'payment.rollback-intent',
-    'payment.reversed',
-    'payment.refund-owed',
-    'card.write-intent',
-    'card.written',
-    'card.write-failed',
-    'order.collect-intent',
-    'order.loaded',
-    'order.collected',
-    'order.collect-failed',
-    'kiosk.note',
-  ]),
+  type: z.enum(JOURNAL_ENTRY_TYPES),
   operationId: z.string().min(1).max(200),
   amountCents: z.int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
   card: z.strictObject({ hash: z.string().regex(/^[0-9a-f]{64}$/), last4: z.string().regex(/^\d{4}$/) }).optional(),
