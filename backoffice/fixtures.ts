@@ -14,7 +14,7 @@
  *   with the reason, never collectable);
  * - blocked: on the blocked-card list (and a kaartservicecode that must not be served to it).
  */
-import { FIXTURE_CARDS } from '../hardware/card/fixture-ids.js';
+import { FIXTURE_CARDS } from '../contract/fixture-cards.js';
 
 export type FixtureOrder =
   | { orderId: string; cardNumber: string; kind: 'kaartservicecode'; announcedDaysAgo: number }

@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { systemClock } from '../main/core/clock.js';
+import { systemClock } from '../contract/time.js';
 import { startBackOffice } from './server.js';
 
 export const DEV_KIOSK_ID = 'kiosk-dev';

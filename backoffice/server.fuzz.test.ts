@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../main/backoffice-client/signing.js';
-import { fixedClock } from '../main/core/clock.js';
+import { signRequest } from '../contract/request-signing.js';
+import { fixedClock } from '../contract/time.js';
 import { openJournal } from '../main/journal/sqlite-journal.js';
 import { startBackOffice, type BackOfficeServer } from './server.js';
 

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURE_CARDS } from '../hardware/card/fixture-ids.js';
+import { FIXTURE_CARDS } from '../contract/fixture-cards.js';
 import { createHttpBackOfficeClient } from '../main/backoffice-client/http-client.js';
-import { signRequest } from '../main/backoffice-client/signing.js';
+import { signRequest } from '../contract/request-signing.js';
 import { BackOfficeRejectedError, BackOfficeUnavailableError } from '../main/backoffice-client/types.js';
-import { fixedClock } from '../main/core/clock.js';
-import { sealRecord } from '../main/journal/record-crypto.js';
+import { fixedClock } from '../contract/time.js';
+import { sealRecord } from '../contract/record-crypto.js';
 import { openJournal } from '../main/journal/sqlite-journal.js';
 import { startBackOffice, type BackOfficeServer } from './server.js';
 

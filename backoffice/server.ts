@@ -6,10 +6,10 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Clock } from '../main/core/clock.js';
-import { cardRef } from '../main/journal/record-crypto.js';
-import type { JournalRecord } from '../main/journal/journal.js';
-import { HEADER_KIOSK, HEADER_SIGNATURE, HEADER_TIME, verifyRequestSignature } from '../main/backoffice-client/signing.js';
+import type { Clock } from '../contract/time.js';
+import { cardRef } from '../contract/record-crypto.js';
+import type { JournalRecord } from '../contract/journal-record.js';
+import { HEADER_KIOSK, HEADER_SIGNATURE, HEADER_TIME, verifyRequestSignature } from '../contract/request-signing.js';
 import {
   API_PREFIX,
   BlockedQuery,
@@ -19,7 +19,7 @@ import {
   OrdersQueryRequest,
   type BlockedResponseDto,
   type ErrorCodeDto,
-} from './api-schema.js';
+} from '../contract/backoffice-api.js';
 import { openStore, type BackOfficeStore } from './store.js';
 
 export interface BackOfficeOptions {
@@ -29,6 +29,8 @@ export interface BackOfficeOptions {
   /** SQLite file, or ':memory:'. */
   dbPath: string;
   clock: Clock;
+  /** Where "today" is for the order rules; default Europe/Amsterdam. */
+  timeZone?: string;
   /** kiosk id -> that kiosk's secret (the same secret the kiosk journal signs with). */
   kiosks: Record<string, string>;
   /** Largest request body accepted (bytes); default 1 MiB. */
@@ -91,7 +93,7 @@ function errorReply(err: unknown): { status: number; body: { error: ErrorCodeDto
 
 export async function startBackOffice(options: BackOfficeOptions): Promise<BackOfficeServer> {
   const { clock, kiosks } = options;
-  const store = openStore(options.dbPath, clock);
+  const store = openStore(options.dbPath, clock, options.timeZone);
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Card numbers travel in bodies only, never in URLs, so access logs hold none.

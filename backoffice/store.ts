@@ -3,11 +3,14 @@
  * changes), and the journal records kiosks delivered. Migrations keyed on PRAGMA user_version.
  */
 import Database from 'better-sqlite3';
-import type { Clock } from '../main/core/clock.js';
-import { dutchDate, orderRefusal, type CardKindForOrders } from '../main/backoffice-client/order-rules.js';
-import { JOURNAL_ENTRY_TYPES, type JournalRecord } from '../main/journal/journal.js';
-import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../main/journal/record-crypto.js';
-import type { IntakeResponseDto, IntakeResultDto, PendingOrderDto } from './api-schema.js';
+import type { Clock } from '../contract/time.js';
+import type { CardKind } from '../contract/card.js';
+import { JOURNAL_ENTRY_TYPES, type JournalRecord } from '../contract/journal-record.js';
+import { MAX_BALANCE_CENTS } from '../domain/balance.js';
+import { DEFAULT_TIME_ZONE, localDate } from '../domain/dates.js';
+import { orderRefusalFor } from '../domain/order-rules.js';
+import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../contract/record-crypto.js';
+import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../contract/backoffice-api.js';
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS } from './fixtures.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -71,14 +74,14 @@ export type CollectOutcome =
   | { ok: false; error: 'unknown-order' | 'wrong-card' | 'not-loadable' | 'already-collected' | 'card-blocked'; message: string };
 
 export interface BackOfficeStore {
-  pendingOrders(cardNumber: string): PendingOrderDto[];
+  pendingOrders(cardNumber: string): PendingOrder[];
   collect(orderId: string, cardNumber: string, kioskId: string, operationId: string): CollectOutcome;
   blockedChanges(since: number, limit: number): { version: number; cardNumber: string; blocked: boolean }[];
   blockedVersion(): number;
   isBlocked(cardNumber: string): boolean;
   setBlocked(cardNumber: string, blocked: boolean): number;
-  addCard(cardNumber: string, kind: CardKindForOrders, replacedBy?: string): void;
-  addOrder(order: PendingOrderDto & { cardNumber: string }): void;
+  addCard(cardNumber: string, kind: CardKind, replacedBy?: string): void;
+  addOrder(order: PendingOrder & { cardNumber: string }): void;
   intake(kioskId: string, secret: SecretKey, records: JournalRecord[]): IntakeResponseDto;
   intakeStatus(kioskId: string): { contiguousSeq: number; maxSeq: number; gaps: { from: number; to: number }[] };
   /** Delivered journal records of a kiosk in seq order (tests, reconciliation). */
@@ -95,7 +98,8 @@ function addDays(day: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-export function openStore(path: string, clock: Clock): BackOfficeStore {
+/** `timeZone`: where "today" is for the order rules (NS Extra's last day). */
+export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT_TIME_ZONE): BackOfficeStore {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -112,7 +116,7 @@ export function openStore(path: string, clock: Clock): BackOfficeStore {
     })();
   }
   const now = () => clock.now().toISOString();
-  const today = () => dutchDate(clock.now());
+  const today = () => localDate(clock.now(), timeZone);
 
   const q = {
     card: db.prepare<[string], { kind: string; replaced_by: string | null }>(`SELECT kind, replaced_by FROM cards WHERE card_number = ?`),
@@ -154,15 +158,15 @@ export function openStore(path: string, clock: Clock): BackOfficeStore {
     setMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
   };
 
-  function toDto(r: OrderRow): PendingOrderDto {
+  function toDto(r: OrderRow): PendingOrder {
     const base = { orderId: r.order_id, announcedOn: r.announced_on };
     if (r.kind === 'ns-extra') return { ...base, kind: 'ns-extra', amountCents: r.amount_cents ?? 0 };
     if (r.kind === 'product') return { ...base, kind: 'product', product: JSON.parse(r.product_json ?? '{}') as never };
     return { ...base, kind: 'kaartservicecode' };
   }
 
-  function cardKind(cardNumber: string): CardKindForOrders | undefined {
-    return q.card.get(cardNumber)?.kind as CardKindForOrders | undefined;
+  function cardKind(cardNumber: string): CardKind | undefined {
+    return q.card.get(cardNumber)?.kind as CardKind | undefined;
   }
 
   function isBlocked(cardNumber: string): boolean {
@@ -179,7 +183,9 @@ export function openStore(path: string, clock: Clock): BackOfficeStore {
   function refusal(o: OrderRow, cardNumber: string) {
     const kind = cardKind(cardNumber);
     // An unknown card may hold only what needs no person: treat it as anonymous.
-    return orderRefusal({ kind: o.kind as PendingOrderDto['kind'], announcedOn: o.announced_on }, { kind: kind ?? 'anonymous' }, today());
+    // The same rules as the kiosk (domain/order-rules.ts), with what the back office knows of the
+    // card: its kind (not its balance or products; the kiosk checks those on the card itself).
+    return orderRefusalFor(toDto(o), { kind: kind ?? 'anonymous' }, today(), { maxBalanceCents: MAX_BALANCE_CENTS, exclusiveProductGroups: [] });
   }
 
   function intakeGaps(kioskId: string, contiguous: number, maxSeq: number) {
@@ -269,7 +275,7 @@ export function openStore(path: string, clock: Clock): BackOfficeStore {
         }
         if (isBlocked(cardNumber)) return { ok: false, error: 'card-blocked', message: 'this card is blocked' };
         const why = refusal(o, cardNumber);
-        if (why) return { ok: false, error: 'not-loadable', message: `order ${orderId} cannot be loaded on this card: ${why}` };
+        if (why) return { ok: false, error: 'not-loadable', message: `order ${orderId} cannot be loaded on this card: ${why.reason}` };
         q.markCollected.run(now(), kioskId, operationId, orderId);
         return { ok: true, alreadyCollected: false };
       }).immediate();

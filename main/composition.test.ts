@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { createKiosk, type Kiosk } from './composition.js';
-import type { KioskSnapshot, ScreenId } from './core/contract.js';
+import type { KioskSnapshot, ScreenId } from '../contract/bridge.js';
 import { openJournal } from './journal/sqlite-journal.js';
 import { readFileSync } from 'node:fs';
 

@@ -15,10 +15,10 @@ import { createPaymentHardware, type PaymentHardware } from '../hardware/payment
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
 import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
-import { systemClock, type Clock, type Random } from './core/clock.js';
-import type { KioskBridge } from './core/contract.js';
+import { systemClock, type Clock } from '../contract/time.js';
+import type { KioskBridge } from '../contract/bridge.js';
 import { createKioskRuntime } from './core/kiosk-runtime.js';
-import { cryptoRandom } from './core/random.js';
+import { cryptoRandom, type Random } from '../contract/random.js';
 import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
@@ -112,6 +112,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
         host: '127.0.0.1',
         dbPath: path.join(config.dataDir, 'backoffice.sqlite'),
         clock,
+        timeZone: config.timeZone,
         kiosks: { [config.kioskId]: secret },
       });
       const server = backOfficeServer;

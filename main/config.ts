@@ -5,12 +5,13 @@
  * path) < environment variables (see ENV_VARS). Bad configuration is a ConfigError that says which
  * setting is wrong and why, never a crash deeper in.
  */
+import { DEFAULT_TIME_ZONE } from '../domain/dates.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { cardHardwareConfigSchema, type CardHardwareConfig } from '../hardware/card/index.js';
 import { paymentHardwareConfigSchema, type ResolvedPaymentHardwareConfig } from '../hardware/payment/index.js';
-import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../state-machines/collect-orders/order-rules.js';
+import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../domain/order-rules.js';
 
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -93,7 +94,7 @@ const baseSchema = z
     /** The kiosk's local time zone: decides "today" for expiry checks. */
     timeZone: z
       .string()
-      .default('Europe/Amsterdam')
+      .default(DEFAULT_TIME_ZONE)
       .refine((tz) => {
         try {
           new Intl.DateTimeFormat('en-CA', { timeZone: tz });

@@ -9,10 +9,10 @@
  * Wire needs pcscd + vsmartcard-vpcd and root (pcscd is started if not running).
  */
 import { parseArgs } from 'node:util';
-import { systemClock } from '../main/core/clock.js';
+import { systemClock } from '../contract/time.js';
 import type { CardReaderEvent } from '../hardware/card/card-reader.js';
 import { EmulatedCardReader } from '../hardware/card/emulated-reader.js';
-import type { FixtureCardId } from '../hardware/card/fixture-ids.js';
+import type { FixtureCardId } from '../contract/fixture-cards.js';
 import { type CardHardware, createCardHardware } from '../hardware/card/index.js';
 import { loadKeyFile } from '../hardware/card/keys.js';
 import { ensurePcscd } from '../hardware/card/wire/pcscd.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackOffice } from '../backoffice/server.js';
 import { createHttpBackOfficeClient } from '../main/backoffice-client/http-client.js';
-import { systemClock } from '../main/core/clock.js';
+import { systemClock } from '../contract/time.js';
 import { cardRef, openJournal } from '../main/journal/sqlite-journal.js';
 import { createUploader } from '../main/uploader/uploader.js';
 

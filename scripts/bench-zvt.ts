@@ -12,7 +12,7 @@
  *   tsx scripts/bench-zvt.ts [--runs 30]
  */
 import { parseArgs } from 'node:util';
-import { systemClock } from '../main/core/clock.js';
+import { systemClock } from '../contract/time.js';
 import { paymentHardwareConfigSchema } from '../hardware/payment/config.js';
 import { realScheduler } from '../hardware/payment/scheduler.js';
 import { ZvtEcrDriver } from '../hardware/payment/zvt/ecr-driver.js';

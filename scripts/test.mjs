@@ -29,6 +29,12 @@ if (only('typecheck')) {
   run('typecheck (renderer)', bin('tsc'), ['-p', 'renderer/tsconfig.json', '--noEmit']);
 }
 
+if (only('layers')) {
+  run('layers (dependency-cruiser: the layer table of docs/ARCHITECTURE.md)', bin('depcruise'), [
+    '--config', '.dependency-cruiser.cjs', 'contract', 'domain', 'state-machines', 'hardware', 'main', 'backoffice', 'renderer', 'scripts', 'test',
+  ]);
+}
+
 if (only('vitest')) {
   const out = 'test-results/vitest.json';
   run('vitest (unit + wire)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);

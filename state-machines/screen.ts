@@ -4,7 +4,7 @@
  * runs. Pure helpers over XState snapshots, shared by the runtime's snapshot derivation and tests.
  */
 import type { AnyMachineSnapshot } from 'xstate';
-import type { ScreenId } from '../main/core/contract.js';
+import type { ScreenId } from '../contract/bridge.js';
 
 /** Ids under which the session invokes its journey machines. Issue 6 adds its journeys here. */
 export const JOURNEY_IDS = ['topUp', 'collectOrders', 'stationPassage'] as const;

@@ -4,10 +4,10 @@
  * provides with `machine.provide({ actors })`. This file fixes the input and output of each such
  * actor, so a test can supply them (or their done/error events) and walk every path.
  */
-import type { CardIdentity, CardKind } from '../hardware/card/card-model.js';
-import type { PaymentFailureReason, PaymentPrompt } from '../hardware/payment/payment-terminal.js';
-import type { CardProblem, Locale, MenuOption, WriteProblem } from '../main/core/contract.js';
-import type { OrderInfo, OrderRefusalDetail } from './collect-orders/order-rules.js';
+import type { CardIdentity, CardKind } from '../contract/card.js';
+import type { PaymentFailureReason, PaymentPrompt } from '../contract/payment.js';
+import type { CardProblem, Locale, MenuOption, WriteProblem } from '../contract/bridge.js';
+import type { OrderInfo, OrderRefusalDetail } from '../domain/order-rules.js';
 
 /**
  * The card as the machines know it: what the screens and the checks need. Deliberately without
@@ -118,6 +118,11 @@ export type StationPassageOutput =
   | { result: 'refused' }
   | { result: WriteProblem };
 
+import type { OrderSettings, TopUpSettings } from '../domain/card-kinds.js';
+import type { StationPassageSettings } from '../domain/station-passage.js';
+
+export type { OrderSettings, StationPassageSettings, TopUpSettings };
+
 // ---- configuration the machines take as input ----------------------------------------------
 export interface KioskTiming {
   /** No touch for this long on an interactive screen: ask "do you need more time?". */
@@ -130,35 +135,6 @@ export interface KioskTiming {
   doneMs: number;
   /** The "take your card, thank you" screen. */
   goodbyeMs: number;
-}
-
-export interface TopUpSettings {
-  /** Amounts offered, cents. */
-  amountsCents: number[];
-  /** The highest balance a card may hold after a top-up, cents. */
-  maxBalanceCents: number;
-  /** Card kinds that may top up (domain.md: business cards do not, an assumption kept in config). */
-  cardKinds: CardKind[];
-}
-
-export interface OrderSettings {
-  /** Card kinds offered "collect orders" (domain.md: every kind; anonymous cards get only what needs no person). */
-  cardKinds: CardKind[];
-  /** Products of which a card holds one at a time (assumption, see collect-orders/order-rules.ts). */
-  exclusiveProductGroups: string[][];
-}
-
-export interface StationPassageSettings {
-  /** Offer the free one-off station passage at all (needs `stationCode`). */
-  enabled: boolean;
-  /** This kiosk's station (the passage is valid at this station only). */
-  stationCode: string;
-  /** How long the passage is valid from the moment it is loaded. */
-  minutes: number;
-  /** Offered to a card whose balance is below this (the minimum to check in; assumption, config). */
-  belowBalanceCents: number;
-  /** Card kinds that may get it (NS-Business Cards travel on account: not by default). */
-  cardKinds: CardKind[];
 }
 
 export interface KioskMachineInput {

@@ -4,8 +4,8 @@
  * and uses these two functions, so the read-only-what-is-needed and tear-safe write order are
  * implemented once.
  */
-import type { CardIdentity, CardModel, CardSection } from './card-model.js';
-import { ALL_SECTIONS } from './card-model.js';
+import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
+import { ALL_SECTIONS } from '../../contract/card.js';
 import { CardError, type CardUpdate } from './card-reader.js';
 import {
   type AreaParts,

@@ -1,4 +1,4 @@
-import type { CardIdentity, CardModel, CardSection } from './card-model.js';
+import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
 
 /**
  * Why a card operation failed. Every driver maps its own failures onto these codes, so the kiosk

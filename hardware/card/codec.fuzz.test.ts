@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CardError } from './card-reader.js';
 import { type CardImage, decodeCardImage, validateModel, encodeIndexBlock, imageBlock, uidBytes } from './codec.js';
-import { FIXTURE_CARD_IDS } from './fixture-ids.js';
+import { FIXTURE_CARD_IDS } from '../../contract/fixture-cards.js';
 import { fixtureCardImage } from './fixtures.js';
 import { loadKeyFile } from './keys.js';
 import { AREA_IDS, AREA_LAYOUT, AREAS, BLOCK_SIZE, IMAGE_SIZE, INDEX_BLOCKS } from './layout.js';

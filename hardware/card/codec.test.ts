@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_SECTIONS } from './card-model.js';
+import { ALL_SECTIONS } from '../../contract/card.js';
 import { CardError } from './card-reader.js';
 import { CardEncodeError, chooseIndex, decodeCardImage, encodeCardImage, encodeIndexBlock, imageBlock, planCardUpdate } from './codec.js';
-import { FIXTURE_CARD_IDS } from './fixture-ids.js';
+import { FIXTURE_CARD_IDS } from '../../contract/fixture-cards.js';
 import { FIXTURE_CARD_MODELS, fixtureCardImage } from './fixtures.js';
 import { loadKeyFile } from './keys.js';
 import { AREA_LAYOUT, INDEX_BLOCKS, trailerBlockOfSector } from './layout.js';

@@ -22,8 +22,8 @@ import type {
   TopUpRecord,
   TravelTransaction,
   TravelTransactionKind,
-} from './card-model.js';
-import { ALL_SECTIONS } from './card-model.js';
+} from '../../contract/card.js';
+import { ALL_SECTIONS } from '../../contract/card.js';
 import { CardError } from './card-reader.js';
 import type { KeyProvider } from './keys.js';
 import {

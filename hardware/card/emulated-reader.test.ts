@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../../main/core/clock.js';
-import type { CardModel } from './card-model.js';
+import { fixedClock } from '../../contract/time.js';
+import type { CardModel } from '../../contract/card.js';
 import { CardError, type CardUpdate } from './card-reader.js';
 import { EmulatedCardReader } from './emulated-reader.js';
 import { FIXTURE_CARD_MODELS } from './fixtures.js';

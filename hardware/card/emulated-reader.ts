@@ -3,14 +3,14 @@
  * and written through the same block session and card-io code as the real driver. Testers (and
  * tests) present and remove cards at run time; tests can cut the card away after any operation.
  */
-import type { Clock } from '../../main/core/clock.js';
-import type { CardIdentity, CardModel, CardSection } from './card-model.js';
+import type { Clock } from '../../contract/time.js';
+import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
 import { CardError, type CardReader, type CardReaderEvent, type CardUpdate } from './card-reader.js';
 import type { BlockSession } from './card-io.js';
 import type { CardImage } from './codec.js';
 import type { CardEmulatorControl } from './emulator-control.js';
 import { FixtureDeck } from './fixture-deck.js';
-import type { FixtureCardId } from './fixture-ids.js';
+import type { FixtureCardId } from '../../contract/fixture-cards.js';
 import type { KeyProvider, KeyType } from './keys.js';
 import { firstBlockOfSector } from './layout.js';
 import { MifareClassic4kChip } from './mifare-classic.js';

@@ -1,4 +1,4 @@
-import type { FixtureCardId } from './fixture-ids.js';
+import type { FixtureCardId } from '../../contract/fixture-cards.js';
 
 /** What a tester can do with an emulated card reader at run time (in-process or wire-level). */
 export interface CardEmulatorControl {

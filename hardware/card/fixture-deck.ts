@@ -3,7 +3,7 @@
  * use and kept for the emulator's life (a topped-up card shows its new balance when presented
  * again), until reset.
  */
-import { FIXTURE_CARD_IDS, type FixtureCardId } from './fixture-ids.js';
+import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../contract/fixture-cards.js';
 import { FIXTURE_LABELS, fixtureCardImage } from './fixtures.js';
 import type { KeyProvider } from './keys.js';
 import { MifareClassic4kChip } from './mifare-classic.js';

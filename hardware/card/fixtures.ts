@@ -3,9 +3,9 @@
  * fixture-ids.ts, shared with the reference back office). Dates are fixed, not clock-relative:
  * the expired card expired in 2024, the others are valid until 2029-2031.
  */
-import type { CardModel } from './card-model.js';
+import type { CardModel } from '../../contract/card.js';
 import { type CardImage, encodeCardImage, imageBlock } from './codec.js';
-import { FIXTURE_CARDS, FIXTURE_CARD_IDS, type FixtureCardId } from './fixture-ids.js';
+import { FIXTURE_CARDS, FIXTURE_CARD_IDS, type FixtureCardId } from '../../contract/fixture-cards.js';
 import type { KeyProvider } from './keys.js';
 import { AREA_LAYOUT } from './layout.js';
 

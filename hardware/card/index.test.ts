@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../../main/core/clock.js';
+import { fixedClock } from '../../contract/time.js';
 import { cardHardwareConfigSchema, createCardHardware, vpcdReaderName } from './index.js';
 import { KeyFileError } from './keys.js';
 

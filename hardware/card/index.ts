@@ -6,7 +6,7 @@
  * - real: the real nfc-pcsc driver over pcscd and a physical reader; no tester control.
  */
 import { z } from 'zod';
-import type { Clock } from '../../main/core/clock.js';
+import type { Clock } from '../../contract/time.js';
 import type { CardReader } from './card-reader.js';
 import type { CardEmulatorControl } from './emulator-control.js';
 import { EmulatedCardReader } from './emulated-reader.js';

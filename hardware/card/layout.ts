@@ -2,7 +2,7 @@
  * MIFARE Classic 4K geometry and the kiosk's allocation of record areas to sectors.
  * docs/card-format.md describes the same layout sector by sector; keep the two in step.
  */
-import type { CardSection } from './card-model.js';
+import type { CardSection } from '../../contract/card.js';
 
 export const BLOCK_SIZE = 16;
 export const BLOCK_COUNT = 256;

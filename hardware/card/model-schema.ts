@@ -3,7 +3,7 @@
  * fixture, a tester's JSON) it is checked against the limits the card format can hold.
  */
 import { z } from 'zod';
-import { MAX_TOP_UPS, MAX_TRAVEL_TRANSACTIONS } from './card-model.js';
+import { MAX_TOP_UPS, MAX_TRAVEL_TRANSACTIONS } from '../../contract/card.js';
 
 /** Printable ASCII only: the card stores strings as length-prefixed ASCII. */
 const ascii = (max: number) =>

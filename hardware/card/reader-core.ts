@@ -4,8 +4,8 @@
  * (which does the second-tap identity check and the write plan). One piece, so the two drivers
  * cannot drift apart in how they order operations or report a write.
  */
-import type { CardIdentity, CardModel, CardSection } from './card-model.js';
-import { ALL_SECTIONS } from './card-model.js';
+import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
+import { ALL_SECTIONS } from '../../contract/card.js';
 import type { CardReaderEvent, CardUpdate } from './card-reader.js';
 import { type BlockSession, readCard, writeCard } from './card-io.js';
 import type { KeyProvider } from './keys.js';

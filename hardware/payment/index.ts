@@ -6,7 +6,7 @@
  *   simulator that plays the terminal on a socat pseudo-terminal (mode 'wire').
  * createPaymentHardware() is the one place that picks among them from configuration.
  */
-import type { Clock } from '../../main/core/clock.js';
+import type { Clock } from '../../contract/time.js';
 import type { TerminalEmulatorControl } from './emulator-control.js';
 import type { PaymentDecisionHook, PaymentTerminal } from './payment-terminal.js';
 import { paymentHardwareConfigSchema, type PaymentHardwareConfig } from './config.js';

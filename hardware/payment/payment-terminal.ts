@@ -4,30 +4,9 @@
  * issued: the card was credited) or rolls it back (the terminal reverses it). Amounts in cents.
  */
 
-/** What the terminal asks of the customer, mapped to a screen text key (locales: payment.prompt.*). */
-export type PaymentPrompt =
-  | 'confirm-amount'
-  | 'insert-card'
-  | 'remove-card'
-  | 'enter-pin'
-  | 'wrong-pin'
-  | 'please-wait'
-  | 'waiting-for-host'
-  | 'card-not-readable'
-  | 'approved'
-  | 'declined';
+import type { PaymentFailureReason, PaymentPrompt } from '../../contract/payment.js';
 
-/** Why a payment did not go through, in traveller terms (locales: payment.reason.*). */
-export type PaymentFailureReason =
-  | 'declined'
-  | 'wrong-pin'
-  | 'card-not-readable'
-  | 'card-expired'
-  | 'customer-abort'
-  | 'timeout'
-  | 'terminal-not-ready'
-  | 'communication'
-  | 'unknown';
+export type { PaymentFailureReason, PaymentPrompt };
 
 export interface PaymentReceipt {
   /** ZVT result code (0 = ok). */

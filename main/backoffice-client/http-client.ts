@@ -19,11 +19,11 @@ import {
   IntakeResponse,
   OrdersQueryResponse,
   type IntakeResponseDto,
-} from '../../backoffice/api-schema.js';
-import type { Clock } from '../core/clock.js';
+} from '../../contract/backoffice-api.js';
+import type { Clock } from '../../contract/time.js';
 import type { JournalRecord } from '../journal/journal.js';
-import { cardRef, type SecretKey } from '../journal/record-crypto.js';
-import { signRequest } from './signing.js';
+import { cardRef, type SecretKey } from '../../contract/record-crypto.js';
+import { signRequest } from '../../contract/request-signing.js';
 import {
   BackOfficeRejectedError,
   BackOfficeUnavailableError,

@@ -1,32 +1,13 @@
 /**
  * The back-office API as the kiosk sees it (server: backoffice/, client: ./http-client.ts).
- * Every response is validated with the zod schemas in backoffice/api-schema.ts before use.
+ * Every response is validated with the zod schemas in contract/backoffice-api.ts before use.
  */
-export type OrderKind = 'kaartservicecode' | 'ns-extra' | 'product';
+import type { PendingOrder } from '../../contract/backoffice-api.js';
 
-export interface PendingOrderBase {
-  orderId: string;
-  kind: OrderKind;
-  /** When the order was announced to the traveller (YYYY-MM-DD). */
-  announcedOn: string;
-}
-export interface KaartservicecodeOrder extends PendingOrderBase {
-  kind: 'kaartservicecode';
-}
-export interface NsExtraOrder extends PendingOrderBase {
-  kind: 'ns-extra';
-  amountCents: number;
-}
-export interface ProductOrder extends PendingOrderBase {
-  kind: 'product';
-  product: {
-    code: string;
-    validFrom: string;
-    validUntil: string;
-    travelClass?: 1 | 2;
-  };
-}
-export type PendingOrder = KaartservicecodeOrder | NsExtraOrder | ProductOrder;
+export type { PendingOrder };
+export type OrderKind = PendingOrder['kind'];
+export type NsExtraOrder = Extract<PendingOrder, { kind: 'ns-extra' }>;
+export type ProductOrder = Extract<PendingOrder, { kind: 'product' }>;
 
 export class BackOfficeUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -47,7 +28,7 @@ export interface BackOfficeClient {
 /** The back office answered, and refused (4xx): retrying the same request will not help. */
 export class BackOfficeRejectedError extends Error {
   readonly status: number;
-  /** The back office's error code (backoffice/api-schema.ts ErrorCode), e.g. 'not-loadable'. */
+  /** The back office's error code (contract/backoffice-api.ts ErrorCode), e.g. 'not-loadable'. */
   readonly code: string;
   constructor(status: number, code: string, message: string) {
     super(message);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { card, okRead, TEST_INPUT } from '../../state-machines/test-harness.js';
 import type { CardService } from '../services/card-service.js';
 import type { AuthorizeResult, TopUpService } from '../services/top-up.js';
-import type { KioskSnapshot } from './contract.js';
+import type { KioskSnapshot } from '../../contract/bridge.js';
 import { createKioskRuntime } from './kiosk-runtime.js';
 
 const log = pino({ level: 'silent' });

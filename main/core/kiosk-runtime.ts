@@ -31,7 +31,8 @@ import type {
 import type { CardService } from '../services/card-service.js';
 import type { OrderService } from '../services/order-service.js';
 import type { TopUpService } from '../services/top-up.js';
-import { kioskEventSchema, type KioskBridge, type KioskEvent, type KioskSnapshot, type SendResult } from './contract.js';
+import { kioskEventSchema } from '../../contract/bridge-events.js';
+import type { KioskBridge, KioskEvent, KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { deriveSnapshot } from './snapshot.js';
 
 export interface KioskRuntimeDeps {

@@ -4,7 +4,7 @@
  * birth date) is ever in the machines to begin with.
  */
 import type { AnyMachineSnapshot } from 'xstate';
-import { maskCardNumber } from '../../hardware/card/card-model.js';
+import { maskCardNumber } from '../../contract/card.js';
 import type { KioskContext } from '../../state-machines/kiosk/kiosk-machine.js';
 import { activeJourney, currentScreen, hasTag } from '../../state-machines/screen.js';
 import {
@@ -12,10 +12,11 @@ import {
   selectedOrderView,
   type CollectOrdersContext,
 } from '../../state-machines/collect-orders/collect-orders-machine.js';
-import { STATION_PASSAGE_CODE, type StationPassageContext } from '../../state-machines/station-passage/station-passage-machine.js';
+import { STATION_PASSAGE_CODE } from '../../domain/station-passage.js';
+import type { StationPassageContext } from '../../state-machines/station-passage/station-passage-machine.js';
 import type { TopUpContext } from '../../state-machines/top-up/top-up-machine.js';
 import type { CardInfo } from '../../state-machines/types.js';
-import type { CardView, KioskSnapshot } from './contract.js';
+import type { CardView, KioskSnapshot } from '../../contract/bridge.js';
 
 export function cardView(card: CardInfo, today: string | undefined, balanceCents = card.balanceCents): CardView {
   return {

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, powerSaveBlocker, session, type WebContents } from 'electron';
-import type { KioskBridge } from '../core/contract.js';
+import type { KioskBridge } from '../../contract/bridge.js';
 import { bridgeIpc } from './ipc.js';
 import { lockDownContents, lockDownSession, type LockDownLog } from './security.js';
 import { kioskWindowOptions } from './window-options.js';

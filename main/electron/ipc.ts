@@ -4,7 +4,8 @@
  * before the core's bridge, which validates again, sees it.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { kioskEventSchema, type KioskBridge, type KioskSnapshot, type SendResult } from '../core/contract.js';
+import { kioskEventSchema } from '../../contract/bridge-events.js';
+import type { KioskBridge, KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { IPC_CHANNELS } from './channels.js';
 
 export interface IpcBridgeOptions {

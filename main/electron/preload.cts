@@ -5,7 +5,7 @@
  */
 import electron = require('electron');
 import type { IpcRendererEvent } from 'electron';
-import type { KioskEvent, KioskSnapshot, KioskWindowApi, SendResult } from '../core/contract.js';
+import type { KioskEvent, KioskSnapshot, KioskWindowApi, SendResult } from '../../contract/bridge.js';
 
 const { contextBridge, ipcRenderer } = electron;
 const CHANNELS = { send: 'kiosk:send', current: 'kiosk:current', snapshot: 'kiosk:snapshot' } as const;

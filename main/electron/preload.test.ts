@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it, vi } from 'vitest';
-import type { KioskSnapshot, KioskWindowApi } from '../core/contract.js';
+import type { KioskSnapshot, KioskWindowApi } from '../../contract/bridge.js';
 import { IPC_CHANNELS } from './channels.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

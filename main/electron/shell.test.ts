@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { KioskBridge, KioskSnapshot, SendResult } from '../core/contract.js';
+import type { KioskBridge, KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { fake, FakeBrowserWindow, FakeWebContents, resetFake } from './test-support/fake-electron.js';
 
 vi.mock('electron', async () => (await import('./test-support/fake-electron.js')).fake);

@@ -20,10 +20,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../hardware/card/fixture-ids.js';
+import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../contract/fixture-cards.js';
 import { terminalBehaviourSchema } from '../../hardware/payment/config.js';
 import type { Kiosk } from '../composition.js';
-import type { KioskSnapshot, SendResult } from '../core/contract.js';
+import type { KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { KIOSK_CSP } from '../core/csp.js';
 
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATION_KEY_FILE, EmulatedCardReader, loadKeyFile } from '../../hardware/card/index.js';
-import { FIXTURE_CARDS } from '../../hardware/card/fixture-ids.js';
-import { fixedClock } from '../core/clock.js';
+import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
+import { fixedClock } from '../../contract/time.js';
 import { createCardWriteCheck } from './card-write-check.js';
 import { cardRef } from './sqlite-journal.js';
 

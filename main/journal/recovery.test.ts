@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPaymentHardware, manualScheduler } from '../../hardware/payment/index.js';
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
 import { PaymentTerminalError } from '../../hardware/payment/errors.js';
-import { fixedClock } from '../core/clock.js';
+import { fixedClock } from '../../contract/time.js';
 import type { JournalEntryType } from './journal.js';
 import { recoverUnfinished } from './recovery.js';
 import { cardRef, openJournal } from './sqlite-journal.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../core/clock.js';
+import { fixedClock } from '../../contract/time.js';
 import { openJournal } from './sqlite-journal.js';
 
 const CHILD = fileURLToPath(new URL('./testing/append-child.ts', import.meta.url));

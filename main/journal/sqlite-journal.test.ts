@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../core/clock.js';
+import { fixedClock } from '../../contract/time.js';
 import { JournalError } from './journal.js';
-import { checkRecord, GENESIS_HASH } from './record-crypto.js';
+import { checkRecord, GENESIS_HASH } from '../../contract/record-crypto.js';
 import { cardRef, openJournal } from './sqlite-journal.js';
 
 const KEY = 'test-kiosk-secret-0123456789';

@@ -15,7 +15,7 @@
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../../contract/time.js';
 import {
   JOURNAL_ENTRY_TYPES,
   JournalError,
@@ -27,9 +27,10 @@ import {
   type UploadQueue,
 } from './journal.js';
 import { isFinal, operationKind } from './operation-rules.js';
-import { checkRecord, GENESIS_HASH, sealRecord, type SecretKey } from './record-crypto.js';
+import { checkRecord, GENESIS_HASH, sealRecord, type SecretKey } from '../../contract/record-crypto.js';
+import { journalEntrySchema } from '../../contract/journal-record.js';
 
-export { cardRef } from './record-crypto.js';
+export { cardRef } from '../../contract/record-crypto.js';
 
 export interface OpenJournalOptions {
   /** File path, or ':memory:' (tests). */
@@ -118,22 +119,13 @@ function migrate(db: Database.Database): void {
   }
 }
 
-const DATA_VALUE = z.union([z.string().max(500), z.number().refine(Number.isFinite), z.boolean(), z.null()]);
-const ENTRY = z.strictObject({
-  type: z.enum(JOURNAL_ENTRY_TYPES),
-  operationId: z.string().min(1).max(200),
-  amountCents: z.int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
-  card: z.strictObject({ hash: z.string().regex(/^[0-9a-f]{64}$/), last4: z.string().regex(/^\d{4}$/) }).optional(),
-  data: z.record(z.string().max(64), DATA_VALUE).optional(),
-});
-
 /** A run of 13+ digits looks like a card number or bank card number: never journal one. */
 const LOOKS_LIKE_CARD_NUMBER = /\d{13,}/;
 /** Personal data the kiosk must never store (domain note, privacy). */
 const FORBIDDEN_DATA_KEYS = /^(name|firstname|lastname|fullname|birthdate|dateofbirth|dob|cardnumber|pan|email)$/i;
 
 function validateEntry(entry: JournalEntryInput): JournalEntryInput {
-  const parsed = ENTRY.safeParse(entry);
+  const parsed = journalEntrySchema.safeParse(entry);
   if (!parsed.success) {
     throw new JournalError('invalid-entry', `invalid journal entry: ${z.prettifyError(parsed.error)}`);
   }

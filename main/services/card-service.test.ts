@@ -2,8 +2,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EmulatedCardReader, loadKeyFile, DEFAULT_EMULATION_KEY_FILE } from '../../hardware/card/index.js';
 import { CardError, type CardReader } from '../../hardware/card/card-reader.js';
-import { fixedClock } from '../core/clock.js';
-import { createCardService, localDate } from './card-service.js';
+import { fixedClock } from '../../contract/time.js';
+import { localDate } from '../../domain/dates.js';
+import { createCardService } from './card-service.js';
 
 const log = pino({ level: 'silent' });
 

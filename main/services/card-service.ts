@@ -4,11 +4,12 @@
  * what "today" is in the kiosk's time zone. Every reader failure becomes a typed result the
  * session machine routes to its own screen.
  */
-import { ALL_SECTIONS, type CardModel } from '../../hardware/card/card-model.js';
+import { localDate } from '../../domain/dates.js';
+import { ALL_SECTIONS, type CardModel } from '../../contract/card.js';
 import { isCardError, type CardReader } from '../../hardware/card/card-reader.js';
 import type { CardInfo, ReadCardOutput, WaitForCardOutput } from '../../state-machines/types.js';
 import type { BackOfficeClient } from '../backoffice-client/types.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../../contract/time.js';
 import type { Logger } from 'pino';
 
 export interface CardServiceDeps {
@@ -19,10 +20,6 @@ export interface CardServiceDeps {
   log: Logger;
 }
 
-/** YYYY-MM-DD of `date` in `timeZone` (en-CA formats dates as ISO). */
-export function localDate(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
-}
 
 /** The card as the machines may see it: the holder's birth date never leaves this function. */
 export function toCardInfo(card: CardModel): CardInfo {

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FixtureCardId } from '../../hardware/card/fixture-ids.js';
+import type { FixtureCardId } from '../../contract/fixture-cards.js';
 import { FIXTURE_CARD_MODELS } from '../../hardware/card/fixtures.js';
 import { createKiosk, type Kiosk } from '../composition.js';
 import { parseConfig } from '../config.js';
-import type { KioskSnapshot, ScreenId } from '../core/contract.js';
+import type { KioskSnapshot, ScreenId } from '../../contract/bridge.js';
 import { openJournal } from '../journal/sqlite-journal.js';
 
 const dirs: string[] = [];

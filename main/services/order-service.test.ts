@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATION_KEY_FILE, EmulatedCardReader, loadKeyFile } from '../../hardware/card/index.js';
-import { FIXTURE_CARDS, type FixtureCardId } from '../../hardware/card/fixture-ids.js';
-import type { OrderInfo } from '../../state-machines/collect-orders/order-rules.js';
+import { FIXTURE_CARDS, type FixtureCardId } from '../../contract/fixture-cards.js';
+import type { OrderInfo } from '../../domain/order-rules.js';
 import { BackOfficeRejectedError, BackOfficeUnavailableError, type PendingOrder } from '../backoffice-client/types.js';
-import { fixedClock } from '../core/clock.js';
-import { sequentialRandom } from '../core/random.js';
+import { fixedClock } from '../../contract/time.js';
+import { sequentialRandom } from '../../contract/random.js';
 import { createCardWriteCheck } from '../journal/card-write-check.js';
 import { recoverUnfinished } from '../journal/recovery.js';
 import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';

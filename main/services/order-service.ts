@@ -40,11 +40,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CardIdentity, CardModel, CardProduct } from '../../hardware/card/card-model.js';
-import { ALL_SECTIONS, MAX_TOP_UPS } from '../../hardware/card/card-model.js';
+import type { CardIdentity, CardModel, CardProduct } from '../../contract/card.js';
+import { ALL_SECTIONS, MAX_TOP_UPS } from '../../contract/card.js';
 import { isCardError, type CardErrorCode, type CardReader } from '../../hardware/card/card-reader.js';
-import { orderRefusalFor, type OrderInfo, type OrderRefusalDetail } from '../../state-machines/collect-orders/order-rules.js';
-import { STATION_PASSAGE_CODE, stationPassageApplies } from '../../state-machines/station-passage/station-passage-machine.js';
+import { orderRefusalFor, type OrderInfo, type OrderRefusalDetail } from '../../domain/order-rules.js';
+import { STATION_PASSAGE_CODE, stationPassageApplies } from '../../domain/station-passage.js';
 import type {
   CardAfterLoad,
   CollectOrderInput,
@@ -56,9 +56,11 @@ import type {
   StationPassageSettings,
 } from '../../state-machines/types.js';
 import { BackOfficeRejectedError, BackOfficeUnavailableError, type BackOfficeClient } from '../backoffice-client/types.js';
-import type { Clock, Random } from '../core/clock.js';
+import type { Clock } from '../../contract/time.js';
+import type { Random } from '../../contract/random.js';
 import type { Journal, JournalCardRef, JournalEntryInput } from '../journal/journal.js';
-import { localDate, toCardInfo } from './card-service.js';
+import { localDate } from '../../domain/dates.js';
+import { toCardInfo } from './card-service.js';
 
 export interface OrderServiceDeps {
   reader: CardReader;

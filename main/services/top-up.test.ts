@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatedCardReader, loadKeyFile, DEFAULT_EMULATION_KEY_FILE } from '../../hardware/card/index.js';
-import { FIXTURE_CARDS } from '../../hardware/card/fixture-ids.js';
+import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { createPaymentHardware, type PaymentHardware } from '../../hardware/payment/index.js';
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
-import { fixedClock } from '../core/clock.js';
-import { sequentialRandom } from '../core/random.js';
+import { fixedClock } from '../../contract/time.js';
+import { sequentialRandom } from '../../contract/random.js';
 import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
 import { createTopUpService, paymentRef, type TopUpService } from './top-up.js';
 

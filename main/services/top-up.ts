@@ -19,7 +19,7 @@
  * the payment id, and the update leaves a card that already has it unchanged.
  */
 import type { Logger } from 'pino';
-import { MAX_TOP_UPS, type CardIdentity, type CardModel } from '../../hardware/card/card-model.js';
+import { MAX_TOP_UPS, type CardIdentity, type CardModel } from '../../contract/card.js';
 import { isCardError, type CardErrorCode, type CardReader } from '../../hardware/card/card-reader.js';
 import type {
   AuthorizationOutcome,
@@ -35,7 +35,8 @@ import type {
   RollbackPaymentInput,
   RollbackPaymentOutput,
 } from '../../state-machines/types.js';
-import type { Clock, Random } from '../core/clock.js';
+import type { Clock } from '../../contract/time.js';
+import type { Random } from '../../contract/random.js';
 import type { Journal, JournalCardRef, JournalEntryInput } from '../journal/journal.js';
 
 export interface TopUpServiceDeps {

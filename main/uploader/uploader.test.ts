@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBackOffice, type BackOfficeServer } from '../../backoffice/server.js';
 import { createHttpBackOfficeClient, type JournalIntake } from '../backoffice-client/http-client.js';
 import { BackOfficeRejectedError } from '../backoffice-client/types.js';
-import { fixedClock } from '../core/clock.js';
+import { fixedClock } from '../../contract/time.js';
 import { openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
 import { startFaultProxy, type FaultProxy } from './testing/fault-proxy.js';
 import { backoffDelay, createUploader, type UploaderOptions } from './uploader.js';

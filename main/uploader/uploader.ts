@@ -17,9 +17,9 @@
  */
 import { BackOfficeRejectedError } from '../backoffice-client/types.js';
 import type { JournalIntake } from '../backoffice-client/http-client.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../../contract/time.js';
 import type { JournalRecord, RejectedRecord, UploadQueue } from '../journal/journal.js';
-import { idempotencyKey } from '../journal/record-crypto.js';
+import { idempotencyKey } from '../../contract/record-crypto.js';
 
 export interface UploaderOptions {
   queue: UploadQueue;

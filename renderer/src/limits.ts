@@ -1,4 +1,4 @@
-import { MAX_BALANCE_CENTS } from '../../hardware/card/card-model.js';
+import { MAX_BALANCE_CENTS } from '../../domain/balance.js';
 import type { KioskSnapshot } from './bridge/contract.js';
 
 /** The highest balance a card may hold, for texts. The core's limit is configuration (at most

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { card, okRead, startKiosk, TEST_INPUT, TODAY, toMenu, type KioskHarness } from '../test-harness.js';
 import type { KioskMachineInput } from '../types.js';
 import type { CollectOrdersContext } from './collect-orders-machine.js';
-import type { OrderInfo } from './order-rules.js';
+import type { OrderInfo } from '../../domain/order-rules.js';
 
 export const ORDERS_INPUT: KioskMachineInput = {
   ...TEST_INPUT,

@@ -17,8 +17,8 @@
  * States tagged `protected` are where a card write is running: no inactivity reset there.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import type { CardIdentity, CardKind } from '../../hardware/card/card-model.js';
-import type { OrderView, WriteProblem } from '../../main/core/contract.js';
+import type { CardIdentity, CardKind } from '../../contract/card.js';
+import type { OrderView, WriteProblem } from '../../contract/bridge.js';
 import { notProvidedIn, presentAgainWait, writeAnsweredProblem, writeProblemWait, writeThrew } from '../shared/card-write.js';
 import type { ScreenMeta } from '../top-up/top-up-machine.js';
 import type {
@@ -31,7 +31,7 @@ import type {
   WaitForCardInput,
   WaitForCardOutput,
 } from '../types.js';
-import { orderRefusalFor, type OrderInfo, type OrderRefusalDetail } from './order-rules.js';
+import { orderRefusalFor, type OrderInfo, type OrderRefusalDetail } from '../../domain/order-rules.js';
 
 export interface CollectOrdersInput {
   card: CardIdentity & { kind: CardKind; balanceCents: number; expiryDate: string; products: CardInfo['products']; topUps: CardInfo['topUps'] };

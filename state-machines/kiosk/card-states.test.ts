@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { card, okRead, startKiosk, TEST_INPUT, TODAY, toMenu } from '../test-harness.js';
 import type { KioskMachineInput } from '../types.js';
-import { menuFor } from './kiosk-machine.js';
+import { menuFor } from '../../domain/card-kinds.js';
 
 const FULL: KioskMachineInput = {
   ...TEST_INPUT,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { card, okRead, recordTransitions, startKiosk, TEST_INPUT, TEST_TIMING, toApproved, toMenu, TODAY } from '../test-harness.js';
 import { USER_EVENT_TYPES, type KioskUserEvent } from './kiosk-machine.js';
-import { menuFor } from './kiosk-machine.js';
+import { menuFor } from '../../domain/card-kinds.js';
 
 describe('session machine: start screen and language', () => {
   it('opens on the start screen in Dutch with no card', () => {

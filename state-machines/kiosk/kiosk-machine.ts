@@ -18,26 +18,26 @@
  * gets its own actors through `topUpMachine.provide(...)` before it is provided here as `topUp`.
  */
 import { assign, emit, fromPromise, raise, sendTo, setup } from 'xstate';
-import type { CardProblem, Locale, MenuOption } from '../../main/core/contract.js';
-import { DEFAULT_LOCALE } from '../../main/core/contract.js';
+import type { CardProblem, Locale, MenuOption } from '../../contract/bridge.js';
+import { DEFAULT_LOCALE } from '../../contract/bridge.js';
 import {
   COLLECT_ORDERS_USER_EVENTS,
   collectOrdersMachine,
   type CollectOrdersOutput,
 } from '../collect-orders/collect-orders-machine.js';
-import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../collect-orders/order-rules.js';
+import { expiredMenu, menuFor } from '../../domain/card-kinds.js';
+import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../../domain/order-rules.js';
 import type { JourneyId } from '../screen.js';
 import { notProvidedIn } from '../shared/card-write.js';
 import {
   STATION_PASSAGE_USER_EVENTS,
-  stationPassageApplies,
   stationPassageMachine,
   type StationPassageMachineOutput,
 } from '../station-passage/station-passage-machine.js';
 import { TOP_UP_USER_EVENTS, topUpMachine, type ScreenMeta, type TopUpOutput } from '../top-up/top-up-machine.js';
 import type { CardAfterLoad, CardInfo, KioskMachineInput, ReadCardOutput, WaitForCardInput, WaitForCardOutput } from '../types.js';
 
-/** Events a shell may send (validated by main/core/contract.ts kioskEventSchema before they get here). */
+/** Events a shell may send (validated by contract/bridge-events.ts kioskEventSchema before they get here). */
 export type KioskUserEvent =
   | { type: 'START' }
   | { type: 'SET_LOCALE'; locale: Locale }
@@ -94,32 +94,6 @@ export interface KioskContext {
 }
 
 const notProvided = notProvidedIn('kiosk');
-
-/**
- * Which menu options this card may use: only what it may do, so the menu never leads to a dead
- * end (domain.md table). An expired card gets none of the journeys (see `expiredMenu`). Pure.
- * - top up: the kinds in `topUp.cardKinds` (business cards not, by default);
- * - collect orders: the kinds in `orders.cardKinds` (absent: not offered; main/config.ts offers it to
- *   every kind: anonymous cards can have orders
- *   that need no person, business cards products their employer authorised; what a card may not
- *   load is listed with the reason);
- * - station passage: when `stationPassageApplies` (balance too low to check in, once a day);
- * - the configured extra options (balance).
- */
-export function menuFor(card: CardInfo, today: string, config: KioskMachineInput): MenuOption[] {
-  const options: MenuOption[] = [];
-  const expired = card.expiryDate < today;
-  if (!expired && config.topUp.cardKinds.includes(card.kind)) options.push('topup');
-  if (!expired && config.orders?.cardKinds.includes(card.kind)) options.push('collect-orders');
-  if (stationPassageApplies(card, today, config.stationPassage)) options.push('station-passage');
-  for (const o of config.menuOptions) if (!options.includes(o)) options.push(o);
-  return options;
-}
-
-/** An expired card may only see its balance (and is told it expired). */
-export function expiredMenu(config: KioskMachineInput): MenuOption[] {
-  return config.menuOptions.includes('balance') ? ['balance'] : [];
-}
 
 /** User events each journey child handles; the session forwards them while it runs. */
 export const JOURNEY_USER_EVENTS: Record<JourneyId, readonly KioskUserEvent['type'][]> = {

@@ -12,7 +12,7 @@
  * against the machine they are spread into).
  */
 import { type AnyEventObject, assign } from 'xstate';
-import type { WriteProblem } from '../../main/core/contract.js';
+import type { WriteProblem } from '../../contract/bridge.js';
 import type { WaitForCardInput } from '../types.js';
 
 /** The context fields the shared card-write pieces read and set. */

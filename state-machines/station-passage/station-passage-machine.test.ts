@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { card, okRead, startKiosk, TEST_INPUT, TODAY, toMenu, type KioskHarness } from '../test-harness.js';
 import type { KioskMachineInput, StationPassageSettings } from '../types.js';
-import { stationPassageApplies, type StationPassageContext } from './station-passage-machine.js';
+import { stationPassageApplies } from '../../domain/station-passage.js';
+import type { StationPassageContext } from './station-passage-machine.js';
 
 const SP: StationPassageSettings = { enabled: true, stationCode: 'UT', minutes: 60, belowBalanceCents: 2000, cardKinds: ['personal', 'anonymous'] };
 export const PASSAGE_INPUT: KioskMachineInput = { ...TEST_INPUT, stationPassage: SP };

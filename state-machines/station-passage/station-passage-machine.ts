@@ -12,8 +12,9 @@
  * STATION-PASSAGE; the snapshot's `stationPassage` says which station and for how long.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import type { CardIdentity } from '../../hardware/card/card-model.js';
-import type { WriteProblem } from '../../main/core/contract.js';
+import { STATION_PASSAGE_CODE } from '../../domain/station-passage.js';
+import type { CardIdentity } from '../../contract/card.js';
+import type { WriteProblem } from '../../contract/bridge.js';
 import { notProvidedIn, presentAgainWait, writeAnsweredProblem, writeProblemWait, writeThrew } from '../shared/card-write.js';
 import type { ScreenMeta } from '../top-up/top-up-machine.js';
 import type {
@@ -25,22 +26,6 @@ import type {
   WaitForCardInput,
   WaitForCardOutput,
 } from '../types.js';
-
-export const STATION_PASSAGE_CODE = 'STATION-PASSAGE';
-
-/** Does the free station passage apply to this card today? Pure; the menu and the service use it. */
-export function stationPassageApplies(
-  card: Pick<CardInfo, 'kind' | 'expiryDate' | 'balanceCents' | 'products'>,
-  today: string,
-  settings: StationPassageSettings | undefined,
-): boolean {
-  if (!settings?.enabled || !settings.stationCode) return false;
-  if (card.expiryDate < today) return false;
-  if (!settings.cardKinds.includes(card.kind)) return false;
-  if (card.balanceCents >= settings.belowBalanceCents) return false;
-  // One-off: not when the card already got one today.
-  return !card.products.some((p) => p.code === STATION_PASSAGE_CODE && p.validFrom.slice(0, 10) === today);
-}
 
 export interface StationPassageMachineInput {
   card: CardIdentity;

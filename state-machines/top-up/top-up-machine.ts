@@ -12,9 +12,9 @@
  * machine that was not provided fails loudly instead of pretending.
  */
 import { assign, fromCallback, fromPromise, sendTo, setup, stateIn } from 'xstate';
-import type { CardIdentity, CardKind } from '../../hardware/card/card-model.js';
-import type { PaymentFailureReason, PaymentPrompt } from '../../hardware/payment/payment-terminal.js';
-import type { ScreenId, WriteProblem } from '../../main/core/contract.js';
+import type { CardIdentity, CardKind } from '../../contract/card.js';
+import type { PaymentFailureReason, PaymentPrompt } from '../../contract/payment.js';
+import type { ScreenId, WriteProblem } from '../../contract/bridge.js';
 import type {
   AuthorizePaymentInput,
   CreditCardInput,

@@ -3,7 +3,7 @@
 // is checked and photographed in nl, en, de and fr (switched with the top bar on that screen),
 // under test-results/e2e/screens/<test>/<nn>-<screen>-<locale>.png.
 import { expect, test } from '@playwright/test';
-import type { MenuOption } from '../../main/core/contract.js';
+import type { MenuOption } from '../../contract/bridge.js';
 import { INTL, money, openKiosk, ScreenRecorder, TEXTS, Tester } from './support/kiosk.js';
 
 let rec: ScreenRecorder;

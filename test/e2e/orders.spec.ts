@@ -4,7 +4,7 @@
 // screen), under test-results/e2e/screens/<test>/<nn>-<screen>-<locale>.png.
 // Fixture orders: backoffice/fixtures.ts; fixture cards: hardware/card/fixtures.ts.
 import { expect, test, type Page } from '@playwright/test';
-import type { Locale } from '../../main/core/contract.js';
+import type { Locale } from '../../contract/bridge.js';
 import { INTL, money, openKiosk, ScreenRecorder, TEXTS, Tester, toMenu } from './support/kiosk.js';
 
 let rec: ScreenRecorder;

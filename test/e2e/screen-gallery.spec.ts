@@ -5,8 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { KioskSnapshot, Locale, ScreenId } from '../../main/core/contract.js';
-import { SCREENS } from '../../main/core/contract.js';
+import type { KioskSnapshot, Locale, ScreenId } from '../../contract/bridge.js';
+import { SCREENS } from '../../contract/bridge.js';
 import { SAMPLE_VARIANTS, sampleSnapshot } from '../../renderer/src/sample-snapshots.js';
 import { SCREENS_DIR } from './support/kiosk.js';
 

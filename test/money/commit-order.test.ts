@@ -10,11 +10,11 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATION_KEY_FILE, EmulatedCardReader, loadKeyFile } from '../../hardware/card/index.js';
-import { FIXTURE_CARDS } from '../../hardware/card/fixture-ids.js';
+import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { createPaymentHardware, type PaymentHardware } from '../../hardware/payment/index.js';
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
-import { fixedClock } from '../../main/core/clock.js';
-import { sequentialRandom } from '../../main/core/random.js';
+import { fixedClock } from '../../contract/time.js';
+import { sequentialRandom } from '../../contract/random.js';
 import { recoverUnfinished } from '../../main/journal/recovery.js';
 import { cardRef, openJournal, type SqliteJournal } from '../../main/journal/sqlite-journal.js';
 import { createTopUpService, type TopUpService } from '../../main/services/top-up.js';

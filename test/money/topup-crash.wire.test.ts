@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEntryType } from '../../main/journal/journal.js';
 import type { RunnerConfig } from './kiosk-runner.js';
-import { FIXTURE_CARDS } from '../../hardware/card/fixture-ids.js';
+import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { orderRef } from '../../main/services/order-service.js';
 import { orderOutcome, orderTable, outcomeTable, topUpOutcome, type OrderOutcome, type OutcomeRow, type TopUpOutcome } from './outcome.js';
 import { moneyRigSkipReason, startMoneyRig, ZVT, type MoneyRig } from './rig.js';

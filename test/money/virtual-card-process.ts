@@ -18,7 +18,7 @@ import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../hardware/card/fixture-ids.js';
+import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../contract/fixture-cards.js';
 import { DEFAULT_EMULATION_KEY_FILE, loadKeyFile } from '../../hardware/card/keys.js';
 import { WireCardEmulator } from '../../hardware/card/wire/wire-emulator.js';
 

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../../main/core/clock.js';
+import { fixedClock } from '../../../contract/time.js';
 import { CardError, type CardReaderEvent } from '../card-reader.js';
 import { FIXTURE_CARD_MODELS, fixtureCardImage } from '../fixtures.js';
 import { keyProviderFromJson, loadKeyFile } from '../keys.js';

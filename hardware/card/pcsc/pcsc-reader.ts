@@ -9,8 +9,8 @@
  * - after pcscd restarts the NFC object never sees readers again: a watchdog builds a fresh NFC
  *   when no reader has been seen for a while or PC/SC reported an error.
  */
-import type { Clock } from '../../../main/core/clock.js';
-import type { CardIdentity, CardModel, CardSection } from '../card-model.js';
+import type { Clock } from '../../../contract/time.js';
+import type { CardIdentity, CardModel, CardSection } from '../../../contract/card.js';
 import { CardError, type CardErrorCode, type CardReader, type CardReaderEvent, type CardUpdate } from '../card-reader.js';
 import type { BlockSession } from '../card-io.js';
 import type { KeyProvider, KeyType } from '../keys.js';

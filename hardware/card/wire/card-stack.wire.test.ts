@@ -4,12 +4,12 @@
  * Needs pcscd + vsmartcard-vpcd and root; skipped with the reason elsewhere, failing in CI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../../main/core/clock.js';
+import { fixedClock } from '../../../contract/time.js';
 import { ensurePcscd, type PcscdHandle, wireSkipReason } from '../../../test/support/pcscd.js';
-import type { CardModel } from '../card-model.js';
+import type { CardModel } from '../../../contract/card.js';
 import { CardError, type CardReaderEvent, type CardUpdate } from '../card-reader.js';
 import { encodeCardImage } from '../codec.js';
-import type { FixtureCardId } from '../fixture-ids.js';
+import type { FixtureCardId } from '../../../contract/fixture-cards.js';
 import { FIXTURE_CARD_MODELS, fixtureCardImage } from '../fixtures.js';
 import { createCardHardware, type CardHardware } from '../index.js';
 import { keyProviderFromJson, loadKeyFile } from '../keys.js';

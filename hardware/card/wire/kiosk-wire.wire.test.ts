@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKiosk, type Kiosk } from '../../../main/composition.js';
 import { parseConfig } from '../../../main/config.js';
-import type { KioskSnapshot, ScreenId } from '../../../main/core/contract.js';
+import type { KioskSnapshot, ScreenId } from '../../../contract/bridge.js';
 import { ensurePcscd, type PcscdHandle, wireSkipReason } from '../../../test/support/pcscd.js';
 import type { WireCardEmulator } from './wire-emulator.js';
 

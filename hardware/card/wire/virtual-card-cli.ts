@@ -9,7 +9,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { FIXTURE_CARD_IDS, type FixtureCardId } from '../fixture-ids.js';
+import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../../contract/fixture-cards.js';
 import { DEFAULT_EMULATION_KEY_FILE, loadKeyFile } from '../keys.js';
 import { ensureQuickAckLoopback, VIRTUAL_CARD_HOST } from './loopback.js';
 import { ensurePcscd, type PcscdHandle } from './pcscd.js';

@@ -4,7 +4,7 @@
  */
 import type { CardEmulatorControl } from '../emulator-control.js';
 import { FixtureDeck } from '../fixture-deck.js';
-import type { FixtureCardId } from '../fixture-ids.js';
+import type { FixtureCardId } from '../../../contract/fixture-cards.js';
 import type { KeyProvider } from '../keys.js';
 import { MifareClassic4kChip } from '../mifare-classic.js';
 import type { CardImage } from '../codec.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../../../main/core/clock.js';
+import { fixedClock } from '../../../contract/time.js';
 import { createPaymentHardware, isPaymentTerminalError } from '../index.js';
 import type { PaymentPrompt } from '../payment-terminal.js';
 import type { TerminalBehaviour } from '../emulator-control.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../main/core/clock.js';
+import type { Clock } from '../../../contract/time.js';
 import type { LedgerEntry, TerminalBehaviour, TerminalEmulatorControl } from '../emulator-control.js';
 import type {
   AuthorizationOutcome,

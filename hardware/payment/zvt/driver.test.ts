@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock, systemClock } from '../../../main/core/clock.js';
+import { fixedClock, systemClock } from '../../../contract/time.js';
 import type { TerminalBehaviour } from '../emulator-control.js';
 import type { PaymentPrompt } from '../payment-terminal.js';
 import { realScheduler } from '../scheduler.js';

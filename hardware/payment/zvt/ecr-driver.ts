@@ -14,7 +14,7 @@
  * resolve(): a terminal still asking 04 0F is held as an "orphan" and bound by receipt number;
  * otherwise the last stored transaction (06 20 repeat receipt) tells whether it stands.
  */
-import type { Clock } from '../../../main/core/clock.js';
+import type { Clock } from '../../../contract/time.js';
 import { PaymentTerminalError, checkAuthorizationRequest } from '../errors.js';
 import type {
   AuthorizationOutcome,

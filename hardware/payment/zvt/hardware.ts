@@ -3,7 +3,7 @@
  * pseudo-terminal pair stands in for the cable and the terminal simulator plays the terminal on
  * the other end (in this process, or as its own process).
  */
-import type { Clock } from '../../../main/core/clock.js';
+import type { Clock } from '../../../contract/time.js';
 import type { ResolvedPaymentHardwareConfig } from '../config.js';
 import type { PaymentHardware, PaymentHardwareDeps } from '../index.js';
 import type { Scheduler } from '../scheduler.js';

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../main/core/clock.js';
+import { systemClock } from '../../../contract/time.js';
 import { paymentHardwareConfigSchema, type PaymentHardwareConfig } from '../config.js';
 import type { TerminalBehaviour } from '../emulator-control.js';
 import { createPaymentHardware } from '../index.js';

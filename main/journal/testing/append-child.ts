@@ -4,7 +4,7 @@
  * argv: <journal path> <kiosk id> <secret>
  */
 import { writeSync } from 'node:fs';
-import { systemClock } from '../../core/clock.js';
+import { systemClock } from '../../../contract/time.js';
 import { crashAfterFromEnv } from './crash-points.js';
 import { openJournal } from '../sqlite-journal.js';
 

@@ -1,4 +1,5 @@
-// The renderer's view of the bridge contract: types only, so no core code (zod, xstate) is bundled.
+// The renderer's view of the bridge contract: types and zod-free constants only, so no core code
+// (zod, xstate) is bundled.
 export type {
   CardProblem,
   CardView,
@@ -11,12 +12,11 @@ export type {
   ScreenId,
   SendResult,
   WriteProblem,
-} from '../../../main/core/contract.js';
-export type { PaymentFailureReason, PaymentPrompt } from '../../../hardware/payment/payment-terminal.js';
-export type { CardKind } from '../../../hardware/card/card-model.js';
+} from '../../../contract/bridge.js';
+export type { PaymentFailureReason, PaymentPrompt } from '../../../contract/payment.js';
+export type { CardKind } from '../../../contract/card.js';
 
-import type { Locale } from '../../../main/core/contract.js';
+import { LOCALES, type Locale } from '../../../contract/bridge.js';
 
-/** Mirrors LOCALES in main/core/contract.ts (a value import would pull zod into the bundle);
- * renderer/src/bridge/contract.test.ts checks the two stay equal. */
-export const RENDERER_LOCALES: readonly Locale[] = ['nl', 'en', 'de', 'fr'];
+/** The locales the kiosk speaks (contract/bridge.ts holds no zod, so the value comes along cheaply). */
+export const RENDERER_LOCALES: readonly Locale[] = LOCALES;

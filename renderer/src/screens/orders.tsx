@@ -1,7 +1,7 @@
 // Collecting pending orders (issue 6): list, confirm ("Akkoord"), refused, done.
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { MAX_BALANCE_CENTS } from '../../../hardware/card/card-model.js';
+import { MAX_BALANCE_CENTS } from '../../../domain/balance.js';
 import type { Locale, OrderView } from '../bridge/contract.js';
 import { EventButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';

@@ -1,5 +1,5 @@
 /** Client for the browser host's tester API (emulated hardware only). Same origin as the page. */
-import type { FixtureCardId } from '../../../hardware/card/fixture-ids.js';
+import type { FixtureCardId } from '../../../contract/fixture-cards.js';
 import type { LedgerEntry, TerminalBehaviour } from '../../../hardware/payment/emulator-control.js';
 
 export type { FixtureCardId, LedgerEntry, TerminalBehaviour };

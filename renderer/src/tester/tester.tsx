@@ -3,7 +3,7 @@
 // traveller UI directly.
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { FIXTURE_CARD_IDS } from '../../../hardware/card/fixture-ids.js';
+import { FIXTURE_CARD_IDS } from '../../../contract/fixture-cards.js';
 import '../styles.css';
 import './tester.css';
 import { TERMINAL_BEHAVIOURS, testerApi, type FixtureCardId, type TerminalBehaviour } from './tester-api.js';

@@ -8,9 +8,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
-import type { FixtureCardId } from '../../../hardware/card/fixture-ids.js';
+import type { FixtureCardId } from '../../../contract/fixture-cards.js';
 import type { LedgerEntry, TerminalBehaviour } from '../../../hardware/payment/emulator-control.js';
-import type { KioskSnapshot, Locale, ScreenId } from '../../../main/core/contract.js';
+import type { KioskSnapshot, Locale, ScreenId } from '../../../contract/bridge.js';
 import de from '../../../locales/de.json' with { type: 'json' };
 import en from '../../../locales/en.json' with { type: 'json' };
 import fr from '../../../locales/fr.json' with { type: 'json' };

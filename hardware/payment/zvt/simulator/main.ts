@@ -14,7 +14,7 @@
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { systemClock } from '../../../../main/core/clock.js';
+import { systemClock } from '../../../../contract/time.js';
 import { paymentHardwareConfigSchema } from '../../config.js';
 import { realScheduler } from '../../scheduler.js';
 import { startZvtSimulator } from '../hardware.js';

@@ -5,7 +5,7 @@
  * reverse). Testers steer it at run time (TerminalBehaviour); its ledger is the terminal's own
  * view of the money.
  */
-import type { Clock } from '../../../../main/core/clock.js';
+import type { Clock } from '../../../../contract/time.js';
 import { TERMINAL_BEHAVIOURS } from '../../config.js';
 import type { LedgerEntry, TerminalBehaviour, TerminalEmulatorControl } from '../../emulator-control.js';
 import { PaymentTerminalError } from '../../errors.js';

@@ -7,7 +7,7 @@
  * onDecision: the decision is journaled but never sent.
  */
 import { createInterface } from 'node:readline';
-import { systemClock } from '../../../../main/core/clock.js';
+import { systemClock } from '../../../../contract/time.js';
 import { paymentHardwareConfigSchema } from '../../config.js';
 import { realScheduler } from '../../scheduler.js';
 import { startZvtDriver } from '../hardware.js';

@@ -1,6 +1,12 @@
 /** The kiosk's randomness in production: node:crypto. Tests inject their own `Random`. */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Random } from './clock.js';
+
+export interface Random {
+  /** A random id (hex), `bytes` long before encoding. */
+  id(bytes?: number): string;
+  /** Uniform in [0, 1). */
+  next(): number;
+}
 
 export const cryptoRandom: Random = {
   id: (bytes = 16) => randomBytes(bytes).toString('hex'),

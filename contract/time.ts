@@ -17,9 +17,3 @@ export function fixedClock(start: Date | string): Clock & { advance(ms: number):
   };
 }
 
-export interface Random {
-  /** A random id (hex), `bytes` long before encoding. */
-  id(bytes?: number): string;
-  /** Uniform in [0, 1). */
-  next(): number;
-}

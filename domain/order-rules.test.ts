@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictingProduct, loadableOrders, nsExtraLastDay, orderRefusal, orderRefusalFor, type OrderInfo } from './order-rules.js';
+import { conflictingProduct, nsExtraLastDay, orderRefusalFor, type OrderInfo } from './order-rules.js';
 
 const settings = { maxBalanceCents: 15_000, exclusiveProductGroups: [['DAL-VOORDEEL', 'ALTIJD-VRIJ']] };
 const personal = { kind: 'personal' as const, expiryDate: '2030-01-31', balanceCents: 1000, products: [] };
@@ -52,9 +52,10 @@ describe('order rules', () => {
   });
 
   it('the back-office form agrees: anonymous NS Extra and NS Extra past its year are not loadable', () => {
-    expect(orderRefusal({ kind: 'ns-extra', announcedOn: '2026-11-01' }, { kind: 'anonymous' }, '2026-11-23')).toBe('ns-extra-not-personal');
-    expect(orderRefusal({ kind: 'ns-extra', announcedOn: '2025-11-01' }, { kind: 'personal' }, '2026-11-23')).toBe('ns-extra-expired');
-    expect(orderRefusal({ kind: 'product', announcedOn: '2025-11-01' }, { kind: 'personal', expiryDate: '2026-01-01' }, '2026-11-23')).toBe('card-expired');
-    expect(loadableOrders([nsx('2026-11-01'), prod('X')], { kind: 'anonymous' }, '2026-11-23').map((o) => o.kind)).toEqual(['product']);
+    // The back office knows only the card's kind (and, where it has it, the expiry): the same rules.
+    expect(orderRefusalFor(nsx('2026-11-01'), { kind: 'anonymous' }, '2026-11-23', settings)?.reason).toBe('not-personal');
+    expect(orderRefusalFor(nsx('2025-11-01'), { kind: 'personal' }, '2026-11-23', settings)?.reason).toBe('ns-extra-expired');
+    expect(orderRefusalFor(prod('X'), { kind: 'personal', expiryDate: '2026-01-01' }, '2026-11-23', settings)?.reason).toBe('card-expired');
+    expect([nsx('2026-11-01'), prod('X')].filter((o) => !orderRefusalFor(o, { kind: 'anonymous' }, '2026-11-23', settings)).map((o) => o.kind)).toEqual(['product']);
   });
 });

@@ -3,14 +3,19 @@
  * the kiosk client (main/backoffice-client/http-client.ts) validates every response with them.
  */
 import { z } from 'zod';
+import { Hex64, OperationId, journalRecordSchema } from './journal-record.js';
+
+export { Hex64, OperationId };
+
+/** A journal record as it arrives: the record schema, except that an unknown type is reported per
+ * record by the intake (`unknown-type`) instead of failing the whole batch. */
+export const JournalRecordSchema = journalRecordSchema.extend({ type: z.string().min(1).max(64) });
 
 export const API_PREFIX = '/v1';
 
 export const CardNumber = z.string().regex(/^\d{16}$/, 'a card number has 16 digits');
 export const IsoDate = z.iso.date();
 export const OrderId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an order id is 1-64 letters, digits, . _ -');
-export const OperationId = z.string().min(1).max(200);
-export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 const OrderBase = { orderId: OrderId, announcedOn: IsoDate };
 export const PendingOrderSchema = z.discriminatedUnion('kind', [
@@ -56,20 +61,6 @@ export const BlockedResponse = z.object({
 
 // POST /v1/journal — transaction intake
 export const MAX_INTAKE_BATCH = 1000;
-const DataValue = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
-export const JournalRecordSchema = z.strictObject({
-  seq: z.int().positive(),
-  kioskId: z.string().min(1).max(64),
-  at: z.iso.datetime(),
-  type: z.string().min(1).max(64),
-  operationId: OperationId,
-  amountCents: z.int().optional(),
-  card: z.strictObject({ hash: Hex64, last4: z.string().regex(/^\d{4}$/) }).optional(),
-  data: z.record(z.string().max(64), DataValue).optional(),
-  prevHash: Hex64,
-  hash: Hex64,
-  hmac: Hex64,
-});
 export const IntakeRequest = z.strictObject({ records: z.array(JournalRecordSchema).min(1).max(MAX_INTAKE_BATCH) });
 export const IntakeStatus = z.enum(['accepted', 'duplicate', 'rejected']);
 export const IntakeRejectReason = z.enum([
@@ -115,7 +106,7 @@ export const ErrorCode = z.enum([
 ]);
 export const ErrorResponse = z.object({ error: ErrorCode, message: z.string() });
 
-export type PendingOrderDto = z.infer<typeof PendingOrderSchema>;
+export type PendingOrder = z.infer<typeof PendingOrderSchema>;
 export type IntakeResponseDto = z.infer<typeof IntakeResponse>;
 export type IntakeResultDto = z.infer<typeof IntakeResult>;
 export type BlockedResponseDto = z.infer<typeof BlockedResponse>;

@@ -10,7 +10,7 @@
  * would make this clearer or safer.
  */
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type { JournalCardRef, JournalRecord } from './journal.js';
+import type { JournalCardRef, JournalRecord } from './journal-record.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const RECORD_FORMAT_VERSION = 1;

@@ -3,13 +3,13 @@
  * host WebSocket) and the renderer. Defined once here; events are validated with zod where they
  * enter the core. Snapshots are plain data: nothing in them holds an actor reference.
  */
-import { z } from 'zod';
-import type { CardKind } from '../../hardware/card/card-model.js';
-import type { PaymentFailureReason, PaymentPrompt } from '../../hardware/payment/payment-terminal.js';
+import type { KioskEvent } from './bridge-events.js';
+import type { CardKind } from './card.js';
+import type { PaymentFailureReason, PaymentPrompt } from './payment.js';
 
-export const LOCALES = ['nl', 'en', 'de', 'fr'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'nl';
+import { DEFAULT_LOCALE, LOCALES, type Locale } from './locales.js';
+
+export { DEFAULT_LOCALE, LOCALES, type Locale };
 
 /** Every screen the renderer can show. One React component per id. */
 export const SCREENS = [
@@ -65,15 +65,18 @@ export interface OrderView {
   validFrom?: string;
   validUntil?: string;
   /** Why it cannot be loaded now, if so. */
-  refusal?: {
-    reason: 'not-personal' | 'ns-extra-expired' | 'over-limit' | 'card-expired' | 'conflicting-product';
-    /** ns-extra-expired: last loadable day (YYYY-MM-DD). */
-    lastDay?: string;
-    /** over-limit: how much room there is, in cents. */
-    roomCents?: number;
-    /** conflicting-product: the product on the card that conflicts. */
-    conflictingCode?: string;
-  };
+  refusal?: OrderRefusalDetail;
+}
+
+/** Why an order cannot be loaded now, with what the traveller needs to know (domain/order-rules.ts decides). */
+export interface OrderRefusalDetail {
+  reason: 'not-personal' | 'ns-extra-expired' | 'over-limit' | 'card-expired' | 'conflicting-product';
+  /** ns-extra-expired: last loadable day (YYYY-MM-DD). */
+  lastDay?: string;
+  /** over-limit: how much room there is, in cents. */
+  roomCents?: number;
+  /** conflicting-product: the product on the card that conflicts. */
+  conflictingCode?: string;
 }
 
 export interface KioskSnapshot {
@@ -122,23 +125,7 @@ export interface KioskSnapshot {
   stationPassage?: { station: string; minutes: number; validUntil?: string };
 }
 
-/** Events a shell may send. Anything else is refused with a typed error. */
-export const kioskEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('START') }),
-  z.object({ type: z.literal('SET_LOCALE'), locale: z.enum(LOCALES) }),
-  z.object({ type: z.literal('TOGGLE_LARGE_TEXT') }),
-  z.object({ type: z.literal('ACTIVITY') }),
-  z.object({ type: z.literal('MORE_TIME') }),
-  z.object({ type: z.literal('CHOOSE'), option: z.enum(['topup', 'collect-orders', 'balance', 'station-passage']) }),
-  z.object({ type: z.literal('SELECT_AMOUNT'), amountCents: z.number().int().positive().max(15000) }),
-  z.object({ type: z.literal('SELECT_ORDER'), orderId: z.string().min(1).max(64) }),
-  z.object({ type: z.literal('CONFIRM') }),
-  z.object({ type: z.literal('RETRY') }),
-  z.object({ type: z.literal('BACK') }),
-  z.object({ type: z.literal('CANCEL') }),
-  z.object({ type: z.literal('FINISH') }),
-]);
-export type KioskEvent = z.infer<typeof kioskEventSchema>;
+export type { KioskEvent };
 
 export type SendResult = { ok: true } | { ok: false; error: 'invalid-event' | 'not-allowed-now'; detail: string };
 

@@ -5,7 +5,7 @@
  * is refused. Replaying a fresh signed request inside that window is harmless by design: every
  * back-office write is idempotent (intake per record key, collection per operation id).
  */
-import { hexEqual, hmacHex, sha256Hex, type SecretKey } from '../journal/record-crypto.js';
+import { hexEqual, hmacHex, sha256Hex, type SecretKey } from './record-crypto.js';
 
 export const HEADER_KIOSK = 'x-kiosk-id';
 export const HEADER_TIME = 'x-kiosk-time';

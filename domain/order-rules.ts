@@ -2,7 +2,7 @@
  * Which pending orders a card may load now, and why not. Pure and shared: the collect-orders
  * machine decides with the card it actually read, the collect service checks again just before
  * the write (the card may have changed), and the reference back office refuses to collect what is
- * not loadable (main/backoffice-client/order-rules.ts re-exports these).
+ * not loadable, with these same functions.
  *
  * Rules (domain.md, seeds 002 and 004):
  * - nothing is loaded onto an expired card (an expired card is no valid ticket);
@@ -16,34 +16,21 @@
  * - a kaartservicecode needs nothing of the card but that it is this card and valid.
  */
 
-export type OrderKind = 'kaartservicecode' | 'ns-extra' | 'product';
-export type CardKindForOrders = 'personal' | 'anonymous' | 'business';
+import type { PendingOrder } from '../contract/backoffice-api.js';
+import type { OrderRefusalDetail } from '../contract/bridge.js';
+import type { CardKind } from '../contract/card.js';
+import { balanceRoom, exceedsMaximum } from './balance.js';
+import { NS_EXTRA_CARD_KINDS } from './card-kinds.js';
+import { dayOf } from './dates.js';
 
-/** A pending order as the back office serves it (mirrors main/backoffice-client/types.ts PendingOrder). */
-export type OrderInfo =
-  | { orderId: string; kind: 'kaartservicecode'; announcedOn: string }
-  | { orderId: string; kind: 'ns-extra'; announcedOn: string; amountCents: number }
-  | {
-      orderId: string;
-      kind: 'product';
-      announcedOn: string;
-      product: { code: string; validFrom: string; validUntil: string; travelClass?: 1 | 2 };
-    };
-
-/** The legacy refusal codes the back office uses (kept for its API). */
-export type OrderRefusal = 'ns-extra-not-personal' | 'ns-extra-expired' | 'card-expired';
-
-/** Why an order cannot be loaded now, with what the traveller needs to know (contract OrderView.refusal). */
-export interface OrderRefusalDetail {
-  reason: 'not-personal' | 'ns-extra-expired' | 'over-limit' | 'card-expired' | 'conflicting-product';
-  lastDay?: string;
-  roomCents?: number;
-  conflictingCode?: string;
-}
+/** A pending order as the back office serves it (derived from the API schema). */
+export type OrderInfo = PendingOrder;
+export type OrderKind = OrderInfo['kind'];
+export type { OrderRefusalDetail };
 
 /** What the rules need to know about the card. */
 export interface CardForOrders {
-  kind: CardKindForOrders;
+  kind: CardKind;
   expiryDate?: string;
   balanceCents?: number;
   products?: readonly { code: string; validFrom: string; validUntil: string }[];
@@ -56,11 +43,6 @@ export interface OrderRuleSettings {
   exclusiveProductGroups: readonly (readonly string[])[];
 }
 
-/** The calendar date (YYYY-MM-DD) in the Netherlands at instant `at`. */
-export function dutchDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
-
 /** The last day NS Extra announced on `announcedOn` can be loaded: the same date one year later
  * (29 February -> 28 February). */
 export function nsExtraLastDay(announcedOn: string): string {
@@ -71,34 +53,9 @@ export function nsExtraLastDay(announcedOn: string): string {
   return last.toISOString().slice(0, 10);
 }
 
-/** Back-office form: the refusals that need no card contents (kind, expiry, announcement date). */
-export function orderRefusal(
-  order: { kind: OrderKind; announcedOn: string },
-  card: { kind: CardKindForOrders; expiryDate?: string },
-  today: string,
-): OrderRefusal | undefined {
-  if (card.expiryDate !== undefined && card.expiryDate < today) return 'card-expired';
-  if (order.kind === 'ns-extra') {
-    if (card.kind !== 'personal') return 'ns-extra-not-personal';
-    if (today > nsExtraLastDay(order.announcedOn)) return 'ns-extra-expired';
-  }
-  return undefined;
-}
-
-/** The orders of `orders` this card may load today (back-office form). */
-export function loadableOrders<T extends { kind: OrderKind; announcedOn: string }>(
-  orders: readonly T[],
-  card: { kind: CardKindForOrders; expiryDate?: string },
-  today: string,
-): T[] {
-  return orders.filter((o) => orderRefusal(o, card, today) === undefined);
-}
-
-/** First day of the validity as YYYY-MM-DD (validUntil may be a timestamp for short products). */
-const day = (s: string) => s.slice(0, 10);
 
 function overlaps(a: { validFrom: string; validUntil: string }, b: { validFrom: string; validUntil: string }): boolean {
-  return day(a.validFrom) <= day(b.validUntil) && day(b.validFrom) <= day(a.validUntil);
+  return dayOf(a.validFrom) <= dayOf(b.validUntil) && dayOf(b.validFrom) <= dayOf(a.validUntil);
 }
 
 /** The product on the card that conflicts with `wanted`, if any. Expired products never conflict. */
@@ -110,7 +67,7 @@ export function conflictingProduct(
 ): string | undefined {
   const group = groups.find((g) => g.includes(wanted.code));
   for (const p of onCard) {
-    if (day(p.validUntil) < today) continue;
+    if (dayOf(p.validUntil) < today) continue;
     const sameKind = p.code === wanted.code || (group?.includes(p.code) ?? false);
     if (sameKind && overlaps(p, wanted)) return p.code;
   }
@@ -124,12 +81,12 @@ export function orderRefusalFor(order: OrderInfo, card: CardForOrders, today: st
     case 'kaartservicecode':
       return undefined;
     case 'ns-extra': {
-      if (card.kind !== 'personal') return { reason: 'not-personal' };
+      if (!NS_EXTRA_CARD_KINDS.includes(card.kind)) return { reason: 'not-personal' };
       const lastDay = nsExtraLastDay(order.announcedOn);
       if (today > lastDay) return { reason: 'ns-extra-expired', lastDay };
       const balance = card.balanceCents ?? 0;
-      if (balance + order.amountCents > settings.maxBalanceCents)
-        return { reason: 'over-limit', roomCents: Math.max(0, settings.maxBalanceCents - balance) };
+      if (exceedsMaximum(balance, order.amountCents, settings.maxBalanceCents))
+        return { reason: 'over-limit', roomCents: balanceRoom(balance, settings.maxBalanceCents) };
       return undefined;
     }
     case 'product': {

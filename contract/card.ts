@@ -70,7 +70,6 @@ export const ALL_SECTIONS: readonly CardSection[] = ['identity', 'purse', 'produ
 /** Caps the card format keeps. */
 export const MAX_TRAVEL_TRANSACTIONS = 10;
 export const MAX_TOP_UPS = 2;
-export const MAX_BALANCE_CENTS = 15000;
 
 export function maskCardNumber(cardNumber: string): string {
   const last4 = cardNumber.slice(-4);
