@@ -23,7 +23,7 @@ function run(label, cmd, args, env = process.env) {
 }
 
 // Stale compiled files would be loaded by Electron; start main's output clean (renderer: Vite empties its own).
-for (const dir of ['main', 'hardware', 'state-machines', 'backoffice']) rmSync(path.join('dist', dir), { recursive: true, force: true });
+for (const dir of ['contract', 'domain', 'main', 'hardware', 'state-machines', 'backoffice']) rmSync(path.join('dist', dir), { recursive: true, force: true });
 
 run('renderer', bin('vite'), ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
 run('main (tsc)', bin('tsc'), ['-p', 'tsconfig.build.json']);
@@ -39,7 +39,7 @@ function copyAssets(dir) {
     else if (ASSET.test(name) && !name.startsWith('tsconfig')) cpSync(p, path.join('dist', p));
   }
 }
-for (const dir of ['main', 'hardware', 'state-machines', 'backoffice']) copyAssets(dir);
+for (const dir of ['contract', 'domain', 'main', 'hardware', 'state-machines', 'backoffice']) copyAssets(dir);
 
 if (!existsSync('dist/main/electron/preload.cjs')) {
   console.error('[build] dist/main/electron/preload.cjs missing after tsc');

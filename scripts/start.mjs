@@ -38,7 +38,8 @@ function ensureRenderer() {
   const sources = Math.max(
     newestMtime(path.join(root, 'renderer')),
     newestMtime(path.join(root, 'locales')),
-    newestMtime(path.join(root, 'main', 'core', 'contract.ts')),
+    newestMtime(path.join(root, 'contract')),
+    newestMtime(path.join(root, 'domain')),
   );
   if (built && built >= sources) return;
   say(built ? 'renderer sources changed: rebuilding the renderer' : 'building the renderer (first start)');
