@@ -6,9 +6,7 @@
  *   simulator that plays the terminal on a socat pseudo-terminal (mode 'wire').
  * createPaymentHardware() is the one place that picks among them from configuration.
  */
-import type { Clock } from '../../main/core/clock.js';
-import type { TerminalEmulatorControl } from './emulator-control.js';
-import type { PaymentDecisionHook, PaymentTerminal } from './payment-terminal.js';
+import type { PaymentHardware, PaymentHardwareDeps } from './hardware-types.js';
 import { paymentHardwareConfigSchema, type PaymentHardwareConfig } from './config.js';
 import { EmulatedPaymentTerminal } from './emulated/emulated-terminal.js';
 import { PaymentTerminalError } from './errors.js';
@@ -22,22 +20,7 @@ export { realScheduler, manualScheduler } from './scheduler.js';
 export type { Scheduler } from './scheduler.js';
 export type { ZvtEcrDriver } from './zvt/ecr-driver.js';
 export type { WireHardware } from './zvt/hardware.js';
-
-export interface PaymentHardwareDeps {
-  clock: Clock;
-  log?: (msg: string, extra?: object) => void;
-  /** Timers (defaults to real ones). */
-  scheduler?: Scheduler;
-  /** Awaited with the kiosk's decision on an approved payment before it is sent to the terminal. */
-  onDecision?: PaymentDecisionHook;
-}
-
-export interface PaymentHardware {
-  terminal: PaymentTerminal;
-  /** Present in 'emulated' and 'wire' modes (the emulator / simulator), absent for a real terminal. */
-  control?: TerminalEmulatorControl;
-  stop(): Promise<void>;
-}
+export type { PaymentHardware, PaymentHardwareDeps } from './hardware-types.js';
 
 export async function createPaymentHardware(config: PaymentHardwareConfig, deps: PaymentHardwareDeps): Promise<PaymentHardware> {
   const parsed = paymentHardwareConfigSchema.safeParse(config);

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../../main/core/clock.js';
 import type { ResolvedPaymentHardwareConfig } from '../config.js';
-import type { PaymentHardware, PaymentHardwareDeps } from '../index.js';
+import type { PaymentHardware, PaymentHardwareDeps } from '../hardware-types.js';
 import type { Scheduler } from '../scheduler.js';
 import { ZvtEcrDriver } from './ecr-driver.js';
 import { openSerialLink, type SerialSettings } from './link.js';
