@@ -1,14 +1,13 @@
 /**
  * hardware/payment: the kiosk's card payment terminal.
  * - payment-terminal.ts: the contract (PaymentTerminal), emulator-control.ts: what testers steer;
- * - emulated/: the in-process terminal (mode 'emulated');
- * - zvt/: the ZVT codec, serial transport, ECR driver (modes 'wire' and 'real') and the terminal
- *   simulator that plays the terminal on a socat pseudo-terminal (mode 'wire').
+ * - emulated/: mode 'emulated': the ZVT driver and the terminal simulator over an in-memory link;
+ * - zvt/: the ZVT codec, transport, ECR driver (every mode) and the terminal simulator that plays
+ *   the terminal (in memory in mode 'emulated', on a socat pseudo-terminal in mode 'wire').
  * createPaymentHardware() is the one place that picks among them from configuration.
  */
 import type { PaymentHardware, PaymentHardwareDeps } from './hardware-types.js';
 import { paymentHardwareConfigSchema, type PaymentHardwareConfig } from './config.js';
-import { EmulatedPaymentTerminal } from './emulated/emulated-terminal.js';
 import { PaymentTerminalError } from './errors.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 
@@ -30,18 +29,8 @@ export async function createPaymentHardware(config: PaymentHardwareConfig, deps:
   const scheduler = deps.scheduler ?? realScheduler();
   switch (c.mode) {
     case 'emulated': {
-      const t = new EmulatedPaymentTerminal({
-        clock: deps.clock,
-        scheduler,
-        promptDelayMs: c.promptDelayMs,
-        behaviour: c.behaviour,
-        commitWindowMs: c.commitWindowMs,
-        silenceMs: c.silenceMs,
-        ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
-        ...(deps.log ? { log: deps.log } : {}),
-      });
-      await t.start();
-      return { terminal: t, control: t, stop: () => t.stop() };
+      const { createEmulatedHardware } = await import('./emulated/emulated-hardware.js');
+      return createEmulatedHardware(c, { ...deps, scheduler });
     }
     case 'wire':
     case 'real': {

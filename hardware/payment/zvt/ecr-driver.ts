@@ -46,7 +46,7 @@ import {
   type StatusInformation,
 } from './messages.js';
 import { RESULT, promptForIntermediateStatus, reasonForResult } from './result-codes.js';
-import type { ZvtTransport } from './transport.js';
+import type { TransportStats, ZvtTransport } from './transport.js';
 
 /** The negative answer to 04 0F that makes the terminal reverse ("goods not issued"). */
 export const NEGATIVE_VEND_ANSWER = RESULT.ABORTED;
@@ -375,6 +375,11 @@ export class ZvtEcrDriver implements PaymentTerminal {
 
   isRegistered(): boolean {
     return this.registered;
+  }
+
+  /** Frames, bytes, repeats and NAKs on the ECR's side of the line. */
+  transportStats(): TransportStats {
+    return { ...this.o.transport.stats };
   }
 
   // ------------------------------------------------------------------ conversations

@@ -12,7 +12,7 @@ import { PaymentTerminalError } from '../../errors.js';
 import type { PaymentPrompt } from '../../payment-terminal.js';
 import { delay, type Scheduler } from '../../scheduler.js';
 import type { Apdu } from '../apdu.js';
-import { Inbox } from '../inbox.js';
+import { deferred, Inbox } from '../inbox.js';
 import type { ByteLink } from '../link.js';
 import { CMD, EUR, build, is, parseAuthorization, parsePasswordAndBmps, parseRegistration, type StatusInformation } from '../messages.js';
 import { fromBcd, toBcd, concat } from '../bytes.js';
@@ -326,29 +326,36 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     if (this.mode() === 'silent') return this.goSilent(entry);
     await this.ask(build.intermediateStatus(INTERMEDIATE_STATUS.approved));
     if (this.mode() === 'silent') return this.goSilent(entry);
-    // vending commit point: ask until the ECR decides or the window passes
-    const deadline = this.o.clock.now().getTime() + this.o.commitWindowMs;
-    for (;;) {
-      const ans = await this.ask(build.statusInformation(info));
-      if (this.mode() === 'silent') return this.goSilent(entry);
-      if (ans && ans.cls === 0x80) {
-        entry.state = 'committed';
-        this.lastStored = info;
+    // vending commit point: ask until the ECR decides or the window passes. The window is a timer
+    // on the scheduler (not a clock deadline), so it also ends a wait for an answer that is held.
+    const window = deferred<'window-passed'>();
+    const windowTimer = this.o.scheduler.setTimeout(() => window.resolve('window-passed'), this.o.commitWindowMs);
+    try {
+      for (;;) {
+        const ans = await Promise.race([this.ask(build.statusInformation(info)), window.promise]);
+        if (this.mode() === 'silent') return this.goSilent(entry);
+        if (ans && ans !== 'window-passed' && ans.cls === 0x80) {
+          entry.state = 'committed';
+          this.lastStored = info;
+          this.changed();
+          this.o.log?.('simulator: payment booked', { receiptNumber: entry.receiptNumber });
+          await this.ask(build.completion());
+          return;
+        }
+        if (ans && ans !== 'window-passed' && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && !window.settled()) {
+          await Promise.race([delay(this.o.scheduler, this.o.reaskMs ?? 2_000), window.promise]);
+          continue;
+        }
+        // negative answer, silence, a dead line or the window passed: never book it
+        const answer = ans === 'window-passed' ? undefined : ans;
+        entry.state = 'reversed';
         this.changed();
-        this.o.log?.('simulator: payment booked', { receiptNumber: entry.receiptNumber });
-        await this.ask(build.completion());
+        this.o.log?.('simulator: payment reversed', { receiptNumber: entry.receiptNumber, why: ans === 'window-passed' ? 'commit window passed' : answer ? `answer ${answer.cls.toString(16)} ${answer.ins.toString(16)}` : 'no answer' });
+        await this.ask(build.abort(answer && answer.cls === 0x84 && answer.ins !== RESULT.PLEASE_WAIT ? answer.ins : RESULT.ABORTED));
         return;
       }
-      if (ans && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && this.o.clock.now().getTime() < deadline) {
-        await delay(this.o.scheduler, this.o.reaskMs ?? 2_000);
-        continue;
-      }
-      // negative answer, silence, a dead line or the window passed: never book it
-      entry.state = 'reversed';
-      this.changed();
-      this.o.log?.('simulator: payment reversed', { receiptNumber: entry.receiptNumber, why: ans ? `answer ${ans.cls.toString(16)} ${ans.ins.toString(16)}` : 'no answer' });
-      await this.ask(build.abort(ans && ans.cls === 0x84 && ans.ins !== RESULT.PLEASE_WAIT ? ans.ins : RESULT.ABORTED));
-      return;
+    } finally {
+      this.o.scheduler.clearTimeout(windowTimer);
     }
   }
 
