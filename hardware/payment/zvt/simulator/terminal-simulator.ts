@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../../../../main/core/clock.js';
 import { TERMINAL_BEHAVIOURS } from '../../config.js';
-import type { LedgerEntry, TerminalBehaviour, TerminalEmulatorControl } from '../../emulator-control.js';
+import type { TerminalBehaviour, TerminalEmulatorControl } from '../../emulator-control.js';
 import { PaymentTerminalError } from '../../errors.js';
 import type { PaymentPrompt } from '../../payment-terminal.js';
 import { delay, type Scheduler } from '../../scheduler.js';
@@ -19,6 +19,7 @@ import { fromBcd, toBcd, concat } from '../bytes.js';
 import { encodeBmp } from '../bmp.js';
 import { INTERMEDIATE_STATUS, RESULT } from '../result-codes.js';
 import { ZvtTransport } from '../transport.js';
+import { TerminalLedger, statusInformation, type SimulatorLedgerEntry } from './terminal-ledger.js';
 
 export interface SimulatorOptions {
   scheduler: Scheduler;
@@ -38,21 +39,16 @@ export interface SimulatorOptions {
   log?: (msg: string, extra?: object) => void;
 }
 
-export interface SimulatorLedgerEntry extends LedgerEntry {
-  trace: string;
-  kind: 'payment' | 'reversal';
-}
+export type { SimulatorLedgerEntry } from './terminal-ledger.js';
 
 export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   private readonly transport: ZvtTransport;
   private readonly inbox: Inbox;
   private current: TerminalBehaviour;
-  private readonly entries: SimulatorLedgerEntry[] = [];
+  private readonly books = new TerminalLedger();
   private registered = false;
   private busy = false;
   private ecrAbort = false;
-  private receiptNo = 0;
-  private trace = 0;
   private lastStored: StatusInformation | undefined;
   private silenceEnded: (() => void) | undefined;
   /** Gone silent mid-transaction: hears nothing, says nothing. */
@@ -98,7 +94,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     this.changed();
   }
   ledger(): SimulatorLedgerEntry[] {
-    return this.entries.map((e) => ({ ...e }));
+    return this.books.list();
   }
   /** Called after every ledger or behaviour change (for the process control channel). */
   onChange(l: () => void): () => void {
@@ -252,24 +248,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   }
 
   private info(resultCode: number, amountCents: number, receiptNumber?: string, trace?: string): StatusInformation {
-    const now = this.o.clock.now();
-    const p2 = (n: number) => String(n).padStart(2, '0');
-    const s: StatusInformation = {
-      resultCode,
-      amountCents,
-      currency: EUR,
-      time: `${p2(now.getUTCHours())}${p2(now.getUTCMinutes())}${p2(now.getUTCSeconds())}`,
-      date: `${p2(now.getUTCMonth() + 1)}${p2(now.getUTCDate())}`,
-      terminalId: this.tid(),
-    };
-    if (trace) s.trace = trace;
-    if (receiptNumber) {
-      s.receiptNumber = receiptNumber;
-      s.maskedPan = '672559******' + receiptNumber;
-      s.cardName = 'girocard';
-      s.cardType = 0x05;
-    }
-    return s;
+    return statusInformation(this.o.clock, this.tid(), resultCode, amountCents, receiptNumber, trace);
   }
 
   private async authorization(a: Apdu): Promise<void> {
@@ -313,14 +292,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     }
     // the host approved: the payment exists, not yet booked
     await delay(this.o.scheduler, this.step());
-    const entry: SimulatorLedgerEntry = {
-      receiptNumber: String(++this.receiptNo).padStart(4, '0'),
-      trace: String(++this.trace).padStart(6, '0'),
-      amountCents,
-      state: 'authorized',
-      kind: 'payment',
-    };
-    this.entries.push(entry);
+    const entry = this.books.record('payment', amountCents, 'authorized');
     this.changed();
     const info = this.info(0, amountCents, entry.receiptNumber, entry.trace);
     if (this.mode() === 'silent') return this.goSilent(entry);
@@ -394,19 +366,12 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
       return;
     }
     await this.send(build.positive());
-    const e = this.entries.find((x) => x.kind === 'payment' && x.receiptNumber === receipt);
+    const e = this.books.payment(receipt);
     if (!e || e.state === 'authorized') return void (await this.ask(build.abort(RESULT.REVERSAL_NOT_POSSIBLE)));
     if (e.state === 'reversed') return void (await this.ask(build.abort(RESULT.ALREADY_REVERSED)));
     await delay(this.o.scheduler, this.step());
     e.state = 'reversed';
-    const rev: SimulatorLedgerEntry = {
-      receiptNumber: String(++this.receiptNo).padStart(4, '0'),
-      trace: String(++this.trace).padStart(6, '0'),
-      amountCents: e.amountCents,
-      state: 'committed',
-      kind: 'reversal',
-    };
-    this.entries.push(rev);
+    const rev = this.books.record('reversal', e.amountCents, 'committed');
     const info = this.info(0, e.amountCents, rev.receiptNumber, rev.trace);
     this.lastStored = info;
     this.changed();
@@ -421,8 +386,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     }
     await this.send(build.positive());
     await this.prompt('please-wait');
-    const total = this.entries.reduce((s, e) => s + (e.kind === 'payment' && e.state === 'committed' ? e.amountCents : 0), 0);
-    await this.ask(build.statusInformation({ ...this.info(0, total), trace: String(++this.trace).padStart(6, '0') }));
+    await this.ask(build.statusInformation({ ...this.info(0, this.books.bookedTotal()), trace: this.books.nextTrace() }));
     await this.ask(build.completion());
   }
 }
