@@ -9,7 +9,7 @@
 import type { PaymentHardware, PaymentHardwareDeps } from './hardware-types.js';
 import { paymentHardwareConfigSchema, type PaymentHardwareConfig } from './config.js';
 import { PaymentTerminalError } from './errors.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import { realScheduler } from './scheduler.js';
 
 export { paymentHardwareConfigSchema, terminalBehaviourSchema, TERMINAL_BEHAVIOURS } from './config.js';
 export type { PaymentHardwareConfig, ResolvedPaymentHardwareConfig, ZvtTimers } from './config.js';

@@ -6,9 +6,10 @@ import type { TerminalBehaviour } from '../emulator-control.js';
 import type { EmulatedHardware } from './emulated-hardware.js';
 
 const clock = fixedClock('2026-11-23T08:00:00Z');
+// silenceMs is the driver's T4 in emulated mode (see emulated-hardware.ts): long enough for a loaded machine's gaps between prompts
 async function hw(extra: Record<string, unknown> = {}, decisions: string[] = []) {
   return createPaymentHardware(
-    { mode: 'emulated', promptDelayMs: 1, silenceMs: 30, commitWindowMs: 5_000, ...extra },
+    { mode: 'emulated', promptDelayMs: 1, silenceMs: 1_000, commitWindowMs: 5_000, ...extra },
     { clock, onDecision: (id, d) => void decisions.push(`${id}:${d}`) },
   );
 }
@@ -84,7 +85,8 @@ describe('emulated payment terminal (ZVT driver and simulator over an in-memory 
 
   for (const behaviour of ['drop-acks', 'corrupt-crc'] as const)
     it(`behaviour ${behaviour} works in process: the transport recovers and the payment is booked`, async () => {
-      const h = (await hw({ behaviour, timers: { t2Ms: 40 } })) as EmulatedHardware;
+      // drop-acks: a short T2, so the frames nobody ACKs are sent again quickly
+      const h = (await hw({ behaviour, ...(behaviour === 'drop-acks' ? { timers: { t2Ms: 250 } } : {}) })) as EmulatedHardware;
       const out = await h.terminal.authorize({ paymentId: behaviour, amountCents: 300 });
       expect(out.result).toBe('approved');
       await h.terminal.commit(behaviour);
