@@ -1,18 +1,15 @@
 /**
  * hardware/payment: the kiosk's card payment terminal.
  * - payment-terminal.ts: the contract (PaymentTerminal), emulator-control.ts: what testers steer;
- * - emulated/: the in-process terminal (mode 'emulated');
- * - zvt/: the ZVT codec, serial transport, ECR driver (modes 'wire' and 'real') and the terminal
- *   simulator that plays the terminal on a socat pseudo-terminal (mode 'wire').
+ * - emulated/: mode 'emulated': the ZVT driver and the terminal simulator over an in-memory link;
+ * - zvt/: the ZVT codec, transport, ECR driver (every mode) and the terminal simulator that plays
+ *   the terminal (in memory in mode 'emulated', on a socat pseudo-terminal in mode 'wire').
  * createPaymentHardware() is the one place that picks among them from configuration.
  */
-import type { Clock } from '../../contract/time.js';
-import type { TerminalEmulatorControl } from './emulator-control.js';
-import type { PaymentDecisionHook, PaymentTerminal } from './payment-terminal.js';
+import type { PaymentHardware, PaymentHardwareDeps } from './hardware-types.js';
 import { paymentHardwareConfigSchema, type PaymentHardwareConfig } from './config.js';
-import { EmulatedPaymentTerminal } from './emulated/emulated-terminal.js';
 import { PaymentTerminalError } from './errors.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import { realScheduler } from './scheduler.js';
 
 export { paymentHardwareConfigSchema, terminalBehaviourSchema, TERMINAL_BEHAVIOURS } from './config.js';
 export type { PaymentHardwareConfig, ResolvedPaymentHardwareConfig, ZvtTimers } from './config.js';
@@ -22,22 +19,7 @@ export { realScheduler, manualScheduler } from './scheduler.js';
 export type { Scheduler } from './scheduler.js';
 export type { ZvtEcrDriver } from './zvt/ecr-driver.js';
 export type { WireHardware } from './zvt/hardware.js';
-
-export interface PaymentHardwareDeps {
-  clock: Clock;
-  log?: (msg: string, extra?: object) => void;
-  /** Timers (defaults to real ones). */
-  scheduler?: Scheduler;
-  /** Awaited with the kiosk's decision on an approved payment before it is sent to the terminal. */
-  onDecision?: PaymentDecisionHook;
-}
-
-export interface PaymentHardware {
-  terminal: PaymentTerminal;
-  /** Present in 'emulated' and 'wire' modes (the emulator / simulator), absent for a real terminal. */
-  control?: TerminalEmulatorControl;
-  stop(): Promise<void>;
-}
+export type { PaymentHardware, PaymentHardwareDeps } from './hardware-types.js';
 
 export async function createPaymentHardware(config: PaymentHardwareConfig, deps: PaymentHardwareDeps): Promise<PaymentHardware> {
   const parsed = paymentHardwareConfigSchema.safeParse(config);
@@ -47,18 +29,8 @@ export async function createPaymentHardware(config: PaymentHardwareConfig, deps:
   const scheduler = deps.scheduler ?? realScheduler();
   switch (c.mode) {
     case 'emulated': {
-      const t = new EmulatedPaymentTerminal({
-        clock: deps.clock,
-        scheduler,
-        promptDelayMs: c.promptDelayMs,
-        behaviour: c.behaviour,
-        commitWindowMs: c.commitWindowMs,
-        silenceMs: c.silenceMs,
-        ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
-        ...(deps.log ? { log: deps.log } : {}),
-      });
-      await t.start();
-      return { terminal: t, control: t, stop: () => t.stop() };
+      const { createEmulatedHardware } = await import('./emulated/emulated-hardware.js');
+      return createEmulatedHardware(c, { ...deps, scheduler });
     }
     case 'wire':
     case 'real': {

@@ -4,7 +4,7 @@ import type { TerminalBehaviour } from '../emulator-control.js';
 import type { PaymentPrompt } from '../payment-terminal.js';
 import { realScheduler } from '../scheduler.js';
 import { ZvtEcrDriver } from './ecr-driver.js';
-import { memoryLinkPair } from './link.js';
+import { memoryLinkPair } from './memory-link.js';
 import { ZvtTerminalSimulator } from './simulator/terminal-simulator.js';
 import { ZvtTransport } from './transport.js';
 

@@ -5,16 +5,14 @@
  */
 import type { Clock } from '../../../contract/time.js';
 import type { ResolvedPaymentHardwareConfig } from '../config.js';
-import type { PaymentHardware, PaymentHardwareDeps } from '../index.js';
+import type { PaymentHardware } from '../hardware-types.js';
 import type { Scheduler } from '../scheduler.js';
-import { ZvtEcrDriver } from './ecr-driver.js';
+import type { ZvtEcrDriver } from './ecr-driver.js';
+import { zvtDriverOn, zvtSimulatorOn, type Deps } from './on-link.js';
 import { openSerialLink, type SerialSettings } from './link.js';
 import { startPtyPair, type PtyPair } from './socat.js';
-import { ZvtTerminalSimulator } from './simulator/terminal-simulator.js';
+import type { ZvtTerminalSimulator } from './simulator/terminal-simulator.js';
 import { startSimulatorProcess, type SimulatorProcessControl } from './simulator/process-client.js';
-import { ZvtTransport } from './transport.js';
-
-type Deps = PaymentHardwareDeps & { scheduler: Scheduler };
 
 export function serialSettings(c: ResolvedPaymentHardwareConfig, path: string): SerialSettings {
   return { path, baudRate: c.baudRate, dataBits: c.dataBits, stopBits: c.stopBits, parity: c.parity };
@@ -22,21 +20,7 @@ export function serialSettings(c: ResolvedPaymentHardwareConfig, path: string): 
 
 /** Open the serial port and start (register) a ZVT driver on it. */
 export async function startZvtDriver(c: ResolvedPaymentHardwareConfig, path: string, deps: Deps): Promise<ZvtEcrDriver> {
-  const link = await openSerialLink(serialSettings(c, path));
-  const transport = new ZvtTransport(link, { scheduler: deps.scheduler, t1Ms: c.timers.t1Ms, t2Ms: c.timers.t2Ms, name: 'ecr', ...(deps.log ? { log: deps.log } : {}) });
-  const driver = new ZvtEcrDriver({
-    transport,
-    scheduler: deps.scheduler,
-    clock: deps.clock,
-    password: c.password,
-    t3Ms: c.timers.t3Ms,
-    t4Ms: c.timers.t4Ms,
-    holdMs: c.holdMs,
-    orphanListenMs: c.orphanListenMs,
-    pollIntervalMs: c.statusPollMs,
-    ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
-    ...(deps.log ? { log: deps.log } : {}),
-  });
+  const driver = zvtDriverOn(await openSerialLink(serialSettings(c, path)), c, deps);
   await driver.start();
   return driver;
 }
@@ -47,20 +31,7 @@ export async function startZvtSimulator(
   path: string,
   deps: { scheduler: Scheduler; clock: Clock; log?: (msg: string, extra?: object) => void },
 ): Promise<ZvtTerminalSimulator> {
-  const link = await openSerialLink(serialSettings(c, path));
-  return new ZvtTerminalSimulator(link, {
-    scheduler: deps.scheduler,
-    clock: deps.clock,
-    password: c.password,
-    behaviour: c.behaviour,
-    promptDelayMs: c.promptDelayMs,
-    commitWindowMs: c.commitWindowMs,
-    reaskMs: c.reaskMs,
-    t1Ms: c.timers.t1Ms,
-    t2Ms: c.timers.t2Ms,
-    t3Ms: c.timers.t3Ms,
-    ...(deps.log ? { log: deps.log } : {}),
-  });
+  return zvtSimulatorOn(await openSerialLink(serialSettings(c, path)), c, deps);
 }
 
 export interface WireHardware extends PaymentHardware {

@@ -1,6 +1,6 @@
 /**
  * A byte link to the other end of the ZVT cable: the serial port in production, a socat
- * pseudo-terminal in wire mode, an in-memory pair in unit tests.
+ * pseudo-terminal in wire mode, an in-memory pair (memory-link.ts) in emulated mode and tests.
  */
 import { SerialPort } from 'serialport';
 import { PaymentTerminalError } from '../errors.js';
@@ -56,44 +56,4 @@ export async function openSerialLink(s: SerialSettings): Promise<ByteLink> {
       fireClose();
     },
   };
-}
-
-/** Two linked in-memory ends (unit tests): bytes arrive asynchronously, in the chunks written. */
-export function memoryLinkPair(): [ByteLink & { tap?: (b: Uint8Array) => Uint8Array | undefined }, ByteLink] {
-  type End = ByteLink & { listeners: ((c: Uint8Array) => void)[]; closeL: ((e?: Error) => void)[]; open: boolean; peer?: End; tap?: (b: Uint8Array) => Uint8Array | undefined };
-  const mk = (): End => {
-    const e: End = {
-      listeners: [],
-      closeL: [],
-      open: true,
-      write(bytes) {
-        if (!e.open || !e.peer?.open) return;
-        const out = e.tap ? e.tap(bytes) : bytes;
-        if (!out) return;
-        const copy = Uint8Array.from(out);
-        const peer = e.peer;
-        setImmediate(() => peer.open && peer.listeners.forEach((l) => l(copy)));
-      },
-      onData(l) {
-        e.listeners.push(l);
-      },
-      onClose(l) {
-        e.closeL.push(l);
-      },
-      get isOpen() {
-        return e.open;
-      },
-      async close() {
-        if (!e.open) return;
-        e.open = false;
-        e.closeL.forEach((l) => l());
-      },
-    };
-    return e;
-  };
-  const a = mk();
-  const b = mk();
-  a.peer = b;
-  b.peer = a;
-  return [a, b];
 }

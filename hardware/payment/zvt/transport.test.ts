@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { apdu, encodeApdu } from './apdu.js';
 import { concat, fromHex, hex } from './bytes.js';
 import { encodeFrame, FrameReceiver, type ReceiverEvent } from './frame.js';
-import { memoryLinkPair } from './link.js';
+import { memoryLinkPair } from './memory-link.js';
 import { ZvtTransport, ZvtTransportError } from './transport.js';
 import { manualScheduler, realScheduler } from '../scheduler.js';
 

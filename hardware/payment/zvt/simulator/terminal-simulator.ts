@@ -7,18 +7,19 @@
  */
 import type { Clock } from '../../../../contract/time.js';
 import { TERMINAL_BEHAVIOURS } from '../../config.js';
-import type { LedgerEntry, TerminalBehaviour, TerminalEmulatorControl } from '../../emulator-control.js';
+import type { TerminalBehaviour, TerminalEmulatorControl } from '../../emulator-control.js';
 import { PaymentTerminalError } from '../../errors.js';
 import type { PaymentPrompt } from '../../payment-terminal.js';
 import { delay, type Scheduler } from '../../scheduler.js';
 import type { Apdu } from '../apdu.js';
-import { Inbox } from '../inbox.js';
+import { deferred, Inbox } from '../inbox.js';
 import type { ByteLink } from '../link.js';
 import { CMD, EUR, build, is, parseAuthorization, parsePasswordAndBmps, parseRegistration, type StatusInformation } from '../messages.js';
 import { fromBcd, toBcd, concat } from '../bytes.js';
 import { encodeBmp } from '../bmp.js';
 import { INTERMEDIATE_STATUS, RESULT } from '../result-codes.js';
 import { ZvtTransport } from '../transport.js';
+import { TerminalLedger, statusInformation, type SimulatorLedgerEntry } from './terminal-ledger.js';
 
 export interface SimulatorOptions {
   scheduler: Scheduler;
@@ -38,21 +39,16 @@ export interface SimulatorOptions {
   log?: (msg: string, extra?: object) => void;
 }
 
-export interface SimulatorLedgerEntry extends LedgerEntry {
-  trace: string;
-  kind: 'payment' | 'reversal';
-}
+export type { SimulatorLedgerEntry } from './terminal-ledger.js';
 
 export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   private readonly transport: ZvtTransport;
   private readonly inbox: Inbox;
   private current: TerminalBehaviour;
-  private readonly entries: SimulatorLedgerEntry[] = [];
+  private readonly books = new TerminalLedger();
   private registered = false;
   private busy = false;
   private ecrAbort = false;
-  private receiptNo = 0;
-  private trace = 0;
   private lastStored: StatusInformation | undefined;
   private silenceEnded: (() => void) | undefined;
   /** Gone silent mid-transaction: hears nothing, says nothing. */
@@ -98,7 +94,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     this.changed();
   }
   ledger(): SimulatorLedgerEntry[] {
-    return this.entries.map((e) => ({ ...e }));
+    return this.books.list();
   }
   /** Called after every ledger or behaviour change (for the process control channel). */
   onChange(l: () => void): () => void {
@@ -252,24 +248,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   }
 
   private info(resultCode: number, amountCents: number, receiptNumber?: string, trace?: string): StatusInformation {
-    const now = this.o.clock.now();
-    const p2 = (n: number) => String(n).padStart(2, '0');
-    const s: StatusInformation = {
-      resultCode,
-      amountCents,
-      currency: EUR,
-      time: `${p2(now.getUTCHours())}${p2(now.getUTCMinutes())}${p2(now.getUTCSeconds())}`,
-      date: `${p2(now.getUTCMonth() + 1)}${p2(now.getUTCDate())}`,
-      terminalId: this.tid(),
-    };
-    if (trace) s.trace = trace;
-    if (receiptNumber) {
-      s.receiptNumber = receiptNumber;
-      s.maskedPan = '672559******' + receiptNumber;
-      s.cardName = 'girocard';
-      s.cardType = 0x05;
-    }
-    return s;
+    return statusInformation(this.o.clock, this.tid(), resultCode, amountCents, receiptNumber, trace);
   }
 
   private async authorization(a: Apdu): Promise<void> {
@@ -313,42 +292,42 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     }
     // the host approved: the payment exists, not yet booked
     await delay(this.o.scheduler, this.step());
-    const entry: SimulatorLedgerEntry = {
-      receiptNumber: String(++this.receiptNo).padStart(4, '0'),
-      trace: String(++this.trace).padStart(6, '0'),
-      amountCents,
-      state: 'authorized',
-      kind: 'payment',
-    };
-    this.entries.push(entry);
+    const entry = this.books.record('payment', amountCents, 'authorized');
     this.changed();
     const info = this.info(0, amountCents, entry.receiptNumber, entry.trace);
     if (this.mode() === 'silent') return this.goSilent(entry);
     await this.ask(build.intermediateStatus(INTERMEDIATE_STATUS.approved));
     if (this.mode() === 'silent') return this.goSilent(entry);
-    // vending commit point: ask until the ECR decides or the window passes
-    const deadline = this.o.clock.now().getTime() + this.o.commitWindowMs;
-    for (;;) {
-      const ans = await this.ask(build.statusInformation(info));
-      if (this.mode() === 'silent') return this.goSilent(entry);
-      if (ans && ans.cls === 0x80) {
-        entry.state = 'committed';
-        this.lastStored = info;
+    // vending commit point: ask until the ECR decides or the window passes. The window is a timer
+    // on the scheduler (not a clock deadline), so it also ends a wait for an answer that is held.
+    const window = deferred<'window-passed'>();
+    const windowTimer = this.o.scheduler.setTimeout(() => window.resolve('window-passed'), this.o.commitWindowMs);
+    try {
+      for (;;) {
+        const ans = await Promise.race([this.ask(build.statusInformation(info)), window.promise]);
+        if (this.mode() === 'silent') return this.goSilent(entry);
+        if (ans && ans !== 'window-passed' && ans.cls === 0x80) {
+          entry.state = 'committed';
+          this.lastStored = info;
+          this.changed();
+          this.o.log?.('simulator: payment booked', { receiptNumber: entry.receiptNumber });
+          await this.ask(build.completion());
+          return;
+        }
+        if (ans && ans !== 'window-passed' && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && !window.settled()) {
+          await Promise.race([delay(this.o.scheduler, this.o.reaskMs ?? 2_000), window.promise]);
+          continue;
+        }
+        // negative answer, silence, a dead line or the window passed: never book it
+        const answer = ans === 'window-passed' ? undefined : ans;
+        entry.state = 'reversed';
         this.changed();
-        this.o.log?.('simulator: payment booked', { receiptNumber: entry.receiptNumber });
-        await this.ask(build.completion());
+        this.o.log?.('simulator: payment reversed', { receiptNumber: entry.receiptNumber, why: ans === 'window-passed' ? 'commit window passed' : answer ? `answer ${answer.cls.toString(16)} ${answer.ins.toString(16)}` : 'no answer' });
+        await this.ask(build.abort(answer && answer.cls === 0x84 && answer.ins !== RESULT.PLEASE_WAIT ? answer.ins : RESULT.ABORTED));
         return;
       }
-      if (ans && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && this.o.clock.now().getTime() < deadline) {
-        await delay(this.o.scheduler, this.o.reaskMs ?? 2_000);
-        continue;
-      }
-      // negative answer, silence, a dead line or the window passed: never book it
-      entry.state = 'reversed';
-      this.changed();
-      this.o.log?.('simulator: payment reversed', { receiptNumber: entry.receiptNumber, why: ans ? `answer ${ans.cls.toString(16)} ${ans.ins.toString(16)}` : 'no answer' });
-      await this.ask(build.abort(ans && ans.cls === 0x84 && ans.ins !== RESULT.PLEASE_WAIT ? ans.ins : RESULT.ABORTED));
-      return;
+    } finally {
+      this.o.scheduler.clearTimeout(windowTimer);
     }
   }
 
@@ -387,19 +366,12 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
       return;
     }
     await this.send(build.positive());
-    const e = this.entries.find((x) => x.kind === 'payment' && x.receiptNumber === receipt);
+    const e = this.books.payment(receipt);
     if (!e || e.state === 'authorized') return void (await this.ask(build.abort(RESULT.REVERSAL_NOT_POSSIBLE)));
     if (e.state === 'reversed') return void (await this.ask(build.abort(RESULT.ALREADY_REVERSED)));
     await delay(this.o.scheduler, this.step());
     e.state = 'reversed';
-    const rev: SimulatorLedgerEntry = {
-      receiptNumber: String(++this.receiptNo).padStart(4, '0'),
-      trace: String(++this.trace).padStart(6, '0'),
-      amountCents: e.amountCents,
-      state: 'committed',
-      kind: 'reversal',
-    };
-    this.entries.push(rev);
+    const rev = this.books.record('reversal', e.amountCents, 'committed');
     const info = this.info(0, e.amountCents, rev.receiptNumber, rev.trace);
     this.lastStored = info;
     this.changed();
@@ -414,8 +386,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     }
     await this.send(build.positive());
     await this.prompt('please-wait');
-    const total = this.entries.reduce((s, e) => s + (e.kind === 'payment' && e.state === 'committed' ? e.amountCents : 0), 0);
-    await this.ask(build.statusInformation({ ...this.info(0, total), trace: String(++this.trace).padStart(6, '0') }));
+    await this.ask(build.statusInformation({ ...this.info(0, this.books.bookedTotal()), trace: this.books.nextTrace() }));
     await this.ask(build.completion());
   }
 }

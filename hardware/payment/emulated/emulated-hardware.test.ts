@@ -3,16 +3,18 @@ import { fixedClock } from '../../../contract/time.js';
 import { createPaymentHardware, isPaymentTerminalError } from '../index.js';
 import type { PaymentPrompt } from '../payment-terminal.js';
 import type { TerminalBehaviour } from '../emulator-control.js';
+import type { EmulatedHardware } from './emulated-hardware.js';
 
 const clock = fixedClock('2026-11-23T08:00:00Z');
+// silenceMs is the driver's T4 in emulated mode (see emulated-hardware.ts): long enough for a loaded machine's gaps between prompts
 async function hw(extra: Record<string, unknown> = {}, decisions: string[] = []) {
   return createPaymentHardware(
-    { mode: 'emulated', promptDelayMs: 1, silenceMs: 30, commitWindowMs: 5_000, ...extra },
+    { mode: 'emulated', promptDelayMs: 1, silenceMs: 1_000, commitWindowMs: 5_000, ...extra },
     { clock, onDecision: (id, d) => void decisions.push(`${id}:${d}`) },
   );
 }
 
-describe('emulated payment terminal', () => {
+describe('emulated payment terminal (ZVT driver and simulator over an in-memory link)', () => {
   it('holds an approved payment open until commit, then the ledger says committed', async () => {
     const decisions: string[] = [];
     const h = await hw({}, decisions);
@@ -62,12 +64,14 @@ describe('emulated payment terminal', () => {
       await h.stop();
     });
 
-  it('silent: an uncertain failure, and the terminal reverses what it approved', async () => {
+  it('silent: an uncertain failure, and the terminal (back on the line) reverses what it approved', async () => {
     const h = await hw({ behaviour: 'silent' });
     const out = await h.terminal.authorize({ paymentId: 's', amountCents: 100 });
     expect(out).toMatchObject({ result: 'failed', uncertain: true });
-    expect(h.control!.ledger()[0]!.state).toBe('reversed');
+    // a silent ZVT terminal hears nothing until it comes back; then it reverses the unacknowledged approval
+    h.control!.setBehaviour('approve');
     expect(await h.terminal.resolve!('s')).toMatchObject({ state: 'reversed' });
+    expect(h.control!.ledger()[0]!.state).toBe('reversed');
     await h.stop();
   });
 
@@ -78,6 +82,20 @@ describe('emulated payment terminal', () => {
     expect(await p).toMatchObject({ result: 'failed', reason: 'customer-abort' });
     await h.stop();
   });
+
+  for (const behaviour of ['drop-acks', 'corrupt-crc'] as const)
+    it(`behaviour ${behaviour} works in process: the transport recovers and the payment is booked`, async () => {
+      // drop-acks: a short T2, so the frames nobody ACKs are sent again quickly
+      const h = (await hw({ behaviour, ...(behaviour === 'drop-acks' ? { timers: { t2Ms: 250 } } : {}) })) as EmulatedHardware;
+      const out = await h.terminal.authorize({ paymentId: behaviour, amountCents: 300 });
+      expect(out.result).toBe('approved');
+      await h.terminal.commit(behaviour);
+      expect(h.control.ledger()).toEqual([{ paymentId: behaviour, receiptNumber: '0001', amountCents: 300, state: 'committed' }]);
+      const stats = h.simulator.stats;
+      if (behaviour === 'corrupt-crc') expect(stats.repeats).toBeGreaterThan(0); // every first transmission NAKed, sent again
+      else expect(h.driver.transportStats().repeats).toBeGreaterThan(0); // no ACK within T2: sent again
+      await h.stop();
+    });
 
   it('bad input gets a typed error', async () => {
     const h = await hw();
