@@ -6,8 +6,7 @@
 import type { Logger } from 'pino';
 import { createActor, fromCallback, fromPromise, type Actor, type AnyMachineSnapshot } from 'xstate';
 import { collectOrdersMachine } from '../../state-machines/collect-orders/collect-orders-machine.js';
-import { ALWAYS_ALLOWED_EVENTS, JOURNEY_USER_EVENTS, kioskMachine, type KioskMachineEvent } from '../../state-machines/kiosk/kiosk-machine.js';
-import { activeJourney } from '../../state-machines/screen.js';
+import { kioskMachine, sendUserEvent } from '../../state-machines/kiosk/kiosk-machine.js';
 import { stationPassageMachine } from '../../state-machines/station-passage/station-passage-machine.js';
 import { topUpMachine } from '../../state-machines/top-up/top-up-machine.js';
 import type {
@@ -254,17 +253,6 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     return restarting;
   }
 
-  function allowedNow(a: SessionActor, event: KioskEvent): boolean {
-    if ((ALWAYS_ALLOWED_EVENTS as readonly string[]).includes(event.type)) return true;
-    const snap = a.getSnapshot();
-    const journey = activeJourney(snap);
-    if (journey && (JOURNEY_USER_EVENTS[journey.id] as readonly string[]).includes(event.type)) return journey.snapshot.can(event);
-    // Only the journey region decides; the idle region takes every user event as activity.
-    return a.logic
-      .getTransitionData(snap, event as KioskMachineEvent)
-      .some((t) => t.source.id.startsWith('kiosk.journey'));
-  }
-
   const bridge: KioskBridge = {
     subscribe(listener) {
       listeners.add(listener);
@@ -288,11 +276,8 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
       const a = actor;
       if (!a || a.getSnapshot().status !== 'active') return { ok: false, error: 'not-allowed-now', detail: 'the kiosk is restarting' };
       try {
-        if (!allowedNow(a, event)) {
-          a.send({ type: 'ACTIVITY' });
-          return { ok: false, error: 'not-allowed-now', detail: `${event.type} does nothing on the ${current.screen} screen` };
-        }
-        a.send(event);
+        // The session's own can() decides; a refused touch still counts as activity.
+        if (!sendUserEvent(a, event)) return { ok: false, error: 'not-allowed-now', detail: `${event.type} does nothing on the ${current.screen} screen` };
         return { ok: true } satisfies SendResult;
       } catch (e) {
         log.error({ err: String(e), event: event.type }, 'event handling failed');
