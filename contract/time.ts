@@ -36,10 +36,7 @@ export interface Time extends Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
-/**
- * Node's timers and the given wall clock. Timers are unref'd: a pending kiosk timer (an idle
- * upload wait, an inactivity countdown) never keeps a stopping process alive by itself.
- */
+/** Node's timers (like hardware/payment's realScheduler) and the given wall clock. */
 export function systemTime(clock: Clock = systemClock): Time {
   const live = new Map<number, ReturnType<typeof setTimeout>>();
   let next = 1;
@@ -47,15 +44,13 @@ export function systemTime(clock: Clock = systemClock): Time {
     now: () => clock.now(),
     setTimeout(fn, ms) {
       const id = next++;
-      const t = setTimeout(
-        () => {
+      live.set(
+        id,
+        setTimeout(() => {
           live.delete(id);
           fn();
-        },
-        Math.max(0, ms),
+        }, Math.max(0, ms)),
       );
-      t.unref?.();
-      live.set(id, t);
       return { id };
     },
     clearTimeout(handle) {
