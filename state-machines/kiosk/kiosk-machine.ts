@@ -17,7 +17,7 @@
  * Pure: card reading and waiting for a card are actors the runtime provides; the top-up child
  * gets its own actors through `topUpMachine.provide(...)` before it is provided here as `topUp`.
  */
-import { assign, emit, fromPromise, getInitialSnapshot, raise, sendTo, setup, type AnyStateMachine } from 'xstate';
+import { assign, emit, fromPromise, raise, sendTo, setup } from 'xstate';
 import type { CardProblem, Locale, MenuOption } from '../../contract/bridge.js';
 import { DEFAULT_LOCALE } from '../../contract/bridge.js';
 import {
@@ -170,17 +170,15 @@ const kioskSetup = setup({
   },
 });
 
-/** Each journey's child machine, input from the session and output back into it. */
+/** Each journey's input from the session and output back into it (its machine is the actor of the
+ * same name in `setup` above). */
 interface JourneyTypes {
-  topUp: { machine: typeof topUpMachine; input: TopUpInput; output: TopUpOutput };
-  collectOrders: { machine: typeof collectOrdersMachine; input: CollectOrdersInput; output: CollectOrdersOutput };
-  stationPassage: { machine: typeof stationPassageMachine; input: StationPassageMachineInput; output: StationPassageMachineOutput };
+  topUp: { input: TopUpInput; output: TopUpOutput };
+  collectOrders: { input: CollectOrdersInput; output: CollectOrdersOutput };
+  stationPassage: { input: StationPassageMachineInput; output: StationPassageMachineOutput };
 }
 
 interface JourneySpec<Id extends JourneyId> {
-  /** The journey's machine as written (its actors unprovided): its initial snapshot answers which
-   * events the journey takes before its running child reports its first snapshot. */
-  machine: JourneyTypes[Id]['machine'];
   /** User events the child handles; the session forwards them while it runs (and the child takes them). */
   userEvents: readonly KioskUserEvent['type'][];
   input: (context: KioskContext) => JourneyTypes[Id]['input'];
@@ -195,7 +193,6 @@ const card = (context: KioskContext): CardInfo => {
 
 const JOURNEYS: { [Id in JourneyId]: JourneySpec<Id> } = {
   topUp: {
-    machine: topUpMachine,
     userEvents: TOP_UP_USER_EVENTS,
     input: (context) => {
       const c = card(context);
@@ -210,7 +207,6 @@ const JOURNEYS: { [Id in JourneyId]: JourneySpec<Id> } = {
     cardAfter: (c, out) => (c && out.balanceCents !== undefined ? { ...c, balanceCents: out.balanceCents } : c),
   },
   collectOrders: {
-    machine: collectOrdersMachine,
     userEvents: COLLECT_ORDERS_USER_EVENTS,
     input: (context) => {
       const c = card(context);
@@ -232,7 +228,6 @@ const JOURNEYS: { [Id in JourneyId]: JourneySpec<Id> } = {
     cardAfter: (c, out) => withLoad(c, out.card),
   },
   stationPassage: {
-    machine: stationPassageMachine,
     userEvents: STATION_PASSAGE_USER_EVENTS,
     input: (context) => {
       const c = card(context);
@@ -279,16 +274,13 @@ function journeyState<Id extends JourneyId>(id: Id) {
   // One shape for the three journeys: the spec is looked up by id, its types erased to the union
   // XState's invoke config takes (each spec is typed against its own machine above).
   const spec = JOURNEYS[id] as unknown as {
-    machine: AnyStateMachine;
     userEvents: readonly KioskUserEvent['type'][];
     input: (context: KioskContext) => never;
     cardAfter: (card: CardInfo | undefined, output: unknown) => CardInfo | undefined;
   };
   return kioskSetup.createStateConfig({
-    entry: [
-      'arm',
-      assign({ journeyNow: ({ context }) => getInitialSnapshot(spec.machine, spec.input(context)) as KioskContext['journeyNow'] }),
-    ],
+    // The child reports its first snapshot as it starts (onSnapshot below), and every one after.
+    entry: 'arm',
     exit: assign({ journeyNow: undefined }),
     invoke: {
       id,
