@@ -128,6 +128,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       kioskId: config.kioskId,
       secret,
       clock,
+      time,
       blockedCachePath: path.join(config.dataDir, 'blocked-cards.json'),
     });
 
