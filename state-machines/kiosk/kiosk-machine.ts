@@ -4,15 +4,18 @@
  * Two parallel regions:
  * - `journey`: start (language) -> present card -> reading -> card checks -> menu -> a journey.
  *   Each journey (top-up now; collect orders and balance in later issues) is a child machine
- *   invoked from its own state here, with user events forwarded to it and its output deciding
- *   where the session goes next. To add one: add an actor in `setup`, a state invoking it like
- *   `topUp` (its id listed in ../screen.ts JOURNEY_IDS), and a CHOOSE branch in `menu`.
+ *   invoked from its own state here, built by one factory (`journeyState`): the user events the
+ *   child takes now are forwarded to it, and its output decides where the session goes next. To
+ *   add one: an actor in `setup`, an entry in `JOURNEYS` (its id listed in ../screen.ts
+ *   JOURNEY_IDS), `journeyState('<id>')` in the journey region, and a CHOOSE branch in `menu`.
  * - `idle`: the inactivity timer. Screens where a traveller is expected to act arm it; screens
  *   where money is in flight or the kiosk is working disarm it (raise IDLE.ARM / IDLE.DISARM; a
  *   child journey's screens count through its `protected` tag). Armed and untouched for
  *   `inactivityMs` -> warning ("do you need more time?"); still untouched for
  *   `inactivityWarningMs` -> IDLE.TIMEOUT, and the journey returns to the start screen (Dutch
- *   again). Any user event re-arms.
+ *   again). It hears only internal events: every transition that takes a user event raises
+ *   IDLE.ACTIVITY (screen changes re-arm through their entry), so the session's `can(event)` says
+ *   truthfully whether a traveller's event does anything now (see `sendUserEvent`).
  *
  * Pure: card reading and waiting for a card are actors the runtime provides; the top-up child
  * gets its own actors through `topUpMachine.provide(...)` before it is provided here as `topUp`.
