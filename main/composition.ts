@@ -15,7 +15,7 @@ import { createPaymentHardware, type PaymentHardware } from '../hardware/payment
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
 import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
-import { systemClock, type Clock } from '../contract/time.js';
+import { systemTime, type Clock, type Time } from '../contract/time.js';
 import type { KioskBridge } from '../contract/bridge.js';
 import { createKioskRuntime } from './core/kiosk-runtime.js';
 import { cryptoRandom, type Random } from '../contract/random.js';
@@ -54,6 +54,9 @@ export interface Kiosk {
 }
 
 export interface CreateKioskDeps {
+  /** The time port (now + timers) for everything in the kiosk. Default: system time. */
+  time?: Time;
+  /** Only the wall clock (timers stay real); ignored when `time` is given. */
   clock?: Clock;
   random?: Random;
   logger?: Logger;
@@ -75,7 +78,8 @@ function kioskSecret(config: KioskConfig, random: Random): string {
 }
 
 export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {}): Promise<Kiosk> {
-  const clock = deps.clock ?? systemClock;
+  const time = deps.time ?? systemTime(deps.clock);
+  const clock: Clock = time;
   const random = deps.random ?? cryptoRandom;
   const log = deps.logger ?? pino({ level: config.logLevel, base: { kiosk: config.kioskId } });
   const driverLog = (name: string) => (msg: string, extra?: object) => log.child({ device: name }).info(extra ?? {}, msg);
@@ -124,6 +128,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       kioskId: config.kioskId,
       secret,
       clock,
+      time,
       blockedCachePath: path.join(config.dataDir, 'blocked-cards.json'),
     });
 
@@ -131,7 +136,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     uploader = createUploader({
       queue: journal,
       intake: backOffice,
-      clock,
+      time,
       random: () => random.next(),
       idleDelayMs: config.backOffice.uploadIntervalMs,
       log: (msg, extra) => log.child({ service: 'uploader' }).info(extra ?? {}, msg),
@@ -214,6 +219,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       topUp,
       orders,
       log: log.child({ service: 'session' }),
+      time,
       onSessionCrash: recover,
       onJourneyFailed: recover,
     });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackOffice } from '../backoffice/server.js';
 import { createHttpBackOfficeClient } from '../main/backoffice-client/http-client.js';
-import { systemClock } from '../contract/time.js';
+import { systemClock, systemTime } from '../contract/time.js';
 import { cardRef, openJournal } from '../main/journal/sqlite-journal.js';
 import { createUploader } from '../main/uploader/uploader.js';
 
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
 
     const server = await startBackOffice({ port: 0, dbPath: join(dir, 'backoffice.sqlite'), clock: systemClock, kiosks: { [KIOSK]: SECRET } });
     const intake = createHttpBackOfficeClient({ baseUrl: server.url, kioskId: KIOSK, secret: SECRET, clock: systemClock, blockedCachePath: join(dir, 'blocked.json') });
-    const uploader = createUploader({ queue: j, intake, clock: systemClock, random: Math.random, batchSize: BATCH });
+    const uploader = createUploader({ queue: j, intake, time: systemTime(), random: Math.random, batchSize: BATCH });
     const d0 = process.hrtime.bigint();
     const r = await uploader.drain();
     const dSecs = Number(process.hrtime.bigint() - d0) / 1e9;

@@ -64,8 +64,9 @@ function eventsFor(model: Model) {
           out.push({ type, error: new Error('actor failed') } as EventObject);
         } else if (type.startsWith('xstate.snapshot.')) {
           // A journey child moved to a screen where money or a card write is in flight, or not.
+          // It takes every event it handles (the walk of that child covers what it does with them).
           for (const protect of [true, false])
-            out.push({ type, snapshot: { status: 'active', hasTag: (t: string) => protect && t === 'protected' } } as EventObject);
+            out.push({ type, snapshot: { status: 'active', hasTag: (t: string) => protect && t === 'protected', can: () => true } } as EventObject);
         } else if (type.startsWith('xstate.after.')) {
           out.push({ type });
         } else if (type.startsWith('IDLE.')) {

@@ -22,7 +22,7 @@ import type {
   WaitForCardOutput,
 } from './types.js';
 import { collectOrdersMachine } from './collect-orders/collect-orders-machine.js';
-import { kioskMachine } from './kiosk/kiosk-machine.js';
+import { kioskMachine, sendUserEvent, USER_EVENT_TYPES, type KioskUserEvent } from './kiosk/kiosk-machine.js';
 import { stationPassageMachine } from './station-passage/station-passage-machine.js';
 import { topUpMachine } from './top-up/top-up-machine.js';
 import { currentScreen, activeJourney } from './screen.js';
@@ -192,7 +192,12 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
     collects,
     passages,
     errors,
-    send: (e: Parameters<typeof actor.send>[0]) => actor.send(e),
+    /** A traveller's event goes through the same door as in the runtime (sendUserEvent: the
+     * session's can() decides, a refused touch still counts as activity); internal events go straight in. */
+    send: (e: Parameters<typeof actor.send>[0]): void => {
+      if ((USER_EVENT_TYPES as readonly string[]).includes(e.type)) sendUserEvent(actor, e as KioskUserEvent);
+      else actor.send(e);
+    },
     screen: () => currentScreen(actor.getSnapshot()),
     ctx: () => actor.getSnapshot().context,
     journey: () => activeJourney(actor.getSnapshot()),

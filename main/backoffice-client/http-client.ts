@@ -20,7 +20,7 @@ import {
   OrdersQueryResponse,
   type IntakeResponseDto,
 } from '../../contract/backoffice-api.js';
-import type { Clock } from '../../contract/time.js';
+import { systemTime, type Clock, type TimerHandle, type Time } from '../../contract/time.js';
 import type { JournalRecord } from '../journal/journal.js';
 import { cardRef, type SecretKey } from '../../contract/record-crypto.js';
 import { signRequest } from '../../contract/request-signing.js';
@@ -38,6 +38,8 @@ export interface HttpBackOfficeClientOptions {
   /** The kiosk secret (also the journal's hmacKey). */
   secret: SecretKey;
   clock: Clock;
+  /** Timers for the blocked-list refresh (the time port); default: system timers. */
+  time?: Time;
   /** Where the blocked-card list is cached (JSON). */
   blockedCachePath: string;
   /** Per-request timeout; default 10 s. */
@@ -183,10 +185,23 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
             running = false;
           });
       };
+      // One port timer at a time, set again on each tick (the time port has no interval).
+      const time = options.time ?? systemTime(clock);
+      let stopped = false;
+      let handle: TimerHandle | undefined;
+      const schedule = () => {
+        handle = time.setTimeout(() => {
+          if (stopped) return;
+          schedule();
+          tick();
+        }, intervalMs);
+      };
       tick();
-      const t = setInterval(tick, intervalMs);
-      t.unref();
-      return () => clearInterval(t);
+      schedule();
+      return () => {
+        stopped = true;
+        time.clearTimeout(handle);
+      };
     },
   };
 }

@@ -4,6 +4,7 @@ import { card, okRead, TEST_INPUT } from '../../state-machines/test-harness.js';
 import type { CardService } from '../services/card-service.js';
 import type { AuthorizeResult, TopUpService } from '../services/top-up.js';
 import type { KioskSnapshot } from '../../contract/bridge.js';
+import { simulatedTime } from '../../contract/time.js';
 import { createKioskRuntime } from './kiosk-runtime.js';
 
 const log = pino({ level: 'silent' });
@@ -91,6 +92,45 @@ describe('kiosk runtime', () => {
     expect(snaps.some((s) => s.inactivity.warning)).toBe(true);
     expect(last().inactivity.warning).toBe(false);
     await rt.stop();
+  });
+
+  it('runs the whole inactivity flow on simulated time: warning after inactivityMs, a countdown second by second, start screen (Dutch) after inactivityWarningMs', async () => {
+    const time = simulatedTime('2026-11-30T10:00:00Z');
+    const f = fakes();
+    const timing = { ...TEST_INPUT.timing, inactivityMs: 60_000, inactivityWarningMs: 20_000 };
+    const rt = createKioskRuntime({ machineInput: { ...TEST_INPUT, timing }, cards: f.cards, topUp: f.topUp, log, time });
+    const snaps: KioskSnapshot[] = [];
+    rt.bridge.subscribe((s) => snaps.push(s));
+    rt.start();
+    // Let the fake reader's promises land (event-loop turns only: no timer of the kiosk runs on them).
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    const last = () => snaps[snaps.length - 1]!;
+    rt.bridge.send({ type: 'START' });
+    await settle();
+    expect(rt.bridge.send({ type: 'SET_LOCALE', locale: 'en' })).toEqual({ ok: true });
+    expect(last()).toMatchObject({ screen: 'menu', locale: 'en', inactivity: { warning: false } });
+
+    time.advance(timing.inactivityMs - 1);
+    expect(last().inactivity.warning).toBe(false);
+    time.advance(1);
+    expect(last()).toMatchObject({ screen: 'menu', inactivity: { warning: true, secondsLeft: 20 } });
+    const countdown: number[] = [last().inactivity.secondsLeft];
+    for (let s = 0; s < 19; s++) {
+      time.advance(1000);
+      countdown.push(last().inactivity.secondsLeft);
+    }
+    expect(countdown).toEqual([20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(last()).toMatchObject({ screen: 'menu', inactivity: { warning: true } });
+    time.advance(1000);
+    expect(last()).toMatchObject({ screen: 'start', locale: 'nl', inactivity: { warning: false, secondsLeft: 20 } });
+    // The countdown stopped with the warning: nothing but the session's own timers is left.
+    const published = snaps.length;
+    time.advance(10 * timing.inactivityMs);
+    expect(snaps.length).toBe(published);
+    await rt.stop();
+    expect(time.pending()).toBe(0);
   });
 
   it('stopping while the terminal decides aborts it, and undoes an approval that still comes', async () => {

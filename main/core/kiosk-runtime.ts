@@ -6,8 +6,7 @@
 import type { Logger } from 'pino';
 import { createActor, fromCallback, fromPromise, type Actor, type AnyMachineSnapshot } from 'xstate';
 import { collectOrdersMachine } from '../../state-machines/collect-orders/collect-orders-machine.js';
-import { ALWAYS_ALLOWED_EVENTS, JOURNEY_USER_EVENTS, kioskMachine, type KioskMachineEvent } from '../../state-machines/kiosk/kiosk-machine.js';
-import { activeJourney } from '../../state-machines/screen.js';
+import { kioskMachine, sendUserEvent } from '../../state-machines/kiosk/kiosk-machine.js';
 import { stationPassageMachine } from '../../state-machines/station-passage/station-passage-machine.js';
 import { topUpMachine } from '../../state-machines/top-up/top-up-machine.js';
 import type {
@@ -33,6 +32,7 @@ import type { OrderService } from '../services/order-service.js';
 import type { TopUpService } from '../services/top-up.js';
 import { kioskEventSchema } from '../../contract/bridge-events.js';
 import type { KioskBridge, KioskEvent, KioskSnapshot, SendResult } from '../../contract/bridge.js';
+import { systemTime, type TimerHandle, type Time } from '../../contract/time.js';
 import { deriveSnapshot } from './snapshot.js';
 
 export interface KioskRuntimeDeps {
@@ -42,6 +42,8 @@ export interface KioskRuntimeDeps {
   /** Collecting orders and the station passage (absent: those journeys fail and say goodbye). */
   orders?: OrderService;
   log: Logger;
+  /** The time port: the machine's delays (XState's clock), the inactivity countdown. Default: system time. */
+  time?: Time;
   /** Called after the session machine failed unexpectedly and before a fresh session starts. */
   onSessionCrash?: () => Promise<void>;
   /** Called when a journey broke (the session carried on): settle what it left open. */
@@ -137,6 +139,7 @@ type SessionActor = Actor<ReturnType<typeof buildMachine>>;
 
 export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
   const { machineInput, log } = deps;
+  const time = deps.time ?? systemTime();
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
     inFlight.add(p);
@@ -161,25 +164,38 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
   // The placeholder counts as published: a session starting on the same screen emits nothing new.
   let lastKey = JSON.stringify(current);
   let warningSince: number | undefined;
-  let ticker: NodeJS.Timeout | undefined;
+  let ticker: TimerHandle | undefined;
   let restarting: Promise<void> | undefined;
 
   function secondsLeft(): number {
     if (warningSince === undefined) return warningSeconds;
-    const left = machineInput.timing.inactivityWarningMs - (performance.now() - warningSince);
+    const left = machineInput.timing.inactivityWarningMs - (time.now().getTime() - warningSince);
     return Math.max(0, Math.ceil(left / 1000));
+  }
+
+  /** While the warning shows, publish once a second so the countdown moves (a port timer, re-set each tick). */
+  function tickEverySecond(): void {
+    ticker = time.setTimeout(() => {
+      ticker = undefined;
+      if (!actor || warningSince === undefined) return;
+      tickEverySecond();
+      publish(actor.getSnapshot());
+    }, 1000);
+  }
+
+  function stopTicking(): void {
+    time.clearTimeout(ticker);
+    ticker = undefined;
+    warningSince = undefined;
   }
 
   function publish(root: AnyMachineSnapshot): void {
     const warning = (root.value as { idle?: string }).idle === 'warning';
     if (warning && warningSince === undefined) {
-      warningSince = performance.now();
-      ticker = setInterval(() => actor && publish(actor.getSnapshot()), 1000);
-      ticker.unref?.();
+      warningSince = time.now().getTime();
+      tickEverySecond();
     } else if (!warning && warningSince !== undefined) {
-      warningSince = undefined;
-      if (ticker) clearInterval(ticker);
-      ticker = undefined;
+      stopTicking();
     }
     let next: KioskSnapshot | undefined;
     try {
@@ -203,7 +219,7 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
   }
 
   function startSession(): void {
-    const a: SessionActor = createActor(machine, { input: machineInput });
+    const a: SessionActor = createActor(machine, { input: machineInput, clock: time });
     actor = a;
     a.subscribe({
       next: (s) => {
@@ -231,9 +247,7 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     const a = actor;
     actor = undefined;
     a?.stop();
-    if (ticker) clearInterval(ticker);
-    ticker = undefined;
-    warningSince = undefined;
+    stopTicking();
     // Let a running card write or payment finish (they journal their own outcome).
     while (inFlight.size) await Promise.allSettled([...inFlight]);
   }
@@ -252,17 +266,6 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
       }
     })();
     return restarting;
-  }
-
-  function allowedNow(a: SessionActor, event: KioskEvent): boolean {
-    if ((ALWAYS_ALLOWED_EVENTS as readonly string[]).includes(event.type)) return true;
-    const snap = a.getSnapshot();
-    const journey = activeJourney(snap);
-    if (journey && (JOURNEY_USER_EVENTS[journey.id] as readonly string[]).includes(event.type)) return journey.snapshot.can(event);
-    // Only the journey region decides; the idle region takes every user event as activity.
-    return a.logic
-      .getTransitionData(snap, event as KioskMachineEvent)
-      .some((t) => t.source.id.startsWith('kiosk.journey'));
   }
 
   const bridge: KioskBridge = {
@@ -288,11 +291,8 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
       const a = actor;
       if (!a || a.getSnapshot().status !== 'active') return { ok: false, error: 'not-allowed-now', detail: 'the kiosk is restarting' };
       try {
-        if (!allowedNow(a, event)) {
-          a.send({ type: 'ACTIVITY' });
-          return { ok: false, error: 'not-allowed-now', detail: `${event.type} does nothing on the ${current.screen} screen` };
-        }
-        a.send(event);
+        // The session's own can() decides; a refused touch still counts as activity.
+        if (!sendUserEvent(a, event)) return { ok: false, error: 'not-allowed-now', detail: `${event.type} does nothing on the ${current.screen} screen` };
         return { ok: true } satisfies SendResult;
       } catch (e) {
         log.error({ err: String(e), event: event.type }, 'event handling failed');

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBackOffice, type BackOfficeServer } from '../../backoffice/server.js';
 import { createHttpBackOfficeClient, type JournalIntake } from '../backoffice-client/http-client.js';
 import { BackOfficeRejectedError } from '../backoffice-client/types.js';
-import { fixedClock } from '../../contract/time.js';
+import { fixedClock, systemTime, type Time } from '../../contract/time.js';
 import { openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
 import { startFaultProxy, type FaultProxy } from './testing/fault-proxy.js';
 import { backoffDelay, createUploader, type UploaderOptions } from './uploader.js';
@@ -46,9 +46,30 @@ const fakeSleep = async (ms: number) => {
   await new Promise((r) => setImmediate(r));
 };
 
+/** A time port whose every timer "waits" by fakeSleep (then `afterWait`), so a week passes at once. */
+function jumpingTime(afterWait: (ms: number) => Promise<void> | void = () => {}): Time {
+  const cancelled = new Set<number>();
+  let next = 1;
+  return {
+    now: () => clock.now(),
+    setTimeout(fn, ms) {
+      const id = next++;
+      void (async () => {
+        await fakeSleep(ms);
+        await afterWait(ms);
+        if (!cancelled.delete(id)) fn();
+      })();
+      return { id };
+    },
+    clearTimeout(handle) {
+      if (handle) cancelled.add(handle.id);
+    },
+  };
+}
+
 function uploader(extra: Partial<UploaderOptions> = {}, secret = SECRET) {
   const intake = createHttpBackOfficeClient({ baseUrl: proxy.url, kioskId: KIOSK, secret, clock, blockedCachePath: join(dir, 'blocked.json'), timeoutMs: 300 });
-  return createUploader({ queue: journal, intake, clock, random: () => 0.5, sleep: fakeSleep, batchSize: 50, ...extra });
+  return createUploader({ queue: journal, intake, time: jumpingTime(), random: () => 0.5, batchSize: 50, ...extra });
 }
 
 /** Every record arrived exactly once, first acceptance in seq order, identical to the kiosk's. */
@@ -134,14 +155,13 @@ describe('uploader against a misbehaving back office', () => {
         let x = 0.37;
         return () => (x = (x * 9301 + 0.49297) % 1); // deterministic, spread over [0, 1)
       })(),
-      sleep: async (ms) => {
-        await fakeSleep(ms);
+      time: jumpingTime(async (ms) => {
         if (clock.now().getTime() % (6 * 3_600_000) < ms) append(3); // the kiosk keeps selling
         if (!upAgain && clock.now().getTime() >= weekLater) {
           upAgain = true;
           await proxy.setDown(false);
         }
-      },
+      }),
     });
     u.start();
     for (let i = 0; i < 20_000 && !(upAgain && journal.counts().pending === 0); i++) await new Promise((r) => setImmediate(r));
@@ -216,7 +236,7 @@ describe('uploader logic (fake intake)', () => {
         };
       },
     };
-    const u = createUploader({ queue: j, intake, clock: clk, random: () => 0.5, batchSize: 10 });
+    const u = createUploader({ queue: j, intake, time: systemTime(clk), random: () => 0.5, batchSize: 10 });
     expect(await u.drain()).toEqual({ delivered: 9, rejected: 1 });
     expect(j.rejected().map((r) => r.record.seq)).toEqual([7]);
   });
@@ -228,7 +248,7 @@ describe('uploader logic (fake intake)', () => {
     const intake: JournalIntake = {
       submitRecords: async () => ({ results: [{ seq: 1, key: 'k/1/0000000000000000', status: 'accepted' }], contiguousSeq: 1, gaps: [] }),
     };
-    const u = createUploader({ queue: j, intake, clock: clk, random: () => 0.5 });
+    const u = createUploader({ queue: j, intake, time: systemTime(clk), random: () => 0.5 });
     expect((await u.drain()).failed).toBeDefined();
     expect(j.counts().pending).toBe(1);
   });
@@ -243,7 +263,7 @@ describe('uploader logic (fake intake)', () => {
         return { results: records.map((r) => ({ seq: r.seq, key: `${r.kioskId}/${r.seq}/${r.hash.slice(0, 16)}`, status: 'accepted' as const })), contiguousSeq: 0, gaps: [] };
       },
     };
-    const u = createUploader({ queue: j, intake, clock: clk, random: () => 0.5, idleDelayMs: 3_600_000 }); // real sleep: an hour unless woken
+    const u = createUploader({ queue: j, intake, time: systemTime(clk), random: () => 0.5, idleDelayMs: 3_600_000 }); // real sleep: an hour unless woken
     u.start();
     await new Promise((r) => setTimeout(r, 20));
     j.append({ type: 'kiosk.note', operationId: 'n' });

@@ -17,18 +17,17 @@
  */
 import { BackOfficeRejectedError } from '../backoffice-client/types.js';
 import type { JournalIntake } from '../backoffice-client/http-client.js';
-import type { Clock } from '../../contract/time.js';
+import { sleep, type Time } from '../../contract/time.js';
 import type { JournalRecord, RejectedRecord, UploadQueue } from '../journal/journal.js';
 import { idempotencyKey } from '../../contract/record-crypto.js';
 
 export interface UploaderOptions {
   queue: UploadQueue;
   intake: JournalIntake;
-  clock: Clock;
+  /** The time port: timestamps, and every wait (backoff, idle) runs on its timers. */
+  time: Time;
   /** Uniform in [0, 1) (e.g. Random.next). */
   random: () => number;
-  /** Wait `ms`, or reject/resolve early when `signal` aborts. Default: real timers. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Records per request; default 500 (the back office accepts up to 1000). */
   batchSize?: number;
   /** Backoff base and cap; defaults 1 s and 5 min. */
@@ -82,28 +81,12 @@ export function backoffDelay(failures: number, random: () => number, baseDelayMs
   return Math.floor(random() * ceiling);
 }
 
-function realSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function describe(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
 export function createUploader(options: UploaderOptions): Uploader {
-  const { queue, intake, clock, random } = options;
-  const sleep = options.sleep ?? realSleep;
+  const { queue, intake, time, random } = options;
   const batchSize = options.batchSize ?? 500;
   const baseDelayMs = options.baseDelayMs ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
@@ -159,7 +142,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       }
     }
     queue.markDelivered(delivered);
-    if (delivered.length > 0) lastDeliveryAt = clock.now().toISOString();
+    if (delivered.length > 0) lastDeliveryAt = time.now().toISOString();
     if (response.gaps.length > 0) log('uploader: back office reports sequence gaps', { gaps: response.gaps.slice(0, 5) });
     return { kind: 'sent', delivered: delivered.length, rejected, unanswered: bySeq.size };
   }
@@ -171,7 +154,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     if (r.kind === 'failed') {
       failures++;
       lastError = r.error;
-      lastErrorAt = clock.now().toISOString();
+      lastErrorAt = time.now().toISOString();
       log('uploader: delivery failed', { error: r.error, failures });
     } else if (r.delivered + r.rejected > 0) {
       failures = 0;
@@ -179,7 +162,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       // Answered, but acknowledged nothing we sent: treat like a failure so we back off.
       failures++;
       lastError = 'back office acknowledged none of the batch';
-      lastErrorAt = clock.now().toISOString();
+      lastErrorAt = time.now().toISOString();
     }
     return r;
   }
@@ -192,20 +175,20 @@ export function createUploader(options: UploaderOptions): Uploader {
   }
 
   function purge(): number {
-    lastPurge = clock.now().getTime();
+    lastPurge = time.now().getTime();
     const n = queue.purgeDelivered(new Date(lastPurge - retentionMs));
     if (n > 0) log('uploader: purged delivered records past retention', { purged: n });
     return n;
   }
 
   async function wait(ms: number, wakeable: boolean): Promise<void> {
-    nextAttemptAt = new Date(clock.now().getTime() + ms).toISOString();
+    nextAttemptAt = new Date(time.now().getTime() + ms).toISOString();
     const ctl = new AbortController();
     const onStop = () => ctl.abort();
     stopCtl.signal.addEventListener('abort', onStop, { once: true });
     if (wakeable) wakeCtl = ctl;
     try {
-      await sleep(ms, ctl.signal);
+      await sleep(time, ms, ctl.signal);
     } finally {
       stopCtl.signal.removeEventListener('abort', onStop);
       if (wakeCtl === ctl) wakeCtl = undefined;
@@ -222,13 +205,13 @@ export function createUploader(options: UploaderOptions): Uploader {
         // A journal error (disk full...) must not kill the loop: report and back off.
         failures++;
         lastError = describe(e);
-        lastErrorAt = clock.now().toISOString();
+        lastErrorAt = time.now().toISOString();
         r = { kind: 'failed', error: lastError };
       }
       if (!running) break;
       if (r.kind === 'sent' && failures === 0) continue;
       if (r.kind === 'idle') {
-        if (clock.now().getTime() - lastPurge >= purgeIntervalMs) {
+        if (time.now().getTime() - lastPurge >= purgeIntervalMs) {
           try {
             purge();
           } catch (e) {

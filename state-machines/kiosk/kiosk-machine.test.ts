@@ -406,3 +406,64 @@ describe('session machine: every touch counts as activity', () => {
     expect(h.idle()).toBe('disarmed');
   });
 });
+
+describe('session machine: can() answers whether a traveller event does anything now', () => {
+  const samples: KioskUserEvent[] = [
+    { type: 'START' },
+    { type: 'SET_LOCALE', locale: 'de' },
+    { type: 'TOGGLE_LARGE_TEXT' },
+    { type: 'ACTIVITY' },
+    { type: 'MORE_TIME' },
+    { type: 'CHOOSE', option: 'topup' },
+    { type: 'SELECT_AMOUNT', amountCents: 500 },
+    { type: 'SELECT_ORDER', orderId: 'o1' },
+    { type: 'CONFIRM' },
+    { type: 'RETRY' },
+    { type: 'BACK' },
+    { type: 'CANCEL' },
+    { type: 'FINISH' },
+  ];
+  const always = new Set(['SET_LOCALE', 'TOGGLE_LARGE_TEXT', 'ACTIVITY', 'MORE_TIME']);
+  const taken = (h: ReturnType<typeof startKiosk>) =>
+    samples.filter((e) => h.actor.getSnapshot().can(e)).map((e) => (e.type === 'CHOOSE' ? `CHOOSE ${e.option}` : e.type));
+
+  it('the start screen takes START and the presentation/activity events, nothing else', () => {
+    const h = startKiosk();
+    expect(taken(h)).toEqual(['START', 'SET_LOCALE', 'TOGGLE_LARGE_TEXT', 'ACTIVITY', 'MORE_TIME']);
+  });
+
+  it('the menu takes only the options the card has (a blocked card: none) and its own buttons', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    expect(taken(h)).toEqual(['SET_LOCALE', 'TOGGLE_LARGE_TEXT', 'ACTIVITY', 'MORE_TIME', 'CHOOSE topup', 'CANCEL', 'FINISH']);
+    const blocked = startKiosk();
+    await toMenu(blocked, okRead(card({ blocked: true })));
+    expect(blocked.actor.getSnapshot().can({ type: 'CHOOSE', option: 'topup' })).toBe(false);
+  });
+
+  it('inside a journey, from its first screen on, the session takes exactly what the journey child takes', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    h.send({ type: 'CHOOSE', option: 'topup' });
+    // The child has not reported a snapshot of its own yet: the session answers from its first screen.
+    expect(h.screen()).toBe('topup-amount');
+    const child = h.journey()!.snapshot;
+    for (const e of samples.filter((x) => !always.has(x.type)))
+      expect(h.actor.getSnapshot().can(e), e.type).toBe(['SELECT_AMOUNT', 'RETRY', 'BACK', 'CANCEL', 'FINISH'].includes(e.type) && child.can(e));
+    expect(taken(h)).toEqual(['SET_LOCALE', 'TOGGLE_LARGE_TEXT', 'ACTIVITY', 'MORE_TIME', 'SELECT_AMOUNT', 'BACK', 'CANCEL']);
+  });
+
+  it('while a refund is owed the session takes no BACK or CANCEL (the child takes none), and a refused event changes nothing', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    await toApproved(h);
+    h.send({ type: 'CANCEL' });
+    h.lastRollback().resolve({ result: 'refund-owed', reference: 'R' });
+    await h.flush();
+    const screen = h.screen();
+    expect(h.actor.getSnapshot().can({ type: 'BACK' })).toBe(false);
+    expect(h.actor.getSnapshot().can({ type: 'CANCEL' })).toBe(false);
+    h.send({ type: 'BACK' });
+    expect(h.screen()).toBe(screen);
+  });
+});

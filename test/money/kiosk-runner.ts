@@ -28,7 +28,7 @@ import { createCardHardware } from '../../hardware/card/index.js';
 import { createPaymentHardware } from '../../hardware/payment/index.js';
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
 import { createHttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
-import { systemClock } from '../../contract/time.js';
+import { systemClock, systemTime } from '../../contract/time.js';
 import { cryptoRandom } from '../../contract/random.js';
 import { createCardWriteCheck } from '../../main/journal/card-write-check.js';
 import { recoverUnfinished } from '../../main/journal/recovery.js';
@@ -195,7 +195,7 @@ if (config.flow === 'top-up') {
 const uploader = createUploader({
   queue: journal,
   intake: backOffice,
-  clock,
+  time: systemTime(clock),
   random: () => cryptoRandom.next(),
 });
 out({ event: 'uploaded', ...(await uploader.drain()) });
