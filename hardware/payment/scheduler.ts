@@ -1,72 +1,32 @@
 /**
- * Timers reach the payment drivers only through a Scheduler, so tests can run the ZVT timers
- * (T1 200 ms, T2 5 s, T3 5 s, T4 180 s) and the emulators' prompt delays fast or by hand.
+ * Timers reach the payment drivers through the project's one time port (contract/time.ts), so tests
+ * run the ZVT timers (T1 200 ms, T2 5 s, T3 5 s, T4 180 s) and the simulator's prompt delays on
+ * simulated time. `Scheduler` is the port's timer half; the names below keep the drivers' vocabulary.
  */
-export interface TimerHandle {
-  readonly id: number;
-}
+import { simulatedTime, systemTime, type Time, type TimerHandle } from '../../contract/time.js';
 
-export interface Scheduler {
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle | undefined): void;
-}
+export type { TimerHandle };
+
+/** The timer half of the time port. */
+export type Scheduler = Pick<Time, 'setTimeout' | 'clearTimeout'>;
 
 /** Real timers (Node's event loop). */
 export function realScheduler(): Scheduler {
-  const live = new Map<number, ReturnType<typeof setTimeout>>();
-  let next = 1;
-  return {
-    setTimeout(fn, ms) {
-      const id = next++;
-      live.set(
-        id,
-        setTimeout(() => {
-          live.delete(id);
-          fn();
-        }, Math.max(0, ms)),
-      );
-      return { id };
-    },
-    clearTimeout(handle) {
-      if (!handle) return;
-      const t = live.get(handle.id);
-      if (t !== undefined) clearTimeout(t);
-      live.delete(handle.id);
-    },
-  };
+  return systemTime();
 }
 
 /**
- * A scheduler driven by hand: nothing fires until `advance(ms)`. Timers due at the same time fire
- * in the order they were set. For unit tests of timer logic (T1/T2/T3/T4) without waiting.
+ * Timers driven by hand: nothing fires until `advance(ms)`; timers due at the same time fire in the
+ * order they were set. `now()` is the milliseconds advanced so far.
  */
 export function manualScheduler(): Scheduler & { advance(ms: number): void; now(): number; pending(): number } {
-  let now = 0;
-  let next = 1;
-  const timers = new Map<number, { at: number; fn: () => void }>();
+  const time = simulatedTime(new Date(0));
   return {
-    setTimeout(fn, ms) {
-      const id = next++;
-      timers.set(id, { at: now + Math.max(0, ms), fn });
-      return { id };
-    },
-    clearTimeout(handle) {
-      if (handle) timers.delete(handle.id);
-    },
-    advance(ms) {
-      const until = now + ms;
-      for (;;) {
-        let due: [number, { at: number; fn: () => void }] | undefined;
-        for (const e of timers) if (e[1].at <= until && (!due || e[1].at < due[1].at)) due = e;
-        if (!due) break;
-        timers.delete(due[0]);
-        now = due[1].at;
-        due[1].fn();
-      }
-      now = until;
-    },
-    now: () => now,
-    pending: () => timers.size,
+    setTimeout: (fn, ms) => time.setTimeout(fn, ms),
+    clearTimeout: (handle) => time.clearTimeout(handle),
+    advance: (ms) => time.advance(ms),
+    now: () => time.now().getTime(),
+    pending: () => time.pending(),
   };
 }
 
