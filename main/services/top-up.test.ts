@@ -8,6 +8,7 @@ import { fixedClock } from '../../contract/time.js';
 import { sequentialRandom } from '../../contract/random.js';
 import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
 import { createTopUpService, paymentRef, type TopUpService } from './top-up.js';
+import { createDecisionHook } from '../money/decision-hook.js';
 
 const SECRET = 'test-secret-test-secret-test-secret';
 const ANON = { uid: FIXTURE_CARDS.anonymous.uid, cardNumber: FIXTURE_CARDS.anonymous.cardNumber };
@@ -26,15 +27,14 @@ async function setup(opts: { terminal?: PaymentTerminal } = {}) {
   const reader = new EmulatedCardReader({ keys: loadKeyFile(DEFAULT_EMULATION_KEY_FILE), clock });
   await reader.start();
   const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: SECRET, clock });
-  let service: TopUpService | undefined;
   const payment = opts.terminal
     ? undefined
-    : await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: (id, d) => service!.onDecision(id, d) });
+    : await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: createDecisionHook(journal) });
   const terminal = opts.terminal ?? payment!.terminal;
   open.push({ journal, ...(payment ? { payment } : {}) });
-  service = createTopUpService({
+  const service: TopUpService = createTopUpService({
     reader,
-    terminal: () => terminal,
+    terminal,
     journal,
     clock,
     random: sequentialRandom(),
