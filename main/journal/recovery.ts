@@ -27,7 +27,10 @@
  *   idempotent, and a ZVT driver asks the terminal (repeat receipt) whether an earlier commit
  *   landed) -> `payment.committed`. If the terminal already reversed it (commit window passed) ->
  *   `payment.reversed` {cardCredited: true} so the back office sees a credit that was not paid.
- * - `card.write-failed`, `payment.rollback-intent`: rollback path.
+ * - `card.write-failed` {uncertain: true} (e.g. a plain Error thrown after the blocks landed): ask
+ *   `checkCardWrite` first; 'written' -> `card.written` {confirmedBy: 'card-check'}, then commit.
+ *   Otherwise (and for a certain failure) -> rollback path, the uncertain failure in the journal.
+ * - `payment.rollback-intent`: rollback path.
  * - Rollback path: `payment.rollback-intent` (once), `terminal.rollback`; undone -> `payment.reversed`;
  *   not undone -> ask the terminal (`resolve`): the payment stands -> `payment.refund-owed` (the back
  *   office and the technician see it); nothing stands -> `payment.reversed`; no answer -> left open.
@@ -126,15 +129,18 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
       log(`recovery: ${op.operationId} (${kind}, stopped at ${last.type}) -> ${action}`, detail ? { detail } : undefined);
     };
     /** Ask whether the interrupted write landed, and journal the answer. True when it did. */
-    const closeWrite = async (): Promise<{ written: boolean; check: CardWriteCheck }> => {
-      let check: CardWriteCheck = 'unknown';
-      if (options.checkCardWrite) {
-        try {
-          check = await options.checkCardWrite(op);
-        } catch (e) {
-          log('recovery: card check failed', { operationId: op.operationId, error: errorText(e) });
-        }
+    const cardCheck = async (): Promise<CardWriteCheck> => {
+      if (!options.checkCardWrite) return 'unknown';
+      try {
+        return await options.checkCardWrite(op);
+      } catch (e) {
+        log('recovery: card check failed', { operationId: op.operationId, error: errorText(e) });
+        return 'unknown';
       }
+    };
+    /** Ask whether the interrupted write landed, and journal the answer. */
+    const closeWrite = async (): Promise<{ written: boolean; check: CardWriteCheck }> => {
+      const check = await cardCheck();
       return { written: closeInterruptedWrite(target, check), check };
     };
 
@@ -178,7 +184,15 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
           case 'card.written':
             await commitPath();
             break;
-          case 'card.write-failed':
+          case 'card.write-failed': {
+            // An uncertain failure may have landed: while that card is on the reader, ask it first.
+            const check = last.data?.['uncertain'] === true && options.checkCardWrite ? await cardCheck() : 'unknown';
+            if (check === 'written') {
+              closeInterruptedWrite(target, check);
+              await commitPath();
+            } else await rollbackPath(last.data?.['uncertain'] === true ? 'card write result unknown' : 'card not credited');
+            break;
+          }
           case 'payment.rollback-intent':
             await rollbackPath('card not credited');
             break;
