@@ -7,37 +7,27 @@
  * wrapper lets its write complete and then throws, as a driver bug after the last block would.
  */
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATION_KEY_FILE, EmulatedCardReader, loadKeyFile } from '../../hardware/card/index.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import { FIXTURE_CARDS, type FixtureCardId } from '../../contract/fixture-cards.js';
 import type { OrderInfo } from '../../domain/order-rules.js';
-import { createPaymentHardware, type PaymentHardware } from '../../hardware/payment/index.js';
-import { fixedClock } from '../../contract/time.js';
 import { sequentialRandom } from '../../contract/random.js';
 import { createCardWriteCheck } from '../journal/card-write-check.js';
 import { recoverUnfinished } from '../journal/recovery.js';
-import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
+import { cardRef } from '../journal/sqlite-journal.js';
 import { createOrderService } from '../services/order-service.js';
 import { createTopUpService } from '../services/top-up.js';
-import { createDecisionHook } from './decision-hook.js';
 import { orderRef, paymentRef } from './ids.js';
+import { openMoneyRig, TEST_SECRET } from './testing/rig.js';
 
-const SECRET = 'test-secret-test-secret-test-secret';
+const SECRET = TEST_SECRET;
 const TODAY = '2026-11-23';
 const log = pino({ level: 'silent' });
 const id = (f: FixtureCardId) => ({ uid: FIXTURE_CARDS[f].uid, cardNumber: FIXTURE_CARDS[f].cardNumber });
 
-const open: { journal: SqliteJournal; payment: PaymentHardware }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.payment.stop();
-    o.journal.close();
-  }
-});
-
 async function setup() {
-  const clock = fixedClock('2026-11-23T10:00:00Z');
+  const { clock, journal, payment } = await openMoneyRig();
   const emulated = new EmulatedCardReader({ keys: loadKeyFile(DEFAULT_EMULATION_KEY_FILE), clock });
   await emulated.start();
   let throwAfterWrite = false;
@@ -57,9 +47,6 @@ async function setup() {
       return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(t) : v;
     },
   }) as EmulatedCardReader;
-  const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: SECRET, clock });
-  const payment = await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: createDecisionHook(journal) });
-  open.push({ journal, payment });
   const common = { reader, journal, clock, random: sequentialRandom(), maxBalanceCents: 15_000, cardRef: (n: string) => cardRef(n, SECRET), log };
   const topUp = createTopUpService({ ...common, terminal: payment.terminal, kioskId: 'K1' });
   const orders = createOrderService({

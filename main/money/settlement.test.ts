@@ -1,27 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createPaymentHardware, type PaymentHardware } from '../../hardware/payment/index.js';
+import { describe, expect, it } from 'vitest';
 import { PaymentTerminalError } from '../../hardware/payment/errors.js';
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
-import { fixedClock } from '../../contract/time.js';
-import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
+import { cardRef } from '../journal/sqlite-journal.js';
 import { createDecisionHook } from './decision-hook.js';
 import { createSettlement } from './settlement.js';
+import { openMoneyRig, TEST_SECRET } from './testing/rig.js';
 
-const SECRET = 'test-secret-test-secret-test-secret';
-const CARD = cardRef('3528000000000001', SECRET);
-const open: { journal: SqliteJournal; payment: PaymentHardware }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.payment.stop();
-    o.journal.close();
-  }
-});
+const CARD = cardRef('3528000000000001', TEST_SECRET);
 
 async function setup() {
-  const clock = fixedClock('2026-11-23T10:00:00Z');
-  const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: SECRET, clock });
-  const payment = await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: createDecisionHook(journal) });
-  open.push({ journal, payment });
+  const { journal, payment } = await openMoneyRig();
   const approve = async (paymentId: string) => {
     journal.append({ type: 'payment.intent', operationId: paymentId, amountCents: 700, card: CARD });
     const o = await payment.terminal.authorize({ paymentId, amountCents: 700 });

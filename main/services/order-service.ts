@@ -47,16 +47,8 @@ import { MAX_TOP_UPS } from '../../contract/card.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import { orderRefusalFor, type OrderInfo, type OrderRefusalDetail } from '../../domain/order-rules.js';
 import { STATION_PASSAGE_CODE, stationPassageApplies } from '../../domain/station-passage.js';
-import type {
-  CardAfterLoad,
-  CollectOrderInput,
-  CollectOrderOutput,
-  FetchOrdersInput,
-  FetchOrdersOutput,
-  StationPassageInput,
-  StationPassageOutput,
-  StationPassageSettings,
-} from '../../state-machines/types.js';
+// prettier-ignore
+import type { CardAfterLoad, CollectOrderInput, CollectOrderOutput, FetchOrdersInput, FetchOrdersOutput, StationPassageInput, StationPassageOutput, StationPassageSettings } from '../../state-machines/types.js';
 import { BackOfficeRejectedError, BackOfficeUnavailableError, type BackOfficeClient } from '../backoffice-client/types.js';
 import type { Clock } from '../../contract/time.js';
 import type { Random } from '../../contract/random.js';
