@@ -18,9 +18,9 @@ const LAYERS = [
   { name: 'hardware', path: '^hardware/', may: ['^contract/'] },
   { name: 'backoffice', path: '^backoffice/', may: ['^contract/', '^domain/'] },
   {
-    name: 'kiosk services (journal, uploader, back-office client, services)',
-    path: '^main/(journal|uploader|backoffice-client|services)/',
-    may: ['^contract/', '^domain/', '^state-machines/types\\.ts$', '^hardware/(card|payment)/[^/]+\\.ts$', '^main/(journal|uploader|backoffice-client|services)/'],
+    name: 'kiosk services (journal, uploader, back-office client, money, services)',
+    path: '^main/(journal|uploader|backoffice-client|money|services)/',
+    may: ['^contract/', '^domain/', '^state-machines/types\\.ts$', '^hardware/(card|payment)/[^/]+\\.ts$', '^main/(journal|uploader|backoffice-client|money|services)/'],
   },
   {
     name: 'kiosk runtime (main/core)',

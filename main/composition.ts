@@ -21,6 +21,7 @@ import { createKioskRuntime } from './core/kiosk-runtime.js';
 import { cryptoRandom, type Random } from '../contract/random.js';
 import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
+import { createDecisionHook } from './money/decision-hook.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
 import { createCardService } from './services/card-service.js';
 import { createOrderService } from './services/order-service.js';
@@ -144,16 +145,20 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     const up = uploader;
     cleanups.push(() => up.stop());
 
-    // Devices. The payment terminal is built after the top-up service, whose decision hook it calls.
+    // Devices. The payment terminal's decision hook needs only the journal, so the terminal is
+    // built first and handed to the top-up service as it is.
     const card: CardHardware = await createCardHardware(config.hardware.card, { clock, log: driverLog('card-reader') });
     cleanups.push(() => card.stop());
-    let payment: PaymentHardware | undefined;
+    const pay: PaymentHardware = await createPaymentHardware(config.hardware.payment, {
+      clock,
+      scheduler: time,
+      log: driverLog('payment-terminal'),
+      onDecision: createDecisionHook(journal),
+    });
+    cleanups.push(() => pay.stop());
     const topUp = createTopUpService({
       reader: card.reader,
-      terminal: () => {
-        if (!payment) throw new Error('payment terminal not built yet');
-        return payment.terminal;
-      },
+      terminal: pay.terminal,
       journal,
       clock,
       random,
@@ -162,9 +167,6 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       cardRef: (n) => cardRef(n, secret),
       log: log.child({ service: 'top-up' }),
     });
-    payment = await createPaymentHardware(config.hardware.payment, { clock, log: driverLog('payment-terminal'), onDecision: topUp.onDecision });
-    const pay = payment;
-    cleanups.push(() => pay.stop());
 
     const cards = createCardService({ reader: card.reader, backOffice, clock, timeZone: config.timeZone, log: log.child({ service: 'card' }) });
 

@@ -10,7 +10,7 @@
  */
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import type { JournalRecord } from './journal.js';
-import type { CardWriteCheck } from './recovery.js';
+import type { CardWriteCheck } from '../money/card-write.js';
 
 export interface CardWriteCheckDeps {
   reader: Pick<CardReader, 'currentCard' | 'read'>;

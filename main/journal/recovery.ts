@@ -27,7 +27,10 @@
  *   idempotent, and a ZVT driver asks the terminal (repeat receipt) whether an earlier commit
  *   landed) -> `payment.committed`. If the terminal already reversed it (commit window passed) ->
  *   `payment.reversed` {cardCredited: true} so the back office sees a credit that was not paid.
- * - `card.write-failed`, `payment.rollback-intent`: rollback path.
+ * - `card.write-failed` {uncertain: true} (e.g. a plain Error thrown after the blocks landed): ask
+ *   `checkCardWrite` first; 'written' -> `card.written` {confirmedBy: 'card-check'}, then commit.
+ *   Otherwise (and for a certain failure) -> rollback path, the uncertain failure in the journal.
+ * - `payment.rollback-intent`: rollback path.
  * - Rollback path: `payment.rollback-intent` (once), `terminal.rollback`; undone -> `payment.reversed`;
  *   not undone -> ask the terminal (`resolve`): the payment stands -> `payment.refund-owed` (the back
  *   office and the technician see it); nothing stands -> `payment.reversed`; no answer -> left open.
@@ -47,12 +50,19 @@
  *
  * Card-only write (e.g. a free station passage): `card.write-intent` -> `checkCardWrite`; 'written' ->
  * `card.written`, otherwise `card.write-failed` {uncertain}.
+ *
+ * The steps are the shared money path (main/money): the commit and rollback paths are
+ * settlement.ts (the same `not-open` / `unknown-payment` handling as the top-up), closing an
+ * interrupted write is card-write.ts `closeInterruptedWrite`. This module holds only the table.
  */
-import type { PaymentHints, PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
+import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
+import { closeInterruptedWrite, type CardWriteCheck, type CardWriteTarget } from '../money/card-write.js';
+import { errorText } from '../money/errors.js';
+import { createSettlement, type PaymentOp } from '../money/settlement.js';
 import type { Journal, JournalEntryInput, JournalRecord } from './journal.js';
 import { operationKind } from './operation-rules.js';
 
-export type CardWriteCheck = 'written' | 'not-written' | 'unknown';
+export type { CardWriteCheck } from '../money/card-write.js';
 
 export type RecoveryLog = (msg: string, extra?: Record<string, unknown>) => void;
 
@@ -90,17 +100,9 @@ export interface RecoveryReport {
   leftOpen: number;
 }
 
-function errorCode(e: unknown): string | undefined {
-  const c = (e as { code?: unknown } | undefined)?.code;
-  return typeof c === 'string' ? c : undefined;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export async function recoverUnfinished(options: RecoveryOptions): Promise<RecoveryReport> {
-  const { journal, terminal, log } = options;
+  const { journal, log } = options;
+  const settlement = createSettlement({ journal, terminal: options.terminal });
   const report: RecoveredOperation[] = [];
 
   for (const op of journal.unfinishedOperations()) {
@@ -110,89 +112,48 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
     const amountCents = op.records.find((r) => r.amountCents !== undefined)?.amountCents;
     const card = [...op.records].reverse().find((r) => r.card !== undefined)?.card;
     const orderId = op.records.map((r) => r.data?.['orderId']).find((v) => typeof v === 'string');
-    // A ZVT terminal knows a payment only by its receipt number: pass what the journal saw.
-    const approved = op.records.find((r) => r.type === 'payment.approved');
-    const receiptNumber = approved?.data?.['receiptNumber'];
-    const trace = approved?.data?.['trace'];
-    const hints: PaymentHints = {
-      ...(amountCents !== undefined ? { amountCents } : {}),
-      ...(typeof receiptNumber === 'string' ? { receiptNumber } : {}),
-      ...(typeof trace === 'string' ? { trace } : {}),
-    };
-    const write = (type: JournalEntryInput['type'], data: Record<string, string | number | boolean | null> = {}) =>
+    // Every record recovery writes carries the amount, the card ref, the order and `recovered`.
+    const data = { ...(orderId !== undefined ? { orderId } : {}), recovered: true };
+    const payment: PaymentOp = { paymentId: op.operationId, ...(amountCents !== undefined ? { amountCents } : {}), ...(card ? { card } : {}), data };
+    const target: CardWriteTarget = { journal, operationId: op.operationId, ...(card ? { card } : {}), ...(amountCents !== undefined ? { amountCents } : {}), data };
+    const write = (type: JournalEntryInput['type'], extra: Record<string, string | number | boolean | null> = {}) =>
       journal.append({
         type,
         operationId: op.operationId,
         ...(amountCents !== undefined ? { amountCents } : {}),
         ...(card !== undefined ? { card } : {}),
-        data: { ...(orderId !== undefined ? { orderId } : {}), ...data, recovered: true },
+        data: { ...extra, ...data },
       });
     const done = (action: RecoveryAction, detail?: string) => {
       report.push({ operationId: op.operationId, kind, stoppedAt: last.type, action, ...(detail ? { detail } : {}) });
       log(`recovery: ${op.operationId} (${kind}, stopped at ${last.type}) -> ${action}`, detail ? { detail } : undefined);
     };
+    /** Ask whether the interrupted write landed, and journal the answer. True when it did. */
     const cardCheck = async (): Promise<CardWriteCheck> => {
       if (!options.checkCardWrite) return 'unknown';
       try {
         return await options.checkCardWrite(op);
       } catch (e) {
-        log('recovery: card check failed', { operationId: op.operationId, error: message(e) });
+        log('recovery: card check failed', { operationId: op.operationId, error: errorText(e) });
         return 'unknown';
       }
     };
-
-    const rollbackPath = async (reason: string): Promise<void> => {
-      if (last.type !== 'payment.rollback-intent') write('payment.rollback-intent', { reason });
-      let r: { undone: boolean; detail?: string };
-      try {
-        r = await terminal.rollback(op.operationId, hints);
-      } catch (e) {
-        const code = errorCode(e);
-        if (code === 'unknown-payment') {
-          write('payment.reversed', { detail: 'the terminal holds no such payment' });
-          return done('reversed', 'terminal holds no such payment');
-        }
-        if (code === 'offline' || code === 'busy' || code === undefined) return done('left-open', `rollback failed: ${message(e)}`);
-        write('payment.refund-owed', { reason, detail: message(e).slice(0, 200) });
-        return done('refund-owed', message(e));
-      }
-      if (r.undone) {
-        write('payment.reversed', { reason, ...(r.detail ? { detail: r.detail.slice(0, 200) } : {}) });
-        return done('reversed', r.detail);
-      }
-      // Not undone may only mean "the terminal could not be asked": a refund is owed only for a
-      // payment that stands; unknown -> left open for the next start.
-      let state: string = 'committed';
-      if (terminal.resolve) {
-        try {
-          state = (await terminal.resolve(op.operationId, hints)).state;
-        } catch {
-          state = 'unknown';
-        }
-      }
-      if (state === 'reversed') {
-        write('payment.reversed', { reason, detail: (r.detail ?? 'nothing stands at the terminal').slice(0, 200) });
-        return done('reversed', r.detail);
-      }
-      if (state !== 'committed') return done('left-open', `rollback unclear: ${r.detail ?? state}`);
-      write('payment.refund-owed', { reason, ...(r.detail ? { detail: r.detail.slice(0, 200) } : {}) });
-      return done('refund-owed', r.detail);
+    /** Ask whether the interrupted write landed, and journal the answer. */
+    const closeWrite = async (): Promise<{ written: boolean; check: CardWriteCheck }> => {
+      const check = await cardCheck();
+      return { written: closeInterruptedWrite(target, check), check };
     };
 
+    const rollbackPath = async (reason: string): Promise<void> => {
+      const r = await settlement.rollback(payment, reason);
+      if (r.result === 'left-open') return done('left-open', r.detail);
+      return done(r.result, r.detail);
+    };
     const commitPath = async (): Promise<void> => {
-      try {
-        await terminal.commit(op.operationId, hints);
-        write('payment.committed');
-        return done('committed');
-      } catch (e) {
-        const code = errorCode(e);
-        if (code === 'not-open' || code === 'unknown-payment') {
-          // The terminal let the payment go (commit window passed) while the card holds the credit.
-          write('payment.reversed', { cardCredited: true, detail: message(e).slice(0, 200) });
-          return done('reversed', `card credited but payment not booked: ${message(e)}`);
-        }
-        return done('left-open', `commit failed: ${message(e)}`);
-      }
+      const r = await settlement.commit(payment);
+      if (r.result === 'committed') return done('committed');
+      if (r.result === 'reversed') return done('reversed', `card credited but payment not booked: ${r.detail}`);
+      return done('left-open', `commit failed: ${r.detail}`);
     };
 
     try {
@@ -200,23 +161,12 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
         switch (last.type) {
           case 'payment.intent':
           case 'payment.failed': {
-            let state: string = 'unknown';
-            let detail: string | undefined;
-            if (terminal.resolve) {
-              try {
-                const res = await terminal.resolve(op.operationId, hints);
-                state = res.state;
-                detail = res.detail;
-              } catch (e) {
-                if (errorCode(e) === 'offline') {
-                  done('left-open', `terminal unreachable: ${message(e)}`);
-                  break;
-                }
-              }
-            }
-            if (state === 'reversed') {
-              write('payment.failed', { reason: 'interrupted', ...(detail ? { detail: detail.slice(0, 200) } : {}) });
-              done('payment-failed', detail);
+            const asked = await settlement.ask(op.operationId);
+            if (asked.offline) {
+              done('left-open', `terminal unreachable: ${asked.detail ?? ''}`);
+            } else if (asked.state === 'reversed') {
+              write('payment.failed', { reason: 'interrupted', ...(asked.detail ? { detail: errorText(asked.detail) } : {}) });
+              done('payment-failed', asked.detail);
             } else {
               await rollbackPath('interrupted before the card was written');
             }
@@ -226,20 +176,23 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
             await rollbackPath('card never credited');
             break;
           case 'card.write-intent': {
-            const c = await cardCheck();
-            if (c === 'written') {
-              write('card.written', { confirmedBy: 'card-check' });
-              await commitPath();
-            } else {
-              write('card.write-failed', { reason: 'interrupted', uncertain: c === 'unknown' });
-              await rollbackPath(c === 'unknown' ? 'card write result unknown' : 'card not written');
-            }
+            const c = await closeWrite();
+            if (c.written) await commitPath();
+            else await rollbackPath(c.check === 'unknown' ? 'card write result unknown' : 'card not written');
             break;
           }
           case 'card.written':
             await commitPath();
             break;
-          case 'card.write-failed':
+          case 'card.write-failed': {
+            // An uncertain failure may have landed: while that card is on the reader, ask it first.
+            const check = last.data?.['uncertain'] === true && options.checkCardWrite ? await cardCheck() : 'unknown';
+            if (check === 'written') {
+              closeInterruptedWrite(target, check);
+              await commitPath();
+            } else await rollbackPath(last.data?.['uncertain'] === true ? 'card write result unknown' : 'card not credited');
+            break;
+          }
           case 'payment.rollback-intent':
             await rollbackPath('card not credited');
             break;
@@ -258,14 +211,12 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
             done('order-failed', 'interrupted before the card was written');
             break;
           case 'card.write-intent': {
-            const c = await cardCheck();
-            if (c === 'written') {
-              write('card.written', { confirmedBy: 'card-check' });
+            const c = await closeWrite();
+            if (c.written) {
               loaded('card-check');
             } else {
-              write('card.write-failed', { reason: 'interrupted', uncertain: c === 'unknown' });
-              write('order.collect-failed', { reason: c === 'unknown' ? 'card-write-unknown' : 'card-not-written' });
-              done('order-failed', `card write ${c}`);
+              write('order.collect-failed', { reason: c.check === 'unknown' ? 'card-write-unknown' : 'card-not-written' });
+              done('order-failed', `card write ${c.check}`);
             }
             break;
           }
@@ -281,20 +232,15 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
             done('left-open', `no recovery rule for an order stopped at ${last.type}`);
         }
       } else if (kind === 'card') {
-        const c = await cardCheck();
-        if (c === 'written') {
-          write('card.written', { confirmedBy: 'card-check' });
-          done('card-written');
-        } else {
-          write('card.write-failed', { reason: 'interrupted', uncertain: c === 'unknown' });
-          done('card-write-failed', `card write ${c}`);
-        }
+        const c = await closeWrite();
+        if (c.written) done('card-written');
+        else done('card-write-failed', `card write ${c.check}`);
       } else {
         done('left-open', `unknown operation kind for ${first.type}`);
       }
     } catch (e) {
       // A journal error here is a bug or a full disk: report it, go on with the next operation.
-      done('left-open', `recovery error: ${message(e)}`);
+      done('left-open', `recovery error: ${errorText(e)}`);
     }
   }
   return { operations: report, leftOpen: report.filter((r) => r.action === 'left-open').length };

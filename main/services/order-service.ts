@@ -37,30 +37,29 @@
  *
  * Start-up recovery (main/journal/recovery.ts) settles an operation a crash left open; the
  * composition's card check recognises the refs of products and top-up records alike.
+ *
+ * The card write, its journal records, the uncertainty rule and the refs are the shared money path
+ * of main/money (card-write.ts, errors.ts, ids.ts): this service orchestrates.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CardIdentity, CardModel, CardProduct } from '../../contract/card.js';
-import { ALL_SECTIONS, MAX_TOP_UPS } from '../../contract/card.js';
-import { isCardError, type CardErrorCode, type CardReader } from '../../hardware/card/card-reader.js';
+import type { CardModel, CardProduct } from '../../contract/card.js';
+import { MAX_TOP_UPS } from '../../contract/card.js';
+import type { CardReader } from '../../hardware/card/card-reader.js';
 import { orderRefusalFor, type OrderInfo, type OrderRefusalDetail } from '../../domain/order-rules.js';
 import { STATION_PASSAGE_CODE, stationPassageApplies } from '../../domain/station-passage.js';
-import type {
-  CardAfterLoad,
-  CollectOrderInput,
-  CollectOrderOutput,
-  FetchOrdersInput,
-  FetchOrdersOutput,
-  StationPassageInput,
-  StationPassageOutput,
-  StationPassageSettings,
-} from '../../state-machines/types.js';
+// prettier-ignore
+import type { CardAfterLoad, CollectOrderInput, CollectOrderOutput, FetchOrdersInput, FetchOrdersOutput, StationPassageInput, StationPassageOutput, StationPassageSettings } from '../../state-machines/types.js';
 import { BackOfficeRejectedError, BackOfficeUnavailableError, type BackOfficeClient } from '../backoffice-client/types.js';
 import type { Clock } from '../../contract/time.js';
 import type { Random } from '../../contract/random.js';
 import type { Journal, JournalCardRef, JournalEntryInput } from '../journal/journal.js';
 import { localDate } from '../../domain/dates.js';
+import { CardUpdateRefused, carries, journaledCardWrite, journalLanded, readExpected, type JournalData } from '../money/card-write.js';
+import { errorText } from '../money/errors.js';
+import { newOperationId, noteId, orderRef, stationPassageRef } from '../money/ids.js';
 import { toCardInfo } from './card-service.js';
+
+export { newOperationId, orderRef, stationPassageRef } from '../money/ids.js';
 
 export interface OrderServiceDeps {
   reader: CardReader;
@@ -83,52 +82,9 @@ export interface OrderService {
   grantStationPassage(input: StationPassageInput): Promise<StationPassageOutput>;
 }
 
-/** The card ref of an order: the same for every attempt to load it. */
-export function orderRef(orderId: string): string {
-  return createHash('sha256').update(`order:${orderId}`).digest('hex').slice(0, 8);
-}
-
-/** The card ref of a station passage: one per card per day (it is a one-off a day). */
-export function stationPassageRef(cardHash: string, day: string): string {
-  return createHash('sha256').update(`station-passage:${cardHash}:${day}`).digest('hex').slice(0, 8);
-}
-
-/** A new operation id: four dash-separated groups of 8 hex characters (never a digit run that
- * looks like a card number to the journal's privacy check). */
-export function newOperationId(random: Random): string {
-  return (random.id(16).match(/.{1,8}/g) ?? []).join('-');
-}
-
-/** The order's refusal found inside the card update: nothing was written. */
-class RefusedError extends Error {
-  constructor(readonly refusal: OrderRefusalDetail) {
-    super(`order refused on the card as it is now: ${refusal.reason}`);
-  }
-}
-
-class NotEligibleError extends Error {}
-
-function errorText(e: unknown): string {
-  // Blank long digit runs: a driver message must never carry a card number into the journal.
-  return (e instanceof Error ? e.message : String(e)).replace(/\d{13,}/g, '#').slice(0, 200);
-}
-
 function afterLoad(card: CardModel): CardAfterLoad {
   const info = toCardInfo(card);
   return { balanceCents: info.balanceCents, products: info.products, topUps: info.topUps };
-}
-
-/** Does the card already carry the thing the ref names? */
-function carries(card: CardModel, ref: string): boolean {
-  return card.topUps.some((t) => t.ref === ref) || card.products.some((p) => p.ref === ref);
-}
-
-function toWriteProblem(code: string | undefined): 'card-removed' | 'wrong-card' | 'write-failed' {
-  return code === 'card-gone' || code === 'no-card'
-    ? 'card-removed'
-    : code === 'wrong-card' || code === 'wrong-key'
-      ? 'wrong-card'
-      : 'write-failed';
 }
 
 export function createOrderService(deps: OrderServiceDeps): OrderService {
@@ -136,24 +92,11 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
   const append = (entry: JournalEntryInput) => journal.append(entry);
   const rules = { maxBalanceCents: deps.maxBalanceCents, exclusiveProductGroups: deps.exclusiveProductGroups };
 
-  /** Read the card on the reader; it must be `expected`. */
-  async function readExpected(expected: CardIdentity): Promise<{ card: CardModel } | { problem: 'card-removed' | 'wrong-card' | 'write-failed'; code: string }> {
-    try {
-      const card = await reader.read(ALL_SECTIONS);
-      if (card.uid !== expected.uid || card.cardNumber !== expected.cardNumber) return { problem: 'wrong-card', code: 'wrong-card' };
-      return { card };
-    } catch (e) {
-      const code: CardErrorCode | 'unexpected' = isCardError(e) ? e.code : 'unexpected';
-      return { problem: toWriteProblem(code), code };
-    }
-  }
-
   /** The change an order makes to a card (pure; re-checks the rules on the card as it is). */
   function applyOrder(order: OrderInfo, ref: string, at: string, today: string) {
     return (c: CardModel): CardModel => {
-      if (carries(c, ref)) return c;
       const refusal = orderRefusalFor(order, toCardInfo(c), today, rules);
-      if (refusal) throw new RefusedError(refusal);
+      if (refusal) throw new CardUpdateRefused<OrderRefusalDetail>('refused', refusal, `order refused on the card as it is now: ${refusal.reason}`);
       if (order.kind === 'ns-extra') {
         return {
           ...c,
@@ -193,60 +136,47 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       const cref = deps.cardRef(card.cardNumber);
       const ref = orderRef(order.orderId);
       const amount = order.kind === 'ns-extra' ? { amountCents: order.amountCents } : {};
-      const rec = (type: JournalEntryInput['type'], data: Record<string, string | number | boolean | null> = {}) =>
+      const target = { journal, operationId, ...amount, card: cref, data: { orderId: order.orderId } };
+      const rec = (type: JournalEntryInput['type'], data: JournalData = {}) =>
         append({ type, operationId, ...amount, card: cref, data: { orderId: order.orderId, ...data } });
-      const failed = (reason: string, extra: Record<string, string | number | boolean | null> = {}) =>
-        rec('order.collect-failed', { reason, ...extra });
+      const failed = (reason: string, extra: JournalData = {}) => rec('order.collect-failed', { reason, ...extra });
+      const refused = (refusal: OrderRefusalDetail): CollectOrderOutput => {
+        failed(refusal.reason);
+        return { result: 'refused', refusal };
+      };
 
       rec('order.collect-intent', { kind: order.kind, ref });
 
       // 1. This card, as it is now.
-      const read = await readExpected(card);
+      const read = await readExpected(reader, card);
       if ('problem' in read) {
         failed(read.code);
         log.info({ operationId, orderId: order.orderId, code: read.code }, 'card not readable for the order');
         return { result: read.problem };
       }
       let current = read.card;
-      const alreadyThere = order.kind !== 'kaartservicecode' && carries(current, ref);
 
       if (order.kind === 'kaartservicecode') {
         // Nothing goes onto the card: the read above proved this card is here (see the header).
         const refusal = orderRefusalFor(order, toCardInfo(current), today, rules);
-        if (refusal) {
-          failed(refusal.reason);
-          return { result: 'refused', refusal };
-        }
+        if (refusal) return refused(refusal);
         rec('order.loaded', { proof: 'card-read' });
-      } else if (alreadyThere) {
-        rec('card.written', { balanceCents: current.balanceCents, confirmedBy: 'card-ref' });
+      } else if (carries(current, ref)) {
+        journalLanded(target, current);
         rec('order.loaded');
         log.info({ operationId, orderId: order.orderId }, 'order found on the card already (earlier write landed)');
       } else {
         const refusal = orderRefusalFor(order, toCardInfo(current), today, rules);
-        if (refusal) {
-          failed(refusal.reason);
-          return { result: 'refused', refusal };
+        if (refusal) return refused(refusal);
+        // 2. Write, tear-safely and idempotently (main/money/card-write.ts).
+        const w = await journaledCardWrite({ ...target, reader, expected: card, ref, update: applyOrder(order, ref, clock.now().toISOString(), today) });
+        if (w.outcome === 'refused') return refused(w.refused.refusal as OrderRefusalDetail);
+        if (w.outcome === 'failed') {
+          failed('card-write-failed', { uncertain: w.failure.uncertain });
+          log.warn({ operationId, orderId: order.orderId, reason: w.failure.reason, uncertain: w.failure.uncertain }, 'order write failed');
+          return { result: w.failure.problem };
         }
-        // 2. Write, tear-safely and idempotently.
-        rec('card.write-intent', { ref });
-        try {
-          current = await reader.write(card, applyOrder(order, ref, clock.now().toISOString(), today));
-        } catch (e) {
-          if (e instanceof RefusedError) {
-            rec('card.write-failed', { reason: 'refused', uncertain: false });
-            failed(e.refusal.reason);
-            return { result: 'refused', refusal: e.refusal };
-          }
-          const code = isCardError(e) ? e.code : undefined;
-          // Gone or broken mid-write: the write may have landed (the ref will tell next time).
-          const uncertain = !(code === 'no-card' || code === 'wrong-card' || code === 'wrong-key' || code === undefined);
-          rec('card.write-failed', { reason: code ?? 'unexpected', uncertain, detail: errorText(e) });
-          failed('card-write-failed', { uncertain });
-          log.warn({ operationId, orderId: order.orderId, code, uncertain }, 'order write failed');
-          return { result: toWriteProblem(code) };
-        }
-        rec('card.written', { balanceCents: current.balanceCents });
+        current = w.card;
         rec('order.loaded');
         log.info({ operationId, orderId: order.orderId, kind: order.kind }, 'order loaded onto the card');
       }
@@ -259,7 +189,7 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
         if (e instanceof BackOfficeRejectedError) {
           append({
             type: 'kiosk.note',
-            operationId: `${operationId}:note`,
+            operationId: noteId(operationId),
             ...amount,
             card: cref,
             data: { event: 'collect-refused-after-load', orderId: order.orderId, code: e.code, detail: errorText(e) },
@@ -279,7 +209,7 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
       const today = localDate(clock.now(), deps.timeZone);
       const cref = deps.cardRef(card.cardNumber);
       const ref = stationPassageRef(cref.hash, today);
-      const read = await readExpected(card);
+      const read = await readExpected(reader, card);
       if ('problem' in read) return { result: read.problem };
       const current = read.card;
       const existing = current.products.find((p) => p.ref === ref);
@@ -298,38 +228,31 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
         station: settings.stationCode,
         ref,
       };
-      append({ type: 'card.write-intent', operationId, card: cref, data: { purpose: 'station-passage', station: settings.stationCode, ref } });
-      let written: CardModel;
-      try {
-        written = await reader.write(card, (c) => {
-          if (c.products.some((p) => p.ref === ref)) return c;
-          if (!stationPassageApplies(toCardInfo(c), today, settings)) throw new NotEligibleError('the card no longer qualifies');
+      const w = await journaledCardWrite({
+        journal,
+        operationId,
+        card: cref,
+        data: { purpose: 'station-passage', station: settings.stationCode },
+        reader,
+        expected: card,
+        ref,
+        update: (c) => {
+          if (!stationPassageApplies(toCardInfo(c), today, settings)) throw new CardUpdateRefused('not-eligible', undefined, 'the card no longer qualifies');
           // Spent station passages are worthless: make room rather than fill the card with them.
           const kept = c.products.filter((p) => !(p.code === STATION_PASSAGE_CODE && p.validUntil < product.validFrom));
           return { ...c, products: [...kept, product] };
-        });
-      } catch (e) {
-        if (e instanceof NotEligibleError) {
-          append({ type: 'card.write-failed', operationId, card: cref, data: { purpose: 'station-passage', reason: 'not-eligible', uncertain: false } });
-          return { result: 'refused' };
-        }
-        const code = isCardError(e) ? e.code : undefined;
-        const uncertain = !(code === 'no-card' || code === 'wrong-card' || code === 'wrong-key' || code === undefined);
-        append({
-          type: 'card.write-failed',
-          operationId,
-          card: cref,
-          data: { purpose: 'station-passage', reason: code ?? 'unexpected', uncertain, detail: errorText(e) },
-        });
-        log.warn({ operationId, code, uncertain }, 'station passage write failed');
-        return { result: toWriteProblem(code) };
+        },
+      });
+      if (w.outcome === 'refused') return { result: 'refused' };
+      if (w.outcome === 'failed') {
+        log.warn({ operationId, reason: w.failure.reason, uncertain: w.failure.uncertain }, 'station passage write failed');
+        return { result: w.failure.problem };
       }
-      append({ type: 'card.written', operationId, card: cref, data: { purpose: 'station-passage', station: settings.stationCode } });
       log.info({ operationId, station: settings.stationCode }, 'station passage granted');
       return {
         result: 'granted',
         product: { code: product.code, validFrom: product.validFrom, validUntil: product.validUntil, station: settings.stationCode },
-        card: afterLoad(written),
+        card: afterLoad(w.card),
       };
     },
   };

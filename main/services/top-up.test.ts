@@ -8,6 +8,7 @@ import { fixedClock } from '../../contract/time.js';
 import { sequentialRandom } from '../../contract/random.js';
 import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
 import { createTopUpService, paymentRef, type TopUpService } from './top-up.js';
+import { createDecisionHook } from '../money/decision-hook.js';
 
 const SECRET = 'test-secret-test-secret-test-secret';
 const ANON = { uid: FIXTURE_CARDS.anonymous.uid, cardNumber: FIXTURE_CARDS.anonymous.cardNumber };
@@ -21,20 +22,33 @@ afterEach(async () => {
   }
 });
 
+/** A scripted terminal: approves, commits and undoes by default; a test overrides what it is about. */
+function fakeTerminal(o: Partial<PaymentTerminal>): PaymentTerminal {
+  return {
+    start: async () => {},
+    stop: async () => {},
+    authorize: async (r) => ({ result: 'approved', paymentId: r.paymentId, amountCents: r.amountCents, receipt: { resultCode: 0, amountCents: r.amountCents } }),
+    commit: async () => {},
+    rollback: async () => ({ undone: true }),
+    abort: async () => {},
+    status: async () => 'ready',
+    ...o,
+  };
+}
+
 async function setup(opts: { terminal?: PaymentTerminal } = {}) {
   const clock = fixedClock('2026-11-23T10:00:00Z');
   const reader = new EmulatedCardReader({ keys: loadKeyFile(DEFAULT_EMULATION_KEY_FILE), clock });
   await reader.start();
   const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: SECRET, clock });
-  let service: TopUpService | undefined;
   const payment = opts.terminal
     ? undefined
-    : await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: (id, d) => service!.onDecision(id, d) });
+    : await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: createDecisionHook(journal) });
   const terminal = opts.terminal ?? payment!.terminal;
   open.push({ journal, ...(payment ? { payment } : {}) });
-  service = createTopUpService({
+  const service: TopUpService = createTopUpService({
     reader,
-    terminal: () => terminal,
+    terminal,
     journal,
     clock,
     random: sequentialRandom(),
@@ -90,20 +104,15 @@ describe('top-up service: payment failures', () => {
 
   it('a terminal that throws mid-authorization gets the payment undone (journaled before it is sent)', async () => {
     const calls: string[] = [];
-    const terminal: PaymentTerminal = {
-      start: async () => {},
-      stop: async () => {},
+    const terminal = fakeTerminal({
       authorize: async () => {
         throw Object.assign(new Error('link down'), { code: 'offline' });
       },
-      commit: async () => {},
       rollback: async (id) => {
         calls.push(`rollback ${id}`);
         return { undone: true };
       },
-      abort: async () => {},
-      status: async () => 'ready',
-    };
+    });
     const t = await setup({ terminal });
     const auth = await t.service.authorize({ amountCents: 500, card: ANON });
     expect(auth).toMatchObject({ result: 'failed', reason: 'communication' });
@@ -112,17 +121,12 @@ describe('top-up service: payment failures', () => {
   });
 
   it('a busy terminal is a certain failure: nothing to undo', async () => {
-    const terminal: PaymentTerminal = {
-      start: async () => {},
-      stop: async () => {},
+    const terminal = fakeTerminal({
       authorize: async () => {
         throw Object.assign(new Error('busy'), { code: 'busy' });
       },
-      commit: async () => {},
-      rollback: async () => ({ undone: true }),
-      abort: async () => {},
       status: async () => 'busy',
-    };
+    });
     const t = await setup({ terminal });
     const auth = await t.service.authorize({ amountCents: 500, card: ANON });
     expect(auth).toMatchObject({ result: 'failed', reason: 'terminal-not-ready' });
@@ -200,15 +204,9 @@ describe('top-up service: giving the money back', () => {
   });
 
   it('a terminal that cannot undo leaves refund-owed in the journal and a reference for the traveller', async () => {
-    const terminal: PaymentTerminal = {
-      start: async () => {},
-      stop: async () => {},
-      authorize: async (r) => ({ result: 'approved', paymentId: r.paymentId, amountCents: r.amountCents, receipt: { resultCode: 0, amountCents: r.amountCents } }),
-      commit: async () => {},
+    const terminal = fakeTerminal({
       rollback: async () => ({ undone: false, detail: 'already booked' }),
-      abort: async () => {},
-      status: async () => 'ready',
-    };
+    });
     const t = await setup({ terminal });
     const auth = await t.service.authorize({ amountCents: 500, card: ANON });
     expect(await t.service.rollback({ paymentId: auth.paymentId, amountCents: 500, card: ANON })).toEqual({
@@ -219,17 +217,12 @@ describe('top-up service: giving the money back', () => {
   });
 
   it('an unreachable terminal leaves the rollback intent open for start-up recovery', async () => {
-    const terminal: PaymentTerminal = {
-      start: async () => {},
-      stop: async () => {},
-      authorize: async (r) => ({ result: 'approved', paymentId: r.paymentId, amountCents: r.amountCents, receipt: { resultCode: 0, amountCents: r.amountCents } }),
-      commit: async () => {},
+    const terminal = fakeTerminal({
       rollback: async () => {
         throw Object.assign(new Error('offline'), { code: 'offline' });
       },
-      abort: async () => {},
       status: async () => 'offline',
-    };
+    });
     const t = await setup({ terminal });
     const auth = await t.service.authorize({ amountCents: 500, card: ANON });
     expect((await t.service.rollback({ paymentId: auth.paymentId, amountCents: 500, card: ANON })).result).toBe('refund-owed');

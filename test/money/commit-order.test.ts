@@ -18,6 +18,7 @@ import { sequentialRandom } from '../../contract/random.js';
 import { recoverUnfinished } from '../../main/journal/recovery.js';
 import { cardRef, openJournal, type SqliteJournal } from '../../main/journal/sqlite-journal.js';
 import { createTopUpService, type TopUpService } from '../../main/services/top-up.js';
+import { createDecisionHook } from '../../main/money/decision-hook.js';
 
 const SECRET = 'commit-order-secret-commit-order-secret';
 const ANON = { uid: FIXTURE_CARDS.anonymous.uid, cardNumber: FIXTURE_CARDS.anonymous.cardNumber };
@@ -38,8 +39,7 @@ async function kioskDyingAtCommit() {
   await reader.start();
   await reader.present('anonymous');
   const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: SECRET, clock });
-  let service: TopUpService | undefined;
-  const payment = await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: (id, d) => service!.onDecision(id, d) });
+  const payment = await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: createDecisionHook(journal) });
   open.push({ journal, payment });
   const journalAtCommit: string[][] = [];
   const dying: PaymentTerminal = {
@@ -51,9 +51,9 @@ async function kioskDyingAtCommit() {
       return new Promise<void>(() => undefined);
     },
   };
-  service = createTopUpService({
+  const service: TopUpService = createTopUpService({
     reader,
-    terminal: () => dying,
+    terminal: dying,
     journal,
     clock,
     random: sequentialRandom(),

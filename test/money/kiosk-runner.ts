@@ -37,6 +37,7 @@ import { crashAfterFromEnv } from '../../main/journal/testing/crash-points.js';
 import { localDate } from '../../domain/dates.js';
 import { createOrderService } from '../../main/services/order-service.js';
 import { createTopUpService, type TopUpService } from '../../main/services/top-up.js';
+import { createDecisionHook } from '../../main/money/decision-hook.js';
 import { createUploader } from '../../main/uploader/uploader.js';
 
 export const runnerConfigSchema = z.object({
@@ -89,27 +90,17 @@ const journal = openJournal({
   ...(afterAppend ? { afterAppend } : {}),
 });
 const card = await createCardHardware({ mode: 'real', readerName: config.readerName }, { clock, ...(driverLog ? { log: driverLog } : {}) });
-let terminal: PaymentTerminal | undefined;
-const topUp: TopUpService = createTopUpService({
-  reader: card.reader,
-  terminal: () => terminal!,
-  journal,
-  clock,
-  random: cryptoRandom,
-  kioskId: config.kioskId,
-  maxBalanceCents: 15_000,
-  cardRef: (n) => cardRef(n, config.secret),
-  log,
-});
+// The decision hook is built from the journal alone, as in main/composition.ts: terminal first.
+const onDecision = createDecisionHook(journal);
 const payment = await createPaymentHardware({ ...config.payment, mode: 'real', serialPath: config.ecrPath } as never, {
   clock,
   ...(driverLog ? { log: driverLog } : {}),
   onDecision: async (id, decision) => {
-    await topUp.onDecision(id, decision);
+    await onDecision(id, decision);
     if (decision === 'commit' && config.crash === 'in-commit-hook' && config.flow !== 'none') die();
   },
 });
-terminal =
+const terminal: PaymentTerminal =
   config.crash === 'after-commit-ack'
     ? new Proxy(payment.terminal, {
         get(t, p) {
@@ -123,6 +114,17 @@ terminal =
         },
       })
     : payment.terminal;
+const topUp: TopUpService = createTopUpService({
+  reader: card.reader,
+  terminal,
+  journal,
+  clock,
+  random: cryptoRandom,
+  kioskId: config.kioskId,
+  maxBalanceCents: 15_000,
+  cardRef: (n) => cardRef(n, config.secret),
+  log,
+});
 
 async function waitForCard(ms: number): Promise<boolean> {
   const end = Date.now() + ms;
