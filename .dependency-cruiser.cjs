@@ -3,7 +3,7 @@
  * `npm test` and `npm run layers`). Lower layers never import higher ones:
  *
  *   contract  <  domain  <  state-machines, hardware, backoffice  <  main/*  <  shells, composition
- *   renderer: contract + domain (zod-free) + locales only
+ *   renderer: contract (zod-free) + locales only
  *
  * Test code and tool configuration (*.config.ts, *.test.ts, testing/, test-support/, test-harness.ts, test/, scripts/) may reach any
  * layer: it wires layers together on purpose. Production code may not.
@@ -35,7 +35,7 @@ const LAYERS = [
   {
     name: 'renderer',
     path: '^renderer/',
-    may: ['^renderer/', '^contract/(bridge|locales|card|payment|fixture-cards)\\.ts$', '^domain/balance\\.ts$', '^locales/', '^hardware/payment/(payment-terminal|emulator-control)\\.ts$'],
+    may: ['^renderer/', '^contract/(bridge|locales|card|payment|fixture-cards)\\.ts$', '^locales/', '^hardware/payment/(payment-terminal|emulator-control)\\.ts$'],
   },
 ];
 

@@ -79,51 +79,192 @@ export interface OrderRefusalDetail {
   conflictingCode?: string;
 }
 
-export interface KioskSnapshot {
+/** Which journey a screen belongs to: the renderer never infers it from which fields are present. */
+export type JourneyKind = 'none' | 'top-up' | 'collect-orders' | 'station-passage';
+
+/** The configured limits a screen's texts quote (never a hard-coded rule in the renderer). */
+export interface LimitsView {
+  /** The configured maximum balance of a card, cents (at most EUR 150 by the card rules). */
+  maxBalanceCents: number;
+}
+
+/** What every snapshot carries, whatever the screen. */
+export interface SnapshotBase {
   /** Increases with every snapshot; shells drop stale ones. */
   rev: number;
-  screen: ScreenId;
   locale: Locale;
   largeText: boolean;
   /** Something is in progress: show progress, disable inputs that would interfere. */
   busy: boolean;
   /** Inactivity warning ("do you need more time?") and seconds until the kiosk resets. */
   inactivity: { warning: boolean; secondsLeft: number };
-  /** Menu options this card may use (never a dead end). */
-  menu?: MenuOption[];
+  /** The card read in this visit, if there is one (as it is now, after any load). */
   card?: CardView;
-  problem?: CardProblem;
-  topUp?: {
-    /** Amounts offered, cents. */
-    amounts: number[];
-    /** The most that can be added without passing EUR 150, cents. */
-    maxCents: number;
-    selectedCents?: number;
-    /** Set when a chosen amount was refused. */
-    refusal?: { reason: 'over-limit'; roomCents: number };
-    newBalanceCents?: number;
-  };
-  payment?: {
-    amountCents: number;
-    prompt?: PaymentPrompt;
-    failure?: PaymentFailureReason;
-    /** A short reference the traveller can quote (no card data). */
-    reference?: string;
-  };
-  writeProblem?: WriteProblem;
-  orders?: OrderView[];
-  selectedOrder?: OrderView;
-  /** order-done: which kind was collected (drives the "next step" text). */
-  collected?: OrderView;
-  /** service-unavailable: which service. */
-  unavailable?: 'backoffice' | 'card-reader' | 'payment-terminal';
-  /**
-   * The free station passage journey (issue 6), shown on the order screens (order-confirm,
-   * present-again, writing-card, write-problem, order-done) as product STATION-PASSAGE: which
-   * station, how long, and once loaded until when (ISO timestamp).
-   */
-  stationPassage?: { station: string; minutes: number; validUntil?: string };
 }
+
+// ---- The session (kiosk machine): no journey ----
+
+export interface SessionView extends SnapshotBase {
+  screen: 'start' | 'present-card' | 'reading-card' | 'goodbye';
+  /** Optional only because the runtime's placeholder before the first session snapshot omits it. */
+  journey?: 'none';
+}
+
+export interface CardProblemView extends SnapshotBase {
+  screen: 'card-problem';
+  journey: 'none';
+  problem: CardProblem;
+  /** What this card may still do (an expired card may see its balance); empty when nothing. */
+  menu: MenuOption[];
+}
+
+export interface MenuView extends SnapshotBase {
+  screen: 'menu';
+  journey: 'none';
+  card: CardView;
+  /** Menu options this card may use (never a dead end). */
+  menu: MenuOption[];
+}
+
+export interface BalanceView extends SnapshotBase {
+  screen: 'balance';
+  journey: 'none';
+  card: CardView;
+}
+
+export interface ServiceUnavailableView extends SnapshotBase {
+  screen: 'service-unavailable';
+  /** 'none': the session (card reader); 'collect-orders': the back office for the order list. */
+  journey: 'none' | 'collect-orders';
+  unavailable: 'backoffice' | 'card-reader' | 'payment-terminal';
+}
+
+// ---- Top-up (top-up machine) ----
+
+export interface TopUpAmounts {
+  /** Amounts offered, cents. */
+  amounts: number[];
+  /** The most that can be added without passing the configured maximum balance, cents. */
+  maxCents: number;
+  selectedCents?: number;
+  /** Set when a chosen amount was refused. */
+  refusal?: { reason: 'over-limit'; roomCents: number };
+  newBalanceCents?: number;
+}
+
+export interface PaymentView {
+  amountCents: number;
+  prompt?: PaymentPrompt;
+  failure?: PaymentFailureReason;
+  /** A short reference the traveller can quote (no card data). */
+  reference?: string;
+}
+
+interface TopUpBase extends SnapshotBase {
+  journey: 'top-up';
+  card: CardView;
+  topUp: TopUpAmounts;
+  limits: LimitsView;
+}
+
+export interface TopUpAmountView extends TopUpBase {
+  screen: 'topup-amount';
+}
+
+/** Paying, and every screen after the amount was chosen: the payment is always there. */
+export interface TopUpPaidView extends TopUpBase {
+  screen: 'payment' | 'payment-failed' | 'payment-undone' | 'refund-owed' | 'present-again' | 'writing-card' | 'topup-done';
+  payment: PaymentView;
+}
+
+export interface TopUpWriteProblemView extends TopUpBase {
+  screen: 'write-problem';
+  payment: PaymentView;
+  writeProblem: WriteProblem;
+}
+
+// ---- Collecting orders (collect-orders machine) ----
+
+interface OrdersBase extends SnapshotBase {
+  journey: 'collect-orders';
+  card: CardView;
+  limits: LimitsView;
+}
+
+export interface OrdersListView extends OrdersBase {
+  screen: 'orders';
+  /** Undefined while the back office is asked (the screen shows progress). */
+  orders?: OrderView[];
+}
+
+export interface OrderSelectedView extends OrdersBase {
+  screen: 'order-confirm' | 'order-refused' | 'present-again' | 'writing-card';
+  selectedOrder: OrderView;
+}
+
+export interface OrderWriteProblemView extends OrdersBase {
+  screen: 'write-problem';
+  selectedOrder: OrderView;
+  writeProblem: WriteProblem;
+}
+
+export interface OrderDoneView extends OrdersBase {
+  screen: 'order-done';
+  /** Which order was collected (drives the "next step" text). */
+  collected: OrderView;
+  /** The orders still waiting (also refused ones). */
+  orders: OrderView[];
+}
+
+// ---- The free station passage (station-passage machine) ----
+
+export interface StationPassageDetail {
+  /** Station code. */
+  station: string;
+  minutes: number;
+  /** Once loaded: until when it is valid (ISO timestamp). */
+  validUntil?: string;
+}
+
+interface PassageBase extends SnapshotBase {
+  journey: 'station-passage';
+  card: CardView;
+  stationPassage: StationPassageDetail;
+}
+
+export interface StationPassageView extends PassageBase {
+  screen: 'order-confirm' | 'present-again' | 'writing-card' | 'order-done';
+}
+
+export interface StationPassageWriteProblemView extends PassageBase {
+  screen: 'write-problem';
+  writeProblem: WriteProblem;
+}
+
+/**
+ * What a shell renders: one member per screen (and, where screens are shared, per journey),
+ * discriminated on `screen` and `journey`. Each carries exactly what its screen needs, including
+ * the configured limits, so the renderer never guesses.
+ */
+export type KioskSnapshot =
+  | SessionView
+  | CardProblemView
+  | MenuView
+  | BalanceView
+  | ServiceUnavailableView
+  | TopUpAmountView
+  | TopUpPaidView
+  | TopUpWriteProblemView
+  | OrdersListView
+  | OrderSelectedView
+  | OrderWriteProblemView
+  | OrderDoneView
+  | StationPassageView
+  | StationPassageWriteProblemView;
+
+type MemberFor<M, S extends ScreenId> = M extends { screen: infer X } ? (S extends X ? M & { screen: S } : never) : never;
+/** The snapshot member(s) for one screen (one per journey where screens are shared). */
+export type SnapshotFor<S extends ScreenId> = MemberFor<KioskSnapshot, S>;
 
 export type { KioskEvent };
 

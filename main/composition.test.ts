@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { createKiosk, type Kiosk } from './composition.js';
-import type { KioskSnapshot, ScreenId } from '../contract/bridge.js';
+import type { ScreenId } from '../contract/bridge.js';
+import type { AnySnapshot } from '../test/support/snapshot-fields.js';
 import { openJournal } from './journal/sqlite-journal.js';
 import { readFileSync } from 'node:fs';
 
@@ -29,11 +30,11 @@ async function makeKiosk(overrides: Record<string, unknown> = {}) {
   });
   const kiosk = await createKiosk(config, { logger: pino({ level: 'silent' }) });
   kiosks.push(kiosk);
-  const snaps: KioskSnapshot[] = [];
+  const snaps: AnySnapshot[] = [];
   kiosk.bridge.subscribe((s) => snaps.push(s));
   await kiosk.start();
   const last = () => snaps[snaps.length - 1]!;
-  const until = async (pred: (s: KioskSnapshot) => boolean, what: string, ms = 5000) => {
+  const until = async (pred: (s: AnySnapshot) => boolean, what: string, ms = 5000) => {
     const t0 = Date.now();
     while (!pred(last())) {
       if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; screen is ${last().screen}`);

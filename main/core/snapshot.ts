@@ -1,41 +1,23 @@
 /**
- * From machine state to the plain KioskSnapshot a shell renders. Nothing here holds an actor
- * reference; the card number appears only masked (last four digits), and nothing personal (name,
- * birth date) is ever in the machines to begin with.
+ * From machine state to the plain KioskSnapshot a shell renders: composes the view functions
+ * each machine exports (the session's kiosk-view.ts, and the running journey's top-up-view.ts,
+ * collect-orders-view.ts or station-passage-view.ts). Nothing here holds an actor reference; the
+ * card number appears only masked (last four digits), and nothing personal (name, birth date) is
+ * ever in the machines to begin with.
  */
-import type { AnyMachineSnapshot } from 'xstate';
-import { maskCardNumber } from '../../contract/card.js';
-import type { KioskContext } from '../../state-machines/kiosk/kiosk-machine.js';
-import { activeJourney, currentScreen, hasTag } from '../../state-machines/screen.js';
-import {
-  orderViews,
-  selectedOrderView,
-  type CollectOrdersContext,
-} from '../../state-machines/collect-orders/collect-orders-machine.js';
-import { STATION_PASSAGE_CODE } from '../../domain/station-passage.js';
-import type { StationPassageContext } from '../../state-machines/station-passage/station-passage-machine.js';
-import type { TopUpContext } from '../../state-machines/top-up/top-up-machine.js';
-import type { CardInfo } from '../../state-machines/types.js';
-import type { CardView, KioskSnapshot } from '../../contract/bridge.js';
+import type { AnyMachineSnapshot, SnapshotFrom } from 'xstate';
+import type { KioskSnapshot } from '../../contract/bridge.js';
+import { collectOrdersView } from '../../state-machines/collect-orders/collect-orders-view.js';
+import type { CollectOrdersMachine } from '../../state-machines/collect-orders/collect-orders-machine.js';
+import type { KioskMachine } from '../../state-machines/kiosk/kiosk-machine.js';
+import { kioskView, sessionBase } from '../../state-machines/kiosk/kiosk-view.js';
+import { activeJourney } from '../../state-machines/screen.js';
+import { stationPassageView } from '../../state-machines/station-passage/station-passage-view.js';
+import type { StationPassageMachine } from '../../state-machines/station-passage/station-passage-machine.js';
+import { topUpView } from '../../state-machines/top-up/top-up-view.js';
+import type { TopUpMachine } from '../../state-machines/top-up/top-up-machine.js';
 
-export function cardView(card: CardInfo, today: string | undefined, balanceCents = card.balanceCents): CardView {
-  return {
-    maskedNumber: maskCardNumber(card.cardNumber),
-    last4: card.cardNumber.slice(-4),
-    kind: card.kind,
-    balanceCents,
-    expiryDate: card.expiryDate,
-    expired: today !== undefined && card.expiryDate < today,
-    products: card.products.map((p) => ({
-      code: p.code,
-      validFrom: p.validFrom,
-      validUntil: p.validUntil,
-      ...(p.travelClass !== undefined ? { travelClass: p.travelClass } : {}),
-    })),
-    transactions: card.transactions.map((t) => ({ at: t.at, kind: t.kind, station: t.station, amountCents: t.amountCents })),
-    topUps: card.topUps.map((t) => ({ at: t.at, amountCents: t.amountCents, location: t.location })),
-  };
-}
+export { cardView } from '../../state-machines/card-view.js';
 
 export interface SnapshotExtras {
   rev: number;
@@ -43,80 +25,28 @@ export interface SnapshotExtras {
   secondsLeft: number;
 }
 
+/** The running journey, typed by the id the session machine invokes each journey machine under. */
+type RunningJourney =
+  | { id: 'topUp'; snapshot: SnapshotFrom<TopUpMachine> }
+  | { id: 'collectOrders'; snapshot: SnapshotFrom<CollectOrdersMachine> }
+  | { id: 'stationPassage'; snapshot: SnapshotFrom<StationPassageMachine> };
+
 /** The snapshot for a machine state; undefined between screens (nothing to show for that step). */
 export function deriveSnapshot(root: AnyMachineSnapshot, extras: SnapshotExtras): KioskSnapshot | undefined {
-  const ctx = root.context as KioskContext;
-  const screen = currentScreen(root);
-  if (!screen) return undefined;
-  const idle = (root.value as { idle?: string }).idle;
-  const journey = activeJourney(root);
-  const snap: KioskSnapshot = {
-    rev: extras.rev,
-    screen,
-    locale: ctx.locale,
-    largeText: ctx.largeText,
-    busy: hasTag(root, 'busy'),
-    inactivity: { warning: idle === 'warning', secondsLeft: extras.secondsLeft },
-  };
-  if (ctx.card) {
-    const t = journey?.id === 'topUp' ? (journey.snapshot.context as TopUpContext) : undefined;
-    // A journey that loaded something onto the card: show the card as it is now.
-    const loaded =
-      journey?.id === 'collectOrders' || journey?.id === 'stationPassage'
-        ? (journey.snapshot.context as CollectOrdersContext | StationPassageContext).cardAfter
-        : undefined;
-    const card = loaded ? { ...ctx.card, balanceCents: loaded.balanceCents, products: loaded.products, topUps: loaded.topUps } : ctx.card;
-    snap.card = cardView(card, ctx.today, t?.newBalanceCents ?? card.balanceCents);
+  // The runtime only ever runs the session machine; its signature stays machine-agnostic.
+  const session = root as SnapshotFrom<KioskMachine>;
+  // kiosk-machine.ts invokes topUpMachine as 'topUp', collectOrdersMachine as 'collectOrders' and
+  // stationPassageMachine as 'stationPassage' (JOURNEY_IDS), so the id says which snapshot it is.
+  const journey = activeJourney(root) as RunningJourney | undefined;
+  const card = session.context.card;
+  if (!journey || !card) return kioskView(session, extras);
+  const input = { base: sessionBase(session, extras), card, today: session.context.today };
+  switch (journey.id) {
+    case 'topUp':
+      return topUpView(journey.snapshot, input);
+    case 'collectOrders':
+      return collectOrdersView(journey.snapshot, input);
+    case 'stationPassage':
+      return stationPassageView(journey.snapshot, input);
   }
-  if (screen === 'menu' || ctx.menu.length) snap.menu = [...ctx.menu];
-  if (ctx.problem && screen === 'card-problem') snap.problem = ctx.problem;
-  if (ctx.unavailable && screen === 'service-unavailable') snap.unavailable = ctx.unavailable;
-
-  if (journey?.id === 'topUp') {
-    const t = journey.snapshot.context as TopUpContext;
-    snap.topUp = {
-      // Every configured amount is offered; one over the room is refused with the room shown.
-      amounts: [...t.amountsCents],
-      maxCents: t.roomCents,
-      ...(t.selectedCents !== undefined ? { selectedCents: t.selectedCents } : {}),
-      ...(t.refusal ? { refusal: { ...t.refusal } } : {}),
-      ...(t.newBalanceCents !== undefined ? { newBalanceCents: t.newBalanceCents } : {}),
-    };
-    if (t.selectedCents !== undefined && screen !== 'topup-amount') {
-      snap.payment = {
-        amountCents: t.selectedCents,
-        ...(t.prompt ? { prompt: t.prompt } : {}),
-        ...(t.failure ? { failure: t.failure } : {}),
-        ...(t.reference ? { reference: t.reference } : {}),
-      };
-    }
-    if (t.writeProblem && screen === 'write-problem') snap.writeProblem = t.writeProblem;
-  }
-
-  if (journey?.id === 'collectOrders') {
-    const c = journey.snapshot.context as CollectOrdersContext;
-    // While the back office is asked there is no list yet: the orders screen shows progress (busy).
-    if (c.loaded && screen !== 'service-unavailable') snap.orders = orderViews(c);
-    const selected = selectedOrderView(c);
-    if (selected && screen !== 'orders' && screen !== 'order-done') snap.selectedOrder = selected;
-    if (c.collected && screen === 'order-done') snap.collected = { ...c.collected };
-    if (screen === 'service-unavailable') snap.unavailable = 'backoffice';
-    if (c.writeProblem && screen === 'write-problem') snap.writeProblem = c.writeProblem;
-  }
-
-  if (journey?.id === 'stationPassage') {
-    const p = journey.snapshot.context as StationPassageContext;
-    const order = {
-      orderId: 'station-passage',
-      kind: 'product' as const,
-      announcedOn: p.today,
-      productCode: STATION_PASSAGE_CODE,
-      ...(p.granted ? { validFrom: p.granted.validFrom, validUntil: p.granted.validUntil } : {}),
-    };
-    if (screen === 'order-done') snap.collected = order;
-    else snap.selectedOrder = order;
-    snap.stationPassage = { station: p.stationCode, minutes: p.minutes, ...(p.granted ? { validUntil: p.granted.validUntil } : {}) };
-    if (p.writeProblem && screen === 'write-problem') snap.writeProblem = p.writeProblem;
-  }
-  return snap;
 }

@@ -16,14 +16,16 @@ const preloadPath = path.resolve('/opt/kiosk/dist/main/electron/preload.cjs');
 const rendererUrl = pathToFileURL(rendererIndex).href;
 const silent = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
 
-const snap = (rev: number, screen: KioskSnapshot['screen'] = 'start'): KioskSnapshot => ({
-  rev,
-  screen,
-  locale: 'nl',
-  largeText: false,
-  busy: false,
-  inactivity: { warning: false, secondsLeft: 0 },
-});
+const snap = (rev: number, screen: KioskSnapshot['screen'] = 'start') =>
+  ({
+    rev,
+    screen,
+    locale: 'nl',
+    largeText: false,
+    busy: false,
+    inactivity: { warning: false, secondsLeft: 0 },
+    // The shell only passes snapshots through: a partial one is enough here.
+  }) as KioskSnapshot;
 
 function fakeBridge() {
   const listeners = new Set<(s: KioskSnapshot) => void>();

@@ -14,7 +14,8 @@ import type { FixtureCardId } from '../../contract/fixture-cards.js';
 import { FIXTURE_CARD_MODELS } from '../../hardware/card/fixtures.js';
 import { createKiosk, type Kiosk } from '../composition.js';
 import { parseConfig } from '../config.js';
-import type { KioskSnapshot, ScreenId } from '../../contract/bridge.js';
+import type { ScreenId } from '../../contract/bridge.js';
+import type { AnySnapshot } from '../../test/support/snapshot-fields.js';
 import { openJournal } from '../journal/sqlite-journal.js';
 
 const dirs: string[] = [];
@@ -44,11 +45,11 @@ async function makeKiosk(overrides: Record<string, unknown> = {}) {
   });
   const kiosk = await createKiosk(config, { logger: pino({ level: 'debug' }, sink) });
   kiosks.push(kiosk);
-  const snaps: KioskSnapshot[] = [];
+  const snaps: AnySnapshot[] = [];
   kiosk.bridge.subscribe((s) => snaps.push(s));
   await kiosk.start();
   const last = () => snaps[snaps.length - 1]!;
-  const until = async (pred: (s: KioskSnapshot) => boolean, what: string, ms = 8000) => {
+  const until = async (pred: (s: AnySnapshot) => boolean, what: string, ms = 8000) => {
     const t0 = Date.now();
     while (!pred(last())) {
       if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; screen is ${last().screen}`);
@@ -284,7 +285,9 @@ describe('station passage, card states and privacy on the real composition', () 
     k.send({ type: 'CHOOSE', option: 'station-passage' });
     const confirm = await k.screen('order-confirm');
     expect(confirm.stationPassage).toEqual({ station: 'ASD', minutes: 60 });
-    expect(confirm.selectedOrder).toMatchObject({ kind: 'product', productCode: 'STATION-PASSAGE' });
+    // Its own view member (issue 9): a station-passage journey, no order pretending to be one.
+    expect(confirm.journey).toBe('station-passage');
+    expect(confirm.selectedOrder).toBeUndefined();
     k.send({ type: 'CONFIRM' });
     const done = await k.screen('order-done');
     expect(done.stationPassage?.validUntil).toMatch(/T/);

@@ -3,22 +3,36 @@
  * screen gallery (each screen in each language, including ones a journey passes too quickly to
  * photograph). Not used by the kiosk itself.
  */
-import type { KioskSnapshot, Locale, ScreenId } from './bridge/contract.js';
+import type { JourneyKind, KioskSnapshot, Locale, MenuOption, ScreenId } from './bridge/contract.js';
 
-export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: Partial<KioskSnapshot> = {}): KioskSnapshot {
+type KeysOf<M> = M extends unknown ? keyof M : never;
+type ValueAt<M, K extends PropertyKey> = M extends unknown ? (K extends keyof M ? M[K] : never) : never;
+/** Any member's fields, for overriding a sample (the sample keeps only what its member carries). */
+export type SampleExtra = { [K in KeysOf<KioskSnapshot>]?: ValueAt<KioskSnapshot, K> };
+
+const TOP_UP_SCREENS: ScreenId[] = ['topup-amount', 'payment', 'payment-failed', 'payment-undone', 'refund-owed', 'topup-done', 'present-again', 'writing-card', 'write-problem'];
+const ORDER_SCREENS: ScreenId[] = ['orders', 'order-confirm', 'order-refused', 'order-done'];
+
+/** The journey a screen belongs to unless the sample says otherwise (shared card-write screens: top-up). */
+function defaultJourney(screen: ScreenId): JourneyKind {
+  if (TOP_UP_SCREENS.includes(screen)) return 'top-up';
+  if (ORDER_SCREENS.includes(screen)) return 'collect-orders';
+  return 'none';
+}
+
+export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: SampleExtra = {}): KioskSnapshot {
   const order = { orderId: 'o-1', kind: 'ns-extra' as const, announcedOn: '2026-01-10', amountCents: 1000 };
-  return {
+  const all = {
     rev: 1,
-    screen,
     locale,
     largeText: false,
     busy: ['reading-card', 'payment', 'writing-card'].includes(screen),
     inactivity: { warning: false, secondsLeft: 30 },
-    menu: ['topup', 'collect-orders', 'balance', 'station-passage'],
+    menu: ['topup', 'collect-orders', 'balance', 'station-passage'] as MenuOption[],
     card: {
       maskedNumber: '•••• •••• •••• 0017',
       last4: '0017',
-      kind: 'personal',
+      kind: 'personal' as const,
       balanceCents: 1250,
       expiryDate: '2029-05-31',
       expired: false,
@@ -26,16 +40,53 @@ export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: Partial<
       transactions: [{ at: '2026-11-20T08:15:00Z', kind: 'check-in', station: 'Utrecht Centraal', amountCents: 0 }],
       topUps: [{ at: '2026-11-01T12:00:00Z', amountCents: 2000, location: 'kiosk-ut-01' }],
     },
-    problem: 'blocked',
+    problem: 'blocked' as const,
     topUp: { amounts: [500, 1000, 2000, 5000, 15000], maxCents: 13750, selectedCents: 2000, newBalanceCents: 3250 },
-    payment: { amountCents: 2000, prompt: 'enter-pin', failure: 'declined', reference: 'K7-3F2A' },
-    writeProblem: 'wrong-card',
-    orders: [order, { orderId: 'o-2', kind: 'product', announcedOn: '2026-02-01', productCode: 'CLASS-CHANGE', validFrom: '2026-02-01', validUntil: '2026-03-01', refusal: { reason: 'conflicting-product', conflictingCode: 'DAL-VOORDEEL' } }],
-    selectedOrder: { ...order, refusal: { reason: 'ns-extra-expired', lastDay: '2026-01-09' } },
-    collected: { orderId: 'o-3', kind: 'kaartservicecode', announcedOn: '2026-01-10' },
-    unavailable: 'backoffice',
+    payment: { amountCents: 2000, prompt: 'enter-pin' as const, failure: 'declined' as const, reference: 'K7-3F2A' },
+    writeProblem: 'wrong-card' as const,
+    orders: [
+      order,
+      { orderId: 'o-2', kind: 'product' as const, announcedOn: '2026-02-01', productCode: 'CLASS-CHANGE', validFrom: '2026-02-01', validUntil: '2026-03-01', refusal: { reason: 'conflicting-product' as const, conflictingCode: 'DAL-VOORDEEL' } },
+    ],
+    selectedOrder: { ...order, refusal: { reason: 'ns-extra-expired' as const, lastDay: '2026-01-09' } },
+    collected: { orderId: 'o-3', kind: 'kaartservicecode' as const, announcedOn: '2026-01-10' },
+    unavailable: 'backoffice' as const,
+    stationPassage: { station: 'UT', minutes: 60 },
+    limits: { maxBalanceCents: 15_000 },
     ...extra,
   };
+  const journey = extra.journey ?? defaultJourney(screen);
+  const common = { rev: all.rev, screen, locale: all.locale, largeText: all.largeText, busy: all.busy, inactivity: all.inactivity, journey, ...(all.card ? { card: all.card } : {}) };
+  const writeProblem = screen === 'write-problem' ? { writeProblem: all.writeProblem } : {};
+  let member: object;
+  switch (journey) {
+    case 'none':
+      member = {
+        ...common,
+        ...(screen === 'menu' || screen === 'card-problem' ? { menu: all.menu } : {}),
+        ...(screen === 'card-problem' ? { problem: all.problem } : {}),
+        ...(screen === 'service-unavailable' ? { unavailable: all.unavailable } : {}),
+      };
+      break;
+    case 'top-up':
+      member = { ...common, topUp: all.topUp, limits: all.limits, ...(screen !== 'topup-amount' ? { payment: all.payment } : {}), ...writeProblem };
+      break;
+    case 'collect-orders':
+      member =
+        screen === 'service-unavailable'
+          ? { ...common, unavailable: all.unavailable }
+          : screen === 'orders'
+            ? { ...common, limits: all.limits, ...(all.orders ? { orders: all.orders } : {}) }
+            : screen === 'order-done'
+              ? { ...common, limits: all.limits, collected: all.collected, orders: all.orders ?? [] }
+              : { ...common, limits: all.limits, selectedOrder: all.selectedOrder, ...writeProblem };
+      break;
+    case 'station-passage':
+      member = { ...common, stationPassage: all.stationPassage, ...writeProblem };
+      break;
+  }
+  // Each branch above builds the member the core's view functions build for that screen and journey.
+  return member as KioskSnapshot;
 }
 
 
@@ -44,9 +95,9 @@ export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: Partial<
  * reason, the orders list while the back office is asked, each kind of collected order, holding
  * the card again for an order, and the station passage.
  */
-export const SAMPLE_VARIANTS: { name: string; screen: ScreenId; extra: Partial<KioskSnapshot> }[] = (() => {
+export const SAMPLE_VARIANTS: { name: string; screen: ScreenId; extra: SampleExtra }[] = (() => {
   const base = { orderId: 'o-9', announcedOn: '2026-11-01' };
-  const refused = (refusal: NonNullable<NonNullable<KioskSnapshot['selectedOrder']>['refusal']>, kind: 'ns-extra' | 'product' = 'product') => ({
+  const refused = (refusal: NonNullable<NonNullable<SampleExtra['selectedOrder']>['refusal']>, kind: 'ns-extra' | 'product' = 'product') => ({
     selectedOrder: { ...base, kind, ...(kind === 'ns-extra' ? { amountCents: 2500 } : { productCode: 'CLASS-CHANGE' }), refusal },
   });
   const passage = { station: 'UT', minutes: 60 };
@@ -63,8 +114,8 @@ export const SAMPLE_VARIANTS: { name: string; screen: ScreenId; extra: Partial<K
       screen: 'order-confirm',
       extra: { selectedOrder: { ...base, kind: 'product', productCode: 'DAL-VOORDEEL', validFrom: '2026-11-23', validUntil: '2027-11-22' } },
     },
-    { name: 'present-again-order', screen: 'present-again', extra: { payment: undefined, topUp: undefined, busy: true } },
-    { name: 'write-problem-order', screen: 'write-problem', extra: { payment: undefined, topUp: undefined } },
+    { name: 'present-again-order', screen: 'present-again', extra: { journey: 'collect-orders', busy: true } },
+    { name: 'write-problem-order', screen: 'write-problem', extra: { journey: 'collect-orders' } },
     { name: 'done-ns-extra', screen: 'order-done', extra: { collected: { ...base, kind: 'ns-extra', amountCents: 1250 }, orders: [] } },
     {
       name: 'done-product',
@@ -74,15 +125,20 @@ export const SAMPLE_VARIANTS: { name: string; screen: ScreenId; extra: Partial<K
     {
       name: 'passage-confirm',
       screen: 'order-confirm',
-      extra: { selectedOrder: { ...base, orderId: 'station-passage', kind: 'product', productCode: 'STATION-PASSAGE' }, stationPassage: passage },
+      extra: { journey: 'station-passage', stationPassage: passage },
     },
     {
       name: 'passage-done',
       screen: 'order-done',
+      extra: { journey: 'station-passage', stationPassage: { ...passage, validUntil: '2026-11-23T10:15:00.000Z' } },
+    },
+    {
+      // The configured maximum is below EUR 150: the over-limit refusal quotes it, not the card rule.
+      name: 'orders-max-lower',
+      screen: 'orders',
       extra: {
-        collected: { ...base, orderId: 'station-passage', kind: 'product', productCode: 'STATION-PASSAGE' },
-        stationPassage: { ...passage, validUntil: '2026-11-23T10:15:00.000Z' },
-        orders: [],
+        limits: { maxBalanceCents: 10_000 },
+        orders: [{ ...base, kind: 'ns-extra', amountCents: 9000, refusal: { reason: 'over-limit', roomCents: 8750 } }],
       },
     },
     { name: 'problem-expired', screen: 'card-problem', extra: { problem: 'expired', menu: ['balance'], card: { ...sampleSnapshot('menu', 'nl').card!, expired: true } } },

@@ -11,7 +11,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKiosk, type Kiosk } from '../../../main/composition.js';
 import { parseConfig } from '../../../main/config.js';
-import type { KioskSnapshot, ScreenId } from '../../../contract/bridge.js';
+import type { ScreenId } from '../../../contract/bridge.js';
+import type { AnySnapshot } from '../../../test/support/snapshot-fields.js';
 import { ensurePcscd, type PcscdHandle, wireSkipReason } from '../../../test/support/pcscd.js';
 import type { WireCardEmulator } from './wire-emulator.js';
 
@@ -21,9 +22,9 @@ describe.skipIf(skip)(`kiosk top-up on the wire card path${skip ? ` (skipped: ${
   let pcscd: PcscdHandle;
   let kiosk: Kiosk;
   let dataDir: string;
-  const snaps: KioskSnapshot[] = [];
+  const snaps: AnySnapshot[] = [];
   const last = () => snaps[snaps.length - 1]!;
-  const until = async (pred: (s: KioskSnapshot) => boolean, what: string, ms = 10_000) => {
+  const until = async (pred: (s: AnySnapshot) => boolean, what: string, ms = 10_000) => {
     const t0 = Date.now();
     while (!snaps.length || !pred(last())) {
       if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; screen is ${snaps.length ? last().screen : 'none'}`);

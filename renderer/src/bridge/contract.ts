@@ -11,6 +11,9 @@ export type {
   OrderView,
   ScreenId,
   SendResult,
+  SnapshotFor,
+  JourneyKind,
+  LimitsView,
   WriteProblem,
 } from '../../../contract/bridge.js';
 export type { PaymentFailureReason, PaymentPrompt } from '../../../contract/payment.js';

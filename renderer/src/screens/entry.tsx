@@ -6,7 +6,7 @@ import { CardSummary } from '../components/CardSummary.js';
 import { Flag } from '../components/Flag.js';
 import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
-import { useKiosk } from '../kiosk-context.js';
+import { useKiosk, useScreen } from '../kiosk-context.js';
 
 export function StartScreen() {
   const { t } = useTranslation();
@@ -79,8 +79,8 @@ const PROBLEM_KEYS = {
 
 export function CardProblemScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
-  const keys = PROBLEM_KEYS[snapshot.problem ?? 'defective'];
+  const s = useScreen('card-problem');
+  const keys = PROBLEM_KEYS[s.problem];
   return (
     <Screen
       id="card-problem"
@@ -92,7 +92,7 @@ export function CardProblemScreen() {
             {t('problem.otherCard')}
           </EventButton>
           {/* What this card may still do (an expired card may see its balance). */}
-          {(snapshot.problem === 'expired' ? (snapshot.menu ?? []) : []).map((o) => (
+          {(s.problem === 'expired' ? s.menu : []).map((o) => (
             <EventButton key={o} event={{ type: 'CHOOSE', option: o }} testId={`menu-${o}`}>
               {t(MENU_KEYS[o].label)}
             </EventButton>
@@ -106,7 +106,7 @@ export function CardProblemScreen() {
       <p className="lead" data-testid="problem-body">
         {t(keys.body)}
       </p>
-      {snapshot.problem === 'expired' ? <CardSummary showBalance={false} /> : null}
+      {s.problem === 'expired' ? <CardSummary showBalance={false} /> : null}
     </Screen>
   );
 }
@@ -120,8 +120,7 @@ const MENU_KEYS = {
 
 export function MenuScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
-  const options = snapshot.menu ?? [];
+  const options = useScreen('menu').menu;
   return (
     <Screen
       id="menu"
@@ -155,7 +154,7 @@ const UNAVAILABLE_KEYS = {
 
 export function ServiceUnavailableScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
+  const s = useScreen('service-unavailable');
   return (
     <Screen
       id="service-unavailable"
@@ -175,7 +174,7 @@ export function ServiceUnavailableScreen() {
         </>
       }
     >
-      <p className="lead">{t(UNAVAILABLE_KEYS[snapshot.unavailable ?? 'backoffice'])}</p>
+      <p className="lead">{t(UNAVAILABLE_KEYS[s.unavailable])}</p>
     </Screen>
   );
 }

@@ -1,14 +1,13 @@
 // Collecting pending orders (issue 6): list, confirm ("Akkoord"), refused, done.
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { MAX_BALANCE_CENTS } from '../../../domain/balance.js';
 import type { Locale, OrderView } from '../bridge/contract.js';
 import { EventButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
 import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
 import { formatDate, formatMoney, formatTime } from '../format.js';
-import { useKiosk } from '../kiosk-context.js';
+import { useKiosk, useScreen } from '../kiosk-context.js';
 import { stationName } from '../stations.js';
 
 export function productName(t: TFunction, code: string | undefined): string {
@@ -23,7 +22,8 @@ const KIND_KEYS = {
   product: 'orders.kind.product',
 } as const satisfies Record<OrderView['kind'], string>;
 
-export function refusalText(t: TFunction, order: OrderView, locale: Locale): string {
+/** `maxBalanceCents`: the configured maximum balance (from the snapshot's limits). */
+export function refusalText(t: TFunction, order: OrderView, locale: Locale, maxBalanceCents: number): string {
   const r = order.refusal;
   if (!r) return '';
   switch (r.reason) {
@@ -32,7 +32,7 @@ export function refusalText(t: TFunction, order: OrderView, locale: Locale): str
     case 'ns-extra-expired':
       return t('orders.refusal.ns-extra-expired', { date: r.lastDay ? formatDate(r.lastDay, locale) : '' });
     case 'over-limit':
-      return t('orders.refusal.over-limit', { amount: formatMoney(r.roomCents ?? 0, locale), max: formatMoney(MAX_BALANCE_CENTS, locale) });
+      return t('orders.refusal.over-limit', { amount: formatMoney(r.roomCents ?? 0, locale), max: formatMoney(maxBalanceCents, locale) });
     case 'card-expired':
       return t('orders.refusal.card-expired');
     case 'conflicting-product':
@@ -41,7 +41,7 @@ export function refusalText(t: TFunction, order: OrderView, locale: Locale): str
 }
 
 /** What an order is; a refused one says so in words (not by colour), and in the list also why. */
-function OrderDetails({ order, reason = false }: { order: OrderView; reason?: boolean }) {
+function OrderDetails({ order, maxBalanceCents }: { order: OrderView; maxBalanceCents?: number }) {
   const { t } = useTranslation();
   const { locale } = useKiosk();
   return (
@@ -63,7 +63,7 @@ function OrderDetails({ order, reason = false }: { order: OrderView; reason?: bo
             !
           </span>
           {t('orders.cannotLoad')}
-          {reason ? `: ${refusalText(t, order, locale)}` : ''}
+          {maxBalanceCents !== undefined ? `: ${refusalText(t, order, locale, maxBalanceCents)}` : ''}
         </span>
       ) : null}
     </span>
@@ -72,8 +72,8 @@ function OrderDetails({ order, reason = false }: { order: OrderView; reason?: bo
 
 export function OrdersScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
-  const orders = snapshot.orders ?? [];
+  const s = useScreen('orders');
+  const orders = s.orders ?? [];
   return (
     <Screen
       id="orders"
@@ -90,7 +90,7 @@ export function OrdersScreen() {
       }
     >
       <CardSummary showBalance={false} />
-      {snapshot.orders === undefined ? (
+      {s.orders === undefined ? (
         // Still asking the back office.
         <Progress label={t('orders.loading')} />
       ) : (
@@ -102,7 +102,7 @@ export function OrdersScreen() {
         {orders.map((o) => (
           <li key={o.orderId}>
             <EventButton event={{ type: 'SELECT_ORDER', orderId: o.orderId }} variant="option" testId={`order-${o.orderId}`}>
-              <OrderDetails order={o} reason />
+              <OrderDetails order={o} maxBalanceCents={s.limits.maxBalanceCents} />
             </EventButton>
           </li>
         ))}
@@ -113,9 +113,10 @@ export function OrdersScreen() {
 
 export function OrderConfirmScreen() {
   const { t } = useTranslation();
-  const { snapshot, locale } = useKiosk();
-  const o = snapshot.selectedOrder;
-  const passage = snapshot.stationPassage;
+  const { locale } = useKiosk();
+  const s = useScreen('order-confirm');
+  const o = s.journey === 'collect-orders' ? s.selectedOrder : undefined;
+  const passage = s.journey === 'station-passage' ? s.stationPassage : undefined;
   let what = '';
   if (passage) what = t('stationPassage.confirm', { station: stationName(passage.station), minutes: passage.minutes });
   else if (o?.kind === 'kaartservicecode') what = t('orderConfirm.kaartservicecode');
@@ -150,8 +151,9 @@ export function OrderConfirmScreen() {
 
 export function OrderRefusedScreen() {
   const { t } = useTranslation();
-  const { snapshot, locale } = useKiosk();
-  const o = snapshot.selectedOrder;
+  const { locale } = useKiosk();
+  const s = useScreen('order-refused');
+  const o = s.selectedOrder;
   return (
     <Screen
       id="order-refused"
@@ -168,25 +170,22 @@ export function OrderRefusedScreen() {
         </>
       }
     >
-      {o ? (
-        <>
-          <div className="panel">
-            <OrderDetails order={o} />
-          </div>
-          <p className="lead" data-testid="refusal">
-            {refusalText(t, o, locale)}
-          </p>
-        </>
-      ) : null}
+      <div className="panel">
+        <OrderDetails order={o} />
+      </div>
+      <p className="lead" data-testid="refusal">
+        {refusalText(t, o, locale, s.limits.maxBalanceCents)}
+      </p>
     </Screen>
   );
 }
 
 export function OrderDoneScreen() {
   const { t } = useTranslation();
-  const { snapshot, locale } = useKiosk();
-  const o = snapshot.collected;
-  const passage = snapshot.stationPassage;
+  const { locale } = useKiosk();
+  const s = useScreen('order-done');
+  const o = s.journey === 'collect-orders' ? s.collected : undefined;
+  const passage = s.journey === 'station-passage' ? s.stationPassage : undefined;
   let next = '';
   if (passage)
     next = t('stationPassage.done', { station: stationName(passage.station), time: passage.validUntil ? formatTime(passage.validUntil, locale) : '' });
@@ -194,7 +193,7 @@ export function OrderDoneScreen() {
   else if (o?.kind === 'ns-extra') next = t('orderDone.ns-extra', { amount: formatMoney(o.amountCents ?? 0, locale) });
   else if (o?.kind === 'product') next = t('orderDone.product', { product: productName(t, o.productCode) });
   // Back to the (updated) list while other orders wait, also refused ones (their reason stays readable).
-  const more = (snapshot.orders ?? []).some((x) => x.orderId !== o?.orderId);
+  const more = s.journey === 'collect-orders' && s.orders.some((x) => x.orderId !== s.collected.orderId);
   return (
     <Screen
       id="order-done"
@@ -216,13 +215,13 @@ export function OrderDoneScreen() {
       <p className="lead" data-testid="next-step">
         {next}
       </p>
-      {o?.kind === 'kaartservicecode' && snapshot.card ? (
-        <p data-testid="card-number-hint">{t('orderDone.cardNumber', { last4: snapshot.card.last4 })}</p>
+      {o?.kind === 'kaartservicecode' ? (
+        <p data-testid="card-number-hint">{t('orderDone.cardNumber', { last4: s.card.last4 })}</p>
       ) : null}
-      {o?.kind === 'product' && !passage && o.validFrom && o.validUntil ? (
+      {o?.kind === 'product' && o.validFrom && o.validUntil ? (
         <p>{t('orders.validity', { from: formatDate(o.validFrom, locale), until: formatDate(o.validUntil, locale) })}</p>
       ) : null}
-      {snapshot.card ? <CardSummary /> : null}
+      <CardSummary />
     </Screen>
   );
 }

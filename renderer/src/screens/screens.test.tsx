@@ -110,6 +110,15 @@ describe('screens', () => {
     expect(variant('refused-not-personal', 'en')).toContain('personal OV-chipkaart');
   });
 
+  it('quotes the configured maximum balance (EUR 100) in an over-limit refusal, not the EUR 150 card rule', () => {
+    const v = SAMPLE_VARIANTS.find((x) => x.name === 'orders-max-lower')!;
+    const nl = text(render(sampleSnapshot('orders', 'nl', v.extra))).replace(/\s+/g, ' ');
+    expect(nl).toContain('Het saldo zou hoger worden dan € 100,00. Er is ruimte voor € 87,50.');
+    expect(nl).not.toContain('150,00');
+    const en = text(render(sampleSnapshot('order-refused', 'en', { limits: { maxBalanceCents: 12_000 }, selectedOrder: v.extra.orders![0]! }))).replace(/\s+/g, ' ');
+    expect(en).toContain('The balance would be more than €120.00. There is room for €87.50.');
+  });
+
   it('lists refused orders with the reason in words, not by colour alone', () => {
     const html = text(render(sampleSnapshot('orders', 'en'))).replace(/\s+/g, ' ');
     expect(html).toContain('Cannot be loaded now: Your card already has a product that conflicts with this one');

@@ -6,16 +6,18 @@ import { CardSummary } from '../components/CardSummary.js';
 import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
 import { formatMoney } from '../format.js';
-import { useKiosk } from '../kiosk-context.js';
-import { maxBalanceCents } from '../limits.js';
+import { useKiosk, useScreen } from '../kiosk-context.js';
 
 export function TopupAmountScreen() {
   const { t } = useTranslation();
-  const { snapshot, locale } = useKiosk();
-  const topUp = snapshot.topUp;
-  const amounts = topUp?.amounts ?? [];
-  const max = topUp?.maxCents ?? 0;
-  const selected = topUp?.selectedCents;
+  const { locale } = useKiosk();
+  const s = useScreen('topup-amount');
+  const topUp = s.topUp;
+  const amounts = topUp.amounts;
+  const max = topUp.maxCents;
+  const selected = topUp.selectedCents;
+  // The configured maximum balance, from the snapshot (never a rule guessed here).
+  const maxBalance = formatMoney(s.limits.maxBalanceCents, locale);
   return (
     <Screen
       id="topup-amount"
@@ -29,13 +31,13 @@ export function TopupAmountScreen() {
       }
     >
       <CardSummary />
-      <p className="lead">{t('topup.max', { amount: formatMoney(max, locale), max: formatMoney(maxBalanceCents(snapshot), locale) })}</p>
-      {topUp?.refusal ? (
+      <p className="lead">{t('topup.max', { amount: formatMoney(max, locale), max: maxBalance })}</p>
+      {topUp.refusal ? (
         <p className="notice notice-error" role="alert" data-testid="topup-refusal">
           <span aria-hidden="true" className="tone-mark">!</span>
           {t('topup.overLimit', {
             amount: formatMoney(topUp.refusal.roomCents, locale),
-            max: formatMoney(maxBalanceCents(snapshot), locale),
+            max: maxBalance,
           })}
         </p>
       ) : null}
@@ -58,7 +60,7 @@ export function TopupAmountScreen() {
           );
         })}
       </div>
-      {selected !== undefined && topUp?.newBalanceCents !== undefined ? (
+      {selected !== undefined && topUp.newBalanceCents !== undefined ? (
         <p>{t('topup.newBalance', { amount: formatMoney(topUp.newBalanceCents, locale) })}</p>
       ) : null}
     </Screen>
@@ -92,8 +94,8 @@ export const REASON_KEYS = {
 
 export function PaymentScreen() {
   const { t } = useTranslation();
-  const { snapshot, locale } = useKiosk();
-  const p = snapshot.payment;
+  const { locale } = useKiosk();
+  const p = useScreen('payment').payment;
   return (
     <Screen
       id="payment"
@@ -104,13 +106,11 @@ export function PaymentScreen() {
         </EventButton>
       }
     >
-      {p ? (
-        <p className="big-amount" data-testid="payment-amount">
-          {t('payment.amount', { amount: formatMoney(p.amountCents, locale) })}
-        </p>
-      ) : null}
+      <p className="big-amount" data-testid="payment-amount">
+        {t('payment.amount', { amount: formatMoney(p.amountCents, locale) })}
+      </p>
       <p className="lead" aria-live="polite" data-testid="payment-prompt">
-        {p?.prompt ? t(PROMPT_KEYS[p.prompt]) : t('payment.prompt.insert-card')}
+        {p.prompt ? t(PROMPT_KEYS[p.prompt]) : t('payment.prompt.insert-card')}
       </p>
       <Progress label={t('payment.progress')} />
     </Screen>
@@ -119,8 +119,7 @@ export function PaymentScreen() {
 
 export function PaymentFailedScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
-  const p = snapshot.payment;
+  const p = useScreen('payment-failed').payment;
   return (
     <Screen
       id="payment-failed"
@@ -141,17 +140,17 @@ export function PaymentFailedScreen() {
       }
     >
       <p className="lead" data-testid="payment-reason">
-        {t(REASON_KEYS[p?.failure ?? 'unknown'])}
+        {t(REASON_KEYS[p.failure ?? 'unknown'])}
       </p>
       <p>{t('payment.nothingCharged')}</p>
-      {p?.reference ? <p className="reference">{t('payment.reference', { reference: p.reference })}</p> : null}
+      {p.reference ? <p className="reference">{t('payment.reference', { reference: p.reference })}</p> : null}
     </Screen>
   );
 }
 
 export function PresentAgainScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
+  const s = useScreen('present-again');
   return (
     <Screen
       id="present-again"
@@ -167,7 +166,7 @@ export function PresentAgainScreen() {
         <span className="waves" />
       </div>
       {/* Top-up (paid, now load it) or an order / station passage (nothing paid here). */}
-      <p className="lead">{t(forOrder(snapshot) ? 'presentAgain.order' : 'presentAgain.body', { last4: snapshot.card?.last4 ?? '' })}</p>
+      <p className="lead">{t(s.journey === 'top-up' ? 'presentAgain.body' : 'presentAgain.order', { last4: s.card.last4 })}</p>
       <Progress label={t('presentAgain.waiting')} />
     </Screen>
   );
@@ -190,11 +189,6 @@ export function WritingCardScreen() {
   );
 }
 
-/** Is this card write for an order or a station passage (no payment in this visit's journey)? */
-export function forOrder(snapshot: { payment?: unknown; topUp?: unknown }): boolean {
-  return snapshot.payment === undefined && snapshot.topUp === undefined;
-}
-
 const ORDER_WRITE_PROBLEM_BODY = {
   'card-removed': 'writeProblem.card-removed.body',
   'wrong-card': 'writeProblem.wrong-card.orderBody',
@@ -209,8 +203,8 @@ const WRITE_PROBLEM_KEYS = {
 
 export function WriteProblemScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
-  const keys = WRITE_PROBLEM_KEYS[snapshot.writeProblem ?? 'write-failed'];
+  const s = useScreen('write-problem');
+  const keys = WRITE_PROBLEM_KEYS[s.writeProblem];
   return (
     <Screen
       id="write-problem"
@@ -228,20 +222,20 @@ export function WriteProblemScreen() {
       }
     >
       <p className="lead" data-testid="write-problem-body">
-        {t(forOrder(snapshot) ? ORDER_WRITE_PROBLEM_BODY[snapshot.writeProblem ?? 'write-failed'] : keys.body, {
-          last4: snapshot.card?.last4 ?? '',
-        })}
+        {/* An order or a station passage: nothing was paid in this journey. */}
+        {t(s.journey === 'top-up' ? keys.body : ORDER_WRITE_PROBLEM_BODY[s.writeProblem], { last4: s.card.last4 })}
       </p>
-      {snapshot.busy ? <Progress label={t('presentAgain.waiting')} /> : null}
+      {s.busy ? <Progress label={t('presentAgain.waiting')} /> : null}
     </Screen>
   );
 }
 
 export function TopupDoneScreen() {
   const { t } = useTranslation();
-  const { snapshot, locale } = useKiosk();
-  const added = snapshot.topUp?.selectedCents ?? snapshot.payment?.amountCents;
-  const newBalance = snapshot.topUp?.newBalanceCents ?? snapshot.card?.balanceCents;
+  const { locale } = useKiosk();
+  const s = useScreen('topup-done');
+  const added = s.topUp.selectedCents ?? s.payment.amountCents;
+  const newBalance = s.topUp.newBalanceCents ?? s.card.balanceCents;
   return (
     <Screen
       id="topup-done"
@@ -253,12 +247,10 @@ export function TopupDoneScreen() {
         </EventButton>
       }
     >
-      {added !== undefined ? <p className="lead">{t('topupDone.added', { amount: formatMoney(added, locale) })}</p> : null}
-      {newBalance !== undefined ? (
-        <p className="big-amount" data-testid="new-balance">
-          {t('topupDone.newBalance', { amount: formatMoney(newBalance, locale) })}
-        </p>
-      ) : null}
+      <p className="lead">{t('topupDone.added', { amount: formatMoney(added, locale) })}</p>
+      <p className="big-amount" data-testid="new-balance">
+        {t('topupDone.newBalance', { amount: formatMoney(newBalance, locale) })}
+      </p>
       <p>{t('topupDone.takeCard')}</p>
     </Screen>
   );
@@ -266,7 +258,7 @@ export function TopupDoneScreen() {
 
 export function PaymentUndoneScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
+  const p = useScreen('payment-undone').payment;
   return (
     <Screen
       id="payment-undone"
@@ -279,8 +271,8 @@ export function PaymentUndoneScreen() {
       }
     >
       <p className="lead">{t('paymentUndone.body')}</p>
-      {snapshot.payment?.reference ? (
-        <p className="reference">{t('payment.reference', { reference: snapshot.payment.reference })}</p>
+      {p.reference ? (
+        <p className="reference">{t('payment.reference', { reference: p.reference })}</p>
       ) : null}
     </Screen>
   );
@@ -288,8 +280,8 @@ export function PaymentUndoneScreen() {
 
 export function RefundOwedScreen() {
   const { t } = useTranslation();
-  const { snapshot, locale } = useKiosk();
-  const p = snapshot.payment;
+  const { locale } = useKiosk();
+  const p = useScreen('refund-owed').payment;
   return (
     <Screen
       id="refund-owed"
@@ -302,12 +294,12 @@ export function RefundOwedScreen() {
       }
     >
       <p className="lead">{t('refundOwed.body')}</p>
-      {p?.reference ? (
+      {p.reference ? (
         <p className="reference big-amount" data-testid="reference">
           {t('payment.reference', { reference: p.reference })}
         </p>
       ) : null}
-      {p ? <p>{t('refundOwed.amount', { amount: formatMoney(p.amountCents, locale) })}</p> : null}
+      <p>{t('refundOwed.amount', { amount: formatMoney(p.amountCents, locale) })}</p>
     </Screen>
   );
 }

@@ -1,0 +1,62 @@
+/**
+ * The session's own screens as the renderer sees them (start, card presentation and reading,
+ * card problems, the menu, the balance, service-unavailable, goodbye) and the fields every
+ * snapshot shares. Journey screens come from each journey's view function. Pure.
+ */
+import type { AnyMachineSnapshot, SnapshotFrom } from 'xstate';
+import type { BalanceView, CardProblemView, MenuView, ServiceUnavailableView, SessionView, SnapshotBase } from '../../contract/bridge.js';
+import { cardView } from '../card-view.js';
+import { hasTag, screenFromMeta } from '../screen.js';
+import type { KioskMachine } from './kiosk-machine.js';
+
+export type KioskSessionView = SessionView | CardProblemView | MenuView | BalanceView | ServiceUnavailableView;
+
+export interface SessionExtras {
+  rev: number;
+  /** Seconds until the inactivity reset, while the warning shows. */
+  secondsLeft: number;
+}
+
+/** The fields every snapshot carries (busy also counts the running journey's `busy` tag). */
+export function sessionBase(root: SnapshotFrom<KioskMachine>, extras: SessionExtras): Omit<SnapshotBase, 'card'> {
+  // Read loosely: the idle region's shape belongs to the session machine, only `warning` matters here.
+  const idle = (root.value as { idle?: string }).idle;
+  return {
+    rev: extras.rev,
+    locale: root.context.locale,
+    largeText: root.context.largeText,
+    busy: hasTag(root as AnyMachineSnapshot, 'busy'),
+    inactivity: { warning: idle === 'warning', secondsLeft: extras.secondsLeft },
+  };
+}
+
+/** The view for a session screen (no journey running); undefined on a step without a screen. */
+export function kioskView(root: SnapshotFrom<KioskMachine>, extras: SessionExtras): KioskSessionView | undefined {
+  const screen = screenFromMeta(root as AnyMachineSnapshot);
+  if (!screen) return undefined;
+  const ctx = root.context;
+  const base = sessionBase(root, extras);
+  const card = ctx.card ? cardView(ctx.card, ctx.today) : undefined;
+  const withCard = card ? { card } : {};
+  const needCard = () => {
+    if (!card) throw new Error(`kiosk: no card on screen ${screen}`);
+    return card;
+  };
+  switch (screen) {
+    case 'start':
+    case 'present-card':
+    case 'reading-card':
+    case 'goodbye':
+      return { ...base, ...withCard, screen, journey: 'none' };
+    case 'card-problem':
+      return { ...base, ...withCard, screen, journey: 'none', problem: ctx.problem ?? 'defective', menu: [...ctx.menu] };
+    case 'menu':
+      return { ...base, screen, journey: 'none', card: needCard(), menu: [...ctx.menu] };
+    case 'balance':
+      return { ...base, screen, journey: 'none', card: needCard() };
+    case 'service-unavailable':
+      return { ...base, ...withCard, screen, journey: 'none', unavailable: ctx.unavailable ?? 'card-reader' };
+    default:
+      throw new Error(`kiosk: no session view for screen ${screen}`);
+  }
+}
