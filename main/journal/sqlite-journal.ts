@@ -7,14 +7,14 @@
  *
  * Integrity: per-kiosk seq from 1 without gaps (taken from the chain head inside the transaction),
  * each record carries the hash of the one before it and an HMAC under the kiosk key
- * (record-crypto.ts). Triggers make the table append-only: UPDATE is refused, and DELETE is refused
- * for any record not yet delivered to the back office (the uploader's purge is the only deleter).
+ * (contract/record-crypto.ts). Triggers make the table append-only: UPDATE is refused, and DELETE
+ * is refused for any record not yet delivered to the back office (the uploader's purge is the
+ * only deleter).
  *
- * Schema changes are migrations keyed on PRAGMA user_version; a database newer than this code is
- * refused rather than guessed at.
+ * Schema changes are migrations keyed on PRAGMA user_version (journal-schema.ts); a database newer
+ * than this code is refused rather than guessed at. Entries pass entry-validation.ts first.
  */
 import Database from 'better-sqlite3';
-import { z } from 'zod';
 import type { Clock } from '../../contract/time.js';
 import {
   JOURNAL_ENTRY_TYPES,
@@ -28,7 +28,8 @@ import {
 } from './journal.js';
 import { isFinal, operationKind } from './operation-rules.js';
 import { checkRecord, GENESIS_HASH, sealRecord, type SecretKey } from '../../contract/record-crypto.js';
-import { journalEntrySchema } from '../../contract/journal-record.js';
+import { validateEntry } from './entry-validation.js';
+import { migrate, type RecordRow, rowToRecord } from './journal-schema.js';
 
 export { cardRef } from '../../contract/record-crypto.js';
 
@@ -61,118 +62,6 @@ export interface SqliteJournal extends Journal, UploadQueue {
   records(afterSeq?: number, limit?: number): JournalRecord[];
   /** The newest records of the given types, newest first (technician view: e.g. 'payment.refund-owed'). */
   recordsOfType(types: readonly JournalEntryType[], limit?: number): JournalRecord[];
-}
-
-const MIGRATIONS: readonly string[] = [
-  // 1: records, chain head, operation index, delivery state, append-only triggers
-  `
-  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-  CREATE TABLE records (
-    seq INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    type TEXT NOT NULL,
-    operation_id TEXT NOT NULL,
-    amount_cents INTEGER,
-    card_hash TEXT,
-    card_last4 TEXT,
-    data_json TEXT,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    hmac TEXT NOT NULL
-  ) STRICT;
-  CREATE INDEX records_operation ON records(operation_id, seq);
-  CREATE TABLE chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL) STRICT;
-  INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '${GENESIS_HASH}');
-  CREATE TABLE operations (
-    operation_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    first_seq INTEGER NOT NULL,
-    last_seq INTEGER NOT NULL,
-    finished INTEGER NOT NULL
-  ) STRICT;
-  CREATE INDEX operations_unfinished ON operations(finished, first_seq);
-  CREATE TABLE delivery (
-    seq INTEGER PRIMARY KEY,
-    state TEXT NOT NULL CHECK (state IN ('delivered', 'rejected')),
-    at TEXT NOT NULL,
-    reason TEXT
-  ) STRICT;
-  CREATE INDEX delivery_state ON delivery(state, at);
-  CREATE TRIGGER records_no_update BEFORE UPDATE ON records
-    BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
-  CREATE TRIGGER records_no_delete_undelivered BEFORE DELETE ON records
-    WHEN NOT EXISTS (SELECT 1 FROM delivery WHERE delivery.seq = OLD.seq AND delivery.state = 'delivered')
-    BEGIN SELECT RAISE(ABORT, 'undelivered journal records are never deleted'); END;
-  `,
-];
-
-function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`journal schema version ${current} is newer than this kiosk software (${MIGRATIONS.length})`);
-  }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
-}
-
-/** A run of 13+ digits looks like a card number or bank card number: never journal one. */
-const LOOKS_LIKE_CARD_NUMBER = /\d{13,}/;
-/** Personal data the kiosk must never store (domain note, privacy). */
-const FORBIDDEN_DATA_KEYS = /^(name|firstname|lastname|fullname|birthdate|dateofbirth|dob|cardnumber|pan|email)$/i;
-
-function validateEntry(entry: JournalEntryInput): JournalEntryInput {
-  const parsed = journalEntrySchema.safeParse(entry);
-  if (!parsed.success) {
-    throw new JournalError('invalid-entry', `invalid journal entry: ${z.prettifyError(parsed.error)}`);
-  }
-  const e = parsed.data as JournalEntryInput;
-  for (const [k, v] of Object.entries(e.data ?? {})) {
-    if (FORBIDDEN_DATA_KEYS.test(k.replace(/[-_ ]/g, ''))) {
-      throw new JournalError('privacy', `journal data may not hold personal data (key '${k}')`);
-    }
-    if (typeof v === 'string' && LOOKS_LIKE_CARD_NUMBER.test(v)) {
-      throw new JournalError('privacy', `journal data '${k}' looks like a full card number; use cardRef()`);
-    }
-  }
-  if (LOOKS_LIKE_CARD_NUMBER.test(e.operationId)) {
-    throw new JournalError('privacy', 'an operation id may not contain a card number');
-  }
-  return e;
-}
-
-interface RecordRow {
-  seq: number;
-  at: string;
-  type: string;
-  operation_id: string;
-  amount_cents: number | null;
-  card_hash: string | null;
-  card_last4: string | null;
-  data_json: string | null;
-  prev_hash: string;
-  hash: string;
-  hmac: string;
-}
-
-function rowToRecord(kioskId: string, r: RecordRow): JournalRecord {
-  const rec: JournalRecord = {
-    seq: r.seq,
-    kioskId,
-    at: r.at,
-    type: r.type as JournalRecord['type'],
-    operationId: r.operation_id,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-    hmac: r.hmac,
-  };
-  if (r.amount_cents !== null) rec.amountCents = r.amount_cents;
-  if (r.card_hash !== null && r.card_last4 !== null) rec.card = { hash: r.card_hash, last4: r.card_last4 };
-  if (r.data_json !== null) rec.data = JSON.parse(r.data_json) as JournalRecord['data'];
-  return rec;
 }
 
 export function openJournal(options: OpenJournalOptions): SqliteJournal {
