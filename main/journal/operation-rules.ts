@@ -7,7 +7,7 @@ import type { JournalEntryInput, JournalEntryType, JournalRecord } from './journ
 export type OperationKind = 'payment' | 'order' | 'card' | 'note';
 
 /** The record types that may open an operation, and the kind each opens. */
-export const OPENING_TYPES: Partial<Record<JournalEntryType, OperationKind>> = {
+const OPENING_TYPES: Partial<Record<JournalEntryType, OperationKind>> = {
   'payment.intent': 'payment',
   'order.collect-intent': 'order',
   'card.write-intent': 'card',
@@ -31,12 +31,4 @@ export function isFinal(kind: OperationKind, entry: Pick<JournalEntryInput, 'typ
   // A payment whose ending the terminal left unclear is not final: recovery must resolve it.
   if (entry.type === 'payment.failed' && entry.data?.['uncertain'] === true) return false;
   return true;
-}
-
-export function isFinished(records: readonly JournalRecord[]): boolean {
-  const first = records[0];
-  const last = records[records.length - 1];
-  if (!first || !last) return true;
-  const kind = operationKind(first.type);
-  return kind === undefined ? true : isFinal(kind, last);
 }

@@ -23,12 +23,12 @@ import type { JournalData } from './card-write.js';
 import { errorCode, errorText } from './errors.js';
 
 /** The terminal holds no open payment by this id (never approved, or already undone). */
-export function nothingOpen(code: string | undefined): boolean {
+function nothingOpen(code: string | undefined): boolean {
   return code === 'not-open' || code === 'unknown-payment';
 }
 
 /** What the terminal needs to find a payment again (a ZVT terminal knows it by receipt number). */
-export function paymentHints(journal: Pick<Journal, 'operation'>, paymentId: string): PaymentHints {
+function paymentHints(journal: Pick<Journal, 'operation'>, paymentId: string): PaymentHints {
   const records = journal.operation(paymentId);
   const approved = records.find((r) => r.type === 'payment.approved');
   const amountCents = approved?.amountCents ?? records.find((r) => r.amountCents !== undefined)?.amountCents;

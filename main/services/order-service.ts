@@ -59,7 +59,7 @@ import { errorText } from '../money/errors.js';
 import { newOperationId, noteId, orderRef, stationPassageRef } from '../money/ids.js';
 import { toCardInfo } from './card-service.js';
 
-export { newOperationId, orderRef, stationPassageRef } from '../money/ids.js';
+export { orderRef } from '../money/ids.js';
 
 export interface OrderServiceDeps {
   reader: CardReader;

@@ -1,5 +1,5 @@
 /**
- * Card states and menus (issue 6): what each card may do is all the menu offers, an expired card
+ * Card states and menus: what each card may do is all the menu offers, an expired card
  * may see its balance and is told it expired, a blocked card gets no service.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ const FULL: KioskMachineInput = {
 };
 
 describe('card states and menus', () => {
-  it('offers each kind only what it may do (domain.md table; business top-up off by config)', () => {
+  it('offers each kind only what it may do (docs/domain.md table; business top-up off by config)', () => {
     expect(menuFor(card({ kind: 'personal', balanceCents: 5000 }), TODAY, FULL)).toEqual(['topup', 'collect-orders', 'balance']);
     expect(menuFor(card({ kind: 'anonymous', balanceCents: 5000 }), TODAY, FULL)).toEqual(['topup', 'collect-orders', 'balance']);
     expect(menuFor(card({ kind: 'business', balanceCents: 0 }), TODAY, FULL)).toEqual(['collect-orders', 'balance']);

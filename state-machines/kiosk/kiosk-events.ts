@@ -46,9 +46,6 @@ export const USER_EVENT_TYPES = [
   'FINISH',
 ] as const satisfies readonly KioskUserEvent['type'][];
 
-/** Events every screen accepts (they change presentation or only count as activity). */
-export const ALWAYS_ALLOWED_EVENTS = ['SET_LOCALE', 'TOGGLE_LARGE_TEXT', 'ACTIVITY', 'MORE_TIME'] as const;
-
 /** What can take a user event: a running session actor (or anything with its snapshot's `can`). */
 export interface UserEventTarget {
   getSnapshot(): { can(event: KioskMachineEvent): boolean };

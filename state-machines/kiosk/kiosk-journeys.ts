@@ -103,13 +103,6 @@ const JOURNEYS: { [Id in JourneyId]: JourneySpec<Id> } = {
   },
 };
 
-/** User events each journey child handles; the session forwards them while it runs. */
-export const JOURNEY_USER_EVENTS: Record<JourneyId, readonly KioskUserEvent['type'][]> = {
-  topUp: JOURNEYS.topUp.userEvents,
-  collectOrders: JOURNEYS.collectOrders.userEvents,
-  stationPassage: JOURNEYS.stationPassage.userEvents,
-};
-
 /** Does the running child take this event now? A child that cannot even tell (its guard throws)
  * is broken: the event goes to it, so it fails visibly into onError (goodbye, and the runtime
  * settles what it left open) rather than leaving the traveller on a screen that answers nothing. */

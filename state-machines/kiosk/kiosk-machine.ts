@@ -3,11 +3,12 @@
  *
  * Two parallel regions:
  * - `journey`: start (language) -> present card -> reading -> card checks -> menu -> a journey.
- *   Each journey (top-up now; collect orders and balance in later issues) is a child machine
- *   invoked from its own state here, built by one factory (`journeyState`): the user events the
+ *   Each journey (top-up, collect orders, station passage) is a child machine invoked from its
+ *   own state here, built by one factory (`journeyState`, kiosk-journeys.ts): the user events the
  *   child takes now are forwarded to it, and its output decides where the session goes next. To
- *   add one: an actor in `setup`, an entry in `JOURNEYS` (its id listed in ../screen.ts
- *   JOURNEY_IDS), `journeyState('<id>')` in the journey region, and a CHOOSE branch in `menu`.
+ *   add one: an actor in `setup` (kiosk-setup.ts), an entry in `JOURNEYS` (its id listed in
+ *   ../screen.ts JOURNEY_IDS), `journeyState('<id>')` in the journey region, and a CHOOSE branch
+ *   in `menu`.
  * - `idle`: the inactivity timer. Screens where a traveller is expected to act arm it; screens
  *   where money is in flight or the kiosk is working disarm it (raise IDLE.ARM / IDLE.DISARM; a
  *   child journey's screens count through its `protected` tag). Armed and untouched for
@@ -28,18 +29,7 @@ import { kioskSetup } from './kiosk-setup.js';
 
 // The session lives in four modules: its events and context (kiosk-events.ts), its `setup`
 // (kiosk-setup.ts), the journey factory (kiosk-journeys.ts), and the config here.
-export {
-  ALWAYS_ALLOWED_EVENTS,
-  type KioskContext,
-  type KioskEmitted,
-  type KioskInternalEvent,
-  type KioskMachineEvent,
-  type KioskUserEvent,
-  sendUserEvent,
-  USER_EVENT_TYPES,
-  type UserEventTarget,
-} from './kiosk-events.js';
-export { JOURNEY_USER_EVENTS } from './kiosk-journeys.js';
+export { type KioskContext, type KioskUserEvent, sendUserEvent, USER_EVENT_TYPES } from './kiosk-events.js';
 
 export const kioskMachine = kioskSetup.createMachine({
   id: 'kiosk',
