@@ -27,7 +27,7 @@ export const SCREENS = [
   'topup-done', // new balance
   'payment-undone', // gave up: the payment was reversed, nothing charged
   'refund-owed', // could not credit nor reverse: what to do, with a reference
-  'orders', // list of pending orders (issue 6)
+  'orders', // list of pending orders
   'order-confirm', // what will happen; "Akkoord"
   'order-refused', // why an order cannot be loaded now
   'order-done', // result + next step

@@ -1,5 +1,5 @@
 /**
- * The balance rules (public OV-chipkaart terms, domain.md): a card holds at most EUR 150; a
+ * The balance rules (public OV-chipkaart terms, docs/domain.md): a card holds at most EUR 150; a
  * balance may be negative after a trip; a credit (top-up, NS Extra) must leave the balance at or
  * below the configured maximum, which is itself at most EUR 150.
  */

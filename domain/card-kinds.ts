@@ -1,5 +1,5 @@
 /**
- * Card kinds and what each may do (domain.md table), in one place. What the seeds fix is a
+ * Card kinds and what each may do (docs/domain.md table), in one place. What the seeds fix is a
  * constant here; what is an assumption is configuration, passed in as settings:
  * - NS Extra: personal OV-chipkaarten only (seed 004) — fixed;
  * - top up: `topUp.cardKinds` (default personal + anonymous: NS-Business Cards travel on account,
@@ -24,12 +24,12 @@ export interface TopUpSettings {
   amountsCents: number[];
   /** The highest balance a card may hold after a top-up, cents. */
   maxBalanceCents: number;
-  /** Card kinds that may top up (domain.md: business cards do not, an assumption kept in config). */
+  /** Card kinds that may top up (docs/domain.md: business cards do not, an assumption kept in config). */
   cardKinds: CardKind[];
 }
 
 export interface OrderSettings {
-  /** Card kinds offered "collect orders" (domain.md: every kind; anonymous cards get only what needs no person). */
+  /** Card kinds offered "collect orders" (docs/domain.md: every kind; anonymous cards get only what needs no person). */
   cardKinds: CardKind[];
   /** Products of which a card holds one at a time (assumption, see order-rules.ts). */
   exclusiveProductGroups: string[][];

@@ -4,7 +4,7 @@
  * the write (the card may have changed), and the reference back office refuses to collect what is
  * not loadable, with these same functions.
  *
- * Rules (domain.md, seeds 002 and 004):
+ * Rules (docs/domain.md, seeds 002 and 004):
  * - nothing is loaded onto an expired card (an expired card is no valid ticket);
  * - NS Extra: personal cards only (never anonymous, never NS-Business Card); loadable through the
  *   same date one year after the announcement e-mail; the new balance may not pass the maximum

@@ -1,6 +1,6 @@
 /**
  * Full contents of the fixture cards testers present on emulated readers (identities in
- * fixture-ids.ts, shared with the reference back office). Dates are fixed, not clock-relative:
+ * contract/fixture-cards.ts, shared with the reference back office). Dates are fixed, not clock-relative:
  * the expired card expired in 2024, the others are valid until 2029-2031.
  */
 import type { CardModel } from '../../contract/card.js';

@@ -1,5 +1,5 @@
 /**
- * The free one-off station passage (beyond the seeds; domain.md "what a real NS machine also
+ * The free one-off station passage (beyond the seeds; docs/domain.md "what a real NS machine also
  * offers"): a card without enough balance to check in gets a product valid for a short time at
  * this station only, so the traveller can pass the gates (e.g. to reach the service desk or leave
  * the station). Offered by the session's menu only when it applies (see `stationPassageApplies`).

@@ -1,4 +1,4 @@
-// Collecting pending orders (issue 6): list, confirm ("Akkoord"), refused, done.
+// Collecting pending orders: list, confirm ("Akkoord"), refused, done.
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Locale, OrderView } from '../bridge/contract.js';
