@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from './config.js';
+import { testKioskConfig } from '../test/support/kiosk-config.js';
 import { createKiosk, type Kiosk } from './composition.js';
 import type { ScreenId } from '../contract/bridge.js';
 import type { AnySnapshot } from '../test/support/snapshot-fields.js';
@@ -21,13 +21,7 @@ afterEach(async () => {
 async function makeKiosk(overrides: Record<string, unknown> = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-test-'));
   dirs.push(dataDir);
-  const config = parseConfig({
-    dataDir,
-    logLevel: 'silent',
-    hardware: { payment: { promptDelayMs: 5, commitWindowMs: 60_000 } },
-    timing: { inactivityMs: 60_000, inactivityWarningMs: 20_000, creditWaitMs: 30_000, doneMs: 60_000, goodbyeMs: 200 },
-    ...overrides,
-  });
+  const config = testKioskConfig(dataDir, 'silent', overrides);
   const kiosk = await createKiosk(config, { logger: pino({ level: 'silent' }) });
   kiosks.push(kiosk);
   const snaps: AnySnapshot[] = [];

@@ -1,5 +1,5 @@
 /**
- * Issue 6 journeys end to end on the real composition (emulated card reader with the fixture
+ * The order journeys end to end on the real composition (emulated card reader with the fixture
  * cards, the in-process back office, the SQLite journal): collect orders of every kind, the
  * refusals, several orders in one visit, the back office down, the free station passage, card
  * states, and the privacy rule (no birth date in any snapshot, journal record or log line).
@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FixtureCardId } from '../../contract/fixture-cards.js';
 import { FIXTURE_CARD_MODELS } from '../../hardware/card/fixtures.js';
 import { createKiosk, type Kiosk } from '../composition.js';
-import { parseConfig } from '../config.js';
+import { testKioskConfig } from '../../test/support/kiosk-config.js';
 import type { ScreenId } from '../../contract/bridge.js';
 import type { AnySnapshot } from '../../test/support/snapshot-fields.js';
 import { openJournal } from '../journal/sqlite-journal.js';
@@ -29,13 +29,7 @@ afterEach(async () => {
 async function makeKiosk(overrides: Record<string, unknown> = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-orders-'));
   dirs.push(dataDir);
-  const config = parseConfig({
-    dataDir,
-    logLevel: 'info',
-    hardware: { payment: { promptDelayMs: 5, commitWindowMs: 60_000 } },
-    timing: { inactivityMs: 60_000, inactivityWarningMs: 20_000, creditWaitMs: 30_000, doneMs: 60_000, goodbyeMs: 200 },
-    ...overrides,
-  });
+  const config = testKioskConfig(dataDir, 'info', overrides);
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -285,7 +279,7 @@ describe('station passage, card states and privacy on the real composition', () 
     k.send({ type: 'CHOOSE', option: 'station-passage' });
     const confirm = await k.screen('order-confirm');
     expect(confirm.stationPassage).toEqual({ station: 'ASD', minutes: 60 });
-    // Its own view member (issue 9): a station-passage journey, no order pretending to be one.
+    // Its own view member: a station-passage journey, no order pretending to be one.
     expect(confirm.journey).toBe('station-passage');
     expect(confirm.selectedOrder).toBeUndefined();
     k.send({ type: 'CONFIRM' });
