@@ -1,18 +1,16 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatedCardReader, loadKeyFile, DEFAULT_EMULATION_KEY_FILE } from '../../hardware/card/index.js';
 import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { createPaymentHardware, type PaymentHardware } from '../../hardware/payment/index.js';
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
 import { fixedClock } from '../../contract/time.js';
-import { sequentialRandom } from '../../contract/random.js';
 import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
-import { createTopUpService, paymentRef, type TopUpService } from './top-up.js';
+import { paymentRef, type TopUpService } from './top-up.js';
+import { testTopUpService } from '../../test/support/top-up-service.js';
 import { createDecisionHook } from '../money/decision-hook.js';
 
 const SECRET = 'test-secret-test-secret-test-secret';
 const ANON = { uid: FIXTURE_CARDS.anonymous.uid, cardNumber: FIXTURE_CARDS.anonymous.cardNumber };
-const log = pino({ level: 'silent' });
 
 const open: { journal: SqliteJournal; payment?: PaymentHardware }[] = [];
 afterEach(async () => {
@@ -46,17 +44,7 @@ async function setup(opts: { terminal?: PaymentTerminal } = {}) {
     : await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: createDecisionHook(journal) });
   const terminal = opts.terminal ?? payment!.terminal;
   open.push({ journal, ...(payment ? { payment } : {}) });
-  const service: TopUpService = createTopUpService({
-    reader,
-    terminal,
-    journal,
-    clock,
-    random: sequentialRandom(),
-    kioskId: 'K1',
-    maxBalanceCents: 15_000,
-    cardRef: (n) => cardRef(n, SECRET),
-    log,
-  });
+  const service: TopUpService = testTopUpService({ reader, terminal, journal, clock, secret: SECRET });
   const types = (id: string) => journal.operation(id).map((r) => r.type);
   const balance = async () => (await reader.read(['identity', 'purse'])).balanceCents;
   return { reader, journal, service, payment, terminal, types, balance };

@@ -7,22 +7,20 @@
  * In-process hardware (emulated card reader and terminal): the wire-level version of the same
  * crash is in topup-crash.wire.test.ts.
  */
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_EMULATION_KEY_FILE, EmulatedCardReader, loadKeyFile } from '../../hardware/card/index.js';
 import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { createPaymentHardware, type PaymentHardware } from '../../hardware/payment/index.js';
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
 import { fixedClock } from '../../contract/time.js';
-import { sequentialRandom } from '../../contract/random.js';
 import { recoverUnfinished } from '../../main/journal/recovery.js';
 import { cardRef, openJournal, type SqliteJournal } from '../../main/journal/sqlite-journal.js';
-import { createTopUpService, type TopUpService } from '../../main/services/top-up.js';
+import { type TopUpService } from '../../main/services/top-up.js';
+import { testTopUpService } from '../support/top-up-service.js';
 import { createDecisionHook } from '../../main/money/decision-hook.js';
 
 const SECRET = 'commit-order-secret-commit-order-secret';
 const ANON = { uid: FIXTURE_CARDS.anonymous.uid, cardNumber: FIXTURE_CARDS.anonymous.cardNumber };
-const log = pino({ level: 'silent' });
 
 const open: { journal: SqliteJournal; payment: PaymentHardware }[] = [];
 afterEach(async () => {
@@ -51,17 +49,7 @@ async function kioskDyingAtCommit() {
       return new Promise<void>(() => undefined);
     },
   };
-  const service: TopUpService = createTopUpService({
-    reader,
-    terminal: dying,
-    journal,
-    clock,
-    random: sequentialRandom(),
-    kioskId: 'K1',
-    maxBalanceCents: 15_000,
-    cardRef: (n) => cardRef(n, SECRET),
-    log,
-  });
+  const service: TopUpService = testTopUpService({ reader, terminal: dying, journal, clock, secret: SECRET });
   return { reader, journal, service, payment, journalAtCommit };
 }
 
