@@ -5,7 +5,7 @@
  * Hand-written on purpose: the CRC-16 packages on npm name their variants inconsistently
  * ("CCITT" is KERMIT in some, XMODEM/CCITT-FALSE in others), and a wrong variant passes every
  * loop-back test while no real terminal accepts a frame. Twelve lines, checked against the
- * catalogue value ("123456789" -> 0x2189) and the spec's frames in crc.test.ts.
+ * catalogue value ("123456789" -> 0x2189) and the spec's frames in codec.test.ts.
  */
 const TABLE = (() => {
   const t = new Uint16Array(256);
