@@ -53,7 +53,7 @@ describe('card codec fuzz', () => {
       if (decodeOutcome({ uid: '04A1B2C3D4E5F6', data }) === 'corrupt') corrupt++;
     }
     expect(corrupt).toBe(100_000);
-  });
+  }, 120_000); // CPU-bound: ~13 s on a quiet 2-core machine; a loaded one takes several times that
 
   it('bit-flipped fixture images (200k, 1-8 flips each): only a valid model or CardError corrupt', () => {
     const next = rng(0xbadcafe);
@@ -74,7 +74,7 @@ describe('card codec fuzz', () => {
     expect(models + corrupt).toBe(200_000);
     expect(corrupt).toBeGreaterThan(0);
     expect(models).toBeGreaterThan(0);
-  });
+  }, 120_000); // CPU-bound: ~13 s on a quiet 2-core machine; a loaded one takes several times that
 
   it('records with random payloads and correct CRCs (100k): the payload parser never throws anything else', () => {
     const next = rng(0x5eed);
@@ -111,5 +111,5 @@ describe('card codec fuzz', () => {
       if (decodeOutcome(image) === 'model') models++;
     }
     expect(models).toBeGreaterThan(0);
-  });
+  }, 120_000); // CPU-bound: ~13 s on a quiet 2-core machine; a loaded one takes several times that
 });

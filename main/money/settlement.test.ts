@@ -52,6 +52,12 @@ describe('settlement: the terminal answers handled the same for the top-up and r
     resolve: undefined,
   });
 
+  /** The faked terminal answers left the real (emulated ZVT) terminal holding the approved payment,
+   * and a terminal runs one payment at a time: undo it for real before the next one. */
+  const release = async (t: Awaited<ReturnType<typeof setup>>, paymentId: string) => {
+    await t.payment.terminal.rollback(paymentId).catch(() => undefined);
+  };
+
   it('not-open and unknown-payment: the terminal holds nothing open -> payment.reversed, for commit (cardCredited) and rollback', async () => {
     const t = await setup();
     for (const code of ['not-open', 'unknown-payment'] as const) {
@@ -59,9 +65,11 @@ describe('settlement: the terminal answers handled the same for the top-up and r
       await t.approve(`c-${code}`);
       expect((await s.commit({ paymentId: `c-${code}`, amountCents: 700, card: CARD })).result).toBe('reversed');
       expect(t.journal.operation(`c-${code}`).at(-1)).toMatchObject({ type: 'payment.reversed', data: { cardCredited: true } });
+      await release(t, `c-${code}`);
       await t.approve(`r-${code}`);
       expect((await s.rollback({ paymentId: `r-${code}`, amountCents: 700, card: CARD }, 'test')).result).toBe('reversed');
       expect(t.types(`r-${code}`).slice(-2)).toEqual(['payment.rollback-intent', 'payment.reversed']);
+      await release(t, `r-${code}`);
     }
   });
 
@@ -73,6 +81,7 @@ describe('settlement: the terminal answers handled the same for the top-up and r
       expect((await s.rollback({ paymentId: `r-${code}`, amountCents: 700, card: CARD }, 'test')).result).toBe('left-open');
       expect(t.types(`r-${code}`).at(-1)).toBe('payment.rollback-intent');
       expect((await s.commit({ paymentId: `r-${code}`, amountCents: 700, card: CARD })).result).toBe('left-open');
+      await release(t, `r-${code}`);
     }
   });
 });
