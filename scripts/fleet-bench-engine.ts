@@ -1,5 +1,5 @@
 /**
- * The embedded-engine decision, measured: `tsx backoffice/bench-engine.ts [records]`.
+ * The embedded-engine decision, measured: `tsx scripts/fleet-bench-engine.ts [records]`.
  * For PGlite (the PostgreSQL schema and queries in WebAssembly) and for the SQLite store: first open
  * of a new database, reopen, open from a pre-initialised template (PGlite), and journal intake rate
  * through each store (batches of 500 signed records, as the uploader sends them). Prints numbers.
@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fixedClock } from '../contract/time.js';
 import { sealRecord, GENESIS_HASH } from '../contract/record-crypto.js';
 import type { JournalRecord } from '../contract/journal-record.js';
-import { openPglite } from './db/engine.js';
-import { openPgStore } from './db/pg-store.js';
-import { openStore } from './store.js';
+import { openPglite } from '../backoffice/db/engine.js';
+import { openPgStore } from '../backoffice/db/pg-store.js';
+import { openStore } from '../backoffice/store.js';
 
 const KIOSK = 'bench-kiosk';
 const SECRET = 'bench-kiosk-secret-0123456789';
