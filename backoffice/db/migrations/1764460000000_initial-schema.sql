@@ -68,7 +68,9 @@ CREATE TABLE journal_records (
   PRIMARY KEY (kiosk_id, seq, at)
 ) PARTITION BY RANGE (at);
 
--- Idempotent and safe to call from several processes at once: the advisory lock serialises creators.
+-- Idempotent and safe to call from several processes at once: the advisory lock serialises
+-- creators, and one that still finds the partition made meanwhile (its catalog view may be older
+-- than the lock) takes that as done.
 CREATE FUNCTION journal_partition_for(t timestamptz) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   month_start timestamptz := date_trunc('month', t AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
@@ -77,8 +79,12 @@ BEGIN
   IF to_regclass(name) IS NULL THEN
     PERFORM pg_advisory_xact_lock(hashtext('journal_partition'));
     IF to_regclass(name) IS NULL THEN
-      EXECUTE format('CREATE TABLE %I PARTITION OF journal_records FOR VALUES FROM (%L) TO (%L)',
-        name, month_start, month_start + interval '1 month');
+      BEGIN
+        EXECUTE format('CREATE TABLE %I PARTITION OF journal_records FOR VALUES FROM (%L) TO (%L)',
+          name, month_start, month_start + interval '1 month');
+      EXCEPTION WHEN duplicate_table OR unique_violation THEN
+        NULL;
+      END;
     END IF;
   END IF;
   RETURN name;
