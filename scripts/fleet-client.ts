@@ -7,6 +7,7 @@
  * SQLite journal seals them (backoffice/db/testing/journal-gen.ts): thousands of SQLite journals
  * per process would measure this machine's memory, not the back office.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { systemClock } from '../contract/time.js';
 import type { JournalRecord } from '../contract/journal-record.js';
@@ -110,7 +111,7 @@ interface Stats {
 }
 
 async function main(): Promise<void> {
-  const cfg: Config = Config.parse(JSON.parse(process.argv[2] ?? '{}'));
+  const cfg: Config = Config.parse(JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')));
   const stats: Stats = { latencies: [], batches: 0, busy: 0, timeouts: 0, otherFailures: 0, duplicates: 0, gapReports: 0, errorSamples: [] };
   const startAt = new Date(Date.now() - 86_400_000);
   const kiosks = cfg.kiosks.map((k, i) => {

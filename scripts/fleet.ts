@@ -19,7 +19,7 @@
  * --json (print the figures as one JSON line too).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,8 +66,11 @@ interface Client {
   tell(msg: Record<string, unknown>): void;
 }
 
-function startClient(config: Record<string, unknown>): Client {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/fleet-client.ts'), JSON.stringify(config)], {
+function startClient(config: Record<string, unknown>, dir: string, n: number): Client {
+  // Thousands of kiosks do not fit on a command line: the configuration goes in a file.
+  const configPath = join(dir, `client-${n}.json`);
+  writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/fleet-client.ts'), configPath], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -152,7 +155,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
           ordersPerSecond: o.ordersPerSecond / o.clients,
           timeoutMs: o.timeoutMs,
           tmpDir: dir,
-        }),
+        }, dir, c),
       );
     }
     say(`fleet: ${o.scenario}, ${o.kiosks} kiosks, ${o.processes} back-office process(es), ${clients.length} client process(es); preparing journals…\n`);
