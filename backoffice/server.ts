@@ -375,19 +375,30 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
     };
   });
 
-  app.post(`${API_PREFIX}/journal`, async (req, reply: FastifyReply) => {
-    const { records } = parse(IntakeRequest, req.body, 'body');
+  // Backpressure before the body is even read: parsing, validating and checking the records of a
+  // batch is most of its cost, so a saturated process turns it away first (503 + Retry-After).
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST' || req.url !== `${API_PREFIX}/journal`) return;
     if (!(await gate.enter())) {
       return reply
         .code(503)
         .header('retry-after', String(options.retryAfterS ?? 2))
         .send({ error: 'overloaded', message: 'the back office is saturated: send this batch again after Retry-After seconds' });
     }
-    try {
-      return await store.intake(req.kioskId, kiosks[req.kioskId]!, records as JournalRecord[]);
-    } finally {
-      gate.leave();
-    }
+    // The slot is given back exactly once, when the response is done or its connection closed
+    // (a kiosk that timed out and went away must not keep a slot).
+    let held = true;
+    reply.raw.once('close', () => {
+      if (held) {
+        held = false;
+        gate.leave();
+      }
+    });
+  });
+
+  app.post(`${API_PREFIX}/journal`, async (req) => {
+    const { records } = parse(IntakeRequest, req.body, 'body');
+    return store.intake(req.kioskId, kiosks[req.kioskId]!, records as JournalRecord[]);
   });
 
   app.get(`${API_PREFIX}/journal/status`, async (req) => store.intakeStatus(req.kioskId));

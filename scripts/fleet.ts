@@ -126,11 +126,11 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
     const kiosksFile = writeKiosksFile(dir, Object.fromEntries(kiosks.map((k) => [k.id, k.secret])));
     const pool = o.pool ?? Math.max(4, Math.floor(40 / o.processes));
     // The first process migrates; the others find the schema there (they would wait on the lock).
-    backOffices.push(await startBackOfficeProcess({ databaseUrl: url, kiosksFile, env: { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(pool), BACKOFFICE_INTAKE_QUEUE: String(pool * 16) } }));
+    backOffices.push(await startBackOfficeProcess({ databaseUrl: url, kiosksFile, env: { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: '4', BACKOFFICE_INTAKE_QUEUE: '64' } }));
     backOffices.push(
       ...(await Promise.all(
         Array.from({ length: o.processes - 1 }, () =>
-          startBackOfficeProcess({ databaseUrl: url!, kiosksFile, env: { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(pool), BACKOFFICE_INTAKE_QUEUE: String(pool * 16) } }),
+          startBackOfficeProcess({ databaseUrl: url!, kiosksFile, env: { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: '4', BACKOFFICE_INTAKE_QUEUE: '64' } }),
         ),
       )),
     );
@@ -248,6 +248,12 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
 }
 
 async function main(): Promise<void> {
+  // Ctrl-C: runFleet's cleanup (stop processes, remove the throwaway cluster) still runs.
+  const interrupted = new Promise<never>((_, reject) => {
+    process.once('SIGINT', () => reject(new Error('interrupted')));
+    process.once('SIGTERM', () => reject(new Error('interrupted')));
+  });
+  void interrupted.catch(() => undefined);
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'storm' },
