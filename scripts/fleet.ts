@@ -52,6 +52,9 @@ export interface FleetOptions {
 
 export type FleetFigures = Record<string, number | string | boolean>;
 
+/** Synchronous cleanups for an interrupted run (main's signal handler). */
+const onInterrupt: (() => void)[] = [];
+
 function pct(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const s = [...values].sort((a, b) => a - b);
@@ -117,6 +120,12 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
   const backOffices: BackOfficeProcess[] = [];
   const clients: Client[] = [];
   try {
+    onInterrupt.push(() => {
+      for (const c of clients) c.child.kill('SIGKILL');
+      for (const b of backOffices) b.child.kill('SIGKILL');
+      cluster?.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    });
     let url = o.database;
     if (!url) {
       cluster = await startPgCluster({ settings: { max_connections: '300', shared_buffers: '256MB', synchronous_commit: 'on' } });
@@ -244,16 +253,25 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
     await Promise.all(backOffices.map((b) => b.stop()));
     cluster?.destroy();
     rmSync(dir, { recursive: true, force: true });
+    onInterrupt.length = 0;
   }
 }
 
 async function main(): Promise<void> {
-  // Ctrl-C: runFleet's cleanup (stop processes, remove the throwaway cluster) still runs.
-  const interrupted = new Promise<never>((_, reject) => {
-    process.once('SIGINT', () => reject(new Error('interrupted')));
-    process.once('SIGTERM', () => reject(new Error('interrupted')));
-  });
-  void interrupted.catch(() => undefined);
+  // Ctrl-C / SIGTERM: stop the processes and remove the throwaway cluster (pg_ctl daemonises it:
+  // it would outlive us), then exit.
+  const onSignal = () => {
+    for (const c of onInterrupt.splice(0)) {
+      try {
+        c();
+      } catch {
+        // best effort
+      }
+    }
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'storm' },
