@@ -388,12 +388,19 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
     // The slot is given back exactly once, when the response is done or its connection closed
     // (a kiosk that timed out and went away must not keep a slot).
     let held = true;
-    reply.raw.once('close', () => {
+    const giveBack = () => {
       if (held) {
         held = false;
         gate.leave();
       }
-    });
+    };
+    // A kiosk that gave up while its batch waited for a slot: its connection is already closed,
+    // and 'close' will not come again.
+    if (req.raw.destroyed || reply.raw.closed || req.raw.socket?.destroyed) {
+      giveBack();
+      return reply.code(503).header('retry-after', String(options.retryAfterS ?? 2)).send({ error: 'overloaded', message: 'gone while waiting' });
+    }
+    reply.raw.once('close', giveBack);
   });
 
   app.post(`${API_PREFIX}/journal`, async (req) => {
