@@ -106,7 +106,8 @@ module.exports = {
     exclude: { path: '(^|/)(node_modules|dist|test-results|\\.kiosk-data)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.cts', '.js', '.json'] },
+    // exportsFields: packages that publish only through package.json "exports" (node-pg-migrate).
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.cts', '.js', '.json'], exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

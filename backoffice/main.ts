@@ -3,16 +3,25 @@
  * Environment:
  *   BACKOFFICE_PORT  (default 8787; 0 = any free port)
  *   BACKOFFICE_HOST  (default 127.0.0.1)
- *   BACKOFFICE_DB    (default ./var/backoffice.sqlite; ':memory:' allowed)
+ *   BACKOFFICE_DATABASE_URL  the PostgreSQL store: `postgres://user@host:port/db` (a server; run as
+ *                    many processes as you like against it), `pglite:PATH` or `pglite:memory` (the
+ *                    embedded engine). Default: `pglite:var/backoffice-pglite`.
+ *   BACKOFFICE_DB    the legacy SQLite store instead (a file or ':memory:'), when set and no URL is.
+ *   BACKOFFICE_POOL  connections per process to a server (default 10).
+ *   BACKOFFICE_INTAKE_CONCURRENCY / BACKOFFICE_INTAKE_QUEUE  backpressure (server.ts IntakeGate).
  *   BACKOFFICE_KIOSKS  kiosk secrets as `id=secret,id2=secret2` (secrets >= 16 characters).
  *                      Without it, the development kiosk `kiosk-dev` with secret
  *                      `dev-kiosk-secret-change-me` is accepted (and a warning printed).
+ *   BACKOFFICE_KIOSKS_FILE  a JSON object {"kiosk-id": "secret", ...} instead (a fleet).
+ * Prints `back office listening on URL` when ready. SIGTERM/SIGINT: stop taking requests, let
+ * in-flight batches finish (at most 10 s), close the database, exit.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { systemClock } from '../contract/time.js';
-import { startBackOffice } from './server.js';
+import { startBackOffice, startPgBackOffice } from './server.js';
 
 export const DEV_KIOSK_ID = 'kiosk-dev';
 export const DEV_KIOSK_SECRET = 'dev-kiosk-secret-change-me';
@@ -32,23 +41,74 @@ export function parseKiosks(spec: string | undefined): Record<string, string> {
   return out;
 }
 
+const KioskFile = z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.string().min(16));
+
+function kiosksFromEnv(): Record<string, string> {
+  const file = process.env.BACKOFFICE_KIOSKS_FILE;
+  if (file) {
+    const r = KioskFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!r.success) throw new Error(`BACKOFFICE_KIOSKS_FILE: expected {"id": "secret (>= 16 characters)"}: ${r.error.issues[0]?.message}`);
+    return r.data;
+  }
+  if (!process.env.BACKOFFICE_KIOSKS) console.warn(`BACKOFFICE_KIOSKS not set: accepting development kiosk '${DEV_KIOSK_ID}' only`);
+  return parseKiosks(process.env.BACKOFFICE_KIOSKS);
+}
+
+function intEnv(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: not a whole number: ${v}`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.BACKOFFICE_PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`BACKOFFICE_PORT: not a port: ${process.env.BACKOFFICE_PORT}`);
-  const dbPath = process.env.BACKOFFICE_DB ?? 'var/backoffice.sqlite';
-  if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
-  if (!process.env.BACKOFFICE_KIOSKS) console.warn(`BACKOFFICE_KIOSKS not set: accepting development kiosk '${DEV_KIOSK_ID}' only`);
-  const server = await startBackOffice({
-    port,
-    host: process.env.BACKOFFICE_HOST ?? '127.0.0.1',
-    dbPath,
-    clock: systemClock,
-    kiosks: parseKiosks(process.env.BACKOFFICE_KIOSKS),
-    logger: { level: process.env.LOG_LEVEL ?? 'info' },
-  });
-  console.log(`back office listening on ${server.url} (db ${dbPath})`);
+  const host = process.env.BACKOFFICE_HOST ?? '127.0.0.1';
+  const kiosks = kiosksFromEnv();
+  const logger = { level: process.env.LOG_LEVEL ?? 'info' };
+  let close: () => Promise<void>;
+  let url: string;
+  if (process.env.BACKOFFICE_DB && !process.env.BACKOFFICE_DATABASE_URL) {
+    const dbPath = process.env.BACKOFFICE_DB;
+    if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
+    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger });
+    ({ url } = server);
+    close = () => server.close();
+  } else {
+    const database = process.env.BACKOFFICE_DATABASE_URL ?? 'pglite:var/backoffice-pglite';
+    if (database.startsWith('pglite:') && database !== 'pglite:memory') mkdirSync(database.slice('pglite:'.length), { recursive: true });
+    const concurrency = intEnv('BACKOFFICE_INTAKE_CONCURRENCY');
+    const maxWaiting = intEnv('BACKOFFICE_INTAKE_QUEUE');
+    const poolSize = intEnv('BACKOFFICE_POOL');
+    const server = await startPgBackOffice({
+      port,
+      host,
+      database,
+      clock: systemClock,
+      kiosks,
+      logger,
+      ...(poolSize ? { poolSize } : {}),
+      intake: { ...(concurrency ? { concurrency } : {}), ...(maxWaiting !== undefined ? { maxWaiting } : {}) },
+    });
+    ({ url } = server);
+    close = () => server.close(10_000);
+  }
+  console.log(`back office listening on ${url}`);
+  let stopping = false;
   const stop = () => {
-    void server.close().then(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    // Never hang on shutdown: past 15 s exit anyway (open transactions roll back; kiosks resend).
+    setTimeout(() => process.exit(1), 15_000).unref();
+    void close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,5 +1,7 @@
 /**
- * The reference back office: a Fastify HTTP service on its own SQLite database (store.ts).
+ * The reference back office: a Fastify HTTP service on PostgreSQL (startPgBackOffice: a server or
+ * the embedded PGlite, db/) or, for the kiosk's in-process development back office, on its SQLite
+ * file (startBackOffice, store.ts). Both serve the same routes over the same async store interface.
  * Every /v1 request is authenticated per kiosk (main/backoffice-client/signing.ts) and validated with
  * the zod schemas of api-schema.ts; bad input is answered with a 4xx and a JSON error body
  * `{ error, message }`, never a 500.
@@ -21,6 +23,8 @@ import {
   type ErrorCodeDto,
 } from '../contract/backoffice-api.js';
 import { openStore, type BackOfficeStore } from './store.js';
+import { DatabaseUnavailableError, openDatabase, type Db } from './db/engine.js';
+import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
 
 export interface BackOfficeOptions {
   /** 0 = any free port. */
@@ -47,6 +51,92 @@ export interface BackOfficeServer {
   /** Direct access for testers and tests: add orders and cards, block cards, inspect intake. */
   store: BackOfficeStore;
   app: FastifyInstance;
+}
+
+export interface PgBackOfficeOptions extends Omit<BackOfficeOptions, 'dbPath'> {
+  /** `postgres://…`, `pglite:memory`, `pglite:PATH` (engine.ts openDatabase), or an open Db. */
+  database: string | Db;
+  /** Pool size per process (server only); default 10. */
+  poolSize?: number;
+  /** Seed the fixture cards and orders (default true). */
+  seedFixtures?: boolean;
+  /** Backpressure, see IntakeGate. */
+  intake?: IntakeGateOptions;
+}
+
+export interface PgBackOfficeServer {
+  url: string;
+  /** Stop taking requests, let in-flight ones finish (at most `drainMs`), then close the database. */
+  close(drainMs?: number): Promise<void>;
+  store: PgStore;
+  app: FastifyInstance;
+  /** Intake requests running / waiting now, and how many were turned away (503) so far. */
+  load(): { running: number; waiting: number; shed: number };
+}
+
+export interface IntakeGateOptions {
+  /** Journal batches processed at once by this process; default 8. */
+  concurrency?: number;
+  /** Batches allowed to wait for a turn; more are answered 503 + Retry-After at once; default 64. */
+  maxWaiting?: number;
+  /** A batch that waited this long is answered 503 instead of being done late; default 3 s. */
+  maxWaitMs?: number;
+  /** Retry-After (seconds) sent with 503 overloaded; default 2. */
+  retryAfterS?: number;
+}
+
+/**
+ * Backpressure for journal intake: a bounded number of batches at work and a bounded, time-limited
+ * queue. When saturated the back office says so at once (503 + Retry-After) instead of letting the
+ * kiosk time out on work it would still do (which came back as a duplicate). Hand-written: a
+ * dozen lines of counting; the libraries (p-limit, fastify-rate-limit) either queue without bound
+ * or limit per client, not per process capacity.
+ */
+class IntakeGate {
+  running = 0;
+  shed = 0;
+  closing = false;
+  private readonly waiting: { since: number; resolve: (ok: boolean) => void }[] = [];
+  constructor(
+    readonly concurrency: number,
+    readonly maxWaiting: number,
+    readonly maxWaitMs: number,
+  ) {}
+  get queued(): number {
+    return this.waiting.length;
+  }
+  /** Resolves true when the caller may run, false when it must be answered 503. */
+  enter(): Promise<boolean> {
+    if (this.closing) return Promise.resolve(false);
+    if (this.running < this.concurrency) {
+      this.running++;
+      return Promise.resolve(true);
+    }
+    if (this.waiting.length >= this.maxWaiting) {
+      this.shed++;
+      return Promise.resolve(false);
+    }
+    return new Promise((resolve) => this.waiting.push({ since: performance.now(), resolve }));
+  }
+  leave(): void {
+    this.running--;
+    while (this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      if (performance.now() - next.since > this.maxWaitMs) {
+        this.shed++;
+        next.resolve(false);
+        continue;
+      }
+      this.running++;
+      next.resolve(true);
+      return;
+    }
+  }
+  /** Shutdown: whoever still waits is told to come back later; running batches finish. */
+  close(): void {
+    this.closing = true;
+    for (const w of this.waiting.splice(0)) w.resolve(false);
+  }
 }
 
 class HttpError extends Error {
@@ -81,6 +171,9 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 /** Map any error Fastify raises on bad input to a clear 4xx; only real bugs become 500. */
 function errorReply(err: unknown): { status: number; body: { error: ErrorCodeDto; message: string } } {
   if (err instanceof HttpError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
+  if (err instanceof DatabaseUnavailableError) {
+    return { status: 503, body: { error: 'unavailable', message: 'database unavailable: nothing was stored, try again later' } };
+  }
   const e = err as { statusCode?: number; code?: string; message?: string };
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return { status, body: { error: 'payload-too-large', message: 'request body too large' } };
@@ -91,15 +184,113 @@ function errorReply(err: unknown): { status: number; body: { error: ErrorCodeDto
   return { status: 500, body: { error: 'internal', message: 'internal error' } };
 }
 
+/** The legacy in-process back office on a SQLite file (the kiosk's `npm start` and its tests). */
 export async function startBackOffice(options: BackOfficeOptions): Promise<BackOfficeServer> {
+  const store = openStore(options.dbPath, options.clock, options.timeZone);
+  const asyncStore = asAsync(store);
+  const gate = new IntakeGate(Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY);
+  let app: FastifyInstance;
+  try {
+    app = await listen(buildApp(asyncStore, options, gate), options);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  return {
+    url: urlOf(app, options),
+    store,
+    app,
+    async close() {
+      await app.close();
+      store.close();
+    },
+  };
+}
+
+/** The back office on PostgreSQL (a server, or PGlite embedded). Stateless: run several. */
+export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<PgBackOfficeServer> {
+  const db = typeof options.database === 'string' ? await openDatabase(options.database, { ...(options.poolSize ? { max: options.poolSize } : {}) }) : options.database;
+  let store: PgStore;
+  try {
+    store = await openPgStore({ db, clock: options.clock, ...(options.timeZone ? { timeZone: options.timeZone } : {}), seedFixtures: options.seedFixtures ?? true });
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+  const g = options.intake ?? {};
+  const gate = new IntakeGate(g.concurrency ?? 8, g.maxWaiting ?? 64, g.maxWaitMs ?? 3000);
+  let app: FastifyInstance;
+  try {
+    app = await listen(buildApp(store, { ...options, retryAfterS: g.retryAfterS ?? 2 }, gate), options);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: urlOf(app, options),
+    store,
+    app,
+    load: () => ({ running: gate.running, waiting: gate.queued, shed: gate.shed }),
+    close(drainMs = 10_000) {
+      closing ??= (async () => {
+        gate.close();
+        // app.close() stops accepting, answers new requests on open connections with 503 and waits
+        // for the in-flight ones; past drainMs the remaining connections are cut (their
+        // transactions roll back: the kiosk resends, nothing half-stored).
+        const timer = setTimeout(() => app.server.closeAllConnections(), drainMs);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(timer);
+        }
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
+  return {
+    pendingOrders: async (c) => s.pendingOrders(c),
+    collect: async (o, c, k, op) => s.collect(o, c, k, op),
+    blockedChanges: async (since, limit) => s.blockedChanges(since, limit),
+    blockedVersion: async () => s.blockedVersion(),
+    isBlocked: async (c) => s.isBlocked(c),
+    setBlocked: async (c, b) => s.setBlocked(c, b),
+    addCard: async (c, k, r) => s.addCard(c, k, r),
+    addOrder: async (o) => s.addOrder(o),
+    intake: async (k, sec, r) => s.intake(k, sec, r),
+    intakeStatus: async (k) => s.intakeStatus(k),
+    journalRecords: async (k) => s.journalRecords(k),
+    order: async (o) => s.order(o),
+    restoreFixtureOrders: async () => s.restoreFixtureOrders(),
+    close: async () => s.close(),
+  };
+}
+
+async function listen(app: FastifyInstance, options: { port: number; host?: string }): Promise<FastifyInstance> {
+  await app.listen({ port: options.port, host: options.host ?? '127.0.0.1', backlog: 4096 });
+  return app;
+}
+
+function urlOf(app: FastifyInstance, options: { port: number; host?: string }): string {
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : options.port;
+  const host = options.host ?? '127.0.0.1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 'dbPath'> & { retryAfterS?: number }, gate: IntakeGate): FastifyInstance {
   const { clock, kiosks } = options;
-  const store = openStore(options.dbPath, clock, options.timeZone);
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Card numbers travel in bodies only, never in URLs, so access logs hold none.
     logger: options.logger ?? false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
   });
-
   app.decorateRequest('rawBody', '');
   app.decorateRequest('kioskId', '');
   app.removeAllContentTypeParsers();
@@ -116,7 +307,8 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
 
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = errorReply(err);
-    if (status >= 500) req.log.error({ err }, 'back office internal error');
+    if (status === 503) void reply.header('retry-after', String(options.retryAfterS ?? 2));
+    if (status === 500) req.log.error({ err }, 'back office internal error');
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -153,13 +345,13 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
 
   app.post(`${API_PREFIX}/orders/query`, async (req) => {
     const { cardNumber } = parse(OrdersQueryRequest, req.body, 'body');
-    return { orders: store.pendingOrders(cardNumber) };
+    return { orders: await store.pendingOrders(cardNumber) };
   });
 
   app.post(`${API_PREFIX}/orders/:orderId/collect`, async (req, reply: FastifyReply) => {
     const { orderId } = parse(CollectParams, req.params, 'path');
     const { cardNumber, operationId } = parse(CollectRequest, req.body, 'body');
-    const r = store.collect(orderId, cardNumber, req.kioskId, operationId);
+    const r = await store.collect(orderId, cardNumber, req.kioskId, operationId);
     if (!r.ok) {
       const status = r.error === 'unknown-order' ? 404 : 409;
       return reply.code(status).send({ error: r.error, message: r.message });
@@ -171,9 +363,9 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
     const query = parse(BlockedQuery, req.query, 'query');
     const secret = kiosks[req.kioskId]!;
     // A kiosk ahead of this back office (its cache came from another database) starts over.
-    const reset = query.since > store.blockedVersion();
+    const reset = query.since > (await store.blockedVersion());
     const since = reset ? 0 : query.since;
-    const rows = store.blockedChanges(since, query.limit + 1);
+    const rows = await store.blockedChanges(since, query.limit + 1);
     const page = rows.slice(0, query.limit);
     return {
       version: page.length > 0 ? page[page.length - 1]!.version : since,
@@ -183,6 +375,34 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
     };
   });
 
+  // Backpressure before the body is even read: parsing, validating and checking the records of a
+  // batch is most of its cost, so a saturated process turns it away first (503 + Retry-After).
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST' || req.url !== `${API_PREFIX}/journal`) return;
+    if (!(await gate.enter())) {
+      return reply
+        .code(503)
+        .header('retry-after', String(options.retryAfterS ?? 2))
+        .send({ error: 'overloaded', message: 'the back office is saturated: send this batch again after Retry-After seconds' });
+    }
+    // The slot is given back exactly once, when the response is done or its connection closed
+    // (a kiosk that timed out and went away must not keep a slot).
+    let held = true;
+    const giveBack = () => {
+      if (held) {
+        held = false;
+        gate.leave();
+      }
+    };
+    // A kiosk that gave up while its batch waited for a slot: its connection is already closed,
+    // and 'close' will not come again.
+    if (req.raw.destroyed || reply.raw.closed || req.raw.socket?.destroyed) {
+      giveBack();
+      return reply.code(503).header('retry-after', String(options.retryAfterS ?? 2)).send({ error: 'overloaded', message: 'gone while waiting' });
+    }
+    reply.raw.once('close', giveBack);
+  });
+
   app.post(`${API_PREFIX}/journal`, async (req) => {
     const { records } = parse(IntakeRequest, req.body, 'body');
     return store.intake(req.kioskId, kiosks[req.kioskId]!, records as JournalRecord[]);
@@ -190,22 +410,6 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
 
   app.get(`${API_PREFIX}/journal/status`, async (req) => store.intakeStatus(req.kioskId));
 
-  try {
-    await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
-  } catch (e) {
-    store.close();
-    throw e;
-  }
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : options.port;
-  const host = options.host ?? '127.0.0.1';
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    store,
-    app,
-    async close() {
-      await app.close();
-      store.close();
-    },
-  };
+  return app;
 }
+

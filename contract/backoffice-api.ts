@@ -102,6 +102,10 @@ export const ErrorCode = z.enum([
   'not-loadable',
   'already-collected',
   'card-blocked',
+  /** 429/503 with a Retry-After header: the back office is saturated; try again after that long. */
+  'overloaded',
+  /** 503 with Retry-After: its database is unreachable; nothing of the request was stored. */
+  'unavailable',
   'internal',
 ]);
 export const ErrorResponse = z.object({ error: ErrorCode, message: z.string() });

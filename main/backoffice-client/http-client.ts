@@ -60,6 +60,26 @@ export interface HttpBackOfficeClient extends BackOfficeClient, JournalIntake {
   startBlockedListRefresh(intervalMs: number, onError?: (e: unknown) => void): () => void;
 }
 
+/**
+ * The back office is saturated (429/503 overloaded, or its database is unavailable): it said when
+ * to come back (Retry-After). Still a BackOfficeUnavailableError: nothing was done, retry later.
+ */
+export class BackOfficeBusyError extends BackOfficeUnavailableError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = 'BackOfficeBusyError';
+  }
+}
+
+/** Retry-After as seconds (HTTP-date form not used by our back office): 1 s .. 5 min, else 1 s. */
+function retryAfterMs(header: string | null): number {
+  const s = Number(header);
+  return Number.isFinite(s) && s > 0 ? Math.min(s, 300) * 1000 : 1000;
+}
+
 interface BlockedCacheFile {
   format: 1;
   kioskId: string;
@@ -122,6 +142,13 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
       json = JSON.parse(payload);
     } catch {
       json = undefined;
+    }
+    if (res.status === 429 || res.status === 503) {
+      const err = ErrorResponse.safeParse(json);
+      throw new BackOfficeBusyError(
+        `back office busy (HTTP ${res.status}${err.success ? ` ${err.data.error}` : ''})`,
+        retryAfterMs(res.headers.get('retry-after')),
+      );
     }
     if (res.status >= 400 && res.status < 500) {
       const err = ErrorResponse.safeParse(json);

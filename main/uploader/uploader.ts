@@ -11,12 +11,14 @@
  *   is found and set aside; nothing else is ever given up on.
  * - Failures (no answer, timeout, 5xx, 401) back off exponentially with full jitter:
  *   wait = random() * min(maxDelayMs, baseDelayMs * 2^failures), so many kiosks coming back online
- *   together do not hammer the back office in step.
+ *   together do not hammer the back office in step. A back office that says it is saturated
+ *   (429/503 with Retry-After: BackOfficeBusyError) is not asked again before Retry-After has
+ *   passed: wait = max(that backoff, retryAfter * (1 + random())), jittered so the fleet spreads out.
  * - Nothing undelivered is ever deleted; delivered records are purged after `retentionMs`.
  * Time, randomness and waiting are injected, so a week offline can be simulated in a test.
  */
 import { BackOfficeRejectedError } from '../backoffice-client/types.js';
-import type { JournalIntake } from '../backoffice-client/http-client.js';
+import { BackOfficeBusyError, type JournalIntake } from '../backoffice-client/http-client.js';
 import { sleep, type Time } from '../../contract/time.js';
 import type { JournalRecord, RejectedRecord, UploadQueue } from '../journal/journal.js';
 import { idempotencyKey } from '../../contract/record-crypto.js';
@@ -45,7 +47,7 @@ export interface UploaderOptions {
 export type UploadAttempt =
   | { kind: 'idle' }
   | { kind: 'sent'; delivered: number; rejected: number; unanswered: number }
-  | { kind: 'failed'; error: string; refused?: boolean };
+  | { kind: 'failed'; error: string; refused?: boolean; retryAfterMs?: number };
 
 export interface UploaderStatus {
   pending: number;
@@ -124,7 +126,8 @@ export function createUploader(options: UploaderOptions): Uploader {
         return send(records.slice(0, Math.ceil(records.length / 2)));
       }
       const refused = e instanceof BackOfficeRejectedError;
-      return { kind: 'failed', error: describe(e), ...(refused ? { refused } : {}) };
+      const busy = e instanceof BackOfficeBusyError ? { retryAfterMs: e.retryAfterMs } : {};
+      return { kind: 'failed', error: describe(e), ...(refused ? { refused } : {}), ...busy };
     }
     const bySeq = new Map(records.map((r) => [r.seq, r]));
     const delivered: number[] = [];
@@ -220,7 +223,9 @@ export function createUploader(options: UploaderOptions): Uploader {
         }
         await wait(idleDelayMs, true);
       } else {
-        await wait(backoffDelay(failures, random, baseDelayMs, maxDelayMs), false);
+        const backoff = backoffDelay(failures, random, baseDelayMs, maxDelayMs);
+        const told = r.kind === 'failed' && r.retryAfterMs !== undefined ? Math.min(maxDelayMs, Math.floor(r.retryAfterMs * (1 + random()))) : 0;
+        await wait(Math.max(backoff, told), false);
       }
     }
   }

@@ -1,0 +1,194 @@
+/**
+ * The back office's suite on PostgreSQL, twice: against a real PostgreSQL cluster this file starts
+ * itself (initdb + pg_ctl in a temp dir, testing/pg-cluster.ts) and against the embedded engine
+ * (PGlite). Same schema (node-pg-migrate), same queries, same HTTP API, same kiosk client.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
+import { fixedClock } from '../../contract/time.js';
+import { sealRecord } from '../../contract/record-crypto.js';
+import { signRequest } from '../../contract/request-signing.js';
+import { createHttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
+import { openJournal } from '../../main/journal/sqlite-journal.js';
+import { startPgBackOffice, type PgBackOfficeServer } from '../server.js';
+import { openDatabase, type Db } from './engine.js';
+import { MIGRATIONS_TABLE, migrate } from './migrate.js';
+import { postgresAvailability, startPgCluster, type PgCluster } from './testing/pg-cluster.js';
+
+const KIOSK = 'kiosk-7';
+const SECRET = 'kiosk-7-secret-abcdefghijkl';
+const OTHER = 'other';
+const OTHER_SECRET = 'other-secret-abcdefghijkl';
+const card = (id: keyof typeof FIXTURE_CARDS) => FIXTURE_CARDS[id].cardNumber;
+const pgAvailable = postgresAvailability();
+
+const engines: { name: string; skip: string | false; open: () => Promise<{ db: Db; done: () => void }> }[] = [
+  {
+    name: 'PostgreSQL server (a throwaway cluster)',
+    skip: pgAvailable.ok ? false : pgAvailable.reason,
+    async open() {
+      const cluster: PgCluster = await startPgCluster({ settings: { fsync: 'off' } });
+      const db = await openDatabase(await cluster.createDatabase('backoffice_test'), { max: 4 });
+      return { db, done: () => cluster.destroy() };
+    },
+  },
+  {
+    name: 'embedded engine (PGlite)',
+    skip: false,
+    async open() {
+      return { db: await openDatabase('pglite:memory'), done: () => {} };
+    },
+  },
+];
+
+for (const engine of engines) {
+  // A skip says why: only where the server binaries are absent, never under CI (postgresAvailability throws there).
+  describe.skipIf(engine.skip !== false)(`back office on ${engine.name}${engine.skip ? ` — skipped: ${engine.skip}` : ''}`, () => {
+    let db: Db;
+    let done: () => void;
+    let server: PgBackOfficeServer;
+    let dir: string;
+    let clock: ReturnType<typeof fixedClock>;
+
+    beforeAll(async () => {
+      ({ db, done } = await engine.open());
+      await migrate(db);
+      dir = mkdtempSync(join(tmpdir(), 'bo-pg-test-'));
+    }, 120_000);
+    afterAll(async () => {
+      await server?.close();
+      await db?.close();
+      done?.();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    beforeEach(async () => {
+      await server?.app.close();
+      // Every test starts from the seeded fixtures: empty the tables (the schema stays migrated).
+      await db.query(`TRUNCATE cards, orders, blocked_changes, kiosk_state, journal_records, meta`);
+      clock = fixedClock('2026-11-23T09:00:00Z');
+      server = await startPgBackOffice({
+        port: 0,
+        database: { ...db, close: async () => {} },
+        clock,
+        kiosks: { [KIOSK]: SECRET, [OTHER]: OTHER_SECRET },
+        bodyLimit: 256 * 1024,
+      });
+    }, 60_000);
+
+    const client = (secret = SECRET) =>
+      createHttpBackOfficeClient({ baseUrl: server.url, kioskId: KIOSK, secret, clock, blockedCachePath: join(dir, `blocked-${Math.random()}.json`) });
+    const kioskJournal = (kioskId = KIOSK, secret = SECRET) => openJournal({ path: ':memory:', kioskId, hmacKey: secret, clock });
+    async function raw(method: string, path: string, body: string | undefined) {
+      const headers: Record<string, string> = signRequest({ kioskId: KIOSK, secret: SECRET, method, pathWithQuery: path, body: body ?? '', at: clock.now() });
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(server.url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    }
+
+    it('runs its schema as versioned migrations (node-pg-migrate), the journal partitioned by month', async () => {
+      const ran = await db.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY run_on`);
+      expect(ran.rows.map((r) => r.name)).toEqual(['1764460000000_initial-schema']);
+      const part = await db.query<{ strategy: string }>(`SELECT partstrat AS strategy FROM pg_partitioned_table WHERE partrelid = 'journal_records'::regclass`);
+      expect(part.rows).toEqual([{ strategy: 'r' }]);
+      // Keys of the tables that grow with the fleet start with kiosk_id (the distribution column).
+      const keys = await db.query<{ table: string; first: string }>(
+        `SELECT c.conrelid::regclass::text AS table, a.attname AS first FROM pg_constraint c
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         WHERE c.contype = 'p' AND c.conrelid IN ('journal_records'::regclass, 'kiosk_state'::regclass) ORDER BY 1`,
+      );
+      expect(keys.rows).toEqual([
+        { table: 'journal_records', first: 'kiosk_id' },
+        { table: 'kiosk_state', first: 'kiosk_id' },
+      ]);
+    });
+
+    it('serves the fixture orders, collects idempotently per operation and refuses a second operation', async () => {
+      const c = client();
+      expect((await c.pendingOrders(card('personal-kaartservicecode'))).map((o) => [o.orderId, o.kind])).toEqual([
+        ['FX-NSX-0017', 'ns-extra'],
+        ['FX-KSC-0017', 'kaartservicecode'],
+      ]);
+      expect(await c.pendingOrders(card('blocked'))).toEqual([]);
+      const prod = await c.pendingOrders(card('personal-products'));
+      expect(prod[0]).toMatchObject({ kind: 'product', product: { code: 'DAL-VOORDEEL', travelClass: 2, validFrom: '2026-11-23', validUntil: '2027-11-22' } });
+      await c.markCollected('FX-KSC-0017', card('personal-kaartservicecode'), 'op-1');
+      await c.markCollected('FX-KSC-0017', card('personal-kaartservicecode'), 'op-1');
+      await expect(c.markCollected('FX-KSC-0017', card('personal-kaartservicecode'), 'op-2')).rejects.toMatchObject({ code: 'already-collected' });
+      await expect(c.markCollected('FX-NSX-0014', card('anonymous'), 'op-a')).rejects.toMatchObject({ status: 409, code: 'not-loadable' });
+      await expect(c.markCollected('NOPE', card('business'), 'op-3')).rejects.toMatchObject({ status: 404, code: 'unknown-order' });
+      expect(await server.store.order('FX-KSC-0017')).toEqual({ collected: true, collectedOperation: 'op-1' });
+    });
+
+    it('NS Extra follows a lost card to its replacement', async () => {
+      await server.store.addCard(card('personal-ns-extra'), 'personal', '3528019999999990');
+      await server.store.addCard('3528019999999990', 'personal');
+      const c = client();
+      expect((await c.pendingOrders('3528019999999990')).map((o) => o.orderId)).toEqual(['FX-NSX-0025-OLD', 'FX-NSX-0025']);
+      await c.markCollected('FX-NSX-0025', '3528019999999990', 'op-repl');
+      expect(await server.store.order('FX-NSX-0025')).toEqual({ collected: true, collectedOperation: 'op-repl' });
+    });
+
+    it('hands out the blocked list as deltas since a version', async () => {
+      const c = client();
+      expect(await c.refreshBlockedList()).toEqual({ version: 1, applied: 1 });
+      expect(c.isBlocked(card('blocked'))).toBe(true);
+      expect(await server.store.setBlocked(card('personal-products'), true)).toBe(2);
+      expect(await server.store.setBlocked(card('blocked'), false)).toBe(3);
+      expect(await c.refreshBlockedList()).toEqual({ version: 3, applied: 2 });
+      expect(c.isBlocked(card('blocked'))).toBe(false);
+      expect(c.isBlocked(card('personal-products'))).toBe(true);
+    });
+
+    it('accepts a journal once, answers a replay as duplicate, rejects tampering, and reports gaps truthfully', async () => {
+      const j = kioskJournal();
+      for (let i = 0; i < 6; i++) j.append({ type: 'kiosk.note', operationId: `p${i}`, amountCents: 100 * (i + 1) });
+      const recs = j.undelivered(10);
+      const c = client();
+      const r1 = await c.submitRecords([recs[0]!, recs[3]!, recs[5]!]);
+      expect(r1).toMatchObject({ contiguousSeq: 1, gaps: [{ from: 2, to: 3 }, { from: 5, to: 5 }] });
+      const forged2 = sealRecord({ ...recs[2]!, operationId: 'forged', hash: undefined, hmac: undefined } as never, SECRET);
+      const tampered = { ...recs[1]!, amountCents: 1 };
+      const other = kioskJournal(OTHER, OTHER_SECRET);
+      other.append({ type: 'kiosk.note', operationId: 'x' });
+      const r2 = await c.submitRecords([forged2, tampered, other.undelivered(1)[0]!]);
+      expect(r2.results.map((x) => x.reason)).toEqual(['chain-broken', 'hash-mismatch', 'wrong-kiosk']);
+      const r3 = await c.submitRecords(recs);
+      expect(r3.results.map((x) => x.status)).toEqual(['duplicate', 'accepted', 'accepted', 'duplicate', 'accepted', 'duplicate']);
+      expect(r3).toMatchObject({ contiguousSeq: 6, gaps: [] });
+      expect((await server.store.journalRecords(KIOSK)).map((r) => [r.seq, r.amountCents])).toEqual(recs.map((r) => [r.seq, r.amountCents]));
+      const size = await server.store.journalSize();
+      expect(size).toMatchObject({ records: 6, partitions: ['journal_records_2026_11'] });
+    });
+
+    it('an order.loaded record confirms the collection of its order', async () => {
+      const j = kioskJournal();
+      j.append({ type: 'order.collect-intent', operationId: 'op-x', data: { orderId: 'FX-PRD-0033' } });
+      j.append({ type: 'order.loaded', operationId: 'op-x', data: { orderId: 'FX-PRD-0033' } });
+      await client().submitRecords(j.undelivered(10));
+      expect(await server.store.order('FX-PRD-0033')).toEqual({ collected: true, collectedOperation: 'op-x' });
+    });
+
+    it('records of another month go to their own partition, and retention drops a partition', async () => {
+      const j = kioskJournal();
+      j.append({ type: 'kiosk.note', operationId: 'nov' });
+      clock.set('2026-12-02T10:00:00Z');
+      j.append({ type: 'kiosk.note', operationId: 'dec' });
+      await client().submitRecords(j.undelivered(10));
+      expect((await server.store.journalSize()).partitions).toEqual(['journal_records_2026_11', 'journal_records_2026_12']);
+      await db.query(`DROP TABLE journal_records_2026_11`);
+      expect((await server.store.journalRecords(KIOSK)).map((r) => r.operationId)).toEqual(['dec']);
+    });
+
+    it('answers malformed, oversized and wrong-shaped batches with a clear 4xx and stores nothing', async () => {
+      expect(await raw('POST', '/v1/journal', '{"records":')).toEqual({ status: 400, json: { error: 'bad-request', message: 'malformed JSON body' } });
+      expect((await raw('POST', '/v1/journal', JSON.stringify({ records: [{ seq: 1 }] }))).status).toBe(400);
+      expect((await raw('POST', '/v1/journal', JSON.stringify({ records: [] }))).status).toBe(400);
+      const huge = JSON.stringify({ records: [], pad: 'x'.repeat(300 * 1024) });
+      expect(await raw('POST', '/v1/journal', huge)).toEqual({ status: 413, json: { error: 'payload-too-large', message: expect.any(String) } });
+      expect(await server.store.intakeStatus(KIOSK)).toEqual({ contiguousSeq: 0, maxSeq: 0, gaps: [] });
+    });
+  });
+}

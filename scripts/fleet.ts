@@ -1,0 +1,329 @@
+/**
+ * The fleet simulator: `npm run fleet -- --scenario storm --kiosks 5000 --records 200 --processes 2`
+ *
+ * Starts a throwaway PostgreSQL cluster (or uses --database postgres://…), P back-office processes
+ * (backoffice/main.ts) on it, and C client processes (scripts/fleet-client.ts) that run the kiosks
+ * through the project's own uploader and HTTP client (kiosk i talks to back office i mod P, as a
+ * load balancer would). Prints a progress line while it runs and the figures at the end.
+ *
+ * Scenarios:
+ *   storm    every kiosk reconnects at once with --records of backlog: time to drain, records/s,
+ *            batch p50/p99, retries (503/timeouts), exactly-once and false-gap checks, DB size.
+ *   steady   every kiosk appends --per-minute records each (compressed) minute (--minute-ms) for
+ *            --duration-ms and uploads them: batch latency p50/p99.
+ *   blocked  every kiosk polls the blocked list every --poll-ms; one card is blocked centrally:
+ *            distribution of the time until each kiosk has it.
+ *   orders   pending-order queries at --orders-per-second in all: latency p50/p99.
+ * Options: --clients C (client processes, default 2), --batch N (uploader batch, default 500),
+ * --timeout-ms (kiosk request timeout, default 10000), --pool (connections per back office),
+ * --json (print the figures as one JSON line too).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../contract/time.js';
+import { openDatabase } from '../backoffice/db/engine.js';
+import { openPgStore } from '../backoffice/db/pg-store.js';
+import { startBackOfficeProcess, writeKiosksFile, type BackOfficeProcess } from '../backoffice/db/testing/backoffice-process.js';
+import { startPgCluster, type PgCluster } from '../backoffice/db/testing/pg-cluster.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface FleetOptions {
+  scenario: 'storm' | 'steady' | 'blocked' | 'orders';
+  kiosks: number;
+  records: number;
+  processes: number;
+  clients: number;
+  batch: number;
+  timeoutMs: number;
+  perMinute: number;
+  minuteMs: number;
+  durationMs: number;
+  pollMs: number;
+  ordersPerSecond: number;
+  pool?: number;
+  database?: string;
+  quiet?: boolean;
+}
+
+export type FleetFigures = Record<string, number | string | boolean>;
+
+/** Synchronous cleanups for an interrupted run (main's signal handler). */
+const onInterrupt: (() => void)[] = [];
+
+function pct(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+interface Client {
+  child: ChildProcess;
+  last: Record<string, unknown>;
+  lines: Record<string, unknown>[];
+  wait(type: string): Promise<Record<string, unknown>>;
+  tell(msg: Record<string, unknown>): void;
+}
+
+function startClient(config: Record<string, unknown>, dir: string, n: number): Client {
+  // Thousands of kiosks do not fit on a command line: the configuration goes in a file.
+  const configPath = join(dir, `client-${n}.json`);
+  writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/fleet-client.ts'), configPath], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+  const c: Client = {
+    child,
+    last: {},
+    lines,
+    wait: (type) =>
+      new Promise((resolve, reject) => {
+        const got = lines.find((l) => l.type === type);
+        if (got) return resolve(got);
+        waiters.push({ type, resolve });
+        child.once('exit', (code) => reject(new Error(`fleet client exited (${code}) before '${type}'`)));
+      }),
+    tell: (msg) => child.stdin!.write(`${JSON.stringify(msg)}\n`),
+  };
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const msg = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>;
+      buf = buf.slice(nl + 1);
+      if (msg.type === 'error') console.error(`fleet client error: ${String(msg.message)}`);
+      if (msg.type === 'progress') c.last = msg;
+      else lines.push(msg);
+      for (const w of waiters.splice(0)) {
+        if (w.type === msg.type) w.resolve(msg);
+        else waiters.push(w);
+      }
+    }
+  });
+  return c;
+}
+
+export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
+  const say = (s: string) => {
+    if (!o.quiet) process.stdout.write(s);
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
+  let cluster: PgCluster | undefined;
+  const backOffices: BackOfficeProcess[] = [];
+  const clients: Client[] = [];
+  try {
+    onInterrupt.push(() => {
+      for (const c of clients) c.child.kill('SIGKILL');
+      for (const b of backOffices) b.child.kill('SIGKILL');
+      cluster?.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    let url = o.database;
+    if (!url) {
+      cluster = await startPgCluster({ settings: { max_connections: '300', shared_buffers: '256MB', synchronous_commit: 'on' } });
+      url = await cluster.createDatabase('fleet');
+    }
+    const kiosks = Array.from({ length: o.kiosks }, (_, i) => ({ id: `fleet-${String(i).padStart(5, '0')}`, secret: `fleet-kiosk-secret-${i}-${(i * 2654435761) % 1e9}` }));
+    const kiosksFile = writeKiosksFile(dir, Object.fromEntries(kiosks.map((k) => [k.id, k.secret])));
+    const pool = o.pool ?? Math.max(4, Math.floor(40 / o.processes));
+    // The first process migrates; the others find the schema there (they would wait on the lock).
+    backOffices.push(await startBackOfficeProcess({ databaseUrl: url, kiosksFile, env: { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: '4', BACKOFFICE_INTAKE_QUEUE: '64' } }));
+    backOffices.push(
+      ...(await Promise.all(
+        Array.from({ length: o.processes - 1 }, () =>
+          startBackOfficeProcess({ databaseUrl: url!, kiosksFile, env: { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: '4', BACKOFFICE_INTAKE_QUEUE: '64' } }),
+        ),
+      )),
+    );
+    const db = await openDatabase(url, { max: 2 });
+    const store = await openPgStore({ db, clock: systemClock, seedFixtures: false });
+    const blockedCard = '3528019999990001';
+    const perClient = Math.ceil(o.kiosks / o.clients);
+    for (let c = 0; c < o.clients; c++) {
+      const mine = kiosks.slice(c * perClient, (c + 1) * perClient).map((k, i) => ({ ...k, url: backOffices[(c * perClient + i) % backOffices.length]!.url }));
+      if (mine.length === 0) continue;
+      clients.push(
+        startClient({
+          scenario: o.scenario,
+          kiosks: mine,
+          records: o.records,
+          batchSize: o.batch,
+          perMinute: o.perMinute,
+          minuteMs: o.minuteMs,
+          durationMs: o.durationMs,
+          blockedCard,
+          pollMs: o.pollMs,
+          ordersPerSecond: o.ordersPerSecond / o.clients,
+          timeoutMs: o.timeoutMs,
+          tmpDir: dir,
+        }, dir, c),
+      );
+    }
+    say(`fleet: ${o.scenario}, ${o.kiosks} kiosks, ${o.processes} back-office process(es), ${clients.length} client process(es); preparing journals…\n`);
+    await Promise.all(clients.map((c) => c.wait('ready')));
+    const t0 = performance.now();
+    let blockedAt = 0;
+    if (o.scenario === 'blocked') {
+      await new Promise((r) => setTimeout(r, o.pollMs * 1.5)); // every kiosk has polled once
+      blockedAt = Date.now();
+      await store.setBlocked(blockedCard, true);
+    }
+    for (const c of clients) c.tell({ type: 'go', at: blockedAt });
+    const expected = o.kiosks * o.records;
+    const progress = setInterval(() => {
+      const delivered = clients.reduce((s, c) => s + Number(c.last.delivered ?? 0), 0);
+      const busy = clients.reduce((s, c) => s + Number(c.last.busy ?? 0), 0);
+      const timeouts = clients.reduce((s, c) => s + Number(c.last.timeouts ?? 0), 0);
+      const secs = (performance.now() - t0) / 1000;
+      const of = o.scenario === 'storm' ? ` / ${expected}` : '';
+      say(`\r  ${secs.toFixed(1)} s  delivered ${delivered}${of}  ${Math.round(delivered / Math.max(secs, 0.001))}/s  503s ${busy}  timeouts ${timeouts}   `);
+    }, 1000);
+    const done = await Promise.all(clients.map((c) => c.wait('done')));
+    clearInterval(progress);
+    const wall = performance.now() - t0;
+    say('\n');
+    const sum = (k: string) => done.reduce((s, d) => s + Number(d[k] ?? 0), 0);
+    const lat = done.flatMap((d) => (d.latencies as number[] | undefined) ?? []);
+    const figures: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, clients: clients.length };
+    if (o.scenario === 'storm' || o.scenario === 'steady') {
+      const counts = (
+        await db.query<{ n: number; distinct: number }>(`SELECT count(*)::bigint AS n, count(DISTINCT (kiosk_id, seq))::bigint AS distinct FROM journal_records`)
+      ).rows[0]!;
+      const incomplete = (await db.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM kiosk_state WHERE contiguous_seq <> max_seq`)).rows[0]!.n;
+      const size = await store.journalSize();
+      Object.assign(figures, {
+        recordsSent: o.scenario === 'storm' ? expected : sum('appended'),
+        recordsStored: counts.n,
+        storedExactlyOnce: counts.n === counts.distinct && counts.n === (o.scenario === 'storm' ? expected : sum('appended')),
+        kiosksWithGaps: incomplete,
+        falseGapReports: o.scenario === 'storm' ? sum('gapReports') : 'n/a',
+        batches: sum('batches'),
+        batchP50ms: Math.round(pct(lat, 50)),
+        batchP99ms: Math.round(pct(lat, 99)),
+        batchMaxMs: Math.round(pct(lat, 100)),
+        retries503: sum('busy'),
+        timeouts: sum('timeouts'),
+        otherFailures: sum('otherFailures'),
+        duplicatesAnswered: sum('duplicates'),
+        errorSamples: done.flatMap((d) => (d.errorSamples as string[] | undefined) ?? []).slice(0, 3).join(' | ') || 'none',
+        dbMBPerMillionRecords: size.records > 0 ? Math.round((size.bytes / size.records) * 1e6 / 1e6) : 0,
+      });
+      if (o.scenario === 'storm') {
+        const ms = Math.max(...done.map((d) => Number(d.ms)));
+        Object.assign(figures, { drainSeconds: Number((ms / 1000).toFixed(1)), recordsPerSecond: Math.round(expected / (ms / 1000)) });
+      } else {
+        Object.assign(figures, { seconds: Number((wall / 1000).toFixed(1)) });
+      }
+    } else if (o.scenario === 'blocked') {
+      const seen = done.flatMap((d) => d.seenAfter as number[]);
+      Object.assign(figures, {
+        pollMs: o.pollMs,
+        kiosksInformed: seen.length,
+        kiosksMissing: sum('missing'),
+        p50ms: Math.round(pct(seen, 50)),
+        p99ms: Math.round(pct(seen, 99)),
+        maxMs: Math.round(pct(seen, 100)),
+        allWithinOnePoll: seen.length === o.kiosks && pct(seen, 100) <= o.pollMs,
+        pollFailures: sum('otherFailures'),
+      });
+    } else {
+      Object.assign(figures, {
+        queries: sum('queries'),
+        queriesPerSecond: Math.round(sum('queries') / (wall / 1000)),
+        failures: sum('failures'),
+        p50ms: Number(pct(lat, 50).toFixed(1)),
+        p99ms: Number(pct(lat, 99).toFixed(1)),
+      });
+    }
+    const stops = await Promise.all(backOffices.map((b) => b.stop()));
+    backOffices.length = 0;
+    figures.shutdownMaxMs = Math.round(Math.max(...stops.map((s) => s.ms)));
+    await store.close();
+    return figures;
+  } finally {
+    for (const c of clients) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    await Promise.all(backOffices.map((b) => b.stop()));
+    cluster?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+    onInterrupt.length = 0;
+  }
+}
+
+async function main(): Promise<void> {
+  // Ctrl-C / SIGTERM: stop the processes and remove the throwaway cluster (pg_ctl daemonises it:
+  // it would outlive us), then exit.
+  const onSignal = () => {
+    for (const c of onInterrupt.splice(0)) {
+      try {
+        c();
+      } catch {
+        // best effort
+      }
+    }
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'storm' },
+      kiosks: { type: 'string', default: '5000' },
+      records: { type: 'string', default: '200' },
+      processes: { type: 'string', default: '1' },
+      clients: { type: 'string', default: '2' },
+      batch: { type: 'string', default: '500' },
+      'timeout-ms': { type: 'string', default: '10000' },
+      'per-minute': { type: 'string', default: '4' },
+      'minute-ms': { type: 'string', default: '5000' },
+      'duration-ms': { type: 'string', default: '30000' },
+      'poll-ms': { type: 'string', default: '10000' },
+      'orders-per-second': { type: 'string', default: '500' },
+      pool: { type: 'string' },
+      database: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const int = (name: string, v: string | undefined, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected a whole number >= ${min}, got ${v}`);
+    return n;
+  };
+  const scenario = values.scenario;
+  if (scenario !== 'storm' && scenario !== 'steady' && scenario !== 'blocked' && scenario !== 'orders') throw new Error(`--scenario: storm, steady, blocked or orders`);
+  const figures = await runFleet({
+    scenario,
+    kiosks: int('kiosks', values.kiosks, 1),
+    records: int('records', values.records, 0),
+    processes: int('processes', values.processes, 1),
+    clients: int('clients', values.clients, 1),
+    batch: int('batch', values.batch, 1),
+    timeoutMs: int('timeout-ms', values['timeout-ms'], 100),
+    perMinute: int('per-minute', values['per-minute'], 1),
+    minuteMs: int('minute-ms', values['minute-ms'], 100),
+    durationMs: int('duration-ms', values['duration-ms'], 0),
+    pollMs: int('poll-ms', values['poll-ms'], 100),
+    ordersPerSecond: int('orders-per-second', values['orders-per-second'], 1),
+    ...(values.pool ? { pool: int('pool', values.pool, 1) } : {}),
+    ...(values.database ? { database: values.database } : {}),
+  });
+  for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(24)} ${v}`);
+  if (values.json) console.log(JSON.stringify(figures));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
+}
