@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { Clock } from '../contract/time.js';
 import { cardRef } from '../contract/record-crypto.js';
 import type { JournalRecord } from '../contract/journal-record.js';
-import { HEADER_KIOSK, HEADER_SIGNATURE, HEADER_TIME, verifyRequestSignature } from '../contract/request-signing.js';
+import { HEADER_KIOSK, HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIME, signResponse, verifyRequestSignature } from '../contract/request-signing.js';
 import {
   API_PREFIX,
   BlockedQuery,
@@ -39,6 +39,8 @@ export interface BackOfficeOptions {
   maxSkewMs?: number;
   /** Fastify/pino logger options, or false (default). */
   logger?: boolean | Record<string, unknown>;
+  /** Serve https with this key and certificate (PEM); the kiosk pins the CA that issued it. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface BackOfficeServer {
@@ -95,6 +97,7 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
   const { clock, kiosks } = options;
   const store = openStore(options.dbPath, clock, options.timeZone);
   const app = Fastify({
+    ...(options.tls ? { https: options.tls } : {}),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Card numbers travel in bodies only, never in URLs, so access logs hold none.
     logger: options.logger ?? false,
@@ -124,6 +127,13 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
   });
 
   app.get('/health', async () => ({ ok: true }));
+  // Every answer to an authenticated kiosk is signed with its response key (contract/request-signing.ts).
+  app.addHook('onSend', async (req, reply, payload) => {
+    const sig = req.headers[HEADER_SIGNATURE];
+    if (req.kioskId && typeof sig === 'string' && typeof payload === 'string')
+      reply.header(HEADER_RESPONSE_SIGNATURE, signResponse({ secret: kiosks[req.kioskId]!, requestSignature: sig, status: reply.statusCode, body: payload }));
+    return payload;
+  });
 
   app.addHook('preHandler', async (req: FastifyRequest) => {
     if (!req.url.startsWith(`${API_PREFIX}/`)) return;
@@ -200,7 +210,7 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
   const port = typeof addr === 'object' && addr ? addr.port : options.port;
   const host = options.host ?? '127.0.0.1';
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     store,
     app,
     async close() {

@@ -4,7 +4,7 @@
  * office, builds the services and the session runtime, runs start-up recovery, and hands a shell
  * exactly `{ bridge, tester?, start, stop }`. Shells (Electron, browser host) never reach past it.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { startBackOffice, type BackOfficeServer } from '../backoffice/server.js';
@@ -15,6 +15,7 @@ import { createPaymentHardware, type PaymentHardware } from '../hardware/payment
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
 import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
+import { secureDataDir } from './data-dir.js';
 import { systemClock, type Clock } from '../contract/time.js';
 import type { KioskBridge } from '../contract/bridge.js';
 import { createKioskRuntime } from './core/kiosk-runtime.js';
@@ -70,7 +71,9 @@ function kioskSecret(config: KioskConfig, random: Random): string {
     // first start: create it below
   }
   const s = random.id(32);
-  writeFileSync(file, `${s}\n`, { mode: 0o600 });
+  // 'wx': never through a file or symlink someone planted; the per-purpose keys are derived from
+  // it (contract/record-crypto.ts deriveKey), the secret itself keys nothing.
+  writeFileSync(file, `${s}\n`, { mode: 0o600, flag: 'wx' });
   return s;
 }
 
@@ -80,7 +83,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
   const log = deps.logger ?? pino({ level: config.logLevel, base: { kiosk: config.kioskId } });
   const driverLog = (name: string) => (msg: string, extra?: object) => log.child({ device: name }).info(extra ?? {}, msg);
 
-  mkdirSync(config.dataDir, { recursive: true });
+  secureDataDir(config.dataDir); // 0700 directory, 0600 files: at every start
   const secret = kioskSecret(config, random);
   let uploader: Uploader | undefined;
   const journal: SqliteJournal = openJournal({
@@ -121,11 +124,14 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     }
     const backOffice: HttpBackOfficeClient = createHttpBackOfficeClient({
       baseUrl,
+      ...(config.backOffice.caFile ? { caPem: readFileSync(config.backOffice.caFile) } : {}),
       kioskId: config.kioskId,
       secret,
       clock,
       blockedCachePath: path.join(config.dataDir, 'blocked-cards.json'),
     });
+    cleanups.push(() => backOffice.close());
+    secureDataDir(config.dataDir); // the databases just opened or created
 
     // The journal reaches the back office by store-and-forward; money never waits for it.
     uploader = createUploader({
