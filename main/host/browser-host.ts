@@ -18,7 +18,8 @@
  *   rebinding DNS name carries its own name in Host and is refused (421) before any route runs.
  * - Per-boot token: pages this host serves set an HttpOnly, SameSite=Strict cookie with a token
  *   made at start; the bridge upgrade must carry it. Another site cannot read or send it.
- * - One bridge client: while a screen is connected a second upgrade is refused (409).
+ * - One bridge client: a newer screen (with the token) replaces the previous one, which is closed at
+ *   once; never do two clients drive the session or receive its snapshots.
  * - State-changing requests (every non-GET) must be `application/json` (a cross-site form or a
  *   body-less POST cannot be, without a CORS preflight this host never answers) and, when the
  *   browser names an Origin or Sec-Fetch-Site, be same-origin.
@@ -171,9 +172,18 @@ function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], 
     // Only pages this host served may drive the kiosk (no cross-site WebSocket hijacking).
     if (!gate.originAllowed(req.headers.origin)) return refuse('403 Forbidden', 'origin not allowed', { origin: req.headers.origin });
     if (!sameSecret(cookieValue(req.headers.cookie, BOOT_COOKIE), bootToken)) return refuse('403 Forbidden', 'missing or wrong boot token');
-    // Exactly one screen drives the session and sees balances and trips.
-    if (wss.clients.size > 0) return refuse('409 Conflict', 'a screen is already connected');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    // Exactly one screen drives the session and sees balances and trips. The newest one (it holds
+    // this boot's token, so it is a page this host served to the kiosk's own browser) takes over:
+    // a reloaded page must not be locked out by its predecessor's half-closed socket.
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      for (const old of wss.clients) {
+        if (old === ws) continue;
+        log.warn('bridge: a newer screen connected, the previous one is closed');
+        old.close(4000, 'replaced by a newer screen');
+        old.terminate();
+      }
+      wss.emit('connection', ws, req);
+    });
   });
 
   // Heartbeat: a screen whose connection died without a goodbye (cable, sleep) is dropped, so its
