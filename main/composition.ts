@@ -4,7 +4,7 @@
  * office, builds the services and the session runtime, runs start-up recovery, and hands a shell
  * exactly `{ bridge, tester?, start, stop }`. Shells (Electron, browser host) never reach past it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { startBackOffice, type BackOfficeServer } from '../backoffice/server.js';
@@ -12,6 +12,7 @@ import { createCardHardware, type CardHardware } from '../hardware/card/index.js
 import type { CardEmulatorControl } from '../hardware/card/emulator-control.js';
 import type { TerminalEmulatorControl } from '../hardware/payment/emulator-control.js';
 import { createPaymentHardware, type PaymentHardware } from '../hardware/payment/index.js';
+import { enrollKiosk } from './backoffice-client/enrollment.js';
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
 import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
@@ -84,6 +85,19 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
   const driverLog = (name: string) => (msg: string, extra?: object) => log.child({ device: name }).info(extra ?? {}, msg);
 
   secureDataDir(config.dataDir); // 0700 directory, 0600 files: at every start
+  const secretFile = path.join(config.dataDir, 'kiosk-secret');
+  if (!config.secret && !existsSync(secretFile) && config.backOffice.mode === 'remote' && config.backOffice.url?.startsWith('https:')) {
+    // A remote back office knows only enrolled kiosks: a secret made up here would be useless.
+    if (!config.enrollmentToken) throw new Error('this kiosk has no secret yet: set KIOSK_ENROLL_TOKEN to the one-time token from the operator');
+    const { keyId } = await enrollKiosk({
+      baseUrl: config.backOffice.url!,
+      ...(config.backOffice.caFile ? { caPem: readFileSync(config.backOffice.caFile) } : {}),
+      kioskId: config.kioskId,
+      token: config.enrollmentToken,
+      secretFile,
+    });
+    log.warn({ keyId }, 'kiosk enrolled: secret agreed with the back office');
+  }
   const secret = kioskSecret(config, random);
   let uploader: Uploader | undefined;
   const journal: SqliteJournal = openJournal({

@@ -93,6 +93,9 @@ const baseSchema = z
     /** The kiosk secret (signs journal records and back-office requests, keys card hashes).
      * Absent: generated once into `<dataDir>/kiosk-secret` and reused. */
     secret: z.string().min(32).optional(),
+    /** One-time enrollment token from the operator (contract/enrollment.ts): used once, when the
+     * kiosk has no secret yet and talks to a remote back office. */
+    enrollmentToken: z.string().min(16).optional(),
     /** The kiosk's local time zone: decides "today" for expiry checks. */
     timeZone: z
       .string()
@@ -283,6 +286,7 @@ export const ENV_VARS = {
   KIOSK_BACKOFFICE_URL: 'backOffice.url (sets backOffice.mode to remote)',
   KIOSK_BACKOFFICE_CA: 'backOffice.caFile (PEM of the operator CA, pinned)',
   KIOSK_CARD_KEYS: 'hardware.card.keyFile',
+  KIOSK_ENROLL_TOKEN: 'enrollmentToken (one-time, from the operator)',
   KIOSK_INACTIVITY_MS: 'timing.inactivityMs',
   KIOSK_INACTIVITY_WARNING_MS: 'timing.inactivityWarningMs',
   KIOSK_CREDIT_WAIT_MS: 'timing.creditWaitMs',
@@ -334,6 +338,7 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
     ['KIOSK_STATION', 'stationPassage.stationCode'],
     ['KIOSK_BACKOFFICE_CA', 'backOffice.caFile'],
     ['KIOSK_CARD_KEYS', 'hardware.card.keyFile'],
+    ['KIOSK_ENROLL_TOKEN', 'enrollmentToken'],
   ];
   for (const [name, p] of str) {
     const v = env[name];
