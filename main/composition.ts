@@ -65,11 +65,10 @@ export interface CreateKioskDeps {
 function kioskSecret(config: KioskConfig, random: Random): string {
   if (config.secret) return config.secret;
   const file = path.join(config.dataDir, 'kiosk-secret');
-  try {
+  if (existsSync(file)) {
     const s = readFileSync(file, 'utf8').trim();
     if (s.length >= 32) return s;
-  } catch {
-    // first start: create it below
+    throw new Error(`${file} holds no usable kiosk secret (under 32 characters): refused, not replaced (records signed with it would no longer verify)`);
   }
   const s = random.id(32);
   // 'wx': never through a file or symlink someone planted; the per-purpose keys are derived from
