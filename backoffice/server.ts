@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { Clock } from '../contract/time.js';
 import { cardRef } from '../contract/record-crypto.js';
 import type { JournalRecord } from '../contract/journal-record.js';
-import { HEADER_KIOSK, HEADER_SIGNATURE, HEADER_TIME, verifyRequestSignature } from '../contract/request-signing.js';
+import { HEADER_KIOSK, HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIME, signResponse, verifyRequestSignature } from '../contract/request-signing.js';
 import {
   API_PREFIX,
   BlockedQuery,
@@ -43,6 +43,8 @@ export interface BackOfficeOptions {
   maxSkewMs?: number;
   /** Fastify/pino logger options, or false (default). */
   logger?: boolean | Record<string, unknown>;
+  /** Serve https with this key and certificate (PEM); the kiosk pins the CA that issued it. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface BackOfficeServer {
@@ -275,16 +277,17 @@ async function listen(app: FastifyInstance, options: { port: number; host?: stri
   return app;
 }
 
-function urlOf(app: FastifyInstance, options: { port: number; host?: string }): string {
+function urlOf(app: FastifyInstance, options: { port: number; host?: string; tls?: unknown }): string {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : options.port;
   const host = options.host ?? '127.0.0.1';
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 'dbPath'> & { retryAfterS?: number }, gate: IntakeGate): FastifyInstance {
   const { clock, kiosks } = options;
   const app = Fastify({
+    ...(options.tls ? { https: options.tls } : {}),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Card numbers travel in bodies only, never in URLs, so access logs hold none.
     logger: options.logger ?? false,
@@ -316,6 +319,13 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   });
 
   app.get('/health', async () => ({ ok: true }));
+  // Every answer to an authenticated kiosk is signed with its response key (contract/request-signing.ts).
+  app.addHook('onSend', async (req, reply, payload) => {
+    const sig = req.headers[HEADER_SIGNATURE];
+    if (req.kioskId && typeof sig === 'string' && typeof payload === 'string')
+      reply.header(HEADER_RESPONSE_SIGNATURE, signResponse({ secret: kiosks[req.kioskId]!, requestSignature: sig, status: reply.statusCode, body: payload }));
+    return payload;
+  });
 
   app.addHook('preHandler', async (req: FastifyRequest) => {
     if (!req.url.startsWith(`${API_PREFIX}/`)) return;

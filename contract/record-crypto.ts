@@ -1,15 +1,22 @@
 /**
  * The cryptography of a journal record, shared by the kiosk (which writes and signs records) and the
- * back office (which verifies them on intake). One kiosk secret serves three purposes, kept apart by
- * a domain prefix in every HMAC input, so a value computed for one purpose is never valid for another:
- *   - 'ns-kiosk/record/v1'  the HMAC of a record;
- *   - 'ns-kiosk/card/v1'    the keyed hash of a card number (privacy: the journal never holds one);
- *   - 'ns-kiosk/request/v1' the signature of a back-office request (main/backoffice-client/signing.ts).
+ * back office (which verifies them on intake).
  *
- * Hand-written on node:crypto: a few lines of HMAC/SHA-256 over a canonical encoding; no library
- * would make this clearer or safer.
+ * Per-purpose keys (issue 11 finding 5): the kiosk secret is never used as a key itself. Each
+ * purpose gets its own key, derived with HKDF-SHA256 (RFC 5869, node:crypto) from the secret, with
+ * the purpose as HKDF `info`. The kiosk and the back office both call deriveKey (through the
+ * functions below), so they derive the same keys; a key leaked for one purpose (say the card-hash
+ * key shared with a reporting system) says nothing about the others or the secret:
+ *   - 'record'    the HMAC of a journal record;
+ *   - 'card'      the keyed hash of a card number (privacy: the journal never holds one);
+ *   - 'request'   the signature of a back-office request (request-signing.ts);
+ *   - 'response'  the signature of a back-office answer (request-signing.ts).
+ * The old domain prefix stays inside every HMAC input as well.
+ *
+ * Hand-written on node:crypto: HKDF and HMAC/SHA-256 over a canonical encoding, a few lines; no
+ * library would make this clearer or safer.
  */
-import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { JournalCardRef, JournalRecord } from './journal-record.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -17,27 +24,58 @@ export const RECORD_FORMAT_VERSION = 1;
 
 export type SecretKey = Buffer | string;
 
-// Building a KeyObject costs more than the HMAC itself: keep one per secret.
-const stringKeys = new Map<string, KeyObject>();
-const bufferKeys = new WeakMap<Buffer, KeyObject>();
+export const KEY_PURPOSES = ['record', 'card', 'request', 'response'] as const;
+export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 
-function keyObject(key: SecretKey): KeyObject {
-  const cached = typeof key === 'string' ? stringKeys.get(key) : bufferKeys.get(key);
-  if (cached) return cached;
-  const b = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+/** HKDF salt: fixed and public (RFC 5869 §3.1: a salt need not be secret); it names the scheme. */
+const HKDF_SALT = Buffer.from('ns-kiosk/hkdf-salt/v2', 'utf8');
+const HMAC_PREFIX: Record<KeyPurpose, string> = {
+  record: 'ns-kiosk/record/v1',
+  card: 'ns-kiosk/card/v1',
+  request: 'ns-kiosk/request/v1',
+  response: 'ns-kiosk/response/v1',
+};
+
+// Deriving costs more than the HMAC itself: keep the keys per secret.
+const stringKeys = new Map<string, Map<KeyPurpose, KeyObject>>();
+const bufferKeys = new WeakMap<Buffer, Map<KeyPurpose, KeyObject>>();
+
+function secretBytes(secret: SecretKey): Buffer {
+  const b = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret); // a copy
   if (b.length < 16) throw new TypeError('a kiosk secret must be at least 16 bytes');
-  const k = createSecretKey(Buffer.from(b)); // a copy: later changes to the caller's buffer do not leak in
-  if (typeof key === 'string') {
-    if (stringKeys.size > 1000) stringKeys.clear();
-    stringKeys.set(key, k);
-  } else {
-    bufferKeys.set(key, k);
-  }
-  return k;
+  return b;
 }
 
-export function hmacHex(key: SecretKey, purpose: string, message: string): string {
-  return createHmac('sha256', keyObject(key)).update(`${purpose}\n`).update(message).digest('hex');
+/**
+ * The key for one purpose, derived from a kiosk secret: HKDF-SHA256(secret, salt, info =
+ * 'ns-kiosk/<purpose>/v1', 32 bytes). THE derivation: kiosk and back office both use this one.
+ */
+export function deriveKey(secret: SecretKey, purpose: KeyPurpose): KeyObject {
+  let perSecret = typeof secret === 'string' ? stringKeys.get(secret) : bufferKeys.get(secret);
+  const cached = perSecret?.get(purpose);
+  if (cached) return cached;
+  const ikm = secretBytes(secret);
+  const key = createSecretKey(Buffer.from(hkdfSync('sha256', ikm, HKDF_SALT, `ns-kiosk/${purpose}/v1`, 32)));
+  ikm.fill(0);
+  if (!perSecret) {
+    perSecret = new Map();
+    if (typeof secret === 'string') {
+      if (stringKeys.size > 1000) stringKeys.clear();
+      stringKeys.set(secret, perSecret);
+    } else bufferKeys.set(secret, perSecret);
+  }
+  perSecret.set(purpose, key);
+  return key;
+}
+
+/** Every purpose's key for one secret (e.g. to hand each service only the key it needs). */
+export function deriveKioskKeys(secret: SecretKey): Record<KeyPurpose, KeyObject> {
+  return Object.fromEntries(KEY_PURPOSES.map((p) => [p, deriveKey(secret, p)])) as Record<KeyPurpose, KeyObject>;
+}
+
+/** HMAC-SHA256 under the purpose's derived key, over `<prefix>\n<message>`. */
+export function hmacHex(secret: SecretKey, purpose: KeyPurpose, message: string): string {
+  return createHmac('sha256', deriveKey(secret, purpose)).update(`${HMAC_PREFIX[purpose]}\n`).update(message).digest('hex');
 }
 
 export function sha256Hex(message: string | Buffer): string {
@@ -59,7 +97,7 @@ const CARD_NUMBER = /^\d{16}$/;
  */
 export function cardRef(cardNumber: string, key: SecretKey): JournalCardRef {
   if (!CARD_NUMBER.test(cardNumber)) throw new TypeError('a card number has 16 digits');
-  return { hash: hmacHex(key, 'ns-kiosk/card/v1', cardNumber), last4: cardNumber.slice(-4) };
+  return { hash: hmacHex(key, 'card', cardNumber), last4: cardNumber.slice(-4) };
 }
 
 /** The fields a record's hash and HMAC cover, in a fixed order (data keys sorted). */
@@ -89,7 +127,7 @@ export function canonicalRecord(r: UnsignedRecord): string {
 
 export function sealRecord(r: UnsignedRecord, key: SecretKey): JournalRecord {
   const canonical = canonicalRecord(r);
-  return { ...r, hash: sha256Hex(canonical), hmac: hmacHex(key, 'ns-kiosk/record/v1', canonical) };
+  return { ...r, hash: sha256Hex(canonical), hmac: hmacHex(key, 'record', canonical) };
 }
 
 export type RecordCheck = { ok: true } | { ok: false; reason: 'hash-mismatch' | 'bad-hmac' };
@@ -99,7 +137,7 @@ export function checkRecord(r: JournalRecord, key: SecretKey): RecordCheck {
   const { hash, hmac, ...rest } = r;
   const canonical = canonicalRecord(rest);
   if (!hexEqual(sha256Hex(canonical), hash)) return { ok: false, reason: 'hash-mismatch' };
-  if (!hexEqual(hmacHex(key, 'ns-kiosk/record/v1', canonical), hmac)) return { ok: false, reason: 'bad-hmac' };
+  if (!hexEqual(hmacHex(key, 'record', canonical), hmac)) return { ok: false, reason: 'bad-hmac' };
   return { ok: true };
 }
 

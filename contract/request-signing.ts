@@ -28,7 +28,7 @@ export function signRequest(args: {
   return {
     [HEADER_KIOSK]: args.kioskId,
     [HEADER_TIME]: time,
-    [HEADER_SIGNATURE]: hmacHex(args.secret, 'ns-kiosk/request/v1', message(args.method, args.pathWithQuery, time, args.body)),
+    [HEADER_SIGNATURE]: hmacHex(args.secret, 'request', message(args.method, args.pathWithQuery, time, args.body)),
   };
 }
 
@@ -45,11 +45,40 @@ export function verifyRequestSignature(args: {
   maxSkewMs?: number;
 }): SignatureCheck {
   if (!args.time || !args.signature) return { ok: false, reason: 'missing' };
-  const expected = hmacHex(args.secret, 'ns-kiosk/request/v1', message(args.method, args.pathWithQuery, args.time, args.body));
+  const expected = hmacHex(args.secret, 'request', message(args.method, args.pathWithQuery, args.time, args.body));
   if (!hexEqual(expected, args.signature.toLowerCase())) return { ok: false, reason: 'bad-signature' };
   const t = Date.parse(args.time);
   if (!Number.isFinite(t) || Math.abs(args.now.getTime() - t) > (args.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
     return { ok: false, reason: 'stale' };
   }
   return { ok: true };
+}
+
+/**
+ * Response authentication (issue 11 finding 4): the back office signs every answer to an
+ * authenticated request with the kiosk's 'response' key, over the request's own signature (so an
+ * old answer cannot be replayed to a new request), the HTTP status and the SHA-256 of the body.
+ * The kiosk accepts no answer without it: a tampering proxy, a rogue server with a certificate the
+ * kiosk trusts by mistake, or an insider without this kiosk's key cannot forge orders or clear the
+ * blocked list.
+ */
+export const HEADER_RESPONSE_SIGNATURE = 'x-backoffice-signature';
+
+function responseMessage(requestSignature: string, status: number, body: string | Buffer): string {
+  return ['response', requestSignature.toLowerCase(), String(status), sha256Hex(body)].join('\n');
+}
+
+export function signResponse(args: { secret: SecretKey; requestSignature: string; status: number; body: string | Buffer }): string {
+  return hmacHex(args.secret, 'response', responseMessage(args.requestSignature, args.status, args.body));
+}
+
+export function verifyResponseSignature(args: {
+  secret: SecretKey;
+  requestSignature: string;
+  status: number;
+  body: string | Buffer;
+  signature: string | null | undefined;
+}): boolean {
+  if (!args.signature) return false;
+  return hexEqual(signResponse(args), args.signature.toLowerCase());
 }

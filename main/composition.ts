@@ -4,7 +4,7 @@
  * office, builds the services and the session runtime, runs start-up recovery, and hands a shell
  * exactly `{ bridge, tester?, start, stop }`. Shells (Electron, browser host) never reach past it.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { startBackOffice, type BackOfficeServer } from '../backoffice/server.js';
@@ -12,9 +12,11 @@ import { createCardHardware, type CardHardware } from '../hardware/card/index.js
 import type { CardEmulatorControl } from '../hardware/card/emulator-control.js';
 import type { TerminalEmulatorControl } from '../hardware/payment/emulator-control.js';
 import { createPaymentHardware, type PaymentHardware } from '../hardware/payment/index.js';
+import { enrollKiosk } from './backoffice-client/enrollment.js';
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
 import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
+import { secureDataDir } from './data-dir.js';
 import { systemTime, type Clock, type Time } from '../contract/time.js';
 import type { KioskBridge } from '../contract/bridge.js';
 import { createKioskRuntime } from './core/kiosk-runtime.js';
@@ -67,14 +69,15 @@ export interface CreateKioskDeps {
 function kioskSecret(config: KioskConfig, random: Random): string {
   if (config.secret) return config.secret;
   const file = path.join(config.dataDir, 'kiosk-secret');
-  try {
+  if (existsSync(file)) {
     const s = readFileSync(file, 'utf8').trim();
     if (s.length >= 32) return s;
-  } catch {
-    // first start: create it below
+    throw new Error(`${file} holds no usable kiosk secret (under 32 characters): refused, not replaced (records signed with it would no longer verify)`);
   }
   const s = random.id(32);
-  writeFileSync(file, `${s}\n`, { mode: 0o600 });
+  // 'wx': never through a file or symlink someone planted; the per-purpose keys are derived from
+  // it (contract/record-crypto.ts deriveKey), the secret itself keys nothing.
+  writeFileSync(file, `${s}\n`, { mode: 0o600, flag: 'wx' });
   return s;
 }
 
@@ -85,7 +88,20 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
   const log = deps.logger ?? pino({ level: config.logLevel, base: { kiosk: config.kioskId } });
   const driverLog = (name: string) => (msg: string, extra?: object) => log.child({ device: name }).info(extra ?? {}, msg);
 
-  mkdirSync(config.dataDir, { recursive: true });
+  secureDataDir(config.dataDir); // 0700 directory, 0600 files: at every start
+  const secretFile = path.join(config.dataDir, 'kiosk-secret');
+  if (!config.secret && !existsSync(secretFile) && config.backOffice.mode === 'remote' && config.backOffice.url?.startsWith('https:')) {
+    // A remote back office knows only enrolled kiosks: a secret made up here would be useless.
+    if (!config.enrollmentToken) throw new Error('this kiosk has no secret yet: set KIOSK_ENROLL_TOKEN to the one-time token from the operator');
+    const { keyId } = await enrollKiosk({
+      baseUrl: config.backOffice.url!,
+      ...(config.backOffice.caFile ? { caPem: readFileSync(config.backOffice.caFile) } : {}),
+      kioskId: config.kioskId,
+      token: config.enrollmentToken,
+      secretFile,
+    });
+    log.warn({ keyId }, 'kiosk enrolled: secret agreed with the back office');
+  }
   const secret = kioskSecret(config, random);
   let uploader: Uploader | undefined;
   const journal: SqliteJournal = openJournal({
@@ -126,12 +142,15 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     }
     const backOffice: HttpBackOfficeClient = createHttpBackOfficeClient({
       baseUrl,
+      ...(config.backOffice.caFile ? { caPem: readFileSync(config.backOffice.caFile) } : {}),
       kioskId: config.kioskId,
       secret,
       clock,
       time,
       blockedCachePath: path.join(config.dataDir, 'blocked-cards.json'),
     });
+    cleanups.push(() => backOffice.close());
+    secureDataDir(config.dataDir); // the databases just opened or created
 
     // The journal reaches the back office by store-and-forward; money never waits for it.
     uploader = createUploader({

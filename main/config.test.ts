@@ -45,8 +45,8 @@ describe('configuration', () => {
   });
 
   it('KIOSK_BACKOFFICE_URL switches to a remote back office', () => {
-    const c = loadConfig({ env: { KIOSK_BACKOFFICE_URL: 'http://10.0.0.5:8787' }, cwd: '/' });
-    expect(c.backOffice).toMatchObject({ mode: 'remote', url: 'http://10.0.0.5:8787' });
+    const c = loadConfig({ env: { KIOSK_BACKOFFICE_URL: 'http://127.0.0.1:8787' }, cwd: '/' });
+    expect(c.backOffice).toMatchObject({ mode: 'remote', url: 'http://127.0.0.1:8787' });
   });
 
   it.each([

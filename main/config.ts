@@ -12,6 +12,8 @@ import { z } from 'zod';
 import { cardHardwareConfigSchema, type CardHardwareConfig } from '../hardware/card/index.js';
 import { paymentHardwareConfigSchema, type ResolvedPaymentHardwareConfig } from '../hardware/payment/index.js';
 import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../domain/order-rules.js';
+import { DEFAULT_EMULATION_KEY_FILE, loadKeyFile } from '../hardware/card/index.js';
+import { SECTOR_COUNT } from '../hardware/card/layout.js';
 
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -91,6 +93,9 @@ const baseSchema = z
     /** The kiosk secret (signs journal records and back-office requests, keys card hashes).
      * Absent: generated once into `<dataDir>/kiosk-secret` and reused. */
     secret: z.string().min(32).optional(),
+    /** One-time enrollment token from the operator (contract/enrollment.ts): used once, when the
+     * kiosk has no secret yet and talks to a remote back office. */
+    enrollmentToken: z.string().min(16).optional(),
     /** The kiosk's local time zone: decides "today" for expiry checks. */
     timeZone: z
       .string()
@@ -119,6 +124,9 @@ const baseSchema = z
         /** local: start the reference back office in this process; remote: talk to `url`. */
         mode: z.enum(['local', 'remote']).default('local'),
         url: z.url().optional(),
+        /** PEM file of the operator's CA: the only CA a remote `https` back office's certificate may
+         * chain to (pinned; the system trust store is not used). Required with an https url. */
+        caFile: z.string().min(1).optional(),
         /** Local mode: port of the in-process back office (0: any free port). */
         port: z.number().int().min(0).max(65535).default(0),
         /** How often the blocked-card list is refreshed. */
@@ -136,8 +144,10 @@ const baseSchema = z
         rendererDir: z.string().min(1).default('dist/renderer'),
       })
       .prefault({}),
-    /** The tester API (/tester/*) on emulated and wire hardware. Never offered on real hardware. */
-    tester: z.boolean().default(true),
+    /** The tester API (/tester/*). Allowed only when no device is real (see refineSafety); when
+     * not set it is on only when no device is real and the back office is the in-process one, so a
+     * forgotten setting can never leave it on near a real device. */
+    tester: z.boolean().optional(),
     timing: timingSchema,
     topUp: topUpSchema,
     orders: ordersSchema,
@@ -148,11 +158,19 @@ const baseSchema = z
   .superRefine((c, ctx) => {
     if (c.backOffice.mode === 'remote' && !c.backOffice.url)
       ctx.addIssue({ code: 'custom', path: ['backOffice', 'url'], message: "backOffice.mode 'remote' needs backOffice.url" });
+    // Only these amounts may be paid (the runtime refuses any other): each one must be payable.
+    if (new Set(c.topUp.amountsCents).size !== c.topUp.amountsCents.length)
+      ctx.addIssue({ code: 'custom', path: ['topUp', 'amountsCents'], message: 'amounts must be different from each other' });
+    for (const a of c.topUp.amountsCents)
+      if (a > c.topUp.maxBalanceCents)
+        ctx.addIssue({ code: 'custom', path: ['topUp', 'amountsCents'], message: `${a} is above topUp.maxBalanceCents (${c.topUp.maxBalanceCents})` });
   });
 
 export type KioskConfigInput = z.input<typeof baseSchema>;
 
-export interface KioskConfig extends Omit<z.output<typeof baseSchema>, 'hardware'> {
+export interface KioskConfig extends Omit<z.output<typeof baseSchema>, 'hardware' | 'tester'> {
+  /** Resolved: never true when a device is real. */
+  tester: boolean;
   hardware: {
     mode: HardwareMode;
     card: CardHardwareConfig & { mode: HardwareMode };
@@ -179,10 +197,77 @@ export function parseConfig(input: unknown): KioskConfig {
     throw new ConfigError(
       `invalid configuration: timing.creditWaitMs (${c.timing.creditWaitMs}) must be below hardware.payment.commitWindowMs (${payment.data.commitWindowMs}), or the terminal undoes payments the kiosk still means to credit`,
     );
-  return {
+  const tester = c.tester ?? (cardMode !== 'real' && payMode !== 'real' && c.hardware.mode !== 'real' && c.backOffice.mode === 'local');
+  const resolved: KioskConfig = {
     ...c,
+    tester,
     hardware: { mode: c.hardware.mode, card: { ...card.data, mode: cardMode }, payment: payment.data },
   };
+  const unsafe = safetyProblems(resolved);
+  if (unsafe.length) throw new ConfigError(`unsafe configuration, the kiosk will not start: ${unsafe.join('; ')}`);
+  return resolved;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/** Is this host name or address the machine itself (no network between)? */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** The emulation keys, by content: a copy of the shipped file under another name is still refused. */
+function usesEmulationKeys(keyFile: string): boolean {
+  const emulation = loadKeyFile(DEFAULT_EMULATION_KEY_FILE);
+  const keys = loadKeyFile(keyFile);
+  for (let s = 0; s < SECTOR_COUNT; s++)
+    for (const t of ['A', 'B'] as const)
+      if (Buffer.from(keys.key(s, t)).equals(Buffer.from(emulation.key(s, t)))) return true;
+  return false;
+}
+
+/**
+ * The combinations that could lose money or expose cards, each refused with the setting named
+ * (issue 11 finding 3). Structural: every rule is checked on the resolved configuration, so a
+ * device-level override cannot slip past a top-level mode.
+ */
+export function safetyProblems(c: KioskConfig): string[] {
+  const problems: string[] = [];
+  const cardMode = c.hardware.card.mode;
+  const payMode = c.hardware.payment.mode;
+  const anyReal = cardMode === 'real' || payMode === 'real';
+  if (c.hardware.mode === 'real') {
+    if (cardMode !== 'real') problems.push(`hardware.card.mode is '${cardMode}' but hardware.mode is 'real': a real kiosk needs a real card reader`);
+    if (payMode !== 'real')
+      problems.push(`hardware.payment.mode is '${payMode}' but hardware.mode is 'real': an emulated terminal approves every payment (free top-ups)`);
+  }
+  if (anyReal || c.hardware.mode === 'real') {
+    if (c.tester) problems.push('tester is on with a real device: the tester API may only steer emulated or wire devices');
+    if (c.backOffice.mode !== 'remote') problems.push("backOffice.mode must be 'remote' (an https back office) with a real device, not the in-process reference one");
+    else if (!c.backOffice.url?.startsWith('https:')) problems.push('backOffice.url must be https with a real device');
+    if (cardMode === 'real') {
+      const keyFile = c.hardware.card.keyFile;
+      if (!keyFile || path.resolve(keyFile) === DEFAULT_EMULATION_KEY_FILE)
+        problems.push('hardware.card.keyFile must name the operator\'s card keys with a real card reader, not the shipped emulation keys');
+      else {
+        try {
+          if (usesEmulationKeys(keyFile)) problems.push(`hardware.card.keyFile ${keyFile} holds emulation keys; a real card reader needs the operator's keys`);
+        } catch (e) {
+          problems.push(`hardware.card.keyFile: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+  if (c.tester && !isLoopbackHost(c.host.host))
+    problems.push(`host.host ${c.host.host} is not this machine: with the tester on the browser host binds to loopback only (turn tester off to bind elsewhere)`);
+  if (c.backOffice.mode === 'remote' && c.backOffice.url) {
+    const u = new URL(c.backOffice.url);
+    if (u.protocol === 'http:' && !isLoopbackHost(u.hostname))
+      problems.push(`backOffice.url ${u.origin} is plain http to another machine: use https with backOffice.caFile (plain http only to this machine)`);
+    else if (u.protocol === 'https:' && !c.backOffice.caFile)
+      problems.push("backOffice.caFile must name the operator's CA certificate (PEM) for an https back office: the kiosk trusts no other CA");
+    else if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`backOffice.url must be https (got ${u.protocol})`);
+    if (u.username || u.password) problems.push('backOffice.url must not carry credentials');
+  }
+  return problems;
 }
 
 /** Environment variables the kiosk reads, and where each lands in the configuration. */
@@ -199,13 +284,16 @@ export const ENV_VARS = {
   KIOSK_PORT: 'host.port',
   KIOSK_RENDERER_DIR: 'host.rendererDir',
   KIOSK_BACKOFFICE_URL: 'backOffice.url (sets backOffice.mode to remote)',
+  KIOSK_BACKOFFICE_CA: 'backOffice.caFile (PEM of the operator CA, pinned)',
+  KIOSK_CARD_KEYS: 'hardware.card.keyFile',
+  KIOSK_ENROLL_TOKEN: 'enrollmentToken (one-time, from the operator)',
   KIOSK_INACTIVITY_MS: 'timing.inactivityMs',
   KIOSK_INACTIVITY_WARNING_MS: 'timing.inactivityWarningMs',
   KIOSK_CREDIT_WAIT_MS: 'timing.creditWaitMs',
   KIOSK_DONE_MS: 'timing.doneMs',
   KIOSK_GOODBYE_MS: 'timing.goodbyeMs',
   KIOSK_LOG_LEVEL: 'logLevel',
-  KIOSK_TESTER: 'tester (true | false)',
+  KIOSK_TESTER: 'tester (true | false; default: on only with no real device and the local back office)',
   KIOSK_STATION: 'stationPassage.stationCode',
 } as const;
 
@@ -248,6 +336,9 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
     ['KIOSK_RENDERER_DIR', 'host.rendererDir'],
     ['KIOSK_LOG_LEVEL', 'logLevel'],
     ['KIOSK_STATION', 'stationPassage.stationCode'],
+    ['KIOSK_BACKOFFICE_CA', 'backOffice.caFile'],
+    ['KIOSK_CARD_KEYS', 'hardware.card.keyFile'],
+    ['KIOSK_ENROLL_TOKEN', 'enrollmentToken'],
   ];
   for (const [name, p] of str) {
     const v = env[name];
@@ -306,5 +397,6 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
     ...config,
     dataDir: path.resolve(cwd, config.dataDir),
     host: { ...config.host, rendererDir: path.resolve(cwd, config.host.rendererDir) },
+    backOffice: { ...config.backOffice, ...(config.backOffice.caFile ? { caFile: path.resolve(cwd, config.backOffice.caFile) } : {}) },
   };
 }

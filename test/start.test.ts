@@ -36,7 +36,9 @@ it('npm start (browser host, no configuration) serves the kiosk and stops cleanl
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
     const snapshot = await new Promise<{ screen: string }>((resolve, reject) => {
-      const ws = new WebSocket(url.replace('http', 'ws') + '/bridge', { headers: { origin: url } });
+      // The page carries the per-boot token (a cookie) the bridge asks for, as in the kiosk's browser.
+      const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const ws = new WebSocket(url.replace('http', 'ws') + '/bridge', { headers: { origin: url, cookie } });
       ws.once('message', (d) => {
         ws.close();
         resolve((JSON.parse(String(d)) as { snapshot: { screen: string } }).snapshot);

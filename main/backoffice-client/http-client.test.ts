@@ -1,9 +1,30 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulatedTime } from '../../contract/time.js';
+import { startBackOffice } from '../../backoffice/server.js';
+import { fixedClock, simulatedTime } from '../../contract/time.js';
 import { createHttpBackOfficeClient } from './http-client.js';
+
+/** A pass-through proxy in front of the real back office that notes every path asked (the client's
+ * answers stay signed by the back office, so the client's response check is exercised too). */
+async function countingProxy(upstream: string): Promise<{ url: string; asked: string[]; close(): Promise<void> }> {
+  const asked: string[] = [];
+  const target = new URL(upstream);
+  const server: Server = createServer((req, res) => {
+    asked.push(req.url ?? '');
+    const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, asked, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,22 +36,22 @@ describe('blocked-card list refresh on the time port', () => {
     const dir = mkdtempSync(join(tmpdir(), 'blocked-refresh-'));
     dirs.push(dir);
     const time = simulatedTime('2026-11-30T10:00:00Z');
-    const asked: string[] = [];
+    const secret = 's'.repeat(32);
+    const backOffice = await startBackOffice({ port: 0, dbPath: ':memory:', clock: fixedClock('2026-11-30T10:00:00Z'), kiosks: { 'kiosk-1': secret } });
+    const proxy = await countingProxy(backOffice.url);
+    const asked = proxy.asked;
     const client = createHttpBackOfficeClient({
-      baseUrl: 'http://back-office.invalid',
+      baseUrl: proxy.url,
       kioskId: 'kiosk-1',
-      secret: 's'.repeat(32),
+      secret,
       clock: time,
       time,
       blockedCachePath: join(dir, 'blocked.json'),
-      fetch: async (url) => {
-        asked.push(String(url));
-        return new Response(JSON.stringify({ version: asked.length, changes: [], more: false, reset: false }), { status: 200 });
-      },
     });
     const errors: unknown[] = [];
+    // Each request really crosses loopback: wait until it has been answered before the next step.
     const settle = async () => {
-      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 40; i++) await new Promise((r) => setTimeout(r, 5));
     };
     const stop = client.startBlockedListRefresh(60_000, (e) => errors.push(e));
     await settle();
@@ -41,7 +62,7 @@ describe('blocked-card list refresh on the time port', () => {
     time.advance(1);
     await settle();
     expect(asked).toHaveLength(2);
-    expect(asked[1]).toContain('/blocked?since=1');
+    expect(asked[1]).toContain('/blocked?since=');
     // Two intervals at once: the second tick finds the first request still running and skips.
     time.advance(2 * 60_000);
     await settle();
@@ -55,5 +76,8 @@ describe('blocked-card list refresh on the time port', () => {
     await settle();
     expect(asked).toHaveLength(4);
     expect(errors).toEqual([]);
+    await client.close();
+    await proxy.close();
+    await backOffice.close();
   });
 });

@@ -1,6 +1,16 @@
 /**
- * The kiosk's back-office client over HTTP (server: backoffice/server.ts). Every request is signed
- * (signing.ts); every response is validated with backoffice/api-schema.ts before use.
+ * The kiosk's back-office client over HTTPS (server: backoffice/server.ts). Every request is signed
+ * (contract/request-signing.ts, the kiosk's 'request' key); every answer must carry the back
+ * office's signature over that request (the 'response' key) and is then validated with the zod
+ * schemas of contract/backoffice-api.ts before use.
+ *
+ * Transport (issue 11 finding 4; docs/security.md says why not mutual TLS): https with the
+ * operator's CA pinned — that CA is the only trust anchor, the system store is not consulted, and
+ * the host name must match the certificate. Plain http is refused unless the back office is on
+ * this machine (the in-process reference back office, tests).
+ *
+ * An answer without a valid signature is BackOfficeUnavailableError (never acted on, never a
+ * "refusal" a forger could use to deny a traveller their order).
  *
  * Errors: no answer, a timeout, a 5xx or an answer that fails validation -> BackOfficeUnavailableError
  * (the kiosk may retry later); a 4xx -> BackOfficeRejectedError with the back office's error code.
@@ -10,6 +20,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { z } from 'zod';
 import {
   API_PREFIX,
@@ -23,7 +34,7 @@ import {
 import { systemTime, type Clock, type TimerHandle, type Time } from '../../contract/time.js';
 import type { JournalRecord } from '../journal/journal.js';
 import { cardRef, type SecretKey } from '../../contract/record-crypto.js';
-import { signRequest } from '../../contract/request-signing.js';
+import { HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, signRequest, verifyResponseSignature } from '../../contract/request-signing.js';
 import {
   BackOfficeRejectedError,
   BackOfficeUnavailableError,
@@ -32,8 +43,10 @@ import {
 } from './types.js';
 
 export interface HttpBackOfficeClientOptions {
-  /** e.g. http://127.0.0.1:8787 */
+  /** e.g. https://backoffice.ns.example (http only to this machine: 127.0.0.1, ::1, localhost) */
   baseUrl: string;
+  /** PEM of the operator's CA: the only CA the back office's certificate may chain to. Required for https. */
+  caPem?: string | Buffer;
   kioskId: string;
   /** The kiosk secret (also the journal's hmacKey). */
   secret: SecretKey;
@@ -44,7 +57,34 @@ export interface HttpBackOfficeClientOptions {
   blockedCachePath: string;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+}
+
+export class BackOfficeTransportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackOfficeTransportError';
+  }
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** The connection the kiosk may use to reach `baseUrl`, or a refusal (fail closed). */
+function transportFor(baseUrl: string, caPem: string | Buffer | undefined): Agent {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    throw new BackOfficeTransportError(`back office url ${JSON.stringify(baseUrl)} is not a URL`);
+  }
+  if (u.protocol === 'https:') {
+    if (!caPem || String(caPem).trim() === '') throw new BackOfficeTransportError('an https back office needs the operator CA (caPem) to pin');
+    // `ca` replaces Node's bundled roots: only the operator's CA is trusted. Host names are checked.
+    return new Agent({ connect: { ca: caPem, rejectUnauthorized: true, minVersion: 'TLSv1.2' } });
+  }
+  if (u.protocol === 'http:' && isLoopback(u.hostname)) return new Agent();
+  throw new BackOfficeTransportError(`back office url ${u.origin}: plain http is allowed to this machine only; use https with the operator CA`);
 }
 
 /** What the uploader needs from the back office. */
@@ -58,6 +98,8 @@ export interface HttpBackOfficeClient extends BackOfficeClient, JournalIntake {
   blockedListVersion(): number;
   /** Refresh the blocked list now and every `intervalMs` (errors are reported, not thrown). */
   startBlockedListRefresh(intervalMs: number, onError?: (e: unknown) => void): () => void;
+  /** Close the kept-alive connections. */
+  close(): Promise<void>;
 }
 
 /**
@@ -80,8 +122,10 @@ function retryAfterMs(header: string | null): number {
   return Number.isFinite(s) && s > 0 ? Math.min(s, 300) * 1000 : 1000;
 }
 
+/** The cache holds card hashes under the kiosk's derived 'card' key (format 2); a format-1 file
+ * (hashes under the bare secret) is dropped and the whole list fetched again. */
 interface BlockedCacheFile {
-  format: 1;
+  format: 2;
   kioskId: string;
   version: number;
   hashes: string[];
@@ -90,7 +134,7 @@ interface BlockedCacheFile {
 function loadCache(path: string, kioskId: string): { version: number; hashes: Set<string> } {
   try {
     const f = JSON.parse(readFileSync(path, 'utf8')) as BlockedCacheFile;
-    if (f.format === 1 && f.kioskId === kioskId && Number.isInteger(f.version) && Array.isArray(f.hashes)) {
+    if (f.format === 2 && f.kioskId === kioskId && Number.isInteger(f.version) && Array.isArray(f.hashes)) {
       return { version: f.version, hashes: new Set(f.hashes.filter((h) => typeof h === 'string')) };
     }
   } catch {
@@ -116,7 +160,7 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
   const { kioskId, secret, clock } = options;
   const base = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const doFetch = options.fetch ?? fetch;
+  const agent = transportFor(options.baseUrl, options.caPem);
   let cache = loadCache(options.blockedCachePath, kioskId);
 
   async function request<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S): Promise<z.infer<S>> {
@@ -124,19 +168,26 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
     const text = body === undefined ? '' : JSON.stringify(body);
     const headers: Record<string, string> = signRequest({ kioskId, secret, method, pathWithQuery, body: text, at: clock.now() });
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let res: Awaited<ReturnType<typeof undiciFetch>>;
     let payload: string;
     try {
-      res = await doFetch(`${base}${pathWithQuery}`, {
+      res = await undiciFetch(`${base}${pathWithQuery}`, {
         method,
         headers,
         ...(body !== undefined ? { body: text } : {}),
         signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: agent,
+        redirect: 'error',
       });
       payload = await res.text();
     } catch (e) {
-      throw new BackOfficeUnavailableError(`back office not reachable: ${(e as Error).message}`, { cause: e });
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ? `${cause.code}: ${cause.message ?? ''}` : (e as Error).message;
+      throw new BackOfficeUnavailableError(`back office not reachable: ${why}`, { cause: e });
     }
+    // Nothing the back office says counts unless it is signed over this very request.
+    if (!verifyResponseSignature({ secret, requestSignature: headers[HEADER_SIGNATURE]!, status: res.status, body: payload, signature: res.headers.get(HEADER_RESPONSE_SIGNATURE) }))
+      throw new BackOfficeUnavailableError(`back office answer (HTTP ${res.status}) is not signed for this kiosk: ignored`);
     let json: unknown;
     try {
       json = JSON.parse(payload);
@@ -179,7 +230,7 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
       version = r.version;
       if (!r.more) break;
     }
-    saveCache(options.blockedCachePath, { format: 1, kioskId, version, hashes: [...hashes] });
+    saveCache(options.blockedCachePath, { format: 2, kioskId, version, hashes: [...hashes] });
     cache = { version, hashes };
     return { version, applied };
   }
@@ -201,6 +252,7 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
     },
     refreshBlockedList,
     blockedListVersion: () => cache.version,
+    close: () => agent.close(),
     startBlockedListRefresh(intervalMs, onError) {
       let running = false;
       const tick = () => {

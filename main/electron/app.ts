@@ -4,12 +4,12 @@
  * reloaded page asks for the current snapshot and shows the session where it was.
  * Only main/electron imports `electron`.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, powerSaveBlocker, session, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, powerSaveBlocker, protocol, session, type WebContents } from 'electron';
 import type { KioskBridge } from '../../contract/bridge.js';
 import { bridgeIpc } from './ipc.js';
-import { lockDownContents, lockDownSession, type LockDownLog } from './security.js';
+import { APP_INDEX_URL, APP_ROOT_URL, APP_SCHEME, appFileFor, lockDownContents, lockDownSession, type LockDownLog } from './security.js';
 import { kioskWindowOptions } from './window-options.js';
 
 export interface KioskCore {
@@ -26,6 +26,7 @@ export interface ElectronShellOptions {
   rendererIndex: string;
   /** dist/main/electron/preload.cjs */
   preloadPath: string;
+  /** Honoured in a development build only (app.isPackaged false); a packaged kiosk never opens DevTools. */
   devTools?: boolean;
   log?: LockDownLog & { info(msg: string, detail?: Record<string, unknown>): void; error(msg: string, detail?: Record<string, unknown>): void };
   /** Delay before reloading a crashed renderer; doubles per crash within a minute, capped. */
@@ -45,6 +46,19 @@ const consoleLog = {
   error: (msg: string, detail?: Record<string, unknown>) => console.error(`[electron] ${msg}`, detail ?? ''),
 };
 
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+function contentType(file: string): string {
+  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
 export function startElectronShell(opts: ElectronShellOptions): ElectronShell {
   const log = opts.log ?? consoleLog;
   if (!app.requestSingleInstanceLock()) {
@@ -53,7 +67,11 @@ export function startElectronShell(opts: ElectronShellOptions): ElectronShell {
     return { primary: false, ready: Promise.resolve(), window: () => undefined };
   }
 
-  const rendererRootUrl = pathToFileURL(path.dirname(opts.rendererIndex) + path.sep).href;
+  // Must happen before 'ready': kiosk:// behaves like https (standard, secure origin).
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  const rendererDir = path.dirname(opts.rendererIndex);
+  const rendererRootUrl = APP_ROOT_URL;
+  const devTools = (opts.devTools ?? false) && !app.isPackaged;
   const baseDelay = opts.crashReloadBaseMs ?? 500;
   let win: BrowserWindow | undefined;
   let core: KioskCore | undefined;
@@ -72,9 +90,15 @@ export function startElectronShell(opts: ElectronShellOptions): ElectronShell {
   app.on('web-contents-created', (_event, contents: WebContents) => lockDownContents(contents, rendererRootUrl, log));
 
   const createWindow = () => {
-    const w = new BrowserWindow(kioskWindowOptions(opts.preloadPath, { devTools: opts.devTools ?? false }));
+    const w = new BrowserWindow(kioskWindowOptions(opts.preloadPath, { devTools }));
     win = w;
     w.removeMenu();
+    // No gap with an empty desktop: a close (Alt+F4, a script) is refused unless the app quits.
+    w.on('close', (event) => {
+      if (quitting) return;
+      event.preventDefault();
+      log.warn('window close refused (kiosk)');
+    });
     w.once('ready-to-show', () => w.show());
     w.webContents.on('render-process-gone', (_e, details) => {
       if (quitting) return;
@@ -92,10 +116,10 @@ export function startElectronShell(opts: ElectronShellOptions): ElectronShell {
     });
     w.on('closed', () => {
       if (win === w) win = undefined;
-      // A kiosk never shows an empty desktop: a closed window comes back unless we are quitting.
+      // Only if it was destroyed anyway (e.g. a GPU process crash): it comes back at once.
       if (!quitting) createWindow();
     });
-    void w.loadFile(opts.rendererIndex);
+    void w.loadURL(APP_INDEX_URL);
     return w;
   };
 
@@ -104,6 +128,15 @@ export function startElectronShell(opts: ElectronShellOptions): ElectronShell {
     Menu.setApplicationMenu(null);
     powerSaveBlocker.start('prevent-display-sleep');
     lockDownSession(session.defaultSession, rendererRootUrl, log);
+    protocol.handle(APP_SCHEME, async (request) => {
+      const file = appFileFor(request.url, rendererDir);
+      if (!file) return new Response('not found', { status: 404 });
+      try {
+        return new Response(await readFile(file), { headers: { 'content-type': contentType(file) } });
+      } catch {
+        return new Response('not found', { status: 404 });
+      }
+    });
     core = await opts.createCore();
     bridgeIpc({ ipcMain, bridge: core.bridge, target: () => win?.webContents, rendererRootUrl });
     await core.start?.();

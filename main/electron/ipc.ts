@@ -7,6 +7,7 @@ import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { kioskEventSchema } from '../../contract/bridge-events.js';
 import type { KioskBridge, KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { IPC_CHANNELS } from './channels.js';
+import { sameOrigin } from './security.js';
 
 export interface IpcBridgeOptions {
   ipcMain: IpcMain;
@@ -21,7 +22,7 @@ export function isTrustedSender(event: IpcMainInvokeEvent, target: WebContents |
   if (!target || event.sender !== target) return false;
   const frame = event.senderFrame;
   if (!frame || frame.parent !== null) return false;
-  return frame.url.startsWith(rendererRootUrl);
+  return sameOrigin(frame.url, rendererRootUrl);
 }
 
 export function bridgeIpc(opts: IpcBridgeOptions): { latest(): KioskSnapshot | undefined; dispose(): void } {

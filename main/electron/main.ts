@@ -15,7 +15,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 startElectronShell({
   rendererIndex: path.join(here, '..', '..', 'renderer', 'index.html'),
   preloadPath: path.join(here, 'preload.cjs'),
-  devTools: process.env['KIOSK_DEVTOOLS'] === '1',
+  // A development build only: app.ts ignores it when packaged.
+  devTools: !app.isPackaged && process.env['KIOSK_DEVTOOLS'] === '1',
   async createCore() {
     const env = { KIOSK_DATA_DIR: path.join(app.getPath('userData'), 'kiosk-data'), ...process.env };
     const config = loadConfig({ env });

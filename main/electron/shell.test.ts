@@ -13,7 +13,7 @@ const { kioskWindowOptions, KIOSK_CSP } = await import('./window-options.js');
 
 const rendererIndex = path.resolve('/opt/kiosk/dist/renderer/index.html');
 const preloadPath = path.resolve('/opt/kiosk/dist/main/electron/preload.cjs');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+const rendererUrl = 'kiosk://app/index.html';
 const silent = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
 
 const snap = (rev: number, screen: KioskSnapshot['screen'] = 'start') =>
@@ -121,7 +121,9 @@ describe('Electron shell start-up', () => {
     expect(win.options).toEqual(kioskWindowOptions(preloadPath));
     expect(win.removeMenu).toHaveBeenCalled();
     expect(fake.Menu.setApplicationMenu).toHaveBeenCalledWith(null);
-    expect(win.loadFile).toHaveBeenCalledWith(rendererIndex);
+    expect(win.loadURL).toHaveBeenCalledWith('kiosk://app/index.html');
+    expect(win.loadFile).not.toHaveBeenCalled();
+    expect(fake.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([{ scheme: 'kiosk', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
     expect(fake.powerSaveBlocker.start).toHaveBeenCalledWith('prevent-display-sleep');
   });
 
@@ -162,7 +164,10 @@ describe('Electron shell start-up', () => {
       wr.beforeRequest!({ url }, (r) => (cancel = r.cancel));
       return cancel;
     };
-    expect(decide(pathToFileURL('/opt/kiosk/dist/renderer/assets/kiosk.js').href)).toBe(false);
+    expect(decide('kiosk://app/assets/kiosk.js')).toBe(false);
+    // file:// is not the renderer any more, not even its own folder; devtools:// has no allowance.
+    expect(decide(pathToFileURL('/opt/kiosk/dist/renderer/assets/kiosk.js').href)).toBe(true);
+    expect(decide('devtools://devtools/bundled/inspector.html')).toBe(true);
     expect(decide('https://example.com/x.js')).toBe(true);
     expect(decide('file:///etc/passwd')).toBe(true);
     let headers: Record<string, string[]> = {};
@@ -181,6 +186,11 @@ describe('Electron shell start-up', () => {
     };
     expect(nav('will-navigate', 'https://evil.example/')).toBe(true);
     expect(nav('will-navigate', rendererUrl)).toBe(false);
+    // Checked by exact origin, not by string prefix.
+    expect(nav('will-navigate', 'kiosk://app.evil.example/index.html')).toBe(true);
+    expect(nav('will-navigate', 'kiosk://app@evil.example/')).toBe(true);
+    expect(nav('will-navigate', 'kiosk://app:8080/index.html')).toBe(true);
+    expect(nav('will-navigate', 'devtools://devtools/bundled/inspector.html')).toBe(true);
     expect(nav('will-redirect', 'https://evil.example/')).toBe(true);
     expect(nav('will-frame-navigate', 'https://evil.example/')).toBe(true);
     const webview = { preventDefault: vi.fn() };
@@ -188,6 +198,52 @@ describe('Electron shell start-up', () => {
     expect(webview.preventDefault).toHaveBeenCalled();
     expect(wc.windowOpenHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     expect(wc.windowOpenHandler!({ url: rendererUrl })).toEqual({ action: 'deny' });
+  });
+
+  it('refuses to close the window (Alt+F4) unless the app is quitting: no gap with an empty desktop', async () => {
+    const { win } = await start();
+    win.close();
+    expect(win.isDestroyed()).toBe(false);
+    expect(FakeBrowserWindow.instances).toHaveLength(1);
+    expect(win.options).toMatchObject({ closable: false });
+    fake.app.emit('before-quit');
+    win.close();
+    expect(win.isDestroyed()).toBe(true);
+    expect(FakeBrowserWindow.instances).toHaveLength(1);
+  });
+
+  it('cancels every download', async () => {
+    await start();
+    const event = { preventDefault: vi.fn() };
+    const item = { cancel: vi.fn(), getURL: () => 'kiosk://app/x.exe' };
+    fake.session.defaultSession.emit('will-download', event, item);
+    expect(event.preventDefault).toHaveBeenCalled();
+    expect(item.cancel).toHaveBeenCalled();
+  });
+
+  it('opens DevTools only in a development build: a packaged kiosk ignores the request', async () => {
+    const bridge = fakeBridge();
+    fake.app.isPackaged = true;
+    await startElectronShell({ createCore: () => ({ bridge }), rendererIndex, preloadPath, log: silent, devTools: true }).ready;
+    expect((FakeBrowserWindow.instances.at(-1)!.options['webPreferences'] as { devTools: boolean }).devTools).toBe(false);
+    resetFake();
+    await startElectronShell({ createCore: () => ({ bridge }), rendererIndex, preloadPath, log: silent, devTools: true }).ready;
+    expect((FakeBrowserWindow.instances.at(-1)!.options['webPreferences'] as { devTools: boolean }).devTools).toBe(true);
+  });
+
+  it('serves the renderer over kiosk://app only from its folder (no traversal, no other host)', async () => {
+    const { appFileFor } = await import('./security.js');
+    const root = path.resolve('/opt/kiosk/dist/renderer');
+    expect(appFileFor('kiosk://app/index.html', root)).toBe(path.join(root, 'index.html'));
+    expect(appFileFor('kiosk://app/', root)).toBe(path.join(root, 'index.html'));
+    expect(appFileFor('kiosk://app/assets/a.js', root)).toBe(path.join(root, 'assets', 'a.js'));
+    // The URL parser folds encoded dots before we see the path: it stays inside the folder.
+    expect(appFileFor('kiosk://app/%2e%2e/%2e%2e/etc/passwd', root)).toBe(path.join(root, 'etc', 'passwd'));
+    expect(appFileFor('kiosk://app/..%2f..%2fetc/passwd', root)).toBeUndefined();
+    expect(appFileFor('kiosk://other/index.html', root)).toBeUndefined();
+    await start();
+    expect(fake.protocol.schemes.has('kiosk')).toBe(true);
+    expect((await fake.protocol.schemes.get('kiosk')!({ url: 'kiosk://app/%2e%2e/secret' })).status).toBe(404);
   });
 
   it('exits with an error when the core cannot be built', async () => {
@@ -277,9 +333,9 @@ describe('renderer crash recovery', () => {
     expect(win.webContents.forcefullyCrashRenderer).toHaveBeenCalled();
   });
 
-  it('reopens the kiosk window if it is closed, but not while quitting', async () => {
+  it('reopens the kiosk window if it is destroyed anyway (not closable), but not while quitting', async () => {
     const { win } = await start();
-    win.close();
+    win.destroy();
     expect(FakeBrowserWindow.instances).toHaveLength(2);
     fake.app.emit('before-quit');
     FakeBrowserWindow.instances.at(-1)!.close();

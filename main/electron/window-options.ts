@@ -14,7 +14,8 @@ export function kioskWindowOptions(preloadPath: string, opts: { devTools?: boole
     movable: false,
     minimizable: false,
     maximizable: false,
-    closable: true,
+    // Alt+F4 and the like do nothing (app.ts also refuses 'close' unless the app is quitting).
+    closable: false,
     skipTaskbar: true,
     alwaysOnTop: true,
     show: false,

@@ -31,9 +31,26 @@ afterAll(async () => {
 
 type Msg = { type: string; id?: unknown; result?: unknown; snapshot?: { screen: string; rev: number } };
 
-function connect(headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: Msg[]; next(pred: (m: Msg) => boolean): Promise<Msg> }> {
+/** The per-boot cookie, as the kiosk's browser gets it with the page. */
+async function bootCookie(): Promise<string> {
+  const res = await fetch(host.url + '/');
+  const cookie = res.headers.get('set-cookie') ?? '';
+  return cookie.split(';')[0]!;
+}
+
+/** Close and wait until the host has seen it (one bridge client at a time). */
+async function closed(ws: WebSocket): Promise<void> {
+  if (ws.readyState === ws.CLOSED) return;
+  await new Promise<void>((resolve) => {
+    ws.once('close', () => resolve());
+    ws.close();
+  });
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+async function connect(headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: Msg[]; next(pred: (m: Msg) => boolean): Promise<Msg> }> {
   const url = host.url.replace('http', 'ws') + '/bridge';
-  const ws = new WebSocket(url, { headers: { origin: host.url, ...headers } });
+  const ws = new WebSocket(url, { headers: { origin: host.url, cookie: await bootCookie(), ...headers } });
   const messages: Msg[] = [];
   const waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
   ws.on('message', (d) => {
@@ -67,7 +84,7 @@ describe('browser host', () => {
     expect(first.snapshot?.screen).toBe('start');
     c.ws.send(JSON.stringify({ type: 'event', id: 7, event: { type: 'SET_LOCALE', locale: 'en' } }));
     expect(await c.next((m) => m.type === 'result')).toEqual({ type: 'result', id: 7, result: { ok: true } });
-    c.ws.close();
+    await closed(c.ws);
   });
 
   it('answers bad JSON, a wrong shape and an unknown event with typed errors and stays up', async () => {
@@ -81,7 +98,7 @@ describe('browser host', () => {
     c.ws.send(JSON.stringify({ type: 'event', id: 'a3', event: { type: 'FINISH' } }));
     expect(await c.next((m) => m.type === 'result' && m.id === 'a3')).toMatchObject({ result: { ok: false, error: 'not-allowed-now' } });
     expect((await fetch(host.url + '/health')).status).toBe(200);
-    c.ws.close();
+    await closed(c.ws);
   });
 
   it('refuses a bridge connection from another origin', async () => {
@@ -111,6 +128,6 @@ describe('browser host', () => {
     expect(after.card.presented).toBeNull();
     expect(after.terminal.behaviour).toBe('approve');
     expect((after as unknown as { backOffice: unknown }).backOffice).toEqual({ reachable: true });
-    c.ws.close();
+    await closed(c.ws);
   });
 });

@@ -6,12 +6,28 @@
  *                    client -> server {type:'event', id, event}; server -> client {type:'result', id, result}.
  *                    Every inbound message is validated; bad JSON or a wrong shape gets a typed
  *                    error result (id null when none could be read), never a crash;
- * - /tester/*        the tester API for emulated hardware (absent on real hardware):
+ * - /tester/*        the tester API for emulated hardware, registered only when the kiosk has a
+ *                    tester (otherwise the routes do not exist: 404 like any unknown path):
  *                    GET state, POST card/present {fixtureId}, POST card/remove,
  *                    POST terminal/behaviour {behaviour}, POST backoffice {reachable}, POST reset,
  *                    GET ledger.
+ *
+ * Who may talk to it (issue 11 finding 6; docs/security.md):
+ * - Host allowlist: every request and upgrade must name this host as the kiosk's browser does
+ *   (127.0.0.1 / localhost / [::1] with the port, or the configured bind address). A page on a
+ *   rebinding DNS name carries its own name in Host and is refused (421) before any route runs.
+ * - Per-boot token: pages this host serves set an HttpOnly, SameSite=Strict cookie with a token
+ *   made at start; the bridge upgrade must carry it. Another site cannot read or send it.
+ * - One bridge client: a newer screen (with the token) replaces the previous one, which is closed at
+ *   once; never do two clients drive the session or receive its snapshots.
+ * - State-changing requests (every non-GET) must be `application/json` (a cross-site form or a
+ *   body-less POST cannot be, without a CORS preflight this host never answers) and, when the
+ *   browser names an Origin or Sec-Fetch-Site, be same-origin.
+ * - With a tester the host binds to loopback only; the printed URL is the address really bound.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -36,6 +52,32 @@ export interface BrowserHostOptions {
   /** The built renderer (index.html and assets). */
   rendererDir: string;
   log: Logger;
+  /** The per-boot bridge token (default: 32 random bytes). Injected by tests. */
+  bootToken?: string;
+}
+
+/** The cookie that carries the per-boot token from the served page to the bridge upgrade. */
+export const BOOT_COOKIE = 'kiosk_boot';
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+function isLoopbackBind(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+function sameSecret(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export interface BrowserHost {
@@ -65,27 +107,25 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-function registerTesterApi(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], latest: () => KioskSnapshot): void {
-  const tester = kiosk.tester;
-  const unavailable = { error: 'tester-unavailable', message: 'the tester API exists only on emulated or wire hardware' };
+function registerTesterApi(app: FastifyInstance, tester: NonNullable<BrowserHostOptions['kiosk']['tester']>, latest: () => KioskSnapshot): void {
+  const unavailable = { error: 'tester-unavailable', message: 'this device is not emulated here' };
   const card = () => {
-    if (!tester?.card) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
+    if (!tester.card) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
     return tester.card;
   };
   const terminal = () => {
-    if (!tester?.terminal) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
+    if (!tester.terminal) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
     return tester.terminal;
   };
 
   app.get('/tester/state', async () => ({
     snapshot: latest(),
-    card: tester?.card ? { fixtures: tester.card.fixtures(), presented: tester.card.presented() ?? null } : null,
-    terminal: tester?.terminal ? { behaviour: tester.terminal.behaviour(), behaviours: tester.terminal.behaviours() } : null,
-    backOffice: tester ? { reachable: tester.backOffice.reachable() } : null,
+    card: tester.card ? { fixtures: tester.card.fixtures(), presented: tester.card.presented() ?? null } : null,
+    terminal: tester.terminal ? { behaviour: tester.terminal.behaviour(), behaviours: tester.terminal.behaviours() } : null,
+    backOffice: { reachable: tester.backOffice.reachable() },
   }));
   app.post('/tester/backoffice', async (req) => {
     const { reachable } = parseBody(backOfficeSchema, req.body);
-    if (!tester) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
     tester.backOffice.setReachable(reachable);
     return { ok: true, reachable };
   });
@@ -104,38 +144,46 @@ function registerTesterApi(app: FastifyInstance, kiosk: BrowserHostOptions['kios
     return { ok: true, behaviour };
   });
   app.post('/tester/reset', async () => {
-    if (!tester) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
     await tester.reset();
     return { ok: true };
   });
   app.get('/tester/ledger', async () => ({ ledger: terminal().ledger() }));
 }
 
-function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], log: Logger): WebSocketServer {
+/** Who may reach this host: decided once the port is known (see the header). */
+interface Gate {
+  hostAllowed(host: string | undefined): boolean;
+  originAllowed(origin: string | undefined): boolean;
+}
+
+function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], log: Logger, gate: Gate, bootToken: string): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string, why: string, extra?: object) => {
+      log.warn({ ...extra, why }, 'bridge connection refused');
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`);
+    };
     const url = new URL(req.url ?? '/', 'http://host');
-    if (url.pathname !== '/bridge') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
+    if (url.pathname !== '/bridge') return refuse('404 Not Found', 'no such path');
+    // DNS rebinding: the page's own name arrives in Host (its Origin then matches it, so an
+    // Origin check alone passes). Only this host's own names are served.
+    if (!gate.hostAllowed(req.headers.host)) return refuse('421 Misdirected Request', 'host not allowed', { host: req.headers.host });
     // Only pages this host served may drive the kiosk (no cross-site WebSocket hijacking).
-    const origin = req.headers.origin;
-    if (origin !== undefined) {
-      let sameOrigin = false;
-      try {
-        sameOrigin = new URL(origin).host === req.headers.host;
-      } catch {
-        sameOrigin = false;
+    if (!gate.originAllowed(req.headers.origin)) return refuse('403 Forbidden', 'origin not allowed', { origin: req.headers.origin });
+    if (!sameSecret(cookieValue(req.headers.cookie, BOOT_COOKIE), bootToken)) return refuse('403 Forbidden', 'missing or wrong boot token');
+    // Exactly one screen drives the session and sees balances and trips. The newest one (it holds
+    // this boot's token, so it is a page this host served to the kiosk's own browser) takes over:
+    // a reloaded page must not be locked out by its predecessor's half-closed socket.
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      for (const old of wss.clients) {
+        if (old === ws) continue;
+        log.warn('bridge: a newer screen connected, the previous one is closed');
+        old.close(4000, 'replaced by a newer screen');
+        old.terminate();
       }
-      if (!sameOrigin) {
-        log.warn({ origin }, 'bridge connection from another origin refused');
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-        return;
-      }
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      wss.emit('connection', ws, req);
+    });
   });
 
   // Heartbeat: a screen whose connection died without a goodbye (cable, sleep) is dropped, so its
@@ -196,20 +244,63 @@ function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], 
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const { kiosk, log } = options;
+  const bindHost = options.host ?? '127.0.0.1';
+  if (kiosk.tester && !isLoopbackBind(bindHost))
+    throw new Error(`the browser host will not bind to ${bindHost} with the tester API on: loopback only (127.0.0.1, ::1, localhost)`);
+  const bootToken = options.bootToken ?? randomBytes(32).toString('base64url');
   const app = Fastify({
     // Request logs at warn: a kiosk's own screen loading is not news.
     loggerInstance: log.child({ component: 'browser-host' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
   });
 
+  // Filled in once the port is known (listen below); no request is served before that.
+  let allowedHosts = new Set<string>();
+  const gate: Gate = {
+    hostAllowed: (host) => host !== undefined && allowedHosts.has(host.toLowerCase()),
+    originAllowed: (origin) => {
+      if (origin === undefined) return false;
+      try {
+        const u = new URL(origin);
+        return u.protocol === 'http:' && u.origin === origin && allowedHosts.has(u.host);
+      } catch {
+        return false;
+      }
+    },
+  };
+
   let latest: KioskSnapshot | undefined;
   const unsubscribeLatest = kiosk.bridge.subscribe((s) => (latest = s));
 
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onRequest', async (req, reply) => {
+    if (!gate.hostAllowed(req.headers.host)) {
+      log.warn({ host: req.headers.host, url: req.url }, 'request for another host refused');
+      return reply.code(421).send({ error: 'host-not-allowed', message: 'this kiosk answers to its own address only' });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const origin = req.headers.origin;
+      const site = req.headers['sec-fetch-site'];
+      if ((origin !== undefined && !gate.originAllowed(origin)) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+        log.warn({ origin, site, url: req.url }, 'cross-site request refused');
+        return reply.code(403).send({ error: 'cross-site', message: 'requests from other sites are refused' });
+      }
+      if (!/^application\/json(;|$)/i.test(req.headers['content-type'] ?? '')) {
+        return reply.code(415).send({ error: 'json-only', message: 'state-changing requests must be application/json' });
+      }
+    }
+    return undefined;
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
     reply.header('Content-Security-Policy', KIOSK_CSP);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Cache-Control', 'no-store');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Cross-Origin-Resource-Policy', 'same-origin');
+    // Pages this host serves carry the per-boot token to the bridge upgrade.
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (req.method === 'GET' && reply.statusCode === 200 && type.startsWith('text/html'))
+      reply.header('Set-Cookie', `${BOOT_COOKIE}=${bootToken}; HttpOnly; SameSite=Strict; Path=/`);
     return payload;
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
@@ -228,16 +319,24 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       reply.code(503).type('text/plain; charset=utf-8').send(`The kiosk screen is not built. Run: npm run build:renderer (expected ${indexFile})\n`),
     );
   }
-  registerTesterApi(app, kiosk, () => latest!);
+  if (kiosk.tester) registerTesterApi(app, kiosk.tester, () => latest!);
   app.get('/health', async () => ({ ok: true, screen: latest?.screen ?? null }));
 
-  const wss = attachBridge(app, kiosk, log);
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8765 });
+  const wss = attachBridge(app, kiosk, log, gate, bootToken);
+  await app.listen({ host: bindHost, port: options.port ?? 8765 });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8765);
-  const shownHost = (options.host ?? '127.0.0.1') === '0.0.0.0' ? '127.0.0.1' : (options.host ?? '127.0.0.1');
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  log.info({ url }, 'browser host listening');
+  if (typeof address !== 'object' || !address) throw new Error('the browser host has no address after listen');
+  const port = address.port;
+  // The address really bound. A wildcard bind (0.0.0.0, ::) is reached from this machine through
+  // loopback; the URL says so instead of naming an address the host may not have.
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const shownHost = wildcard ? (address.family === 'IPv6' ? '[::1]' : '127.0.0.1') : isIP(address.address) === 6 ? `[${address.address}]` : address.address;
+  const names = new Set(LOOPBACK_NAMES.map((n) => `${n}:${port}`));
+  names.add(`${shownHost}:${port}`);
+  if (!wildcard && bindHost !== address.address) names.add(`${bindHost.toLowerCase()}:${port}`);
+  allowedHosts = names;
+  const url = `http://${shownHost}:${port}`;
+  log.info({ url, bound: `${address.address}:${port}`, ...(wildcard ? { warning: 'listening on every interface' } : {}) }, 'browser host listening');
 
   return {
     url,

@@ -239,7 +239,7 @@ describe('collect orders on the real composition', () => {
 
   it('shows service-unavailable (back office) when the back office cannot be reached, and top-up still works', async () => {
     // A remote back office that does not exist: orders cannot be fetched; the menu still works.
-    const k = await makeKiosk({ backOffice: { mode: 'remote', url: 'http://127.0.0.1:9/' } });
+    const k = await makeKiosk({ backOffice: { mode: 'remote', url: 'http://127.0.0.1:9/' }, tester: true });
     await k.toMenu('anonymous');
     k.send({ type: 'CHOOSE', option: 'collect-orders' });
     const down = await k.screen('service-unavailable');

@@ -195,7 +195,9 @@ describe('uploader against a misbehaving back office', () => {
     append(5);
     const u = uploader({}, 'not-the-right-secret-0123');
     const r = await u.uploadOnce();
-    expect(r).toMatchObject({ kind: 'failed', refused: true });
+    // The back office's 401 cannot be signed with a key it does not share: an unauthenticated
+    // answer, so a plain failure (never a refusal that sets records aside).
+    expect(r).toMatchObject({ kind: 'failed', error: expect.stringMatching(/HTTP 401.*not signed/) });
     expect(journal.counts()).toMatchObject({ pending: 5, rejected: 0 });
   });
 

@@ -100,8 +100,11 @@ export const topUpMachine = setup({
     done: ({ context }) => context.doneMs,
   },
   guards: {
+    // Only the configured amounts may be paid (issue 11 finding 8): any other amount has no
+    // transition, so the runtime answers not-allowed-now and nothing is paid.
+    offered: ({ context, event }) => event.type === 'SELECT_AMOUNT' && context.amountsCents.includes(event.amountCents),
     overLimit: ({ context, event }) =>
-      event.type === 'SELECT_AMOUNT' && event.amountCents > context.roomCents,
+      event.type === 'SELECT_AMOUNT' && context.amountsCents.includes(event.amountCents) && event.amountCents > context.roomCents,
     writing: stateIn('#topUp.awaitingCredit.writing'),
     windowExpired: ({ context }) => context.creditWindowExpired,
   },
@@ -131,6 +134,7 @@ export const topUpMachine = setup({
             }),
           },
           {
+            guard: 'offered',
             target: 'paying',
             actions: assign({ selectedCents: ({ event }) => event.amountCents, refusal: undefined }),
           },

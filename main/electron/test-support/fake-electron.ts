@@ -28,6 +28,7 @@ export class FakeBrowserWindow extends EventEmitter {
   destroyed = false;
   removeMenu = vi.fn();
   loadFile = vi.fn(async () => undefined);
+  loadURL = vi.fn(async () => undefined);
   show = vi.fn();
   focus = vi.fn();
   restore = vi.fn();
@@ -40,7 +41,14 @@ export class FakeBrowserWindow extends EventEmitter {
   isDestroyed() {
     return this.destroyed;
   }
+  /** What Alt+F4 does: 'close' first (a listener may preventDefault), then destroy. */
   close() {
+    let prevented = false;
+    this.emit('close', { preventDefault: () => (prevented = true) });
+    if (prevented) return;
+    this.destroy();
+  }
+  destroy() {
     this.destroyed = true;
     this.webContents.destroyed = true;
     this.emit('closed');
@@ -61,7 +69,7 @@ interface FakeWebRequest {
 }
 type PermissionRequest = (wc: unknown, permission: string, cb: (ok: boolean) => void) => void;
 type Check = (...a: unknown[]) => boolean;
-interface FakeSession {
+interface FakeSession extends EventEmitter {
   permissionRequest: PermissionRequest | undefined;
   permissionCheck: Check | undefined;
   devicePermission: Check | undefined;
@@ -77,6 +85,7 @@ function makeFake() {
     quit: vi.fn(),
     exit: vi.fn(),
     whenReady: vi.fn(() => Promise.resolve()),
+    isPackaged: false,
   });
   const handlers = new Map<string, Handler>();
   const ipcMain = {
@@ -94,7 +103,7 @@ function makeFake() {
       webRequest.headersReceived = h;
     },
   };
-  const defaultSession: FakeSession = {
+  const defaultSession: FakeSession = Object.assign(new EventEmitter(), {
     permissionRequest: undefined,
     permissionCheck: undefined,
     devicePermission: undefined,
@@ -108,8 +117,15 @@ function makeFake() {
       defaultSession.devicePermission = h;
     },
     webRequest,
+  } as Omit<FakeSession, keyof EventEmitter>);
+  const schemes = new Map<string, (req: { url: string }) => Promise<Response>>();
+  const protocol = {
+    registerSchemesAsPrivileged: vi.fn(),
+    handle: vi.fn((scheme: string, h: (req: { url: string }) => Promise<Response>) => schemes.set(scheme, h)),
+    schemes,
   };
   return {
+    protocol,
     app,
     ipcMain,
     BrowserWindow: FakeBrowserWindow,
@@ -124,7 +140,10 @@ export const fake = makeFake();
 export function resetFake() {
   const fresh = makeFake();
   fake.app.removeAllListeners();
-  Object.assign(fake.app, { requestSingleInstanceLock: fresh.app.requestSingleInstanceLock, quit: fresh.app.quit, exit: fresh.app.exit, whenReady: fresh.app.whenReady });
+  fake.session.defaultSession.removeAllListeners();
+  fake.protocol.schemes.clear();
+  fake.protocol.registerSchemesAsPrivileged.mockClear();
+  Object.assign(fake.app, { isPackaged: false, requestSingleInstanceLock: fresh.app.requestSingleInstanceLock, quit: fresh.app.quit, exit: fresh.app.exit, whenReady: fresh.app.whenReady });
   fake.ipcMain.handlers.clear();
   fake.ipcMain.handle.mockClear();
   fake.ipcMain.removeHandler.mockClear();

@@ -69,7 +69,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       const j = JSON.parse(text) as { results: { seq: number; status: string }[] };
       for (const r of j.results) if (r.status === 'accepted') proxy.accepted.push(r.seq);
     }
-    return { status: res.status, text };
+    // The back office's answer signature travels with the answer (the kiosk accepts no unsigned one).
+    return { status: res.status, text, signature: res.headers.get('x-backoffice-signature') };
   }
 
   function make(): Server {
@@ -96,7 +97,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
             break;
         }
         const r = await forward(req, payload);
-        res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.text);
+        res.writeHead(r.status, { 'content-type': 'application/json', ...(r.signature ? { 'x-backoffice-signature': r.signature } : {}) }).end(r.text);
       })().catch(() => req.socket.destroy());
     });
     s.on('connection', (sock) => {
