@@ -25,6 +25,7 @@ import { terminalBehaviourSchema } from '../../hardware/payment/config.js';
 import type { Kiosk } from '../composition.js';
 import type { KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { KIOSK_CSP } from '../core/csp.js';
+import { KIOSK_VERSION, type KioskVersion } from '../version.js';
 
 
 export interface BrowserHostOptions {
@@ -36,6 +37,8 @@ export interface BrowserHostOptions {
   /** The built renderer (index.html and assets). */
   rendererDir: string;
   log: Logger;
+  /** Shown on /health; default the running kiosk's (main/version.ts). */
+  version?: KioskVersion;
 }
 
 export interface BrowserHost {
@@ -229,7 +232,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     );
   }
   registerTesterApi(app, kiosk, () => latest!);
-  app.get('/health', async () => ({ ok: true, screen: latest?.screen ?? null }));
+  const version = options.version ?? KIOSK_VERSION;
+  app.get('/health', async () => ({ ok: true, screen: latest?.screen ?? null, version: version.version, build: version.build, builtAt: version.builtAt }));
 
   const wss = attachBridge(app, kiosk, log);
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8765 });
