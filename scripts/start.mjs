@@ -133,8 +133,9 @@ async function ensureHost() {
 }
 
 async function runBrowserHost() {
-  const wire = hardwareMode() === 'wire';
-  const hostArgs = wire ? ['--import', 'tsx', path.join(root, 'main', 'start.ts')] : ['--enable-source-maps', await ensureHost()];
+  // KIOSK_HOST_FROM_SOURCE=1: run the TypeScript through tsx (development; the startup benchmark's comparison).
+  const fromSource = hardwareMode() === 'wire' || process.env.KIOSK_HOST_FROM_SOURCE === '1';
+  const hostArgs = fromSource ? ['--import', 'tsx', path.join(root, 'main', 'start.ts')] : ['--enable-source-maps', await ensureHost()];
   const host = track(
     spawn(process.execPath, hostArgs, {
       stdio: ['ignore', 'pipe', 'inherit'],

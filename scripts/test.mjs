@@ -1,7 +1,7 @@
 // The one test command (`npm test`): the Debian packages the tests need (installed when this runs
 // as root or with password-less sudo, else one line saying what to run), type check, layers, every
 // vitest project (unit + wire-level), then the Playwright browser tests. Prints one closing line
-// "Tests: N passed, N failed, N skipped". Parts: `npm test -- system typecheck layers unit wire e2e`
+// "Tests: N passed, N failed, N skipped". Parts: `npm test -- system typecheck layers unit wire soak e2e`
 // (`vitest` = unit + wire); none named = all.
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
@@ -85,6 +85,14 @@ if (only('vitest') || vitestProjects.length) {
     totals.failed += j.numFailedTests ?? 0;
     totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
   }
+}
+
+if (only('soak')) {
+  // The soak benchmark's short run (scripts/soak.ts; `npm run soak` is the 10,000-session one):
+  // fails on a stuck session, RSS growth past 10 MB after warm-up, or a series that only grows.
+  run('soak (200 traveller sessions, every journey, faults mixed in)', process.execPath, [
+    '--expose-gc', '--import', 'tsx', path.join(root, 'scripts', 'soak.ts'), '--sessions', '200', '--every', '40',
+  ]);
 }
 
 if (only('e2e')) {
