@@ -69,6 +69,9 @@ node_version=$(node --version 2>/dev/null || echo none)
 say "copying the machine's Node ($node_version, package nodejs $(dpkg-query -W -f='${Version}' nodejs)) and npm $(npm --version)"
 dpkg -L nodejs | while read -r f; do [ -f "$f" ] || [ -L "$f" ] && printf '%s\n' "${f#/}"; done >"$work/node-files"
 tar -C / --no-recursion -cf - -T "$work/node-files" | tar -C "$root" -xf -
+# npm was upgraded in place (to 11) after the package installed its own: take the folder as it is.
+rm -rf "$root/usr/lib/node_modules/npm"
+tar -C / -cf - usr/lib/node_modules/npm | tar -C "$root" -xf -
 for f in usr/etc/npmrc root/.npmrc; do [ -f "/$f" ] && { mkdir -p "$root/$(dirname "$f")"; cp "/$f" "$root/$f"; }; done
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/" 2>/dev/null && rm -f "$root/etc/apt/sources.list"
