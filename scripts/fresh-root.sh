@@ -6,7 +6,8 @@
 #      NodeSource's package (apt policy: 20.x-1nodesource1), whose repository is not reachable from
 #      here, so the host's installed files of that package (dpkg -L nodejs, which includes the npm 11
 #      the machine upgraded to) and its npm configuration (/usr/etc/npmrc, /root/.npmrc) are copied
-#      in as they are. No libpcsclite-dev, no pcscd, no Chromium, no npm cache.
+#      in as they are, with the workplace's CA certificates (its egress proxy). No libpcsclite-dev,
+#      no pcscd, no Chromium, no npm cache.
 #   2. the repository as committed (git archive HEAD), no node_modules.
 #   3. the README's two commands, as root in a chroot with /proc, /sys and /dev mounted:
 #        npm install && npm start   (checked: start page and /health fetched, then stopped; run in
@@ -74,6 +75,12 @@ rm -rf "$root/usr/lib/node_modules/npm"
 tar -C / -cf - usr/lib/node_modules/npm | tar -C "$root" -xf -
 for f in usr/etc/npmrc root/.npmrc; do [ -f "/$f" ] && { mkdir -p "$root/$(dirname "$f")"; cp "/$f" "$root/$f"; }; done
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This workplace reaches the npm registry through an egress proxy whose CA every machine here
+# trusts (/usr/local/share/ca-certificates); a fresh machine of this kind has it too.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1
+fi
 cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/" 2>/dev/null && rm -f "$root/etc/apt/sources.list"
 
 say "copying the repository (git archive HEAD: $(git -C "$repo" rev-parse --short HEAD))"
