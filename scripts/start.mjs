@@ -36,7 +36,7 @@ function ensureRenderer() {
   );
   if (built && built >= sources) return;
   say(built ? 'renderer sources changed: rebuilding the renderer' : 'building the renderer (first start)');
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], {
     stdio: 'inherit',
   });
   if (r.status !== 0) {
