@@ -108,7 +108,7 @@ if grep -E 'EBADENGINE|npm (ERR|error)' "$work/install1.log" >/dev/null; then sa
 
 say "npm start (private network namespace; start page and /health fetched, then stopped)"
 start_check='
-  setsid npm start >/tmp/start.log 2>&1 & start_pid=$!
+  npm start >/tmp/start.log 2>&1 &
   node -e "
     const deadline = Date.now() + 120000;
     (async () => {
@@ -127,10 +127,19 @@ start_check='
         }
       }
     })();" >/tmp/start-check.log 2>&1; rc=$?
-  # Stopped as Ctrl+C would: SIGINT to its process group, then it must be gone within 15 s.
-  kill -INT -- -$start_pid 2>/dev/null
-  for i in $(seq 1 150); do kill -0 $start_pid 2>/dev/null || break; sleep 0.1; done
-  if kill -0 $start_pid 2>/dev/null; then echo "npm start did not stop on SIGINT"; kill -9 -- -$start_pid; rc=1; else echo "npm start stopped on SIGINT"; fi
+  # Stopped as Ctrl+C would: SIGINT to every process of the job (npm, the start script, the kiosk
+  # host), found by this private network namespace (no other process on the machine is in it);
+  # then they must all be gone within 15 s.
+  me=$(readlink /proc/self/ns/net)
+  job() {
+    for d in /proc/[0-9]*; do
+      [ "$(readlink $d/ns/net 2>/dev/null)" = "$me" ] || continue
+      tr "\0" " " <$d/cmdline 2>/dev/null | grep -qE "^(npm start|sh -c node scripts/start.mjs|node scripts/start.mjs|[^ ]*/node --enable-source-maps [^ ]*/dist/host/start.mjs)" && echo ${d#/proc/}
+    done
+  }
+  kill -INT $(job) 2>/dev/null
+  for i in $(seq 1 150); do [ -z "$(job)" ] && break; sleep 0.1; done
+  if [ -n "$(job)" ]; then echo "npm start did not stop on SIGINT: $(job)"; kill -9 $(job); rc=1; else echo "npm start stopped on SIGINT"; fi
   cat /tmp/start.log; echo "--- check"; cat /tmp/start-check.log; exit $rc'
 if ! unshare --net /bin/bash -c "ip link set lo up && $(declare -f in_root); root='$root'; in_root '$start_check'" >"$work/start.log" 2>&1; then
   show 'npm start' "$work/start.log" 30; say "FAILED: npm start"; exit 1
