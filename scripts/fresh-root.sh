@@ -57,6 +57,8 @@ cleanup() {
   find /proc -mindepth 2 -maxdepth 2 -name root -lname "$root" 2>/dev/null | cut -d/ -f3 | xargs -r kill -9 2>/dev/null
   sleep 0.5
   for m in dev sys proc; do umount -R "$root/$m" 2>/dev/null || umount -R -l "$root/$m" 2>/dev/null; done
+  # The transcripts outlive the root: $cache/last-run/*.log
+  rm -rf "$cache/last-run" && mkdir -p "$cache/last-run" && cp "$work"/*.log "$cache/last-run/" 2>/dev/null
   if [ "$keep" -eq 1 ]; then say "kept $root"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -155,5 +157,5 @@ say "npm install && $test_cmd"
 rc=0
 "${locks[@]}" /bin/bash -c "$(declare -f in_root); root='$root'; in_root 'npm install && $test_cmd'" >"$work/test.log" 2>&1 || rc=$?
 show "npm install && $test_cmd" "$work/test.log" 8
-[ "$rc" -eq 0 ] || { say "FAILED: $test_cmd (exit $rc)"; exit 1; }
+[ "$rc" -eq 0 ] || { grep -E "FAIL|×|✗" "$work/test.log" | head -20 | sed 's/^/  ! /'; say "FAILED: $test_cmd (exit $rc); full transcript: $cache/last-run/test.log"; exit 1; }
 say "ok: the README's two commands work on a fresh Debian $suite root with Node $node_version"
