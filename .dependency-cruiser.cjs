@@ -30,7 +30,7 @@ const LAYERS = [
   {
     name: 'shells (main/electron, main/host)',
     path: '^main/(electron|host)/',
-    may: ['^contract/', '^main/(electron|host)/', '^main/composition\\.ts$', '^main/config\\.ts$', '^main/core/csp\\.ts$', '^contract/fixture-cards\\.ts$', '^hardware/payment/config\\.ts$'],
+    may: ['^contract/', '^main/(electron|host)/', '^main/composition\\.ts$', '^main/config\\.ts$', '^main/version\\.ts$', '^main/core/csp\\.ts$', '^contract/fixture-cards\\.ts$', '^hardware/payment/config\\.ts$'],
   },
   {
     name: 'renderer',

@@ -1,5 +1,5 @@
 /** The kiosk's randomness in production: node:crypto. Tests inject their own `Random`. */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export interface Random {
   /** A random id (hex), `bytes` long before encoding. */
@@ -10,7 +10,8 @@ export interface Random {
 
 export const cryptoRandom: Random = {
   id: (bytes = 16) => randomBytes(bytes).toString('hex'),
-  next: () => randomInt(0, 2 ** 48) / 2 ** 48,
+  // 48 random bits over 2^48. (randomInt(0, 2 ** 48) throws: its range must stay below 2^48.)
+  next: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48,
 };
 
 /** Deterministic ids for tests: a counter in the first 8 hex characters (so short refs differ). */

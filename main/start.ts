@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { createKiosk } from './composition.js';
 import { startBrowserHost } from './host/browser-host.js';
+import { KIOSK_VERSION } from './version.js';
 
 async function main(): Promise<void> {
   let config;
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const log = pino({ level: config.logLevel, base: { kiosk: config.kioskId } });
+  const log = pino({ level: config.logLevel, base: { kiosk: config.kioskId, version: KIOSK_VERSION.version, build: KIOSK_VERSION.build } });
+  log.info({ builtAt: KIOSK_VERSION.builtAt, hardware: config.hardware.mode, node: process.version }, `kiosk ${KIOSK_VERSION.version} (build ${KIOSK_VERSION.build}) starting`);
   const kiosk = await createKiosk(config, { logger: log });
   await kiosk.start();
   let host;

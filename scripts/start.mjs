@@ -2,35 +2,28 @@
 // 1. Build the renderer if dist/renderer is missing or older than its sources.
 // 2. If an Electron binary exists (node_modules/electron/dist or ELECTRON_OVERRIDE_DIST_PATH), build
 //    main for Electron (`npm run build`) and run the Electron shell.
-// 3. Otherwise start the browser host (main/start.ts) and open the system Chromium in kiosk/app
-//    mode if there is one and a display to show it on; else print the address to open.
+// 3. Otherwise start the browser host, compiled: dist/host/start.mjs (scripts/build-host.mjs, esbuild),
+//    rebuilt first when missing, older than its sources or built from another commit; then open the
+//    system Chromium in kiosk/app mode if there is one and a display to show it on; else print the
+//    address to open. Wire mode (KIOSK_HARDWARE=wire, a development rig) runs main/start.ts through
+//    tsx instead: its terminal simulator process is started from TypeScript sources.
 // Never downloads anything (in particular not Electron).
 // Options: --browser (skip Electron), --no-open (do not open Chromium), --windowed (app window
 // instead of full-screen kiosk). All KIOSK_* variables (main/config.ts) pass through.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { HOST_OUT, HOST_SOURCES, buildHost, newestMtime } from './build-host.mjs';
+import { sourceCommit } from './build-info.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 const args = new Set(process.argv.slice(2));
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const say = (msg) => console.log(`[start] ${msg}`);
-
-function newestMtime(p) {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = 0;
-  for (const name of readdirSync(p)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    newest = Math.max(newest, newestMtime(path.join(p, name)));
-  }
-  return newest;
-}
 
 function ensureRenderer() {
   const index = path.join(root, 'dist', 'renderer', 'index.html');
@@ -43,7 +36,7 @@ function ensureRenderer() {
   );
   if (built && built >= sources) return;
   say(built ? 'renderer sources changed: rebuilding the renderer' : 'building the renderer (first start)');
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], {
     stdio: 'inherit',
   });
   if (r.status !== 0) {
@@ -103,9 +96,48 @@ function runElectron(electron) {
   child.on('exit', (code) => shutdown(code ?? 0));
 }
 
-function runBrowserHost() {
+/** The hardware mode the kiosk will run in, as far as start needs to know (main/config.ts validates). */
+function hardwareMode() {
+  if (process.env.KIOSK_HARDWARE) return process.env.KIOSK_HARDWARE;
+  try {
+    return JSON.parse(readFileSync(process.env.KIOSK_CONFIG, 'utf8'))?.hardware?.mode ?? 'emulated';
+  } catch {
+    return 'emulated'; // no or unreadable file: the kiosk itself reports it
+  }
+}
+
+/** dist/host/start.mjs, built now if it is missing, older than its sources or of another commit. */
+async function ensureHost() {
+  const infoFile = path.join(root, 'dist', 'build-info.json');
+  const built = existsSync(HOST_OUT) && existsSync(infoFile) ? statSync(HOST_OUT).mtimeMs : 0;
+  let reason = built ? undefined : 'building the kiosk host (first start)';
+  if (!reason && Math.max(...HOST_SOURCES.map(newestMtime)) > built) reason = 'kiosk sources changed: rebuilding the kiosk host';
+  if (!reason) {
+    let builtCommit = null;
+    try {
+      builtCommit = JSON.parse(readFileSync(infoFile, 'utf8')).commit ?? null;
+    } catch {
+      // unreadable: rebuild
+    }
+    if (builtCommit !== (sourceCommit(root) ?? null)) reason = 'new commit: rebuilding the kiosk host';
+  }
+  if (!reason) return HOST_OUT;
+  say(reason);
+  try {
+    await buildHost({ quiet: true });
+  } catch (e) {
+    console.error(`[start] building the kiosk host failed (npm run build:host): ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  }
+  return HOST_OUT;
+}
+
+async function runBrowserHost() {
+  // KIOSK_HOST_FROM_SOURCE=1: run the TypeScript through tsx (development; the startup benchmark's comparison).
+  const fromSource = hardwareMode() === 'wire' || process.env.KIOSK_HOST_FROM_SOURCE === '1';
+  const hostArgs = fromSource ? ['--import', 'tsx', path.join(root, 'main', 'start.ts')] : ['--enable-source-maps', await ensureHost()];
   const host = track(
-    spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main', 'start.ts')], {
+    spawn(process.execPath, hostArgs, {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: process.env,
     }),
@@ -168,5 +200,5 @@ const electron = args.has('--browser') || process.env.KIOSK_SHELL === 'browser' 
 if (electron) runElectron(electron);
 else {
   say('no Electron binary here: starting the browser host');
-  runBrowserHost();
+  await runBrowserHost();
 }

@@ -4,7 +4,7 @@
  * runs, serves the start screen's page and the bridge, and stops cleanly on SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,5 +51,65 @@ it('npm start (browser host, no configuration) serves the kiosk and stops cleanl
     const code = await new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
     rmSync(dataDir, { recursive: true, force: true });
     expect(code).toBe(0);
+  }
+});
+
+/** Runs `scripts/start.mjs` until it prints its address; returns what it printed and a stop. */
+async function startOnce(): Promise<{ url: string; out: string[]; stop: () => Promise<number | null> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-start-'));
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs'), '--browser', '--no-open'], {
+    cwd: root,
+    env: { ...process.env, KIOSK_PORT: '0', KIOSK_DATA_DIR: dataDir, KIOSK_LOG_LEVEL: 'warn', DISPLAY: '', KIOSK_HOST_FROM_SOURCE: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      out.push(line);
+      const m = /kiosk running at (http:\/\/\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`start exited (${code}): ${out.join('\n')}`)));
+  });
+  return {
+    url,
+    out,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+it('npm start runs the compiled host, rebuilt when a source is newer, and says its build on /health', { timeout: 180_000 }, async () => {
+  const bundle = path.join(root, 'dist', 'host', 'start.mjs');
+  const first = await startOnce();
+  expect(await first.stop()).toBe(0);
+  // A build older than its sources (as after an edit): the next start rebuilds before it runs.
+  // (The bundle is dated back rather than a source forward: a future-dated source would make
+  // every start within that future rebuild.)
+  const longAgo = new Date('2001-01-01T00:00:00Z');
+  utimesSync(bundle, longAgo, longAgo);
+  {
+    const second = await startOnce();
+    try {
+      expect(second.out.join('\n')).toContain('kiosk sources changed: rebuilding the kiosk host');
+      expect(statSync(bundle).mtimeMs).toBeGreaterThan(longAgo.getTime());
+      const health = (await (await fetch(second.url + '/health')).json()) as { version: string; build: string; builtAt: string | null };
+      const info = JSON.parse(readFileSync(path.join(root, 'dist', 'build-info.json'), 'utf8')) as { build: string; commit: string | null };
+      // Compiled: the build written at build time (from source, builtAt would be null).
+      const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+      expect(health).toMatchObject({ version: pkg.version, build: info.build });
+      expect(health.builtAt).not.toBeNull();
+      expect(health.build).toMatch(/^[0-9a-f]{12}(-dirty)?$/);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+    // Nothing newer now: no rebuild.
+    const third = await startOnce();
+    expect(third.out.join('\n')).not.toContain('rebuilding');
+    expect(await third.stop()).toBe(0);
   }
 });

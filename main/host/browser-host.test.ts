@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { parseConfig } from '../config.js';
 import { createKiosk, type Kiosk } from '../composition.js';
 import { startBrowserHost, type BrowserHost } from './browser-host.js';
+import { KIOSK_VERSION } from '../version.js';
 
 let dir: string;
 let kiosk: Kiosk;
@@ -99,6 +100,13 @@ describe('browser host', () => {
     expect(await c.next((m) => m.type === 'result' && m.id === 'a3')).toMatchObject({ result: { ok: false, error: 'not-allowed-now' } });
     expect((await fetch(host.url + '/health')).status).toBe(200);
     await closed(c.ws);
+  });
+
+  it('says on /health which version and build of the kiosk is running', async () => {
+    const health = (await (await fetch(host.url + '/health')).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ ok: true, version: KIOSK_VERSION.version, build: KIOSK_VERSION.build });
+    expect(health.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(health.build).toMatch(/^([0-9a-f]{12}(-dirty)?|dev|unknown)$/);
   });
 
   it('refuses a bridge connection from another origin', async () => {

@@ -41,6 +41,7 @@ import { terminalBehaviourSchema } from '../../hardware/payment/config.js';
 import type { Kiosk } from '../composition.js';
 import type { KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { KIOSK_CSP } from '../core/csp.js';
+import { KIOSK_VERSION, type KioskVersion } from '../version.js';
 
 
 export interface BrowserHostOptions {
@@ -54,6 +55,8 @@ export interface BrowserHostOptions {
   log: Logger;
   /** The per-boot bridge token (default: 32 random bytes). Injected by tests. */
   bootToken?: string;
+  /** Shown on /health; default the running kiosk's (main/version.ts). */
+  version?: KioskVersion;
 }
 
 /** The cookie that carries the per-boot token from the served page to the bridge upgrade. */
@@ -320,7 +323,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     );
   }
   if (kiosk.tester) registerTesterApi(app, kiosk.tester, () => latest!);
-  app.get('/health', async () => ({ ok: true, screen: latest?.screen ?? null }));
+  const version = options.version ?? KIOSK_VERSION;
+  app.get('/health', async () => ({ ok: true, screen: latest?.screen ?? null, version: version.version, build: version.build, builtAt: version.builtAt }));
 
   const wss = attachBridge(app, kiosk, log, gate, bootToken);
   await app.listen({ host: bindHost, port: options.port ?? 8765 });

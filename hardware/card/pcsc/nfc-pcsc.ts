@@ -64,11 +64,34 @@ export type NfcConstructor = new (logger?: NfcLogger) => Nfc;
 
 let cached: NfcConstructor | undefined;
 
-/** The NFC class of nfc-pcsc (loads the native pcsclite addon on first call). */
-export function loadNfcPcsc(): NfcConstructor {
+/**
+ * nfc-pcsc is an optional dependency (package.json): its native part, @pokusew/pcsclite, builds
+ * only where libpcsclite-dev is installed, and npm leaves the pair out of an install where that
+ * build fails, so that emulated hardware installs on any machine. Wire and real mode need it and
+ * stop with this error, which says how to get it.
+ */
+export class PcscUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      'The PC/SC card reader driver (nfc-pcsc with its native @pokusew/pcsclite) is not installed or does not load, ' +
+        'so hardware mode wire/real cannot run: install the PC/SC packages (scripts/install-system-packages.sh, or ' +
+        'apt-get install pcscd libpcsclite-dev), then run `npm install` again. Emulated hardware does not need it. ' +
+        `(${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`,
+      { cause },
+    );
+    this.name = 'PcscUnavailableError';
+  }
+}
+
+/** The NFC class of nfc-pcsc (loads the native pcsclite addon on first call). `load` is for tests. */
+export function loadNfcPcsc(load: () => unknown = () => createRequire(import.meta.url)('nfc-pcsc')): NfcConstructor {
   if (!cached) {
-    const require = createRequire(import.meta.url);
-    const mod = require('nfc-pcsc') as { NFC: NfcConstructor };
+    let mod: { NFC: NfcConstructor };
+    try {
+      mod = load() as { NFC: NfcConstructor };
+    } catch (e) {
+      throw new PcscUnavailableError(e);
+    }
     cached = mod.NFC;
   }
   return cached;
