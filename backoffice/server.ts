@@ -152,6 +152,11 @@ class HttpError extends Error {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call a route. Decided on the route the router matched (whatever spelling of its
+     * path reached it), never on the raw URL; a route that does not say is kiosk-only. */
+    auth?: 'kiosk' | 'public';
+  }
   interface FastifyRequest {
     rawBody: string;
     kioskId: string;
@@ -318,7 +323,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
     void reply.code(404).send({ error: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
-  app.get('/health', async () => ({ ok: true }));
+  app.get('/health', { config: { auth: 'public' } }, async () => ({ ok: true }));
   // Every answer to an authenticated kiosk is signed with its response key (contract/request-signing.ts).
   app.addHook('onSend', async (req, reply, payload) => {
     const sig = req.headers[HEADER_SIGNATURE];
@@ -327,8 +332,11 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
     return payload;
   });
 
+  // Authentication is decided on the matched route: every route is signed-kiosk-only unless it was
+  // registered `auth: 'public'` (only /health). The raw URL is never consulted, so a percent-encoded,
+  // doubled-slash or otherwise odd spelling of a route gets the same check as its plain spelling.
   app.addHook('preHandler', async (req: FastifyRequest) => {
-    if (!req.url.startsWith(`${API_PREFIX}/`)) return;
+    if (req.routeOptions.config?.auth === 'public') return;
     const kioskId = req.headers[HEADER_KIOSK];
     const secret = typeof kioskId === 'string' && Object.hasOwn(kiosks, kioskId) ? kiosks[kioskId] : undefined;
     const header = (name: string) => {
@@ -388,7 +396,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   // Backpressure before the body is even read: parsing, validating and checking the records of a
   // batch is most of its cost, so a saturated process turns it away first (503 + Retry-After).
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method !== 'POST' || req.url !== `${API_PREFIX}/journal`) return;
+    if (req.method !== 'POST' || req.routeOptions.url !== `${API_PREFIX}/journal`) return;
     if (!(await gate.enter())) {
       return reply
         .code(503)
