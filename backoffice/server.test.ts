@@ -7,7 +7,7 @@ import { createHttpBackOfficeClient } from '../main/backoffice-client/http-clien
 import { signRequest } from '../contract/request-signing.js';
 import { BackOfficeRejectedError, BackOfficeUnavailableError } from '../main/backoffice-client/types.js';
 import { fixedClock } from '../contract/time.js';
-import { sealRecord } from '../contract/record-crypto.js';
+import { cardRef, sealRecord } from '../contract/record-crypto.js';
 import { openJournal } from '../main/journal/sqlite-journal.js';
 import { startBackOffice, type BackOfficeServer } from './server.js';
 
@@ -208,8 +208,9 @@ describe('transaction intake', () => {
 
   it('an order.loaded record confirms the collection of its order (kiosk was offline when loading)', async () => {
     const j = kioskJournal();
-    j.append({ type: 'order.collect-intent', operationId: 'op-x', data: { orderId: 'FX-PRD-0033' } });
-    j.append({ type: 'order.loaded', operationId: 'op-x', data: { orderId: 'FX-PRD-0033' } });
+    const onCard = cardRef(FIXTURE_CARDS['personal-products'].cardNumber, SECRET); // the order's own card
+    j.append({ type: 'order.collect-intent', operationId: 'op-x', card: onCard, data: { orderId: 'FX-PRD-0033' } });
+    j.append({ type: 'order.loaded', operationId: 'op-x', card: onCard, data: { orderId: 'FX-PRD-0033' } });
     await client().submitRecords(j.undelivered(10));
     expect(server.store.order('FX-PRD-0033')).toEqual({ collected: true, collectedOperation: 'op-x' });
   });

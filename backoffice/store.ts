@@ -11,6 +11,7 @@ import { DEFAULT_TIME_ZONE, localDate } from '../domain/dates.js';
 import { orderRefusalFor } from '../domain/order-rules.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../contract/record-crypto.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../contract/backoffice-api.js';
+import { collectedOrderId, namedCard, outOfRange } from './intake-rules.js';
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS } from './fixtures.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -219,6 +220,7 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
         else reject('conflict');
         continue;
       }
+      if (outOfRange(r, state.contiguous_seq)) { reject('out-of-range'); continue; }
       if (r.seq === 1 && r.prevHash !== GENESIS_HASH) { reject('chain-broken'); continue; }
       const before = r.seq > 1 ? q.intakeGet.get(kioskId, r.seq - 1) : undefined;
       if (before && before.hash !== r.prevHash) { reject('chain-broken'); continue; }
@@ -241,9 +243,14 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
       });
       // A kiosk that loaded an order onto a card but could not confirm it online (offline, crash)
       // confirms it through its journal: the order is collected by that operation.
-      const orderId = r.data?.['orderId'];
-      if ((r.type === 'order.loaded' || r.type === 'order.collected') && typeof orderId === 'string') {
-        q.markCollected.run(r.at, kioskId, r.operationId, orderId);
+      // Only for the order's own card (or, for NS Extra, the card that replaced it), and only when
+      // the rules let that card load it (intake-rules.ts).
+      const orderId = collectedOrderId(r);
+      const o = orderId !== undefined ? q.order.get(orderId) : undefined;
+      if (o) {
+        const replacement = o.kind === 'ns-extra' ? q.card.get(o.card_number)?.replaced_by : undefined;
+        const loader = namedCard(r, replacement ? [o.card_number, replacement] : [o.card_number], secret);
+        if (loader && !refusal(o, loader)) q.markCollected.run(r.at, kioskId, r.operationId, o.order_id);
       }
       if (r.seq > state.max_seq) state.max_seq = r.seq;
       results.push({ ...base, status: 'accepted' });

@@ -70,6 +70,8 @@ export const IntakeRejectReason = z.enum([
   'bad-hmac',
   'chain-broken',
   'conflict',
+  /** An amount beyond what a card may hold, or a seq far past what arrived. */
+  'out-of-range',
 ]);
 export const IntakeResult = z.object({
   seq: z.int().positive(),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { fixedClock } from '../../contract/time.js';
-import { sealRecord } from '../../contract/record-crypto.js';
+import { cardRef, sealRecord } from '../../contract/record-crypto.js';
 import { signRequest } from '../../contract/request-signing.js';
 import { createHttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
 import { openJournal } from '../../main/journal/sqlite-journal.js';
@@ -165,8 +165,9 @@ for (const engine of engines) {
 
     it('an order.loaded record confirms the collection of its order', async () => {
       const j = kioskJournal();
-      j.append({ type: 'order.collect-intent', operationId: 'op-x', data: { orderId: 'FX-PRD-0033' } });
-      j.append({ type: 'order.loaded', operationId: 'op-x', data: { orderId: 'FX-PRD-0033' } });
+      const onCard = cardRef(FIXTURE_CARDS['personal-products'].cardNumber, SECRET); // the order's own card
+      j.append({ type: 'order.collect-intent', operationId: 'op-x', card: onCard, data: { orderId: 'FX-PRD-0033' } });
+      j.append({ type: 'order.loaded', operationId: 'op-x', card: onCard, data: { orderId: 'FX-PRD-0033' } });
       await client().submitRecords(j.undelivered(10));
       expect(await server.store.order('FX-PRD-0033')).toEqual({ collected: true, collectedOperation: 'op-x' });
     });

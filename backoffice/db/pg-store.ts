@@ -15,6 +15,7 @@ import type { CardKind } from '../../contract/card.js';
 import { JOURNAL_ENTRY_TYPES, type JournalRecord } from '../../contract/journal-record.js';
 import { MAX_BALANCE_CENTS } from '../../domain/balance.js';
 import { DEFAULT_TIME_ZONE, localDate } from '../../domain/dates.js';
+import { collectedOrderId, namedCard, outOfRange } from '../intake-rules.js';
 import { orderRefusalFor } from '../../domain/order-rules.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../../contract/record-crypto.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../../contract/backoffice-api.js';
@@ -198,6 +199,7 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
           else reject('conflict');
           continue;
         }
+        if (outOfRange(r, Number(st.contiguous_seq))) { reject('out-of-range'); continue; }
         if (r.seq === 1 && r.prevHash !== GENESIS_HASH) { reject('chain-broken'); continue; }
         const before = known.get(r.seq - 1);
         if (before && before.hash !== r.prevHash) { reject('chain-broken'); continue; }
@@ -231,15 +233,24 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
             toInsert.map((r) => r.hmac),
           ],
         );
-        // A kiosk that loaded an order but could not confirm it online confirms it through its journal.
+        // A kiosk that loaded an order but could not confirm it online confirms it through its
+        // journal: only for the order's own card (or, for NS Extra, the card that replaced it), and
+        // only when the rules let that card load it (intake-rules.ts).
         for (const r of toInsert) {
-          const orderId = r.data?.['orderId'];
-          if ((r.type === 'order.loaded' || r.type === 'order.collected') && typeof orderId === 'string') {
-            await tx.query(
-              `UPDATE orders SET collected_at = $1, collected_kiosk = $2, collected_operation = $3 WHERE order_id = $4 AND collected_at IS NULL`,
-              [r.at, kioskId, r.operationId, orderId],
-            );
-          }
+          const orderId = collectedOrderId(r);
+          if (orderId === undefined) continue;
+          const o = (await tx.query<OrderRow>(`SELECT ${ORDER_COLS} FROM orders WHERE order_id = $1`, [orderId])).rows[0];
+          if (!o) continue;
+          const replacement =
+            o.kind === 'ns-extra'
+              ? (await tx.query<{ replaced_by: string | null }>(`SELECT replaced_by FROM cards WHERE card_number = $1`, [o.card_number])).rows[0]?.replaced_by
+              : undefined;
+          const loader = namedCard(r, replacement ? [o.card_number, replacement] : [o.card_number], secret);
+          if (!loader || refusal(o, await cardKind(tx, loader))) continue;
+          await tx.query(
+            `UPDATE orders SET collected_at = $1, collected_kiosk = $2, collected_operation = $3 WHERE order_id = $4 AND collected_at IS NULL`,
+            [r.at, kioskId, r.operationId, o.order_id],
+          );
         }
       }
       // How far the journal is complete: walk up from contiguous over what is stored now.
