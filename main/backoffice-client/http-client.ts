@@ -185,7 +185,20 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
       const why = cause?.code ? `${cause.code}: ${cause.message ?? ''}` : (e as Error).message;
       throw new BackOfficeUnavailableError(`back office not reachable: ${why}`, { cause: e });
     }
-    // Nothing the back office says counts unless it is signed over this very request.
+    // "Busy, come back later" (429/503) needs no signature: the back office sends it before it knows
+    // which kiosk asks (backpressure comes before the body is read), and all it can make the kiosk do
+    // is wait (Retry-After is capped at 5 minutes), which anyone able to drop its packets could too.
+    if (res.status === 429 || res.status === 503) {
+      let code = '';
+      try {
+        const err = ErrorResponse.safeParse(JSON.parse(payload));
+        if (err.success) code = ` ${err.data.error}`;
+      } catch {
+        // not JSON: the status says enough
+      }
+      throw new BackOfficeBusyError(`back office busy (HTTP ${res.status}${code})`, retryAfterMs(res.headers.get('retry-after')));
+    }
+    // Nothing else the back office says counts unless it is signed over this very request.
     if (!verifyResponseSignature({ secret, requestSignature: headers[HEADER_SIGNATURE]!, status: res.status, body: payload, signature: res.headers.get(HEADER_RESPONSE_SIGNATURE) }))
       throw new BackOfficeUnavailableError(`back office answer (HTTP ${res.status}) is not signed for this kiosk: ignored`);
     let json: unknown;
@@ -193,13 +206,6 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
       json = JSON.parse(payload);
     } catch {
       json = undefined;
-    }
-    if (res.status === 429 || res.status === 503) {
-      const err = ErrorResponse.safeParse(json);
-      throw new BackOfficeBusyError(
-        `back office busy (HTTP ${res.status}${err.success ? ` ${err.data.error}` : ''})`,
-        retryAfterMs(res.headers.get('retry-after')),
-      );
     }
     if (res.status >= 400 && res.status < 500) {
       const err = ErrorResponse.safeParse(json);
