@@ -23,7 +23,7 @@ const P = (...p) => path.join(stage, ...p);
 const say = (m) => console.log(`[package-deb] ${m}`);
 
 /** What the production tree leaves out (packaging/production-files.mjs explains each). */
-import { excludedFromProduction, NODE_MODULES_NOT_SHIPPED } from '../packaging/production-files.mjs';
+import { copyProductionNodeModules, excludedFromProduction } from '../packaging/production-files.mjs';
 
 if (!existsSync(path.join(root, 'dist', 'main', 'start.js'))) {
   console.error('[package-deb] dist/main/start.js missing: run `node scripts/build.mjs` first');
@@ -61,39 +61,8 @@ writeFileSync(
 );
 copyFile(path.join(root, 'packaging', 'bin', 'check-config.mjs'), path.join(app, 'bin', 'check-config.mjs'), 0o755);
 
-// 3. Production node_modules: npm's own list of the production dependency tree (no dev
-//    dependencies), minus packages only the development start needs (tsx, the Node binary
-//    package), copied with the native addons already built for this Node's ABI.
-const tree = JSON.parse(execFileSync('npm', ['ls', '--omit=dev', '--all', '--long', '--json'], { cwd: root, maxBuffer: 64 << 20, encoding: 'utf8' }));
-const dirs = new Set();
-(function walk(node) {
-  for (const [name, dep] of Object.entries(node.dependencies ?? {})) {
-    if (NODE_MODULES_NOT_SHIPPED.includes(name) || !dep.path || dirs.has(dep.path) || dep.dev || dep.extraneous) continue;
-    dirs.add(dep.path);
-    walk(dep);
-  }
-})(tree);
-const nm = path.join(root, 'node_modules');
-for (const dir of [...dirs].sort()) {
-  const rel = path.relative(nm, dir);
-  if (rel.startsWith('..')) throw new Error(`dependency outside node_modules: ${dir}`);
-  cpSync(dir, path.join(app, 'node_modules', rel), {
-    recursive: true,
-    filter: (src) => {
-      const r = path.relative(dir, src).split(path.sep);
-      // Build intermediates and C sources of native addons: only the built .node file is needed.
-      if (r[0] === 'build' && r.length > 1 && !src.endsWith('.node') && !statSync(src).isDirectory()) return false;
-      if (r[0] === 'build' && r.includes('obj.target')) return false;
-      if ((r[0] === 'deps' || r[0] === 'src') && existsSync(path.join(dir, 'binding.gyp'))) return false;
-      // Prebuilt addons for other platforms (Android, ARM, musl): never loaded on this amd64 glibc system.
-      if (r[0] === 'prebuilds' && r.length > 1 && (!r[1].startsWith('linux-x64') || /musl/.test(r[r.length - 1]))) return false;
-      // Nested node_modules are copied as packages of their own (from npm's list).
-      if (r.includes('node_modules')) return false;
-      return true;
-    },
-  });
-}
-say(`${dirs.size} production packages`);
+// 3. Production node_modules (packaging/production-files.mjs: npm's production tree, addons as built).
+say(`${copyProductionNodeModules(root, path.join(app, 'node_modules'))} production packages`);
 
 // 4. System integration.
 const pk = (...p) => path.join(root, 'packaging', ...p);
