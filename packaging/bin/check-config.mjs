@@ -1,4 +1,3 @@
-#!/opt/ns-kiosk/node/bin/node
 // ExecStartPre of ns-kiosk.service, and an operator's check after editing /etc/ns-kiosk/:
 //   /opt/ns-kiosk/node/bin/node /opt/ns-kiosk/app/bin/check-config.mjs
 // Validates KIOSK_CONFIG (default /etc/ns-kiosk/config.json) with the kiosk's own schema
