@@ -43,9 +43,11 @@ const DEV_ONLY_TOP_LEVEL = /^(\..+|test|tests|__tests__|benchmarks?|examples?|in
 export function copyProductionNodeModules(root, dest) {
   const tree = JSON.parse(execFileSync('npm', ['ls', '--omit=dev', '--all', '--long', '--json'], { cwd: root, maxBuffer: 64 << 20, encoding: 'utf8' }));
   const dirs = new Set();
+  // npm prints a tree in which a package met again is "deduped" (listed without its own
+  // dependencies): walk every branch, not only the first sighting of a package.
   (function walk(node) {
     for (const [name, dep] of Object.entries(node.dependencies ?? {})) {
-      if (NODE_MODULES_NOT_SHIPPED.includes(name) || !dep.path || dirs.has(dep.path) || dep.dev || dep.extraneous) continue;
+      if (NODE_MODULES_NOT_SHIPPED.includes(name) || !dep.path || dep.dev || dep.extraneous) continue;
       dirs.add(dep.path);
       walk(dep);
     }
@@ -69,6 +71,7 @@ export function copyProductionNodeModules(root, dest) {
         // dotfiles (editor, lint, VCS, npm ignore). Nothing requires them at run time.
         if (r.length >= 1 && DEV_ONLY_TOP_LEVEL.test(r[0])) return false;
         if (r.length === 1 && !isDir && /\.html?$/.test(r[0])) return false;
+        if (!isDir && /^\.(eslintrc|npmignore|gitignore|gitattributes|editorconfig|prettierrc|travis)/.test(r[r.length - 1])) return false;
         // Nested node_modules are copied as packages of their own (they are in npm's list).
         if (r.includes('node_modules')) return false;
         return true;

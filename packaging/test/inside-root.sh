@@ -75,7 +75,11 @@ echo "ExecStart=$START"
 sleep 1
 (cd "$WD" && exec runuser -u ns-kiosk -- env -i $ENVS $START) >/root/out/kiosk.log 2>&1 &
 KIOSK_PID=$!
-if wait_http http://127.0.0.1:8765/health 60; then pass "/health answers"; else tail -30 /root/out/kiosk.log; fail "kiosk did not answer"; fi
+for _ in $(seq 120); do
+  kill -0 $KIOSK_PID 2>/dev/null || { tail -30 /root/out/kiosk.log; fail "the kiosk exited"; }
+  wait_http http://127.0.0.1:8765/health 1 && break
+done
+if wait_http http://127.0.0.1:8765/health 1; then pass "/health answers"; else tail -30 /root/out/kiosk.log; fail "kiosk did not answer"; fi
 for p in /proc/[0-9]*; do
   if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q '^/opt/ns-kiosk/node/bin/node /opt/ns-kiosk/app/dist/main/start.js'; then
     echo "$(stat -c %U "$p") pid ${p#/proc/}: $(tr '\0' ' ' < "$p/cmdline")" | tee /root/out/kiosk-process.txt
