@@ -53,7 +53,7 @@ const electronDist = process.env.ELECTRON_OVERRIDE_DIST_PATH;
 if (!electronDist || !existsSync(path.join(electronDist, 'electron'))) {
   say('NOT BUILT: the AppImage and deb of the Electron shell. No Electron distribution here');
   say('(set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45 linux-x64; none can be downloaded on this machine).');
-  say(`Staged and checked instead: ${path.relative(root, stage)} (packaging/electron.test.ts).`);
+  say(`Staged and checked instead: ${path.relative(root, stage)} (packaging/packaging.test.ts).`);
   process.exit(0);
 }
 

@@ -95,7 +95,7 @@ echo "== Chromium under /etc/chromium/policies/managed/ns-kiosk.json, as ns-kios
 cat /etc/chromium/policies/managed/ns-kiosk.json > /root/out/policy.json
 chromium --version
 CHROME=(runuser -u ns-kiosk-display -- env -i HOME=/var/lib/ns-kiosk-display chromium --headless --disable-gpu --no-first-run --user-data-dir=/tmp/chromium-profile)
-grep -R -e '--no-sandbox' /usr/lib/ns-kiosk /lib/systemd/system/ns-kiosk*.service && fail "--no-sandbox in the package" || pass "no --no-sandbox in the package"
+grep -R -E '^[^#]*--no-sandbox' /usr/lib/ns-kiosk /lib/systemd/system/ns-kiosk*.service && fail "--no-sandbox in the package" || pass "no --no-sandbox in the package"
 "${CHROME[@]}" --window-size=1080,1920 --virtual-time-budget=8000 --screenshot=/tmp/start-screen.png http://127.0.0.1:8765/ >/root/out/chromium-shot.log 2>&1 || { tail -20 /root/out/chromium-shot.log; fail "chromium screenshot"; }
 cp /tmp/start-screen.png /root/out/start-screen.png
 grep -qi 'no-sandbox\|sandbox.*fail' /root/out/chromium-shot.log && fail "Chromium sandbox problem: $(grep -i sandbox /root/out/chromium-shot.log | head -2)" || true
@@ -109,6 +109,12 @@ wait_http http://127.0.0.1:9999/ 10
 "${CHROME[@]}" --dump-dom http://127.0.0.1:9999/ > /root/out/blocked-origin.html 2>/dev/null || true
 if grep -q OTHER-ORIGIN-CONTENT /root/out/blocked-origin.html; then fail "another origin was shown"; fi
 grep -q 'ERR_BLOCKED_BY_ADMINISTRATOR' /root/out/blocked-origin.html && pass "another origin refused (ERR_BLOCKED_BY_ADMINISTRATOR)" || { head -c 600 /root/out/blocked-origin.html; fail "no block page for another origin"; }
+# Control: the same navigation without the installed policy shows the other origin, so the check
+# above can fail (it proves the policy, not some other reason the page did not load).
+mv /etc/chromium/policies/managed/ns-kiosk.json /root/policy-aside.json
+"${CHROME[@]}" --dump-dom http://127.0.0.1:9999/ > /root/out/unblocked-origin-control.html 2>/dev/null || true
+mv /root/policy-aside.json /etc/chromium/policies/managed/ns-kiosk.json
+grep -q OTHER-ORIGIN-CONTENT /root/out/unblocked-origin-control.html && pass "control: without the policy the other origin is shown" || fail "control: other origin not shown even without the policy"
 kill $OTHER
 "${CHROME[@]}" --dump-dom 'devtools://devtools/bundled/inspector.html' > /root/out/devtools.html 2>/dev/null || true
 grep -q 'ERR_BLOCKED_BY_ADMINISTRATOR' /root/out/devtools.html && pass "devtools:// refused" || { head -c 600 /root/out/devtools.html; fail "devtools:// not refused"; }
