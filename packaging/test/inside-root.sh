@@ -94,13 +94,13 @@ ls -la /var/lib/ns-kiosk | tee /root/out/data-dir.txt
 echo "== Chromium under /etc/chromium/policies/managed/ns-kiosk.json, as ns-kiosk-display"
 cat /etc/chromium/policies/managed/ns-kiosk.json > /root/out/policy.json
 chromium --version
-CHROME=(runuser -u ns-kiosk-display -- env -i HOME=/var/lib/ns-kiosk-display chromium --headless --disable-gpu --no-first-run --user-data-dir=/tmp/chromium-profile)
+CHROME=(timeout 90 runuser -u ns-kiosk-display -- env -i HOME=/var/lib/ns-kiosk-display chromium --headless --disable-gpu --no-first-run --user-data-dir=/tmp/chromium-profile)
 grep -R -E '^[^#]*--no-sandbox' /usr/lib/ns-kiosk /lib/systemd/system/ns-kiosk*.service && fail "--no-sandbox in the package" || pass "no --no-sandbox in the package"
-"${CHROME[@]}" --window-size=1080,1920 --virtual-time-budget=8000 --screenshot=/tmp/start-screen.png http://127.0.0.1:8765/ >/root/out/chromium-shot.log 2>&1 || { tail -20 /root/out/chromium-shot.log; fail "chromium screenshot"; }
+"${CHROME[@]}" --window-size=1080,1920 --timeout=5000 --screenshot=/tmp/start-screen.png http://127.0.0.1:8765/ >/root/out/chromium-shot.log 2>&1 || { tail -20 /root/out/chromium-shot.log; fail "chromium screenshot"; }
 cp /tmp/start-screen.png /root/out/start-screen.png
 grep -qi 'no-sandbox\|sandbox.*fail' /root/out/chromium-shot.log && fail "Chromium sandbox problem: $(grep -i sandbox /root/out/chromium-shot.log | head -2)" || true
 pass "start screen screenshot ($(stat -c %s /root/out/start-screen.png) bytes)"
-"${CHROME[@]}" --virtual-time-budget=8000 --dump-dom http://127.0.0.1:8765/ > /root/out/start-screen.html 2>/dev/null
+"${CHROME[@]}" --timeout=5000 --dump-dom http://127.0.0.1:8765/ > /root/out/start-screen.html 2>/dev/null
 grep -q 'id="root"' /root/out/start-screen.html && [ "$(wc -c < /root/out/start-screen.html)" -gt 800 ] && pass "Chromium rendered the start screen ($(wc -c < /root/out/start-screen.html) bytes of DOM)" || fail "start screen DOM"
 # Another origin: a page on another port of the same machine.
 $NODE -e 'require("node:http").createServer((q, s) => s.end("<p>OTHER-ORIGIN-CONTENT</p>")).listen(9999, "127.0.0.1")' &
