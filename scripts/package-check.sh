@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The appliance package's proof, on a fresh Debian 12 root (CI runs it after `npm run package`):
+#   scripts/package-check.sh [release/ns-kiosk_<v>_amd64.deb]
+#  1. unpack a fresh minimal bookworm root (scripts/package-root.sh; cached debootstrap),
+#  2. dpkg -i the package, apt-get -f install its dependencies (cage, chromium, pcscd, ...),
+#  3. systemd-analyze verify both units; systemd-analyze security prints the core's exposure,
+#  4. the unconfigured package refuses to start (ExecStartPre exits 2, says why, changes nothing),
+#  5. configured as an operator would (keys, terminal port, back office), the unit's own ExecStart
+#     runs as ns-kiosk (runuser) with a ZVT terminal simulator on a pseudo-terminal as its payment
+#     terminal, and serves / and /health,
+#  6. Chromium from the root, as ns-kiosk-display, under the installed policy: screenshot of the
+#     start screen; another origin, devtools:// and the remote-debugging port refused,
+#  7. reinstall (upgrade path) and remove keep /var/lib/ns-kiosk; purge deletes it.
+# The root runs under bubblewrap (pivot_root, not chroot: Chromium's namespace sandbox works there;
+# a chroot would force --no-sandbox), with its own PID, IPC and network namespaces for steps 4-7.
+# Output: release/check/ (transcript.txt, start-screen.png, blocked-origin.html, file-list.txt).
+# Needs root, bubblewrap, debootstrap (cold cache) and Debian's mirror (apt-get inside the root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+DEB=${1:-$(ls -t release/ns-kiosk_*_amd64.deb | head -1)}
+OUT=$REPO/release/check
+CACHE=${NS_KIOSK_PACKAGING_CACHE:-/var/cache/ns-kiosk-packaging}
+mkdir -p "$OUT"
+rm -f "$OUT"/*.png "$OUT"/*.html "$OUT"/*.txt
+WORK=$(mktemp -d /var/tmp/ns-kiosk-check.XXXXXX)
+ROOT=$WORK/root
+cleanup() { rm -rf "$WORK"; }
+trap cleanup EXIT
+started=$(date +%s)
+step() { echo "[package-check] $(( $(date +%s) - started ))s $*"; }
+for tool in bwrap dpkg-deb; do command -v $tool >/dev/null || { echo "missing $tool (apt-get install bubblewrap dpkg)" >&2; exit 1; }; done
+
+step "fresh root"
+"$REPO/scripts/package-root.sh" "$ROOT"
+cp "$DEB" "$ROOT/root/ns-kiosk.deb"
+dpkg-deb -c "$DEB" | awk '{print $1, $6}' > "$OUT/file-list.txt"
+
+# sb [--net] CMD...: run in the root. --net shares the machine's network (apt-get needs it);
+# otherwise a private network namespace with its own loopback (port 8765 may be taken here).
+sb() {
+  local net=(--unshare-net)
+  if [ "$1" = --net ]; then net=(); shift; fi
+  bwrap --bind "$ROOT" / --dev /dev --proc /proc \
+    --perms 1777 --tmpfs /tmp --tmpfs /run --perms 1777 --tmpfs /dev/shm \
+    --bind "$CACHE/apt-archives" /var/cache/apt/archives --ro-bind /etc/resolv.conf /etc/resolv.conf \
+    --ro-bind "$REPO" /src --unshare-pid --unshare-ipc --unshare-uts "${net[@]}" --die-with-parent \
+    --setenv PATH /usr/sbin:/usr/bin:/sbin:/bin --setenv DEBIAN_FRONTEND noninteractive --setenv LANG C.UTF-8 "$@"
+}
+
+step "dpkg -i + apt-get -f install"
+sb --net sh -c 'dpkg -i /root/ns-kiosk.deb >/root/dpkg.log 2>&1 || true; apt-get -qq update && apt-get -y -q -f install -o Dpkg::Use-Pty=0 >/root/apt.log 2>&1 || { tail -30 /root/apt.log; exit 1; }; dpkg -s ns-kiosk | grep -E "^(Status|Version)"'
+# Test tooling only, after the package is in: socat makes the terminal's pseudo-terminal pair.
+sb --net sh -c 'apt-get -y -q install socat >/root/apt-socat.log 2>&1 || { tail -20 /root/apt-socat.log; exit 1; }'
+
+step "inside the root"
+cp "$REPO/packaging/test/inside-root.sh" "$ROOT/root/inside-root.sh"
+sb bash /root/inside-root.sh 2>&1 | tee "$OUT/transcript.txt"
+cp "$ROOT/root/out/"* "$OUT/" 2>/dev/null || true
+test -s "$OUT/start-screen.png" || { echo "no screenshot" >&2; exit 1; }
+step "passed: $(du -h "$DEB" | cut -f1) package, results in release/check/"
