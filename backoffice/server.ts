@@ -2,12 +2,11 @@
  * The reference back office: a Fastify HTTP service on PostgreSQL (startPgBackOffice: a server or
  * the embedded PGlite, db/) or, for the kiosk's in-process development back office, on its SQLite
  * file (startBackOffice, store.ts). Both serve the same routes over the same async store interface.
- * Every /v1 request is authenticated per kiosk (main/backoffice-client/signing.ts) and validated with
- * the zod schemas of api-schema.ts; bad input is answered with a 4xx and a JSON error body
+ * Every /v1 request is authenticated per kiosk (contract/request-signing.ts) and validated with
+ * the zod schemas of contract/backoffice-api.ts; bad input is answered with a 4xx and a JSON error body
  * `{ error, message }`, never a 500.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import type { Clock } from '../contract/time.js';
 import { cardRef } from '../contract/record-crypto.js';
 import type { JournalRecord } from '../contract/journal-record.js';
@@ -20,11 +19,14 @@ import {
   IntakeRequest,
   OrdersQueryRequest,
   type BlockedResponseDto,
-  type ErrorCodeDto,
 } from '../contract/backoffice-api.js';
 import { openStore, type BackOfficeStore } from './store.js';
-import { DatabaseUnavailableError, openDatabase, type Db } from './db/engine.js';
+import { HttpError, errorReply, parse } from './http-errors.js';
+import { IntakeGate, type IntakeGateOptions } from './intake-gate.js';
+import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
+
+export type { IntakeGateOptions };
 
 export interface BackOfficeOptions {
   /** 0 = any free port. */
@@ -76,81 +78,6 @@ export interface PgBackOfficeServer {
   load(): { running: number; waiting: number; shed: number };
 }
 
-export interface IntakeGateOptions {
-  /** Journal batches processed at once by this process; default 8. */
-  concurrency?: number;
-  /** Batches allowed to wait for a turn; more are answered 503 + Retry-After at once; default 64. */
-  maxWaiting?: number;
-  /** A batch that waited this long is answered 503 instead of being done late; default 3 s. */
-  maxWaitMs?: number;
-  /** Retry-After (seconds) sent with 503 overloaded; default 2. */
-  retryAfterS?: number;
-}
-
-/**
- * Backpressure for journal intake: a bounded number of batches at work and a bounded, time-limited
- * queue. When saturated the back office says so at once (503 + Retry-After) instead of letting the
- * kiosk time out on work it would still do (which came back as a duplicate). Hand-written: a
- * dozen lines of counting; the libraries (p-limit, fastify-rate-limit) either queue without bound
- * or limit per client, not per process capacity.
- */
-class IntakeGate {
-  running = 0;
-  shed = 0;
-  closing = false;
-  private readonly waiting: { since: number; resolve: (ok: boolean) => void }[] = [];
-  constructor(
-    readonly concurrency: number,
-    readonly maxWaiting: number,
-    readonly maxWaitMs: number,
-  ) {}
-  get queued(): number {
-    return this.waiting.length;
-  }
-  /** Resolves true when the caller may run, false when it must be answered 503. */
-  enter(): Promise<boolean> {
-    if (this.closing) return Promise.resolve(false);
-    if (this.running < this.concurrency) {
-      this.running++;
-      return Promise.resolve(true);
-    }
-    if (this.waiting.length >= this.maxWaiting) {
-      this.shed++;
-      return Promise.resolve(false);
-    }
-    return new Promise((resolve) => this.waiting.push({ since: performance.now(), resolve }));
-  }
-  leave(): void {
-    this.running--;
-    while (this.waiting.length > 0) {
-      const next = this.waiting.shift()!;
-      if (performance.now() - next.since > this.maxWaitMs) {
-        this.shed++;
-        next.resolve(false);
-        continue;
-      }
-      this.running++;
-      next.resolve(true);
-      return;
-    }
-  }
-  /** Shutdown: whoever still waits is told to come back later; running batches finish. */
-  close(): void {
-    this.closing = true;
-    for (const w of this.waiting.splice(0)) w.resolve(false);
-  }
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: ErrorCodeDto,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call a route. Decided on the route the router matched (whatever spelling of its
@@ -161,34 +88,6 @@ declare module 'fastify' {
     rawBody: string;
     kioskId: string;
   }
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const detail = r.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join('.') || what}: ${i.message}`)
-      .join('; ');
-    throw new HttpError(400, 'bad-request', `invalid ${what}: ${detail}`);
-  }
-  return r.data;
-}
-
-/** Map any error Fastify raises on bad input to a clear 4xx; only real bugs become 500. */
-function errorReply(err: unknown): { status: number; body: { error: ErrorCodeDto; message: string } } {
-  if (err instanceof HttpError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
-  if (err instanceof DatabaseUnavailableError) {
-    return { status: 503, body: { error: 'unavailable', message: 'database unavailable: nothing was stored, try again later' } };
-  }
-  const e = err as { statusCode?: number; code?: string; message?: string };
-  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if (status === 413) return { status, body: { error: 'payload-too-large', message: 'request body too large' } };
-  if (status === 415) return { status, body: { error: 'unsupported-media-type', message: 'send application/json' } };
-  if (status >= 400 && status < 500) {
-    return { status: status === 404 ? 404 : 400, body: { error: status === 404 ? 'not-found' : 'bad-request', message: e.message ?? 'bad request' } };
-  }
-  return { status: 500, body: { error: 'internal', message: 'internal error' } };
 }
 
 /** The legacy in-process back office on a SQLite file (the kiosk's `npm start` and its tests). */

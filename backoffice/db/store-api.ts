@@ -1,0 +1,49 @@
+/** What the back office's routes need of a store, whichever engine is under it (pg-store.ts on
+ * PostgreSQL or PGlite; store.ts on SQLite behind an async adapter). */
+import type { JournalRecord } from '../../contract/journal-record.js';
+import type { SecretKey } from '../../contract/record-crypto.js';
+import type { IntakeResponseDto, PendingOrder } from '../../contract/backoffice-api.js';
+import type { CardKind } from '../../contract/card.js';
+import type { Db } from './engine.js';
+
+export type CollectOutcome =
+  | { ok: true; alreadyCollected: boolean }
+  | { ok: false; error: 'unknown-order' | 'wrong-card' | 'not-loadable' | 'already-collected' | 'card-blocked'; message: string };
+
+export interface IntakeStatusDto {
+  contiguousSeq: number;
+  maxSeq: number;
+  gaps: { from: number; to: number }[];
+}
+
+export interface JournalRow {
+  seq: number;
+  type: string;
+  operationId: string;
+  hash: string;
+  amountCents: number | null;
+}
+
+/** The store as the HTTP layer uses it: every call may wait for the database. */
+export interface AsyncBackOfficeStore {
+  pendingOrders(cardNumber: string): Promise<PendingOrder[]>;
+  collect(orderId: string, cardNumber: string, kioskId: string, operationId: string): Promise<CollectOutcome>;
+  blockedChanges(since: number, limit: number): Promise<{ version: number; cardNumber: string; blocked: boolean }[]>;
+  blockedVersion(): Promise<number>;
+  isBlocked(cardNumber: string): Promise<boolean>;
+  setBlocked(cardNumber: string, blocked: boolean): Promise<number>;
+  addCard(cardNumber: string, kind: CardKind, replacedBy?: string): Promise<void>;
+  addOrder(order: PendingOrder & { cardNumber: string }): Promise<void>;
+  intake(kioskId: string, secret: SecretKey, records: JournalRecord[]): Promise<IntakeResponseDto>;
+  intakeStatus(kioskId: string): Promise<IntakeStatusDto>;
+  journalRecords(kioskId: string): Promise<JournalRow[]>;
+  order(orderId: string): Promise<{ collected: boolean; collectedOperation: string | null } | undefined>;
+  restoreFixtureOrders(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface PgStore extends AsyncBackOfficeStore {
+  readonly db: Db;
+  /** Total journal records and the bytes of the journal partitions (benchmarks). */
+  journalSize(): Promise<{ records: number; bytes: number; partitions: string[] }>;
+}
