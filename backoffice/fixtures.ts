@@ -14,6 +14,7 @@
  *   with the reason, never collectable);
  * - blocked: on the blocked-card list (and a kaartservicecode that must not be served to it).
  */
+import type { PendingOrder } from '../contract/backoffice-api.js';
 import { FIXTURE_CARDS } from '../contract/fixture-cards.js';
 
 export type FixtureOrder =
@@ -58,3 +59,34 @@ export const FIXTURE_ORDERS: FixtureOrder[] = [
 ];
 
 export const FIXTURE_BLOCKED: string[] = [FIXTURE_CARDS.blocked.cardNumber];
+
+/** `day` (YYYY-MM-DD) moved by `n` days. */
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The fixture orders as they stand on `day` (dates relative to it), ready for a store's addOrder. */
+export function fixtureOrdersOn(day: string): (PendingOrder & { cardNumber: string })[] {
+  return FIXTURE_ORDERS.map((f) => {
+    const announcedOn = addDays(day, -f.announcedDaysAgo);
+    if (f.kind === 'product') {
+      const validFrom = addDays(day, f.product.validFromInDays);
+      return {
+        orderId: f.orderId,
+        cardNumber: f.cardNumber,
+        kind: 'product',
+        announcedOn,
+        product: {
+          code: f.product.code,
+          validFrom,
+          validUntil: addDays(validFrom, f.product.validDays - 1),
+          ...(f.product.travelClass ? { travelClass: f.product.travelClass } : {}),
+        },
+      };
+    }
+    if (f.kind === 'ns-extra') return { orderId: f.orderId, cardNumber: f.cardNumber, kind: 'ns-extra', announcedOn, amountCents: f.amountCents };
+    return { orderId: f.orderId, cardNumber: f.cardNumber, kind: 'kaartservicecode', announcedOn };
+  });
+}

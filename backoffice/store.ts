@@ -12,7 +12,7 @@ import { orderRefusalFor } from '../domain/order-rules.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../contract/record-crypto.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../contract/backoffice-api.js';
 import { collectedOrderId, namedCard, outOfRange } from './intake-rules.js';
-import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS } from './fixtures.js';
+import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from './fixtures.js';
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -93,11 +93,6 @@ export interface BackOfficeStore {
   close(): void;
 }
 
-function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
 
 /** `timeZone`: where "today" is for the order rules (NS Extra's last day). */
 export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT_TIME_ZONE): BackOfficeStore {
@@ -329,28 +324,7 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
     db.transaction(() => {
       const day = today();
       for (const c of FIXTURE_CARD_KINDS) store.addCard(c.cardNumber, c.kind);
-      for (const f of FIXTURE_ORDERS) {
-        const announcedOn = addDays(day, -f.announcedDaysAgo);
-        if (f.kind === 'product') {
-          const validFrom = addDays(day, f.product.validFromInDays);
-          store.addOrder({
-            orderId: f.orderId,
-            cardNumber: f.cardNumber,
-            kind: 'product',
-            announcedOn,
-            product: {
-              code: f.product.code,
-              validFrom,
-              validUntil: addDays(validFrom, f.product.validDays - 1),
-              ...(f.product.travelClass ? { travelClass: f.product.travelClass } : {}),
-            },
-          });
-        } else if (f.kind === 'ns-extra') {
-          store.addOrder({ orderId: f.orderId, cardNumber: f.cardNumber, kind: 'ns-extra', announcedOn, amountCents: f.amountCents });
-        } else {
-          store.addOrder({ orderId: f.orderId, cardNumber: f.cardNumber, kind: 'kaartservicecode', announcedOn });
-        }
-      }
+      for (const o of fixtureOrdersOn(day)) store.addOrder(o);
       for (const n of FIXTURE_BLOCKED) store.setBlocked(n, true);
       q.setMeta.run('fixtures-seeded', now());
     })();

@@ -19,7 +19,7 @@ import { collectedOrderId, namedCard, outOfRange } from '../intake-rules.js';
 import { orderRefusalFor } from '../../domain/order-rules.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../../contract/record-crypto.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../../contract/backoffice-api.js';
-import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS } from '../fixtures.js';
+import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from '../fixtures.js';
 import type { Db, Queryable } from './engine.js';
 import { migrate } from './migrate.js';
 import type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore } from './store-api.js';
@@ -39,11 +39,6 @@ interface OrderRow {
   collected_operation: string | null;
 }
 
-function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
 
 const monthKey = (iso: string) => iso.slice(0, 7);
 
@@ -362,27 +357,6 @@ async function seedFixtures(store: PgStore, day: string): Promise<void> {
   const first = await store.db.query(`INSERT INTO meta (key, value) VALUES ('fixtures-seeded', $1) ON CONFLICT (key) DO NOTHING`, [day]);
   if (first.rowCount === 0) return;
   for (const c of FIXTURE_CARD_KINDS) await store.addCard(c.cardNumber, c.kind);
-  for (const f of FIXTURE_ORDERS) {
-    const announcedOn = addDays(day, -f.announcedDaysAgo);
-    if (f.kind === 'product') {
-      const validFrom = addDays(day, f.product.validFromInDays);
-      await store.addOrder({
-        orderId: f.orderId,
-        cardNumber: f.cardNumber,
-        kind: 'product',
-        announcedOn,
-        product: {
-          code: f.product.code,
-          validFrom,
-          validUntil: addDays(validFrom, f.product.validDays - 1),
-          ...(f.product.travelClass ? { travelClass: f.product.travelClass } : {}),
-        },
-      });
-    } else if (f.kind === 'ns-extra') {
-      await store.addOrder({ orderId: f.orderId, cardNumber: f.cardNumber, kind: 'ns-extra', announcedOn, amountCents: f.amountCents });
-    } else {
-      await store.addOrder({ orderId: f.orderId, cardNumber: f.cardNumber, kind: 'kaartservicecode', announcedOn });
-    }
-  }
+  for (const o of fixtureOrdersOn(day)) await store.addOrder(o);
   for (const n of FIXTURE_BLOCKED) await store.setBlocked(n, true);
 }
