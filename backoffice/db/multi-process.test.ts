@@ -145,7 +145,7 @@ describe.skipIf(!pgAvailable.ok)(`several back-office processes on one PostgreSQ
     const orderId = 'MP-ORDER-1';
     await store.addCard('3528700000009999', 'personal');
     await store.addOrder({ orderId, cardNumber: '3528700000009999', kind: 'kaartservicecode', announcedOn: '2026-01-01' });
-    const { records } = generateJournal({ kioskId, secret: KIOSKS[kioskId]!, count: 100, startAt: new Date(), seed: 9, orderIds: [orderId] });
+    const { records } = generateJournal({ kioskId, secret: KIOSKS[kioskId]!, count: 100, startAt: new Date(), seed: 9, orderIds: [orderId], orderCards: { [orderId]: '3528700000009999' } });
     expect(records.some((r) => r.type === 'order.loaded')).toBe(true);
     // Hold the order's row: the intake inserts the batch's records, then waits on that row…
     const holder = await openDatabase(url, { max: 1 });
@@ -181,7 +181,7 @@ describe.skipIf(!pgAvailable.ok)(`several back-office processes on one PostgreSQ
     const bo = await startPgBackOffice({ port: 0, database: url, clock: systemClock, kiosks: KIOSKS, seedFixtures: false, intake: { concurrency: 1, maxWaiting: 0, retryAfterS: 3 } });
     const orderId = 'MP-ORDER-2';
     await store.addOrder({ orderId, cardNumber: '3528700000009999', kind: 'kaartservicecode', announcedOn: '2026-01-01' });
-    const held = generateJournal({ kioskId: 'k10', secret: KIOSKS.k10!, count: 50, startAt: new Date(), seed: 10, orderIds: [orderId] }).records;
+    const held = generateJournal({ kioskId: 'k10', secret: KIOSKS.k10!, count: 50, startAt: new Date(), seed: 10, orderIds: [orderId], orderCards: { [orderId]: '3528700000009999' } }).records;
     const other = generateJournal({ kioskId: 'k11', secret: KIOSKS.k11!, count: 50, startAt: new Date(), seed: 11 }).records;
     const holder = await openDatabase(url, { max: 1 });
     let first!: Promise<IntakeResponseDto>;

@@ -70,6 +70,9 @@ export function generateJournal(options: {
   prevHash?: string;
   seed?: number;
   orderIds?: readonly string[];
+  /** The card each order belongs to: its collection records name that card (else a random one,
+   * which the back office's intake stores without changing the order). */
+  orderCards?: Readonly<Record<string, string>>;
 }): KioskJournal {
   const random = seededRandom(options.seed ?? 1);
   const records: JournalRecord[] = [];
@@ -80,8 +83,11 @@ export function generateJournal(options: {
   while (records.length < options.count) {
     op++;
     const cardNumber = String(3528_0000_0000_0000 + Math.floor(random() * 1e11)).padStart(16, '0').slice(0, 16);
-    const card = cardRef(cardNumber, options.secret);
-    for (const e of operation(random, op, options.orderIds ?? [])) {
+    const entries = operation(random, op, options.orderIds ?? []);
+    const orderId = entries[0]?.data?.['orderId'];
+    const ownCard = typeof orderId === 'string' ? options.orderCards?.[orderId] : undefined;
+    const card = cardRef(ownCard ?? cardNumber, options.secret);
+    for (const e of entries) {
       if (records.length >= options.count) break;
       const r = sealRecord(
         {
