@@ -11,6 +11,7 @@ import { DEFAULT_TIME_ZONE, localDate } from '../domain/dates.js';
 import { orderRefusalFor } from '../domain/order-rules.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../contract/record-crypto.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../contract/backoffice-api.js';
+import type { CollectOutcome } from './db/store-api.js';
 import { collectedOrderId, namedCard, outOfRange } from './intake-rules.js';
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from './fixtures.js';
 
@@ -70,9 +71,7 @@ interface OrderRow {
   collected_operation: string | null;
 }
 
-export type CollectOutcome =
-  | { ok: true; alreadyCollected: boolean }
-  | { ok: false; error: 'unknown-order' | 'wrong-card' | 'not-loadable' | 'already-collected' | 'card-blocked'; message: string };
+export type { CollectOutcome };
 
 export interface BackOfficeStore {
   pendingOrders(cardNumber: string): PendingOrder[];
