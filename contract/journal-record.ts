@@ -18,6 +18,10 @@ export const JOURNAL_ENTRY_TYPES = [
   'payment.rollback-intent',
   'payment.reversed',
   'payment.refund-owed',
+  /** Issue 12: the kiosk kept a payment whose card credit it cannot confirm; the back office holds
+   *  a pending credit for that card under the payment's ref (data.ref), loaded exactly once at the
+   *  next tap at any kiosk unless the card already holds the ref. */
+  'payment.credit-pending',
   // card writes (operationId = the operation the write belongs to)
   'card.write-intent',
   'card.written',
@@ -27,6 +31,11 @@ export const JOURNAL_ENTRY_TYPES = [
   'order.loaded',
   'order.collected',
   'order.collect-failed',
+  // reconciliation (issue 12): the credit refs a card holds, read at a tap (data.refs: the refs,
+  // comma-separated, newest first; no personal data)
+  'card.refs-seen',
+  // maintenance (issue 13): data.technicianId, data.action, data.outcome
+  'maintenance.action',
   // anything a technician should see
   'kiosk.note',
 ] as const;
