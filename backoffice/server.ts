@@ -25,6 +25,8 @@ import { HttpError, errorReply, parse } from './http-errors.js';
 import { IntakeGate, type IntakeGateOptions } from './intake-gate.js';
 import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
+import { candidateKeys, type KioskKey } from './kiosk-keys.js';
+import { checkOperator, registerEnrollmentRoutes } from './enrollment-routes.js';
 
 export type { IntakeGateOptions };
 
@@ -37,8 +39,11 @@ export interface BackOfficeOptions {
   clock: Clock;
   /** Where "today" is for the order rules; default Europe/Amsterdam. */
   timeZone?: string;
-  /** kiosk id -> that kiosk's secret (the same secret the kiosk journal signs with). */
+  /** kiosk id -> that kiosk's secret (the same secret the kiosk journal signs with). Configured
+   * kiosks; enrolled ones (kiosk-keys.ts) are in the store. */
   kiosks: Record<string, string>;
+  /** Bearer token of the operator routes (enrollment tokens, revocation); without it they do not exist. */
+  operatorToken?: string;
   /** Largest request body accepted (bytes); default 1 MiB. */
   bodyLimit?: number;
   /** Allowed clock difference for signed requests; default 5 minutes. */
@@ -82,11 +87,13 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call a route. Decided on the route the router matched (whatever spelling of its
      * path reached it), never on the raw URL; a route that does not say is kiosk-only. */
-    auth?: 'kiosk' | 'public';
+    auth?: 'kiosk' | 'public' | 'operator';
   }
   interface FastifyRequest {
     rawBody: string;
     kioskId: string;
+    /** The key the request verified under (its secret signs the answer, checks the records). */
+    kioskKey: KioskKey;
   }
 }
 
@@ -172,6 +179,7 @@ function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
     journalRecords: async (k) => s.journalRecords(k),
     order: async (o) => s.order(o),
     restoreFixtureOrders: async () => s.restoreFixtureOrders(),
+    keys: s.keys,
     close: async () => s.close(),
   };
 }
@@ -200,6 +208,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   });
   app.decorateRequest('rawBody', '');
   app.decorateRequest('kioskId', '');
+  app.decorateRequest('kioskKey', undefined as unknown as KioskKey);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
@@ -227,7 +236,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   app.addHook('onSend', async (req, reply, payload) => {
     const sig = req.headers[HEADER_SIGNATURE];
     if (req.kioskId && typeof sig === 'string' && typeof payload === 'string')
-      reply.header(HEADER_RESPONSE_SIGNATURE, signResponse({ secret: kiosks[req.kioskId]!, requestSignature: sig, status: reply.statusCode, body: payload }));
+      reply.header(HEADER_RESPONSE_SIGNATURE, signResponse({ secret: req.kioskKey.secret, requestSignature: sig, status: reply.statusCode, body: payload }));
     return payload;
   });
 
@@ -235,30 +244,45 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   // registered `auth: 'public'` (only /health). The raw URL is never consulted, so a percent-encoded,
   // doubled-slash or otherwise odd spelling of a route gets the same check as its plain spelling.
   app.addHook('preHandler', async (req: FastifyRequest) => {
-    if (req.routeOptions.config?.auth === 'public') return;
+    const auth = req.routeOptions.config?.auth;
+    if (auth === 'public') return;
+    if (auth === 'operator') return checkOperator(req, options.operatorToken);
     const kioskId = req.headers[HEADER_KIOSK];
-    const secret = typeof kioskId === 'string' && Object.hasOwn(kiosks, kioskId) ? kiosks[kioskId] : undefined;
+    // Configured (key id 0) or enrolled keys: the active one, and a pending one after a rotation.
+    const keys = typeof kioskId === 'string' ? await candidateKeys(store.keys, kiosks, kioskId) : [];
     const header = (name: string) => {
       const v = req.headers[name];
       return typeof v === 'string' ? v : undefined;
     };
-    if (secret === undefined) throw new HttpError(401, 'unauthorized', 'unknown kiosk or bad signature');
-    const check = verifyRequestSignature({
-      secret,
-      method: req.method,
-      pathWithQuery: req.url,
-      body: req.rawBody,
-      time: header(HEADER_TIME),
-      signature: header(HEADER_SIGNATURE),
-      now: clock.now(),
-      ...(options.maxSkewMs !== undefined ? { maxSkewMs: options.maxSkewMs } : {}),
+    let stale = false;
+    const key = keys.find((k) => {
+      const check = verifyRequestSignature({
+        secret: k.secret,
+        method: req.method,
+        pathWithQuery: req.url,
+        body: req.rawBody,
+        time: header(HEADER_TIME),
+        signature: header(HEADER_SIGNATURE),
+        now: clock.now(),
+        ...(options.maxSkewMs !== undefined ? { maxSkewMs: options.maxSkewMs } : {}),
+      });
+      if (!check.ok && check.reason === 'stale') stale = true;
+      return check.ok;
     });
-    if (!check.ok) {
-      if (check.reason === 'stale') throw new HttpError(401, 'stale-request', 'request time too far from the back office clock');
+    if (!key) {
+      if (stale) throw new HttpError(401, 'stale-request', 'request time too far from the back office clock');
       throw new HttpError(401, 'unauthorized', 'unknown kiosk or bad signature');
     }
+    // The first request under a rotated (pending) key confirms it: from now on the old key is refused.
+    if (key.state === 'pending' && !(await store.keys.confirmKey(kioskId as string, key.keyId, clock.now()))) {
+      const now = await store.keys.kioskKeys(kioskId as string);
+      if (!now.some((k) => k.keyId === key.keyId && k.state === 'active')) throw new HttpError(401, 'unauthorized', 'unknown kiosk or bad signature');
+    }
     req.kioskId = kioskId as string;
+    req.kioskKey = key;
   });
+
+  registerEnrollmentRoutes(app, store, { clock, kiosks, ...(options.operatorToken ? { operatorToken: options.operatorToken } : {}) });
 
   app.post(`${API_PREFIX}/orders/query`, async (req) => {
     const { cardNumber } = parse(OrdersQueryRequest, req.body, 'body');
@@ -278,7 +302,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
 
   app.get(`${API_PREFIX}/blocked`, async (req): Promise<BlockedResponseDto> => {
     const query = parse(BlockedQuery, req.query, 'query');
-    const secret = kiosks[req.kioskId]!;
+    const secret = req.kioskKey.secret;
     // A kiosk ahead of this back office (its cache came from another database) starts over.
     const reset = query.since > (await store.blockedVersion());
     const since = reset ? 0 : query.since;
@@ -322,7 +346,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
 
   app.post(`${API_PREFIX}/journal`, async (req) => {
     const { records } = parse(IntakeRequest, req.body, 'body');
-    return store.intake(req.kioskId, kiosks[req.kioskId]!, records as JournalRecord[]);
+    return store.intake(req.kioskId, req.kioskKey.secret, records as JournalRecord[]);
   });
 
   app.get(`${API_PREFIX}/journal/status`, async (req) => store.intakeStatus(req.kioskId));

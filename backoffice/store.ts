@@ -14,6 +14,8 @@ import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../contra
 import type { CollectOutcome } from './db/store-api.js';
 import { collectedOrderId, namedCard, outOfRange } from './intake-rules.js';
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from './fixtures.js';
+import type { KioskKeyStore } from './kiosk-keys.js';
+import { KIOSK_KEYS_SQLITE_MIGRATION, sqliteKioskKeys } from './kiosk-keys-sqlite.js';
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -55,6 +57,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE kiosk_state (kiosk_id TEXT PRIMARY KEY, contiguous_seq INTEGER NOT NULL, max_seq INTEGER NOT NULL) STRICT;
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
   `,
+  KIOSK_KEYS_SQLITE_MIGRATION,
 ];
 
 export const KNOWN_RECORD_TYPES: ReadonlySet<string> = new Set(JOURNAL_ENTRY_TYPES);
@@ -89,6 +92,8 @@ export interface BackOfficeStore {
   order(orderId: string): { collected: boolean; collectedOperation: string | null } | undefined;
   /** Testers: every fixture order pending again (a tester reset restores the fixture cards too). */
   restoreFixtureOrders(): number;
+  /** Enrollment tokens and enrolled kiosks' keys (kiosk-keys.ts). */
+  readonly keys: KioskKeyStore;
   close(): void;
 }
 
@@ -315,6 +320,7 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
     restoreFixtureOrders() {
       return db.transaction(() => FIXTURE_ORDERS.reduce((n, f) => n + q.uncollect.run(f.orderId).changes, 0))();
     },
+    keys: sqliteKioskKeys(db),
     close: () => db.close(),
   };
 

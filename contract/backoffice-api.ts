@@ -109,6 +109,8 @@ export const ErrorCode = z.enum([
   /** 503 with Retry-After: its database is unreachable; nothing of the request was stored. */
   'unavailable',
   'internal',
+  /** Enrollment/rotation (contract/enrollment.ts): the kiosk's key lives in the back office's configuration. */
+  'configured-kiosk',
 ]);
 export const ErrorResponse = z.object({ error: ErrorCode, message: z.string() });
 

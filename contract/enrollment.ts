@@ -3,13 +3,15 @@
  *
  * Enrollment turns a new kiosk into a known one with a ONE-TIME token the operator issues for a
  * kiosk id (32 random bytes, base64url, valid for a day, stored at the back office as its SHA-256
- * only). The token never travels and no secret ever travels:
+ * only). The token never travels and no secret ever travels. Both sides key everything with
+ * K = enrollmentTokenKey(token) = SHA-256(token), the one value the back office keeps (so a copy of
+ * an OPEN token's row is as good as the token for the rest of its day: docs/security.md):
  *   1. the kiosk makes an X25519 key pair and sends POST /v1/enroll {kioskId, kioskPublicKey, proof},
- *      proof = HMAC-SHA256(token, 'ns-kiosk/enroll/v1' | kioskId | kioskPublicKey);
+ *      proof = HMAC-SHA256(K, 'ns-kiosk/enroll/v1' | kioskId | kioskPublicKey);
  *   2. the back office finds the unused token of that kiosk id, checks the proof, marks the token
  *      used (atomically: a second use fails), makes its own X25519 pair and answers
  *      {keyId, serverPublicKey, confirmation};
- *   3. both compute the kiosk secret = HKDF-SHA256(X25519 shared secret, salt = token,
+ *   3. both compute the kiosk secret = HKDF-SHA256(X25519 shared secret, salt = K,
  *      info = 'ns-kiosk/kiosk-secret/v1|kioskId|keyId'); the confirmation is an HMAC under the new
  *      secret's 'response' key, so the kiosk knows the answer came from whoever held the token.
  * Rotation is the same exchange authenticated by the current keys instead of a token
@@ -37,6 +39,9 @@ export const EnrollResponse = z.strictObject({
 });
 export type EnrollResponseDto = z.infer<typeof EnrollResponse>;
 export const ENROLL_PATH = '/enroll';
+/** Body of POST /v1/keys/rotate (a signed request); the answer is an EnrollResponse. */
+export const RotateRequest = z.strictObject({ kioskPublicKey: z.string().regex(B64URL).length(43) });
+export type RotateRequestDto = z.infer<typeof RotateRequest>;
 export const ROTATE_PATH = '/keys/rotate';
 
 export interface X25519Pair {
@@ -55,12 +60,18 @@ function publicKeyFrom(raw: string): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: raw }, format: 'jwk' });
 }
 
-export function enrollmentProof(token: string, kioskId: string, kioskPublicKey: string): string {
-  return createHmac('sha256', token).update(['ns-kiosk/enroll/v1', kioskId, kioskPublicKey].join('|')).digest('hex');
+/** K: what the proof and the salt are keyed with, and all the back office stores of a token. */
+export function enrollmentTokenKey(token: string): string {
+  return sha256Hex(token);
 }
 
-export function checkEnrollmentProof(token: string, req: EnrollRequestDto): boolean {
-  return hexEqual(enrollmentProof(token, req.kioskId, req.kioskPublicKey), req.proof);
+/** `tokenKey`: enrollmentTokenKey(token), never the token itself. */
+export function enrollmentProof(tokenKey: string, kioskId: string, kioskPublicKey: string): string {
+  return createHmac('sha256', tokenKey).update(['ns-kiosk/enroll/v1', kioskId, kioskPublicKey].join('|')).digest('hex');
+}
+
+export function checkEnrollmentProof(tokenKey: string, req: EnrollRequestDto): boolean {
+  return hexEqual(enrollmentProof(tokenKey, req.kioskId, req.kioskPublicKey), req.proof);
 }
 
 /** The new kiosk secret (hex, 64 characters): the same on both sides, never sent. */

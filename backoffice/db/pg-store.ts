@@ -22,6 +22,7 @@ import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../../con
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from '../fixtures.js';
 import type { Db, Queryable } from './engine.js';
 import { migrate } from './migrate.js';
+import { pgKioskKeys } from './pg-kiosk-keys.js';
 import type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore } from './store-api.js';
 
 export type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore };
@@ -345,6 +346,7 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
       const n = (await db.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM journal_records`)).rows[0]!.n;
       return { records: n, bytes: parts.reduce((s, p) => s + p.bytes, 0), partitions: parts.map((p) => p.name) };
     },
+    keys: pgKioskKeys(db),
     close: () => db.close(),
   };
 

@@ -5,6 +5,7 @@ import type { SecretKey } from '../../contract/record-crypto.js';
 import type { IntakeResponseDto, PendingOrder } from '../../contract/backoffice-api.js';
 import type { CardKind } from '../../contract/card.js';
 import type { Db } from './engine.js';
+import type { KioskKeyStore } from '../kiosk-keys.js';
 
 export type CollectOutcome =
   | { ok: true; alreadyCollected: boolean }
@@ -39,6 +40,8 @@ export interface AsyncBackOfficeStore {
   journalRecords(kioskId: string): Promise<JournalRow[]>;
   order(orderId: string): Promise<{ collected: boolean; collectedOperation: string | null } | undefined>;
   restoreFixtureOrders(): Promise<number>;
+  /** Enrollment tokens and enrolled kiosks' keys (../kiosk-keys.ts). */
+  readonly keys: KioskKeyStore;
   close(): Promise<void>;
 }
 
