@@ -1,5 +1,9 @@
 /**
  * Run the reference back office on its own: `tsx backoffice/main.ts`.
+ * Operator commands (same database settings; docs/security.md "Enrollment and rotation"):
+ *   tsx backoffice/main.ts issue-token KIOSK-ID   print a one-time enrollment token (valid a day;
+ *                                                 only its SHA-256 is stored) for KIOSK_ENROLL_TOKEN
+ *   tsx backoffice/main.ts revoke KIOSK-ID        refuse that kiosk's keys and open tokens from now on
  * Environment:
  *   BACKOFFICE_PORT  (default 8787; 0 = any free port)
  *   BACKOFFICE_HOST  (default 127.0.0.1)
@@ -9,10 +13,12 @@
  *   BACKOFFICE_DB    the legacy SQLite store instead (a file or ':memory:'), when set and no URL is.
  *   BACKOFFICE_POOL  connections per process to a server (default 10).
  *   BACKOFFICE_INTAKE_CONCURRENCY / BACKOFFICE_INTAKE_QUEUE  backpressure (server.ts IntakeGate).
- *   BACKOFFICE_KIOSKS  kiosk secrets as `id=secret,id2=secret2` (secrets >= 16 characters).
- *                      Without it, the development kiosk `kiosk-dev` with secret
- *                      `dev-kiosk-secret-change-me` is accepted (and a warning printed).
+ *   BACKOFFICE_KIOSKS  configured kiosk secrets as `id=secret,id2=secret2` (secrets >= 16 characters).
  *   BACKOFFICE_KIOSKS_FILE  a JSON object {"kiosk-id": "secret", ...} instead (a fleet).
+ *                      There is no built-in kiosk: without configured kiosks, enrolled kiosks or an
+ *                      open enrollment token in the database the back office refuses to start.
+ *   BACKOFFICE_OPERATOR_TOKEN  (>= 32 characters) enables the operator routes
+ *                      POST /operator/kiosks/:id/enrollment-token and …/revoke (Bearer token).
  * Prints `back office listening on URL` when ready. SIGTERM/SIGINT: stop taking requests, let
  * in-flight batches finish (at most 10 s), close the database, exit.
  */
@@ -20,14 +26,77 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { systemClock } from '../contract/time.js';
+import { systemClock, type Clock } from '../contract/time.js';
 import { startBackOffice, startPgBackOffice } from './server.js';
+import { openStore } from './store.js';
+import { openDatabase, type Db } from './db/engine.js';
+import { migrate } from './db/migrate.js';
+import { pgKioskKeys } from './db/pg-kiosk-keys.js';
+import { issueEnrollmentToken, type KioskKeyStore } from './kiosk-keys.js';
+import { MIN_OPERATOR_TOKEN_LENGTH } from './enrollment-routes.js';
 
-export const DEV_KIOSK_ID = 'kiosk-dev';
-export const DEV_KIOSK_SECRET = 'dev-kiosk-secret-change-me';
+export const NO_KIOSKS_MESSAGE =
+  'no kiosks: set BACKOFFICE_KIOSKS (id=secret,…) or BACKOFFICE_KIOSKS_FILE, or issue an enrollment token first ' +
+  '(`tsx backoffice/main.ts issue-token KIOSK-ID`); there is no built-in development kiosk';
+
+/** Refuse to serve nobody (issue 11 finding 5: no built-in kiosk secret). */
+export async function assertSomeKiosk(kiosks: Record<string, string>, keys: KioskKeyStore, clock: Clock): Promise<void> {
+  if (Object.keys(kiosks).length > 0) return;
+  const c = await keys.census(clock.now());
+  if (c.enrolledKiosks === 0 && c.openTokens === 0) throw new Error(NO_KIOSKS_MESSAGE);
+}
+
+function operatorToken(): string | undefined {
+  const t = process.env.BACKOFFICE_OPERATOR_TOKEN;
+  if (t === undefined || t === '') return undefined;
+  if (t.length < MIN_OPERATOR_TOKEN_LENGTH) throw new Error(`BACKOFFICE_OPERATOR_TOKEN: at least ${MIN_OPERATOR_TOKEN_LENGTH} characters`);
+  return t;
+}
+
+function useSqlite(): boolean {
+  return Boolean(process.env.BACKOFFICE_DB && !process.env.BACKOFFICE_DATABASE_URL);
+}
+
+async function openPgDb(): Promise<{ db: Db; database: string }> {
+  const database = process.env.BACKOFFICE_DATABASE_URL ?? 'pglite:var/backoffice-pglite';
+  if (database.startsWith('pglite:') && database !== 'pglite:memory') mkdirSync(database.slice('pglite:'.length), { recursive: true });
+  const poolSize = intEnv('BACKOFFICE_POOL');
+  return { db: await openDatabase(database, { ...(poolSize ? { max: poolSize } : {}) }), database };
+}
+
+/** `issue-token ID` / `revoke ID`: the operator's commands, on the configured database. */
+async function operatorCommand(command: string, kioskId: string | undefined): Promise<void> {
+  if (!kioskId) throw new Error(`usage: tsx backoffice/main.ts ${command} KIOSK-ID`);
+  const clock = systemClock;
+  let keys: KioskKeyStore;
+  let done: () => Promise<void>;
+  if (useSqlite()) {
+    const store = openStore(process.env.BACKOFFICE_DB!, clock);
+    keys = store.keys;
+    done = async () => store.close();
+  } else {
+    const { db, database } = await openPgDb();
+    if (database === 'pglite:memory') throw new Error('BACKOFFICE_DATABASE_URL=pglite:memory: a token in a database nobody else opens is useless');
+    await migrate(db);
+    keys = pgKioskKeys(db);
+    done = () => db.close();
+  }
+  try {
+    if (command === 'issue-token') {
+      const { token, expiresAt } = await issueEnrollmentToken(keys, kioskId, clock, kiosksFromEnv());
+      console.log(`enrollment token for ${kioskId} (once, until ${expiresAt.toISOString()}; give it to the kiosk as KIOSK_ENROLL_TOKEN):`);
+      console.log(token);
+    } else {
+      const r = await keys.revokeKiosk(kioskId, clock.now());
+      console.log(`kiosk ${kioskId} revoked: ${r.keys} key(s), ${r.tokens} open token(s)`);
+    }
+  } finally {
+    await done();
+  }
+}
 
 export function parseKiosks(spec: string | undefined): Record<string, string> {
-  if (spec === undefined || spec.trim() === '') return { [DEV_KIOSK_ID]: DEV_KIOSK_SECRET };
+  if (spec === undefined || spec.trim() === '') return {};
   const out: Record<string, string> = {};
   for (const part of spec.split(',')) {
     const i = part.indexOf('=');
@@ -50,7 +119,6 @@ function kiosksFromEnv(): Record<string, string> {
     if (!r.success) throw new Error(`BACKOFFICE_KIOSKS_FILE: expected {"id": "secret (>= 16 characters)"}: ${r.error.issues[0]?.message}`);
     return r.data;
   }
-  if (!process.env.BACKOFFICE_KIOSKS) console.warn(`BACKOFFICE_KIOSKS not set: accepting development kiosk '${DEV_KIOSK_ID}' only`);
   return parseKiosks(process.env.BACKOFFICE_KIOSKS);
 }
 
@@ -67,29 +135,44 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`BACKOFFICE_PORT: not a port: ${process.env.BACKOFFICE_PORT}`);
   const host = process.env.BACKOFFICE_HOST ?? '127.0.0.1';
   const kiosks = kiosksFromEnv();
+  const opToken = operatorToken();
   const logger = { level: process.env.LOG_LEVEL ?? 'info' };
   let close: () => Promise<void>;
   let url: string;
-  if (process.env.BACKOFFICE_DB && !process.env.BACKOFFICE_DATABASE_URL) {
-    const dbPath = process.env.BACKOFFICE_DB;
+  if (useSqlite()) {
+    const dbPath = process.env.BACKOFFICE_DB!;
     if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
-    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger });
+    if (Object.keys(kiosks).length === 0) {
+      if (dbPath === ':memory:') throw new Error(NO_KIOSKS_MESSAGE);
+      const s = openStore(dbPath, systemClock);
+      try {
+        await assertSomeKiosk(kiosks, s.keys, systemClock);
+      } finally {
+        s.close();
+      }
+    }
+    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger, ...(opToken ? { operatorToken: opToken } : {}) });
     ({ url } = server);
     close = () => server.close();
   } else {
-    const database = process.env.BACKOFFICE_DATABASE_URL ?? 'pglite:var/backoffice-pglite';
-    if (database.startsWith('pglite:') && database !== 'pglite:memory') mkdirSync(database.slice('pglite:'.length), { recursive: true });
     const concurrency = intEnv('BACKOFFICE_INTAKE_CONCURRENCY');
     const maxWaiting = intEnv('BACKOFFICE_INTAKE_QUEUE');
-    const poolSize = intEnv('BACKOFFICE_POOL');
+    const { db } = await openPgDb();
+    try {
+      await migrate(db);
+      await assertSomeKiosk(kiosks, pgKioskKeys(db), systemClock);
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      throw e;
+    }
     const server = await startPgBackOffice({
       port,
       host,
-      database,
+      database: db,
       clock: systemClock,
       kiosks,
       logger,
-      ...(poolSize ? { poolSize } : {}),
+      ...(opToken ? { operatorToken: opToken } : {}),
       intake: { ...(concurrency ? { concurrency } : {}), ...(maxWaiting !== undefined ? { maxWaiting } : {}) },
     });
     ({ url } = server);
@@ -115,7 +198,9 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().catch((e: unknown) => {
+  const [command, arg] = process.argv.slice(2);
+  const run = command === 'issue-token' || command === 'revoke' ? operatorCommand(command, arg) : command === undefined || command === 'serve' ? main() : Promise.reject(new Error(`unknown command '${command}' (serve, issue-token ID, revoke ID)`));
+  run.catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });
