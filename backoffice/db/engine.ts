@@ -102,6 +102,13 @@ export function openPostgres(options: PostgresOptions): Db {
         throw new DatabaseUnavailableError(`database unavailable: ${(e as Error).message}`, { cause: e });
       }
       let broken: unknown;
+      // A checked-out client whose connection dies (the server terminated it, the network went)
+      // also emits 'error'; unheard, that event killed the whole process. The failing query
+      // rejects as well and is answered 503 below; this listener only keeps the process alive.
+      const onLost = (e: Error) => {
+        broken ??= e;
+      };
+      client.on('error', onLost);
       try {
         await query(client, 'BEGIN');
         const out = await fn({ query: (text, params) => query(client, text, params) });
@@ -115,6 +122,7 @@ export function openPostgres(options: PostgresOptions): Db {
         }
         throw wrap(e);
       } finally {
+        client.off('error', onLost);
         client.release(broken instanceof Error ? broken : undefined);
       }
     },

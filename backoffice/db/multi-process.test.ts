@@ -5,13 +5,16 @@
  * - gap reports are never false (no reported gap holds a record already acknowledged);
  * - blocked-list versions seen by polling kiosks only go up, and no change is ever skipped;
  * - backpressure: a saturated back office answers 503 + Retry-After at once; shutdown drains;
- * - the database connection lost mid-batch: a retryable 503, nothing half-stored.
+ * - the database connection lost mid-batch: a retryable 503, nothing half-stored;
+ * - one kiosk's malformed, oversized or broken-chain batches get a clear answer while another
+ *   kiosk's batches at the same moment are stored normally.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../contract/time.js';
+import { signRequest } from '../../contract/request-signing.js';
 import type { IntakeResponseDto } from '../../contract/backoffice-api.js';
 import { BackOfficeBusyError, createHttpBackOfficeClient, type HttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
 import { openDatabase, type Db } from './engine.js';
@@ -22,7 +25,7 @@ import { postgresAvailability, startPgCluster, type PgCluster } from './testing/
 import { startPgBackOffice } from '../server.js';
 
 const pgAvailable = postgresAvailability();
-const KIOSKS = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`k${i}`, `secret-of-kiosk-${i}-0123456789`]));
+const KIOSKS = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`k${i}`, `secret-of-kiosk-${i}-0123456789`]));
 
 describe.skipIf(!pgAvailable.ok)(`several back-office processes on one PostgreSQL${pgAvailable.ok ? '' : ` — skipped: ${pgAvailable.reason}`}`, () => {
   let cluster: PgCluster;
@@ -150,21 +153,29 @@ describe.skipIf(!pgAvailable.ok)(`several back-office processes on one PostgreSQ
     // Hold the order's row: the intake inserts the batch's records, then waits on that row…
     const holder = await openDatabase(url, { max: 1 });
     let answer: Promise<unknown>;
+    let cut = false;
+    const t0 = performance.now();
     await holder.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM orders WHERE order_id = $1 FOR UPDATE`, [orderId]);
       answer = clientOf(a, kioskId).submitRecords(records).catch((e: unknown) => e);
       // …until its connection is cut, as when the database server goes away mid-batch.
-      for (let i = 0; i < 1200; i++) {
+      // pg_stat_activity is read once per transaction and then cached: without clearing that
+      // snapshot this loop never saw the waiter, ran all its 1200 rounds (~60 s) and the 503 came
+      // from the intake's 15 s statement_timeout instead of a lost connection.
+      for (let i = 0; i < 1200 && !cut; i++) {
+        await tx.query(`SELECT pg_stat_clear_snapshot()`);
         const r = await tx.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE orders%'`);
         if (r.rows.length > 0) {
           await tx.query(`SELECT pg_terminate_backend($1)`, [r.rows[0]!.pid]);
-          break;
-        }
-        await new Promise((res) => setTimeout(res, 50));
+          cut = true;
+        } else await new Promise((res) => setTimeout(res, 50));
       }
     });
     await holder.close();
+    expect(cut, 'the intake was seen waiting on the order row and its connection cut').toBe(true);
     const err = await answer!;
+    // Well inside the intake's statement_timeout (15 s): the 503 is the lost connection's.
+    expect(performance.now() - t0).toBeLessThan(12_000);
     expect(err).toBeInstanceOf(BackOfficeBusyError);
     expect((err as BackOfficeBusyError).message).toMatch(/503 unavailable/);
     expect((err as BackOfficeBusyError).retryAfterMs).toBeGreaterThan(0);
@@ -205,6 +216,48 @@ describe.skipIf(!pgAvailable.ok)(`several back-office processes on one PostgreSQ
     expect((await first).results.every((r) => r.status === 'accepted')).toBe(true);
     expect((await store.journalRecords('k10')).length).toBe(50);
     expect(await store.journalRecords('k11')).toEqual([]);
+  }, 90_000);
+
+  it("one kiosk's malformed, oversized and broken-chain batches get a clear 4xx/rejection while another kiosk's batches in the same moment are stored", async () => {
+    const bad = 'k12';
+    const good = 'k13';
+    const raw = async (p: BackOfficeProcess, body: string) => {
+      const path = '/v1/journal';
+      const res = await fetch(p.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signRequest({ kioskId: bad, secret: KIOSKS[bad]!, method: 'POST', pathWithQuery: path, body, at: new Date() }) },
+        body,
+      });
+      return { status: res.status, json: (await res.json()) as { error?: string; results?: { seq: number; status: string; reason?: string }[] } };
+    };
+    const mine = generateJournal({ kioskId: bad, secret: KIOSKS[bad]!, count: 20, startAt: new Date(), seed: 12 }).records;
+    // Records 11..20 of ANOTHER history of this kiosk: record 11 does not chain onto the stored 10.
+    const forkedTail = generateJournal({ kioskId: bad, secret: KIOSKS[bad]!, count: 20, startAt: new Date(Date.now() + 1000), seed: 99 }).records.slice(10);
+    const goodRecords = generateJournal({ kioskId: good, secret: KIOSKS[good]!, count: 240, startAt: new Date(), seed: 13 }).records;
+    expect((await raw(a, JSON.stringify({ records: mine.slice(0, 10) }))).status).toBe(200);
+
+    const goodRuns = Array.from({ length: 6 }, (_, i) => clientOf(i % 2 ? a : b, good).submitRecords(goodRecords.slice(i * 40, i * 40 + 40)));
+    const [malformed, oversized, wrongShape, forked] = await Promise.all([
+      raw(a, '{"records": [ {"kioskId": "k12", '),
+      raw(b, JSON.stringify({ records: mine.slice(10), pad: 'x'.repeat(1_100_000) })),
+      raw(b, JSON.stringify({ records: [] })),
+      raw(a, JSON.stringify({ records: forkedTail })),
+    ]);
+    const goodAnswers = await Promise.all(goodRuns);
+
+    expect(malformed).toEqual({ status: 400, json: { error: 'bad-request', message: 'malformed JSON body' } });
+    expect(oversized).toMatchObject({ status: 413, json: { error: 'payload-too-large' } });
+    expect(wrongShape).toMatchObject({ status: 400, json: { error: 'bad-request' } });
+    // A broken chain is answered per record (the batch's other records may be fine): 11 is refused.
+    expect(forked.status).toBe(200);
+    expect(forked.json.results![0]).toMatchObject({ seq: 11, status: 'rejected', reason: 'chain-broken' });
+    const stored = await store.journalRecords(bad);
+    expect(stored.find((r) => r.seq === 11)).toBeUndefined();
+    expect(stored.filter((r) => r.seq <= 10).map((r) => r.hash)).toEqual(mine.slice(0, 10).map((r) => r.hash));
+
+    for (const ans of goodAnswers) expect(ans.results.every((r) => r.status === 'accepted')).toBe(true);
+    expect((await store.journalRecords(good)).map((r) => r.hash)).toEqual(goodRecords.map((r) => r.hash));
+    expect(await store.intakeStatus(good)).toEqual({ contiguousSeq: 240, maxSeq: 240, gaps: [] });
   }, 90_000);
 
   it('a back-office process stops promptly on SIGTERM', async () => {
