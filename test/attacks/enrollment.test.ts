@@ -24,6 +24,9 @@ import { issueEnrollmentToken } from '../../backoffice/kiosk-keys.js';
 import { openDatabase } from '../../backoffice/db/engine.js';
 import { postgresAvailability, startPgCluster, type PgCluster } from '../../backoffice/db/testing/pg-cluster.js';
 import { makeTestPki, type Pki } from '../support/test-pki.js';
+import { pino } from 'pino';
+import { createKiosk } from '../../main/composition.js';
+import { parseConfig } from '../../main/config.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const OPERATOR = 'operator-token-0123456789-abcdefghijklmnop';
@@ -225,6 +228,36 @@ describe('enrollment with a one-time token, against the real back office', () =>
     expect(await signedStatus('NS-NEW-10', secret)).toBe(401);
     await expect(enroll('NS-NEW-10', spare)).rejects.toThrow(/HTTP 401/);
   });
+});
+
+describe('a whole kiosk (createKiosk) enrolls on first start and its uploader delivers its journal', () => {
+  it('first start with KIOSK_ENROLL_TOKEN enrolls; a record journaled afterwards reaches the back office through the kiosk uploader', async () => {
+    const kioskId = 'NS-COMP-01';
+    const dataDir = path.join(dir, 'kiosk-comp');
+    const config = (token?: string) =>
+      parseConfig({ dataDir, kioskId, logLevel: 'silent', backOffice: { mode: 'remote', url: bo.url, caFile: pki.caFile }, ...(token ? { enrollmentToken: token } : {}) });
+    const deps = { clock, logger: pino({ level: 'silent' }) };
+    // Without a token a fresh kiosk refuses to start against a remote back office, naming the setting.
+    await expect(createKiosk(config(), deps)).rejects.toThrow(/KIOSK_ENROLL_TOKEN/);
+    const first = await createKiosk(config(await issue(kioskId)), deps);
+    await first.start();
+    await first.stop();
+    const secret = readFileSync(path.join(dataDir, 'kiosk-secret'), 'utf8').trim();
+    expect((await bo.store.keys.kioskKeys(kioskId)).map((k) => [k.keyId, k.state, k.secret])).toEqual([[1, 'active', secret]]);
+    // Something for the uploader: a record in the kiosk's own journal, sealed with the enrolled key.
+    const journal = openJournal({ path: path.join(dataDir, 'journal.sqlite'), kioskId, hmacKey: secret, clock });
+    journal.append({ type: 'kiosk.note', operationId: 'after-enrollment' });
+    journal.close();
+    // Second start: already enrolled, no token needed (a used token would be refused anyway).
+    const second = await createKiosk(config(), deps);
+    await second.start();
+    try {
+      for (let i = 0; i < 200 && !bo.store.journalRecords(kioskId).some((r) => r.operationId === 'after-enrollment'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(bo.store.journalRecords(kioskId).map((r) => r.operationId)).toContain('after-enrollment');
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
 });
 
 describe('key rotation, against the real back office', () => {
