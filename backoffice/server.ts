@@ -241,7 +241,8 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   });
 
   // Authentication is decided on the matched route: every route is signed-kiosk-only unless it was
-  // registered `auth: 'public'` (only /health). The raw URL is never consulted, so a percent-encoded,
+  // registered `auth: 'public'` (/health, and /v1/enroll whose token proof is its authentication) or
+  // `auth: 'operator'` (Bearer operator token, enrollment-routes.ts). The raw URL is never consulted, so a percent-encoded,
   // doubled-slash or otherwise odd spelling of a route gets the same check as its plain spelling.
   app.addHook('preHandler', async (req: FastifyRequest) => {
     const auth = req.routeOptions.config?.auth;
