@@ -438,5 +438,9 @@ describe('the standalone back office has no built-in kiosk', () => {
     expect(issued.out).toMatch(/^[A-Za-z0-9_-]{43}$/m);
     const started = await run([], env, true);
     expect(started.out).toMatch(/back office listening on http:\/\/127\.0\.0\.1:\d+/);
-  }, 120_000);
+    // The operator revokes it again: its open token goes, and with it the only reason to start.
+    const revoked = await run(['revoke', 'NS-STANDALONE-1'], env);
+    expect(revoked).toMatchObject({ code: 0, out: expect.stringMatching(/kiosk NS-STANDALONE-1 revoked: 0 key\(s\), 1 open token\(s\)/) });
+    expect((await run([], env)).code).toBe(1);
+  }, 180_000);
 });
