@@ -25,6 +25,8 @@ import { HttpError, errorReply, parse } from './http-errors.js';
 import { IntakeGate, type IntakeGateOptions } from './intake-gate.js';
 import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
+import { checkOperators, registerOperatorRoutes } from './operator-routes.js';
+import type { ReconSettings } from './reconciliation.js';
 
 export type { IntakeGateOptions };
 
@@ -47,6 +49,10 @@ export interface BackOfficeOptions {
   logger?: boolean | Record<string, unknown>;
   /** Serve https with this key and certificate (PEM); the kiosk pins the CA that issued it. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Operator id -> token (>= 32 characters) for the operator routes (operator-routes.ts); none: they answer 401. */
+  operators?: Record<string, string>;
+  /** Reconciliation (reconciliation.ts); `sweepEveryMs` runs its sweep periodically (default 60 s; 0 = never). */
+  reconciliation?: ReconSettings & { sweepEveryMs?: number };
 }
 
 export interface BackOfficeServer {
@@ -82,7 +88,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call a route. Decided on the route the router matched (whatever spelling of its
      * path reached it), never on the raw URL; a route that does not say is kiosk-only. */
-    auth?: 'kiosk' | 'public';
+    auth?: 'kiosk' | 'public' | 'operator';
   }
   interface FastifyRequest {
     rawBody: string;
@@ -92,7 +98,8 @@ declare module 'fastify' {
 
 /** The legacy in-process back office on a SQLite file (the kiosk's `npm start` and its tests). */
 export async function startBackOffice(options: BackOfficeOptions): Promise<BackOfficeServer> {
-  const store = openStore(options.dbPath, options.clock, options.timeZone);
+  checkOperators(options.operators);
+  const store = openStore(options.dbPath, options.clock, options.timeZone, { secretOf: secretsOf(options.kiosks), ...options.reconciliation });
   const asyncStore = asAsync(store);
   const gate = new IntakeGate(Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY);
   let app: FastifyInstance;
@@ -102,11 +109,13 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
     store.close();
     throw e;
   }
+  const stopSweep = startSweep(asyncStore, options);
   return {
     url: urlOf(app, options),
     store,
     app,
     async close() {
+      stopSweep();
       await app.close();
       store.close();
     },
@@ -115,10 +124,11 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
 
 /** The back office on PostgreSQL (a server, or PGlite embedded). Stateless: run several. */
 export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<PgBackOfficeServer> {
+  checkOperators(options.operators);
   const db = typeof options.database === 'string' ? await openDatabase(options.database, { ...(options.poolSize ? { max: options.poolSize } : {}) }) : options.database;
   let store: PgStore;
   try {
-    store = await openPgStore({ db, clock: options.clock, ...(options.timeZone ? { timeZone: options.timeZone } : {}), seedFixtures: options.seedFixtures ?? true });
+    store = await openPgStore({ db, clock: options.clock, ...(options.timeZone ? { timeZone: options.timeZone } : {}), seedFixtures: options.seedFixtures ?? true, secretOf: secretsOf(options.kiosks), ...(options.reconciliation ? { reconciliation: options.reconciliation } : {}) });
   } catch (e) {
     await db.close().catch(() => undefined);
     throw e;
@@ -133,6 +143,7 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
     throw e;
   }
   let closing: Promise<void> | undefined;
+  const stopSweep = startSweep(store, options);
   return {
     url: urlOf(app, options),
     store,
@@ -140,6 +151,7 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
     load: () => ({ running: gate.running, waiting: gate.queued, shed: gate.shed }),
     close(drainMs = 10_000) {
       closing ??= (async () => {
+        stopSweep();
         gate.close();
         // app.close() stops accepting, answers new requests on open connections with 503 and waits
         // for the in-flight ones; past drainMs the remaining connections are cut (their
@@ -157,9 +169,35 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
   };
 }
 
+function secretsOf(kiosks: Record<string, string>) {
+  return (kioskId: string) => (Object.hasOwn(kiosks, kioskId) ? kiosks[kioskId] : undefined);
+}
+
+/** Reconciliation's periodic sweep (cases only time reveals); failures wait for the next round. */
+function startSweep(store: AsyncBackOfficeStore, options: { reconciliation?: { sweepEveryMs?: number } }): () => void {
+  const every = options.reconciliation?.sweepEveryMs ?? 60_000;
+  if (every <= 0) return () => {};
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    store.recon
+      .sweep()
+      .catch((e) => console.error(`reconciliation sweep failed: ${String(e)}`))
+      .finally(() => (running = false));
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
   return {
-    pendingOrders: async (c) => s.pendingOrders(c),
+    recon: s.recon,
+    // Pending credits of this card become orders now that its number is known (reconciliation.ts).
+    pendingOrders: async (c) => {
+      if (!s.isBlocked(c)) await s.recon.bindCredits(c);
+      return s.pendingOrders(c);
+    },
     collect: async (o, c, k, op) => s.collect(o, c, k, op),
     blockedChanges: async (since, limit) => s.blockedChanges(since, limit),
     blockedVersion: async () => s.blockedVersion(),
@@ -167,7 +205,12 @@ function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
     setBlocked: async (c, b) => s.setBlocked(c, b),
     addCard: async (c, k, r) => s.addCard(c, k, r),
     addOrder: async (o) => s.addOrder(o),
-    intake: async (k, sec, r) => s.intake(k, sec, r),
+    intake: async (k, sec, r) => {
+      const res = s.intake(k, sec, r);
+      // Derived state with its own cursor: a failure here leaves the records stored; the next intake or sweep resumes.
+      await s.recon.reconcileKiosk(k, res.contiguousSeq).catch((e) => console.error(`reconciliation of ${k} deferred: ${String(e)}`));
+      return res;
+    },
     intakeStatus: async (k) => s.intakeStatus(k),
     journalRecords: async (k) => s.journalRecords(k),
     order: async (o) => s.order(o),
@@ -236,6 +279,8 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   // doubled-slash or otherwise odd spelling of a route gets the same check as its plain spelling.
   app.addHook('preHandler', async (req: FastifyRequest) => {
     if (req.routeOptions.config?.auth === 'public') return;
+    // Operator routes check operator credentials themselves (operator-routes.ts), never a kiosk's.
+    if (req.routeOptions.config?.auth === 'operator') return;
     const kioskId = req.headers[HEADER_KIOSK];
     const secret = typeof kioskId === 'string' && Object.hasOwn(kiosks, kioskId) ? kiosks[kioskId] : undefined;
     const header = (name: string) => {
@@ -326,6 +371,8 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   });
 
   app.get(`${API_PREFIX}/journal/status`, async (req) => store.intakeStatus(req.kioskId));
+
+  registerOperatorRoutes(app, store.recon, options.operators ?? {});
 
   return app;
 }

@@ -81,9 +81,12 @@ export function orderRefusalFor(order: OrderInfo, card: CardForOrders, today: st
     case 'kaartservicecode':
       return undefined;
     case 'ns-extra': {
-      if (!NS_EXTRA_CARD_KINDS.includes(card.kind)) return { reason: 'not-personal' };
-      const lastDay = nsExtraLastDay(order.announcedOn);
-      if (today > lastDay) return { reason: 'ns-extra-expired', lastDay };
+      // A pending credit (creditRef) was paid for at a kiosk: any card kind, no one-year limit.
+      if (order.creditRef === undefined) {
+        if (!NS_EXTRA_CARD_KINDS.includes(card.kind)) return { reason: 'not-personal' };
+        const lastDay = nsExtraLastDay(order.announcedOn);
+        if (today > lastDay) return { reason: 'ns-extra-expired', lastDay };
+      }
       const balance = card.balanceCents ?? 0;
       if (exceedsMaximum(balance, order.amountCents, settings.maxBalanceCents))
         return { reason: 'over-limit', roomCents: balanceRoom(balance, settings.maxBalanceCents) };

@@ -5,6 +5,7 @@ import type { SecretKey } from '../../contract/record-crypto.js';
 import type { IntakeResponseDto, PendingOrder } from '../../contract/backoffice-api.js';
 import type { CardKind } from '../../contract/card.js';
 import type { Db } from './engine.js';
+import type { Reconciliation } from '../reconciliation.js';
 
 export type CollectOutcome =
   | { ok: true; alreadyCollected: boolean }
@@ -39,6 +40,8 @@ export interface AsyncBackOfficeStore {
   journalRecords(kioskId: string): Promise<JournalRow[]>;
   order(orderId: string): Promise<{ collected: boolean; collectedOperation: string | null } | undefined>;
   restoreFixtureOrders(): Promise<number>;
+  /** Reconciliation and pending credits (issue 12, backoffice/reconciliation.ts). */
+  readonly recon: Reconciliation;
   close(): Promise<void>;
 }
 
