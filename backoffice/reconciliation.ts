@@ -480,6 +480,8 @@ export function createReconciliation(
               `INSERT INTO orders (order_id, card_number, kind, announced_on, amount_cents, credit_ref) VALUES (?, ?, 'ns-extra', ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
               [c.order_id, cardNumber, localDate(new Date(c.created_at), timeZone), Number(c.amount_cents), c.ref],
             );
+            // A read of this card at any kiosk already showed the ref: settled without loading.
+            if (await seenOnCard(sql, c.ref, c.kiosk_id, c.card_hash, cardNumber)) await settleOnCard(sql, c.order_id, kiosk_id, `refs-seen:bind`);
           }
           return found.length;
         });
