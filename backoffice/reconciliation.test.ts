@@ -242,6 +242,25 @@ for (const engine of engines) {
       expect(await cases()).toEqual([]);
     });
 
+    it('a card that holds the ref, its refs not uploaded yet: the kiosk finds the payment ref on the card and writes nothing', async () => {
+      const a = kiosk(A);
+      const b = kiosk(B);
+      a.creditPending(PAY1, 'anonymous', 1000);
+      await a.upload();
+      await creditCard('anonymous', 1000, paymentRef(PAY1));
+      const before = (await card.read()).balanceCents;
+      const served = await b.orders.fetchOrders({ cardNumber: num('anonymous') });
+      const credit = served.ok ? served.orders!.find((o) => o.orderId === creditOrderId(A, PAY1)) : undefined;
+      expect(credit).toBeDefined();
+      expect((await b.orders.collect({ order: credit!, card: ident('anonymous'), today: '2026-11-23' })).result).toBe('loaded');
+      expect((await card.read()).balanceCents).toBe(before);
+      const op = b.journal.records().filter((r) => r.data?.['orderId'] === credit!.orderId).map((r) => [r.type, r.data?.['confirmedBy']]);
+      expect(op).toContainEqual(['card.written', 'card-ref']);
+      expect(op.some(([t]) => t === 'card.write-intent')).toBe(false);
+      await b.upload();
+      expect(await cases()).toEqual([]);
+    });
+
     it('a card that holds the ref at the same kiosk settles the credit before any tap binds it', async () => {
       const a = kiosk(A);
       await creditCard('anonymous', 1000, paymentRef(PAY1));
