@@ -89,6 +89,32 @@ const engines: Engine[] = [
   },
 ];
 
+
+/**
+ * Every admitted outcome of docs/money-proofs.md ("Reconciliation" section), as the journal records
+ * it, and where reconciliation must leave it once the configured time has passed: a consistent
+ * state (no case) or exactly one case of a kind. `seen`: a later card read shows the payment's ref.
+ */
+type Step = [JournalEntryInput['type'], Record<string, string | number | boolean>?];
+const W: Step[] = [['payment.intent'], ['payment.approved'], ['card.write-intent']];
+const ADMITTED_OUTCOMES: { outcome: string; steps: Step[]; seen?: boolean; expected: 'consistent' | 'credited-not-paid' | 'paid-not-credited' | 'refund-owed' }[] = [
+  { outcome: 'committed, card written', steps: [...W, ['card.written'], ['payment.committed']], expected: 'consistent' },
+  { outcome: 'committed, card found written at recovery', steps: [...W, ['card.written', { confirmedBy: 'card-check' }], ['payment.committed']], expected: 'consistent' },
+  { outcome: 'declined / failed before approval', steps: [['payment.intent'], ['payment.failed', { code: 'declined' }]], expected: 'consistent' },
+  { outcome: 'approved, reversed before any write', steps: [['payment.intent'], ['payment.approved'], ['payment.rollback-intent'], ['payment.reversed']], expected: 'consistent' },
+  { outcome: 'write failed (certain), reversed', steps: [...W, ['card.write-failed', { uncertain: false }], ['payment.rollback-intent'], ['payment.reversed']], expected: 'consistent' },
+  { outcome: 'written, terminal reversed on its own', steps: [...W, ['card.written'], ['payment.reversed', { cardCredited: true }]], expected: 'credited-not-paid' },
+  { outcome: 'write uncertain, reversed, card never seen again', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.rollback-intent'], ['payment.reversed']], expected: 'consistent' },
+  { outcome: 'write uncertain, reversed, card later seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.rollback-intent'], ['payment.reversed']], seen: true, expected: 'credited-not-paid' },
+  { outcome: 'could not be undone: refund owed', steps: [...W, ['card.write-failed', { uncertain: false }], ['payment.rollback-intent'], ['payment.refund-owed']], expected: 'refund-owed' },
+  { outcome: 'credit pending, never loaded nor seen', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }]], expected: 'paid-not-credited' },
+  { outcome: 'credit pending, card seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }]], seen: true, expected: 'consistent' },
+  { outcome: 'committed while the write was uncertain, card never seen', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.committed']], expected: 'paid-not-credited' },
+  { outcome: 'committed while the write was uncertain, card seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.committed']], seen: true, expected: 'consistent' },
+  { outcome: 'approved, then nothing (kiosk lost)', steps: [['payment.intent'], ['payment.approved']], expected: 'paid-not-credited' },
+  { outcome: 'approved and written, commit never journaled (kiosk lost)', steps: [...W, ['card.written']], expected: 'consistent' },
+];
+
 for (const engine of engines) {
   describe.skipIf(engine.skip !== false)(`reconciliation on ${engine.name}${engine.skip ? ` — skipped: ${engine.skip}` : ''}`, () => {
     let dir: string;
@@ -342,6 +368,30 @@ for (const engine of engines) {
         ['reconciliation', 'open'],
         ['reconciliation', 'settled-by-credit'],
       ]);
+    });
+
+    it('every admitted outcome of docs/money-proofs.md ends in a consistent state or its one case', async () => {
+      const a = kiosk(A);
+      const c = a.ref(num('personal-ns-extra'));
+      const ids = ADMITTED_OUTCOMES.map((_, i) => `${(0xa0000000 + i).toString(16)}-00000000-11111111-22222222`);
+      ADMITTED_OUTCOMES.forEach((o, i) => {
+        for (const [type, data] of o.steps) {
+          const d = data && data['ref'] === 'REF' ? { ...data, ref: paymentRef(ids[i]!) } : data;
+          a.append({ type, operationId: ids[i]!, amountCents: 300, card: c, ...(d ? { data: d } : {}) });
+        }
+      });
+      await a.upload();
+      clock.advance(DAY + 60_000);
+      const seen = ADMITTED_OUTCOMES.flatMap((o, i) => (o.seen ? [paymentRef(ids[i]!)] : []));
+      a.append({ type: 'card.refs-seen', operationId: 'refs-seen:outcomes', card: c, data: { refs: seen.join(',') } });
+      await a.upload();
+      await operator('POST', '/operator/api/reconcile');
+      const all = await cases();
+      const got = ADMITTED_OUTCOMES.map((o, i) => {
+        const mine = all.filter((x) => x.operationId === ids[i] && x.state === 'open');
+        return [o.outcome, mine.length === 0 ? 'consistent' : mine.map((x) => x.kind).join('+')];
+      });
+      expect(got).toEqual(ADMITTED_OUTCOMES.map((o) => [o.outcome, o.expected]));
     });
 
     it('operators move open cases (refunded, written off, settled by credit) with an audit trail; a closed case stays closed', async () => {
