@@ -13,6 +13,10 @@
  *                      Without it, the development kiosk `kiosk-dev` with secret
  *                      `dev-kiosk-secret-change-me` is accepted (and a warning printed).
  *   BACKOFFICE_KIOSKS_FILE  a JSON object {"kiosk-id": "secret", ...} instead (a fleet).
+ *   BACKOFFICE_OPERATORS  operators of the reconciliation routes (/operator/…) as `id=token,id2=token2`
+ *                    (tokens >= 32 characters; HTTP Basic). Without it those routes answer 401.
+ *   BACKOFFICE_UNCONFIRMED_AFTER_MIN  minutes a paid payment may go without a sign of its credit
+ *                    before reconciliation opens a paid-not-credited case (default 1440 = 24 h).
  * Prints `back office listening on URL` when ready. SIGTERM/SIGINT: stop taking requests, let
  * in-flight batches finish (at most 10 s), close the database, exit.
  */
@@ -22,9 +26,22 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { systemClock } from '../contract/time.js';
 import { startBackOffice, startPgBackOffice } from './server.js';
+import { checkOperators } from './operator-routes.js';
 
 export const DEV_KIOSK_ID = 'kiosk-dev';
 export const DEV_KIOSK_SECRET = 'dev-kiosk-secret-change-me';
+
+/** BACKOFFICE_OPERATORS: `id=token,…`; unset = no operators (the operator routes answer 401). */
+export function parseOperators(spec: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (spec ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const i = part.indexOf('=');
+    if (i < 1) throw new Error(`BACKOFFICE_OPERATORS: expected id=token, got '${part.slice(0, Math.max(i, 0))}=…'`);
+    out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+  }
+  checkOperators(out);
+  return out;
+}
 
 export function parseKiosks(spec: string | undefined): Record<string, string> {
   if (spec === undefined || spec.trim() === '') return { [DEV_KIOSK_ID]: DEV_KIOSK_SECRET };
@@ -68,12 +85,15 @@ async function main(): Promise<void> {
   const host = process.env.BACKOFFICE_HOST ?? '127.0.0.1';
   const kiosks = kiosksFromEnv();
   const logger = { level: process.env.LOG_LEVEL ?? 'info' };
+  const operators = parseOperators(process.env.BACKOFFICE_OPERATORS);
+  const unconfirmedMin = intEnv('BACKOFFICE_UNCONFIRMED_AFTER_MIN');
+  const reconciliation = unconfirmedMin !== undefined ? { unconfirmedAfterMs: unconfirmedMin * 60_000 } : {};
   let close: () => Promise<void>;
   let url: string;
   if (process.env.BACKOFFICE_DB && !process.env.BACKOFFICE_DATABASE_URL) {
     const dbPath = process.env.BACKOFFICE_DB;
     if (dbPath !== ':memory:') mkdirSync(dirname(dbPath), { recursive: true });
-    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger });
+    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger, operators, reconciliation });
     ({ url } = server);
     close = () => server.close();
   } else {
@@ -89,6 +109,8 @@ async function main(): Promise<void> {
       clock: systemClock,
       kiosks,
       logger,
+      operators,
+      reconciliation,
       ...(poolSize ? { poolSize } : {}),
       intake: { ...(concurrency ? { concurrency } : {}), ...(maxWaiting !== undefined ? { maxWaiting } : {}) },
     });

@@ -14,6 +14,8 @@
  *   subscriptions) with overlapping validity. The groups are configuration (an assumption: no
  *   seed lists them), see KioskMachineInput.orders.exclusiveProductGroups.
  * - a kaartservicecode needs nothing of the card but that it is this card and valid.
+ * - a pending credit (issue 12: NS Extra with `creditRef`, a kiosk payment whose credit was not
+ *   confirmed) was paid for: any card kind, no one-year limit; still never over the maximum.
  */
 
 import type { PendingOrder } from '../contract/backoffice-api.js';
