@@ -108,6 +108,8 @@ export interface ReconBackend {
   recordsAfter(sql: SqlPort, kioskId: string, afterSeq: number, uptoSeq: number, limit: number): Promise<StoredRecord[]>;
   /** ' FOR UPDATE' on PostgreSQL (rows locked for the transaction); '' on SQLite (one writer). */
   forUpdate: string;
+  /** The two-argument maximum: `greatest` on PostgreSQL, `max` on SQLite. */
+  greatest: string;
 }
 
 export interface ReconSettings {
@@ -288,8 +290,13 @@ export function createReconciliation(
         [p.kiosk_id, p.operation_id],
       )
     )[0];
-    const creditLoaded = credit !== undefined && (credit.on_card_at !== null || credit.collected_at !== null);
     const seen = await seenOnCard(sql, p.ref, p.kiosk_id, p.card_hash, credit?.card_number ?? null);
+    // A pending credit whose ref its card was seen holding (perhaps before the credit arrived): settled without loading.
+    if (credit && credit.on_card_at === null && credit.collected_at === null && seen) {
+      await settleOnCard(sql, credit.order_id, p.kiosk_id, 'refs-seen');
+      credit.on_card_at = now();
+    }
+    const creditLoaded = credit !== undefined && (credit.on_card_at !== null || credit.collected_at !== null);
     const credited = p.written === 1 || p.reversed_credited === 1 || seen || creditLoaded;
     const paid = p.committed === 1 || p.credit_pending === 1 || (p.approved === 1 && p.failed === 0);
     if (p.refund_owed === 1 && (await ensureCase(sql, { ...base, kind: 'refund-owed', detail: 'the kiosk could not undo the payment: a refund is owed' }))) changed++;
@@ -312,47 +319,6 @@ export function createReconciliation(
     return changed;
   }
 
-  async function evaluatePaymentsByKey(sql: SqlPort, kioskId: string, operationId: string): Promise<void> {
-    const p = (await sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id = ?`, [kioskId, operationId]))[0];
-    if (p) await evaluatePayment(sql, p);
-  }
-
-  async function applyPayment(sql: SqlPort, kioskId: string, r: StoredRecord): Promise<void> {
-    const ref = r.type === 'payment.credit-pending' && CreditRef.safeParse(r.data?.['ref']).success ? (r.data!['ref'] as string) : paymentCardRef(r.operationId);
-    await sql.run(
-      `INSERT INTO recon_payments (kiosk_id, operation_id, ref, card_hash, card_last4, amount_cents, first_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (kiosk_id, operation_id) DO NOTHING`,
-      [kioskId, r.operationId, ref, r.cardHash, r.cardLast4, r.amountCents, r.at],
-    );
-    const flag = PAYMENT_FLAGS[r.type];
-    // An uncertain payment.failed is not final: recovery resolves it (main/journal/operation-rules.ts).
-    if (flag && !(r.type === 'payment.failed' && r.data?.['uncertain'] === true)) await sql.run(`UPDATE recon_payments SET ${flag} = 1 WHERE kiosk_id = ? AND operation_id = ?`, [kioskId, r.operationId]);
-    if (r.type === 'payment.reversed' && r.data?.['cardCredited'] === true)
-      await sql.run(`UPDATE recon_payments SET reversed_credited = 1 WHERE kiosk_id = ? AND operation_id = ?`, [kioskId, r.operationId]);
-    await sql.run(`UPDATE recon_payments SET card_hash = coalesce(card_hash, ?), card_last4 = coalesce(card_last4, ?), amount_cents = coalesce(amount_cents, ?) WHERE kiosk_id = ? AND operation_id = ?`, [
-      r.cardHash,
-      r.cardLast4,
-      r.amountCents,
-      kioskId,
-      r.operationId,
-    ]);
-    if (r.type === 'payment.credit-pending') {
-      const orderId = creditOrderId(kioskId, r.operationId);
-      // Only a well-formed credit for a card becomes loadable; anything else stays a paid payment
-      // without a credit, and opens paid-not-credited in time (fail closed: never credit a guess).
-      if (r.cardHash !== null && r.cardLast4 !== null && r.amountCents !== null && r.amountCents > 0 && OrderId.safeParse(orderId).success && CreditRef.safeParse(r.data?.['ref']).success) {
-        await sql.run(
-          `INSERT INTO recon_credits (order_id, kiosk_id, operation_id, card_hash, card_last4, ref, amount_cents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO NOTHING`,
-          [orderId, kioskId, r.operationId, r.cardHash, r.cardLast4, ref, r.amountCents, r.at],
-        );
-        // A card read at this kiosk may have shown the ref before the credit arrived.
-        if (r.cardHash !== null && (await seenOnCard(sql, ref, kioskId, r.cardHash, null))) await settleOnCard(sql, orderId, kioskId, `refs-seen:${kioskId}`);
-      }
-    }
-    await evaluatePaymentsByKey(sql, kioskId, r.operationId);
-  }
-
   /** A card holds the credit's ref: settled without loading (its order, if served, is collected by that finding). */
   async function settleOnCard(sql: SqlPort, orderId: string, kioskId: string, operation: string): Promise<void> {
     const at = now();
@@ -360,62 +326,174 @@ export function createReconciliation(
     await sql.run(`UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`, [at, kioskId, operation, orderId]);
   }
 
-  async function applyRefsSeen(sql: SqlPort, kioskId: string, r: StoredRecord): Promise<void> {
-    const refs = parseRefs(r.data);
-    if (!refs || refs.length === 0 || r.cardHash === null) return;
-    for (const ref of refs)
-      await sql.run(`INSERT INTO recon_refs_seen (kiosk_id, card_hash, ref, first_seen_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, [kioskId, r.cardHash, ref, r.at]);
-    const marks = refs.map(() => '?').join(', ');
-    // A credit already loaded (its order collected) stays loaded: the ref seen is that load.
-    const credits = await sql.all<CreditRow>(
-      `SELECT c.* FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id WHERE c.on_card_at IS NULL AND o.collected_at IS NULL AND c.ref IN (${marks})`,
-      refs,
-    );
-    for (const c of credits) {
-      const sameCard = c.kiosk_id === kioskId ? c.card_hash === r.cardHash : c.card_number !== null && hashAt(kioskId, c.card_number) === r.cardHash;
-      if (sameCard) await settleOnCard(sql, c.order_id, kioskId, `refs-seen:${kioskId}:${r.seq}`);
+  /** Rows of `sql` for the values in `list`, asked in chunks (`IN (…)` with at most 500 values). */
+  async function inChunks<R>(list: readonly unknown[], query: (marks: string, chunk: unknown[]) => Promise<R[]>): Promise<R[]> {
+    const out: R[] = [];
+    for (let i = 0; i < list.length; i += 500) {
+      const chunk = list.slice(i, i + 500);
+      out.push(...(await query(chunk.map(() => '?').join(', '), chunk)));
     }
-    for (const p of await sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE ref IN (${marks})`, refs)) await evaluatePayment(sql, p);
+    return out;
   }
 
-  async function applyCardWrite(sql: SqlPort, kioskId: string, r: StoredRecord): Promise<void> {
-    const orderId = r.data?.['orderId'];
-    if (typeof orderId === 'string') {
-      // A write that loaded an order; one found on the card already (confirmedBy) loaded nothing.
-      if (r.type !== 'card.written' || r.data?.['confirmedBy'] !== undefined) return;
+  type Flags = Pick<PaymentRow, 'approved' | 'failed' | 'committed' | 'reversed' | 'reversed_credited' | 'refund_owed' | 'credit_pending' | 'written' | 'write_uncertain'>;
+  const FLAG_COLUMNS = ['approved', 'failed', 'committed', 'reversed', 'reversed_credited', 'refund_owed', 'credit_pending', 'written', 'write_uncertain'] as const;
+  const noFlags = (): Flags => ({ approved: 0, failed: 0, committed: 0, reversed: 0, reversed_credited: 0, refund_owed: 0, credit_pending: 0, written: 0, write_uncertain: 0 });
+
+  /**
+   * Reconcile a batch of one kiosk's records (in seq order) with a fixed number of statements for
+   * the batch, plus a few per payment that can disagree (reversed, refund owed, credit pending,
+   * uncertain write, an open paid-not-credited case, a ref just seen on a card). An ordinary
+   * committed-and-written top-up costs no statement of its own. Flags only ever go from 0 to 1, so
+   * the result does not depend on how records fall into batches.
+   */
+  async function applyBatch(sql: SqlPort, kioskId: string, records: StoredRecord[]): Promise<void> {
+    const pays = new Map<string, { ref: string; cardHash: string | null; last4: string | null; amount: number | null; firstAt: string; flags: Flags }>();
+    const cardOnly = new Map<string, Flags>();
+    const loads: StoredRecord[] = [];
+    const orderIds = new Set<string>();
+    const newCredits: unknown[][] = [];
+    const seenRecords: { r: StoredRecord; refs: string[] }[] = [];
+    for (const r of records) {
+      if (r.type.startsWith('payment.')) {
+        let p = pays.get(r.operationId);
+        if (!p) pays.set(r.operationId, (p = { ref: paymentCardRef(r.operationId), cardHash: null, last4: null, amount: null, firstAt: r.at, flags: noFlags() }));
+        p.cardHash ??= r.cardHash;
+        p.last4 ??= r.cardLast4;
+        p.amount ??= r.amountCents;
+        const flag = PAYMENT_FLAGS[r.type];
+        // An uncertain payment.failed is not final: recovery resolves it (main/journal/operation-rules.ts).
+        if (flag && !(r.type === 'payment.failed' && r.data?.['uncertain'] === true)) (p.flags as unknown as Record<string, number>)[flag] = 1;
+        if (r.type === 'payment.reversed' && r.data?.['cardCredited'] === true) p.flags.reversed_credited = 1;
+        if (r.type === 'payment.credit-pending') {
+          const ref = r.data?.['ref'];
+          const orderId = creditOrderId(kioskId, r.operationId);
+          // Only a well-formed credit for a card becomes loadable; anything else stays a paid payment
+          // without a credit, and opens paid-not-credited in time (fail closed: never credit a guess).
+          if (typeof ref === 'string' && CreditRef.safeParse(ref).success && r.cardHash !== null && r.cardLast4 !== null && r.amountCents !== null && r.amountCents > 0 && OrderId.safeParse(orderId).success) {
+            p.ref = ref;
+            newCredits.push([orderId, kioskId, r.operationId, r.cardHash, r.cardLast4, ref, r.amountCents, r.at]);
+          }
+        }
+      } else if (r.type === 'card.written' || r.type === 'card.write-failed') {
+        const orderId = r.data?.['orderId'];
+        if (typeof orderId === 'string') {
+          orderIds.add(orderId);
+          // A write that loaded an order; one found on the card already (confirmedBy) loaded nothing.
+          if (r.type === 'card.written' && r.data?.['confirmedBy'] === undefined) loads.push(r);
+          continue;
+        }
+        const col = r.type === 'card.written' ? 'written' : r.data?.['uncertain'] === true ? 'write_uncertain' : undefined;
+        if (!col) continue;
+        const p = pays.get(r.operationId);
+        if (p) p.flags[col] = 1;
+        else {
+          const f = cardOnly.get(r.operationId) ?? noFlags();
+          f[col] = 1;
+          cardOnly.set(r.operationId, f);
+        }
+      } else if (r.type === 'card.refs-seen') {
+        const refs = parseRefs(r.data);
+        if (refs && refs.length > 0 && r.cardHash !== null) seenRecords.push({ r, refs });
+      } else if (r.type === 'order.loaded' || r.type === 'order.collected') {
+        const orderId = r.data?.['orderId'];
+        if (typeof orderId === 'string') orderIds.add(orderId);
+      }
+    }
+
+    // 1. Payments: one upsert for the batch; flags OR-ed in.
+    const payList = [...pays.entries()];
+    for (let i = 0; i < payList.length; i += 200) {
+      const chunk = payList.slice(i, i + 200);
+      const cols = ['kiosk_id', 'operation_id', 'ref', 'card_hash', 'card_last4', 'amount_cents', 'first_at', ...FLAG_COLUMNS];
+      const values = chunk.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ');
+      const params = chunk.flatMap(([op, p]) => [kioskId, op, p.ref, p.cardHash, p.last4, p.amount, p.firstAt, ...FLAG_COLUMNS.map((c) => p.flags[c])]);
+      await sql.run(
+        `INSERT INTO recon_payments (${cols.join(', ')}) VALUES ${values}
+         ON CONFLICT (kiosk_id, operation_id) DO UPDATE SET
+           ${FLAG_COLUMNS.map((c) => `${c} = ${backend.greatest}(recon_payments.${c}, excluded.${c})`).join(', ')},
+           ref = CASE WHEN excluded.credit_pending = 1 THEN excluded.ref ELSE recon_payments.ref END,
+           card_hash = coalesce(recon_payments.card_hash, excluded.card_hash),
+           card_last4 = coalesce(recon_payments.card_last4, excluded.card_last4),
+           amount_cents = coalesce(recon_payments.amount_cents, excluded.amount_cents)`,
+        params,
+      );
+    }
+    // Card writes of payments whose payment records came in an earlier batch (a card-only write,
+    // e.g. a station passage, has no payment row: nothing changes).
+    for (const col of ['written', 'write_uncertain'] as const) {
+      const ops = [...cardOnly.entries()].filter(([, f]) => f[col] === 1).map(([op]) => op);
+      await inChunks(ops, async (marks, chunk) => {
+        await sql.run(`UPDATE recon_payments SET ${col} = 1 WHERE kiosk_id = ? AND operation_id IN (${marks})`, [kioskId, ...chunk]);
+        return [];
+      });
+    }
+    // 2. Pending credits.
+    for (const c of newCredits)
+      await sql.run(`INSERT INTO recon_credits (order_id, kiosk_id, operation_id, card_hash, card_last4, ref, amount_cents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, c);
+    // 3. Loads: the same order written by two operations.
+    for (const r of loads)
       await sql.run(`INSERT INTO recon_loads (order_id, kiosk_id, operation_id, card_last4, amount_cents, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
-        orderId,
+        r.data!['orderId'],
         kioskId,
         r.operationId,
         r.cardLast4,
         r.amountCents,
         r.at,
       ]);
-      const loads = await sql.all<{ n: number }>(`SELECT count(*) AS n FROM recon_loads WHERE order_id = ?`, [orderId]);
-      if (Number(loads[0]?.n ?? 0) >= 2)
-        await ensureCase(sql, { kind: 'loaded-twice', subject: `order/${orderId}`, kioskId, orderId, last4: r.cardLast4, ref: null, amountCents: r.amountCents, detail: 'the order was written onto the card by two operations' });
-      const credit = (await sql.all<CreditRow>(`SELECT * FROM recon_credits WHERE order_id = ?`, [orderId]))[0];
-      if (credit) await evaluatePaymentsByKey(sql, credit.kiosk_id, credit.operation_id);
-      return;
+    const loaded = [...new Set(loads.map((r) => r.data!['orderId'] as string))];
+    const counts = await inChunks(loaded, (marks, chunk) => sql.all<{ order_id: string; n: number }>(`SELECT order_id, count(*) AS n FROM recon_loads WHERE order_id IN (${marks}) GROUP BY order_id`, chunk));
+    for (const c of counts.filter((x) => Number(x.n) >= 2)) {
+      const r = loads.find((x) => x.data!['orderId'] === c.order_id)!;
+      await ensureCase(sql, { kind: 'loaded-twice', subject: `order/${c.order_id}`, kioskId, orderId: c.order_id, last4: r.cardLast4, ref: null, amountCents: r.amountCents, detail: 'the order was written onto the card by two operations' });
     }
-    const col = r.type === 'card.written' ? 'written' : r.data?.['uncertain'] === true ? 'write_uncertain' : undefined;
-    if (col && (await sql.run(`UPDATE recon_payments SET ${col} = 1 WHERE kiosk_id = ? AND operation_id = ?`, [kioskId, r.operationId])) > 0)
-      await evaluatePaymentsByKey(sql, kioskId, r.operationId);
-  }
-
-  async function applyOrderLoaded(sql: SqlPort, r: StoredRecord): Promise<void> {
-    const orderId = r.data?.['orderId'];
-    if (typeof orderId !== 'string') return;
-    const credit = (await sql.all<CreditRow>(`SELECT * FROM recon_credits WHERE order_id = ?`, [orderId]))[0];
-    if (credit) await evaluatePaymentsByKey(sql, credit.kiosk_id, credit.operation_id);
-  }
-
-  async function apply(sql: SqlPort, kioskId: string, r: StoredRecord): Promise<void> {
-    if (r.type.startsWith('payment.') && r.type !== 'payment.intent' && r.type !== 'payment.rollback-intent') return applyPayment(sql, kioskId, r);
-    if (r.type === 'payment.intent') return applyPayment(sql, kioskId, r);
-    if (r.type === 'card.written' || r.type === 'card.write-failed') return applyCardWrite(sql, kioskId, r);
-    if (r.type === 'card.refs-seen') return applyRefsSeen(sql, kioskId, r);
-    if (r.type === 'order.loaded' || r.type === 'order.collected') return applyOrderLoaded(sql, r);
+    // 4. Refs seen on cards.
+    const allRefs = [...new Set(seenRecords.flatMap((s) => s.refs))];
+    for (const { r, refs } of seenRecords)
+      await sql.run(
+        `INSERT INTO recon_refs_seen (kiosk_id, card_hash, ref, first_seen_at) VALUES ${refs.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+        refs.flatMap((ref) => [kioskId, r.cardHash, ref, r.at]),
+      );
+    // A credit already loaded (its order collected) stays loaded: the ref seen is that load.
+    const openCredits = await inChunks(allRefs, (marks, chunk) =>
+      sql.all<CreditRow>(`SELECT c.* FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id WHERE c.on_card_at IS NULL AND o.collected_at IS NULL AND c.ref IN (${marks})`, chunk),
+    );
+    for (const c of openCredits) {
+      const by = seenRecords.find(
+        (s) => s.refs.includes(c.ref) && (c.kiosk_id === kioskId ? c.card_hash === s.r.cardHash : c.card_number !== null && hashAt(kioskId, c.card_number) === s.r.cardHash),
+      );
+      if (by) await settleOnCard(sql, c.order_id, kioskId, `refs-seen:${kioskId}:${by.r.seq}`);
+    }
+    // 5. Evaluate the payments that can disagree.
+    const touched = new Map<string, PaymentRow>();
+    const add = (rows: PaymentRow[]) => rows.forEach((p) => touched.set(`${p.kiosk_id}/${p.operation_id}`, p));
+    const ops = [...new Set([...pays.keys(), ...cardOnly.keys()])];
+    const own = await inChunks(ops, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id IN (${marks})`, [kioskId, ...chunk]));
+    const openPnc = new Set(
+      own.length === 0
+        ? []
+        : (await sql.all<{ subject: string }>(`SELECT subject FROM recon_cases WHERE kind = 'paid-not-credited' AND state = 'open' AND kiosk_id = ?`, [kioskId])).map((x) => x.subject),
+    );
+    const cutoff = clock.now().getTime() - unconfirmedAfterMs;
+    add(
+      own.filter(
+        (p) =>
+          p.reversed === 1 ||
+          p.refund_owed === 1 ||
+          p.credit_pending === 1 ||
+          p.write_uncertain === 1 ||
+          openPnc.has(`${p.kiosk_id}/${p.operation_id}`) ||
+          (p.written === 0 && Date.parse(p.first_at) <= cutoff),
+      ),
+    );
+    add(await inChunks(allRefs, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE ref IN (${marks})`, chunk)));
+    const creditOrders = [...new Set([...orderIds])];
+    const creditOps = await inChunks(creditOrders, (marks, chunk) => sql.all<{ kiosk_id: string; operation_id: string }>(`SELECT kiosk_id, operation_id FROM recon_credits WHERE order_id IN (${marks})`, chunk));
+    for (const k of creditOps) {
+      if (touched.has(`${k.kiosk_id}/${k.operation_id}`)) continue;
+      add(await sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id = ?`, [k.kiosk_id, k.operation_id]));
+    }
+    for (const p of touched.values()) await evaluatePayment(sql, p);
   }
 
   async function reconcileKiosk(kioskId: string, uptoSeq: number): Promise<void> {
@@ -426,13 +504,15 @@ export function createReconciliation(
         if (cursor >= uptoSeq) return false;
         const records = await backend.recordsAfter(sql, kioskId, cursor, uptoSeq, BATCH);
         if (records.length === 0) return false;
+        // Records are reconciled in seq order without gaps (only up to the contiguous seq).
         let last = cursor;
+        const batch: StoredRecord[] = [];
         for (const r of records) {
-          // Records are reconciled in seq order without gaps (only up to the contiguous seq).
           if (r.seq !== last + 1) break;
-          await apply(sql, kioskId, r);
+          batch.push(r);
           last = r.seq;
         }
+        await applyBatch(sql, kioskId, batch);
         await sql.run(`UPDATE recon_cursor SET seq = ? WHERE kiosk_id = ?`, [last, kioskId]);
         return last < uptoSeq && last > cursor;
       });

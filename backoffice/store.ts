@@ -451,6 +451,7 @@ function sqliteReconBackend(db: Database.Database) {
   return {
     sql: port,
     forUpdate: '',
+    greatest: 'max',
     transaction<T>(fn: (sql: SqlPort) => Promise<T>): Promise<T> {
       const run = async () => {
         db.exec('BEGIN IMMEDIATE');

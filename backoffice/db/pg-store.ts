@@ -396,6 +396,7 @@ function pgReconBackend(db: Db): ReconBackend {
   return {
     sql: port(db),
     forUpdate: ' FOR UPDATE',
+    greatest: 'greatest',
     transaction: (fn) => db.transaction((tx) => fn(port(tx))),
     async recordsAfter(sql, kioskId, afterSeq, uptoSeq, limit): Promise<StoredRecord[]> {
       const rows = await sql.all<{ seq: number; type: string; operation_id: string; at_text: string; amount_cents: number | null; card_hash: string | null; card_last4: string | null; data: Record<string, unknown> | null }>(
