@@ -17,8 +17,10 @@
  *   BACKOFFICE_KIOSKS_FILE  a JSON object {"kiosk-id": "secret", ...} instead (a fleet).
  *                      There is no built-in kiosk: without configured kiosks, enrolled kiosks or an
  *                      open enrollment token in the database the back office refuses to start.
- *   BACKOFFICE_OPERATOR_TOKEN  (>= 32 characters) enables the operator routes
- *                      POST /operator/kiosks/:id/enrollment-token and …/revoke (Bearer token).
+ *   BACKOFFICE_OPERATORS  operators of every operator route (/operator/…: enrollment tokens, revocation, reconciliation cases) as `id=token,id2=token2`
+ *                    (tokens >= 32 characters; HTTP Basic). Without it those routes answer 401.
+ *   BACKOFFICE_UNCONFIRMED_AFTER_MIN  minutes a paid payment may go without a sign of its credit
+ *                    before reconciliation opens a paid-not-credited case (default 1440 = 24 h).
  * Prints `back office listening on URL` when ready. SIGTERM/SIGINT: stop taking requests, let
  * in-flight batches finish (at most 10 s), close the database, exit.
  */
@@ -33,7 +35,7 @@ import { openDatabase, type Db } from './db/engine.js';
 import { migrate } from './db/migrate.js';
 import { pgKioskKeys } from './db/pg-kiosk-keys.js';
 import { issueEnrollmentToken, type KioskKeyStore } from './kiosk-keys.js';
-import { MIN_OPERATOR_TOKEN_LENGTH } from './enrollment-routes.js';
+import { checkOperators } from './operator-routes.js';
 
 export const NO_KIOSKS_MESSAGE =
   'no kiosks: set BACKOFFICE_KIOSKS (id=secret,…) or BACKOFFICE_KIOSKS_FILE, or issue an enrollment token first ' +
@@ -44,13 +46,6 @@ export async function assertSomeKiosk(kiosks: Record<string, string>, keys: Kios
   if (Object.keys(kiosks).length > 0) return;
   const c = await keys.census(clock.now());
   if (c.enrolledKiosks === 0 && c.openTokens === 0) throw new Error(NO_KIOSKS_MESSAGE);
-}
-
-function operatorToken(): string | undefined {
-  const t = process.env.BACKOFFICE_OPERATOR_TOKEN;
-  if (t === undefined || t === '') return undefined;
-  if (t.length < MIN_OPERATOR_TOKEN_LENGTH) throw new Error(`BACKOFFICE_OPERATOR_TOKEN: at least ${MIN_OPERATOR_TOKEN_LENGTH} characters`);
-  return t;
 }
 
 function useSqlite(): boolean {
@@ -95,6 +90,18 @@ async function operatorCommand(command: string, kioskId: string | undefined): Pr
   }
 }
 
+/** BACKOFFICE_OPERATORS: `id=token,…`; unset = no operators (the operator routes answer 401). */
+export function parseOperators(spec: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (spec ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const i = part.indexOf('=');
+    if (i < 1) throw new Error(`BACKOFFICE_OPERATORS: expected id=token, got '${part.slice(0, Math.max(i, 0))}=…'`);
+    out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+  }
+  checkOperators(out);
+  return out;
+}
+
 export function parseKiosks(spec: string | undefined): Record<string, string> {
   if (spec === undefined || spec.trim() === '') return {};
   const out: Record<string, string> = {};
@@ -135,8 +142,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`BACKOFFICE_PORT: not a port: ${process.env.BACKOFFICE_PORT}`);
   const host = process.env.BACKOFFICE_HOST ?? '127.0.0.1';
   const kiosks = kiosksFromEnv();
-  const opToken = operatorToken();
   const logger = { level: process.env.LOG_LEVEL ?? 'info' };
+  const operators = parseOperators(process.env.BACKOFFICE_OPERATORS);
+  const unconfirmedMin = intEnv('BACKOFFICE_UNCONFIRMED_AFTER_MIN');
+  const reconciliation = unconfirmedMin !== undefined ? { unconfirmedAfterMs: unconfirmedMin * 60_000 } : {};
   let close: () => Promise<void>;
   let url: string;
   if (useSqlite()) {
@@ -151,7 +160,7 @@ async function main(): Promise<void> {
         s.close();
       }
     }
-    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger, ...(opToken ? { operatorToken: opToken } : {}) });
+    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger, operators, reconciliation });
     ({ url } = server);
     close = () => server.close();
   } else {
@@ -172,7 +181,8 @@ async function main(): Promise<void> {
       clock: systemClock,
       kiosks,
       logger,
-      ...(opToken ? { operatorToken: opToken } : {}),
+      operators,
+      reconciliation,
       intake: { ...(concurrency ? { concurrency } : {}), ...(maxWaiting !== undefined ? { maxWaiting } : {}) },
     });
     ({ url } = server);

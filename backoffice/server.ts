@@ -26,7 +26,9 @@ import { IntakeGate, type IntakeGateOptions } from './intake-gate.js';
 import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
 import { candidateKeys, type KioskKey } from './kiosk-keys.js';
-import { checkOperator, registerEnrollmentRoutes } from './enrollment-routes.js';
+import { registerEnrollmentRoutes } from './enrollment-routes.js';
+import { checkOperatorRequest, checkOperators, registerOperatorRoutes } from './operator-routes.js';
+import type { ReconSettings } from './reconciliation.js';
 
 export type { IntakeGateOptions };
 
@@ -42,8 +44,6 @@ export interface BackOfficeOptions {
   /** kiosk id -> that kiosk's secret (the same secret the kiosk journal signs with). Configured
    * kiosks; enrolled ones (kiosk-keys.ts) are in the store. */
   kiosks: Record<string, string>;
-  /** Bearer token of the operator routes (enrollment tokens, revocation); without it they do not exist. */
-  operatorToken?: string;
   /** Largest request body accepted (bytes); default 1 MiB. */
   bodyLimit?: number;
   /** Allowed clock difference for signed requests; default 5 minutes. */
@@ -52,6 +52,10 @@ export interface BackOfficeOptions {
   logger?: boolean | Record<string, unknown>;
   /** Serve https with this key and certificate (PEM); the kiosk pins the CA that issued it. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Operator id -> token (>= 32 characters) for the operator routes (operator-routes.ts); none: they answer 401. */
+  operators?: Record<string, string>;
+  /** Reconciliation (reconciliation.ts); `sweepEveryMs` runs its sweep periodically (default 60 s; 0 = never). */
+  reconciliation?: ReconSettings & { sweepEveryMs?: number };
 }
 
 export interface BackOfficeServer {
@@ -99,7 +103,8 @@ declare module 'fastify' {
 
 /** The legacy in-process back office on a SQLite file (the kiosk's `npm start` and its tests). */
 export async function startBackOffice(options: BackOfficeOptions): Promise<BackOfficeServer> {
-  const store = openStore(options.dbPath, options.clock, options.timeZone);
+  checkOperators(options.operators);
+  const store = openStore(options.dbPath, options.clock, options.timeZone, { secretOf: secretsOf(options.kiosks), ...options.reconciliation });
   const asyncStore = asAsync(store);
   const gate = new IntakeGate(Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY);
   let app: FastifyInstance;
@@ -109,11 +114,13 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
     store.close();
     throw e;
   }
+  const stopSweep = startSweep(asyncStore, options);
   return {
     url: urlOf(app, options),
     store,
     app,
     async close() {
+      stopSweep();
       await app.close();
       store.close();
     },
@@ -122,10 +129,11 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
 
 /** The back office on PostgreSQL (a server, or PGlite embedded). Stateless: run several. */
 export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<PgBackOfficeServer> {
+  checkOperators(options.operators);
   const db = typeof options.database === 'string' ? await openDatabase(options.database, { ...(options.poolSize ? { max: options.poolSize } : {}) }) : options.database;
   let store: PgStore;
   try {
-    store = await openPgStore({ db, clock: options.clock, ...(options.timeZone ? { timeZone: options.timeZone } : {}), seedFixtures: options.seedFixtures ?? true });
+    store = await openPgStore({ db, clock: options.clock, ...(options.timeZone ? { timeZone: options.timeZone } : {}), seedFixtures: options.seedFixtures ?? true, secretOf: secretsOf(options.kiosks), ...(options.reconciliation ? { reconciliation: options.reconciliation } : {}) });
   } catch (e) {
     await db.close().catch(() => undefined);
     throw e;
@@ -140,6 +148,7 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
     throw e;
   }
   let closing: Promise<void> | undefined;
+  const stopSweep = startSweep(store, options);
   return {
     url: urlOf(app, options),
     store,
@@ -147,6 +156,7 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
     load: () => ({ running: gate.running, waiting: gate.queued, shed: gate.shed }),
     close(drainMs = 10_000) {
       closing ??= (async () => {
+        stopSweep();
         gate.close();
         // app.close() stops accepting, answers new requests on open connections with 503 and waits
         // for the in-flight ones; past drainMs the remaining connections are cut (their
@@ -164,9 +174,35 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
   };
 }
 
+function secretsOf(kiosks: Record<string, string>) {
+  return (kioskId: string) => (Object.hasOwn(kiosks, kioskId) ? kiosks[kioskId] : undefined);
+}
+
+/** Reconciliation's periodic sweep (cases only time reveals); failures wait for the next round. */
+function startSweep(store: AsyncBackOfficeStore, options: { reconciliation?: { sweepEveryMs?: number } }): () => void {
+  const every = options.reconciliation?.sweepEveryMs ?? 60_000;
+  if (every <= 0) return () => {};
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    store.recon
+      .sweep()
+      .catch((e) => console.error(`reconciliation sweep failed: ${String(e)}`))
+      .finally(() => (running = false));
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
   return {
-    pendingOrders: async (c) => s.pendingOrders(c),
+    recon: s.recon,
+    // Pending credits of this card become orders now that its number is known (reconciliation.ts).
+    pendingOrders: async (c) => {
+      if (!s.isBlocked(c)) await s.recon.bindCredits(c);
+      return s.pendingOrders(c);
+    },
     collect: async (o, c, k, op) => s.collect(o, c, k, op),
     blockedChanges: async (since, limit) => s.blockedChanges(since, limit),
     blockedVersion: async () => s.blockedVersion(),
@@ -174,7 +210,12 @@ function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
     setBlocked: async (c, b) => s.setBlocked(c, b),
     addCard: async (c, k, r) => s.addCard(c, k, r),
     addOrder: async (o) => s.addOrder(o),
-    intake: async (k, sec, r) => s.intake(k, sec, r),
+    intake: async (k, sec, r) => {
+      const res = s.intake(k, sec, r);
+      // Derived state with its own cursor: a failure here leaves the records stored; the next intake or sweep resumes.
+      await s.recon.reconcileKiosk(k, res.contiguousSeq).catch((e) => console.error(`reconciliation of ${k} deferred: ${String(e)}`));
+      return res;
+    },
     intakeStatus: async (k) => s.intakeStatus(k),
     journalRecords: async (k) => s.journalRecords(k),
     order: async (o) => s.order(o),
@@ -209,6 +250,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   app.decorateRequest('rawBody', '');
   app.decorateRequest('kioskId', '');
   app.decorateRequest('kioskKey', undefined as unknown as KioskKey);
+  app.decorateRequest('operatorId', '');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
@@ -242,12 +284,12 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
 
   // Authentication is decided on the matched route: every route is signed-kiosk-only unless it was
   // registered `auth: 'public'` (/health, and /v1/enroll whose token proof is its authentication) or
-  // `auth: 'operator'` (Bearer operator token, enrollment-routes.ts). The raw URL is never consulted, so a percent-encoded,
+  // `auth: 'operator'` (HTTP Basic operator id + token, operator-routes.ts: one check for every operator route). The raw URL is never consulted, so a percent-encoded,
   // doubled-slash or otherwise odd spelling of a route gets the same check as its plain spelling.
-  app.addHook('preHandler', async (req: FastifyRequest) => {
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     const auth = req.routeOptions.config?.auth;
     if (auth === 'public') return;
-    if (auth === 'operator') return checkOperator(req, options.operatorToken);
+    if (auth === 'operator') return checkOperatorRequest(req, reply, options.operators ?? {});
     const kioskId = req.headers[HEADER_KIOSK];
     // Configured (key id 0) or enrolled keys: the active one, and a pending one after a rotation.
     const keys = typeof kioskId === 'string' ? await candidateKeys(store.keys, kiosks, kioskId) : [];
@@ -283,7 +325,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
     req.kioskKey = key;
   });
 
-  registerEnrollmentRoutes(app, store, { clock, kiosks, ...(options.operatorToken ? { operatorToken: options.operatorToken } : {}) });
+  registerEnrollmentRoutes(app, store, { clock, kiosks });
 
   app.post(`${API_PREFIX}/orders/query`, async (req) => {
     const { cardNumber } = parse(OrdersQueryRequest, req.body, 'body');
@@ -351,6 +393,8 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   });
 
   app.get(`${API_PREFIX}/journal/status`, async (req) => store.intakeStatus(req.kioskId));
+
+  registerOperatorRoutes(app, store.recon, options.operators ?? {});
 
   return app;
 }

@@ -13,6 +13,7 @@ import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../co
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../contract/backoffice-api.js';
 import type { CollectOutcome } from './db/store-api.js';
 import { collectedOrderId, namedCard, outOfRange } from './intake-rules.js';
+import { createReconciliation, type Reconciliation, type ReconSettings, type SqlPort, type StoredRecord } from './reconciliation.js';
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from './fixtures.js';
 import type { KioskKeyStore } from './kiosk-keys.js';
 import { KIOSK_KEYS_SQLITE_MIGRATION, sqliteKioskKeys } from './kiosk-keys-sqlite.js';
@@ -58,6 +59,96 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
   `,
   KIOSK_KEYS_SQLITE_MIGRATION,
+  // 3: reconciliation (issue 12): the same tables as the PostgreSQL migration
+  // 1796057700000_reconciliation.sql, so backoffice/reconciliation.ts runs one set of queries.
+  `ALTER TABLE orders ADD COLUMN credit_ref text;
+
+CREATE TABLE recon_cursor (kiosk_id text PRIMARY KEY, seq INTEGER NOT NULL DEFAULT 0);
+
+CREATE TABLE recon_payments (
+  kiosk_id text NOT NULL,
+  operation_id text NOT NULL,
+  ref text NOT NULL,
+  card_hash text,
+  card_last4 text,
+  amount_cents INTEGER,
+  first_at text NOT NULL,
+  approved integer NOT NULL DEFAULT 0,
+  failed integer NOT NULL DEFAULT 0,
+  committed integer NOT NULL DEFAULT 0,
+  reversed integer NOT NULL DEFAULT 0,
+  reversed_credited integer NOT NULL DEFAULT 0,
+  refund_owed integer NOT NULL DEFAULT 0,
+  credit_pending integer NOT NULL DEFAULT 0,
+  written integer NOT NULL DEFAULT 0,
+  write_uncertain integer NOT NULL DEFAULT 0,
+  PRIMARY KEY (kiosk_id, operation_id)
+);
+CREATE INDEX recon_payments_ref ON recon_payments (ref);
+
+CREATE TABLE recon_loads (
+  order_id text NOT NULL,
+  kiosk_id text NOT NULL,
+  operation_id text NOT NULL,
+  card_last4 text,
+  amount_cents INTEGER,
+  at text NOT NULL,
+  PRIMARY KEY (order_id, kiosk_id, operation_id)
+);
+
+CREATE TABLE recon_refs_seen (
+  kiosk_id text NOT NULL,
+  card_hash text NOT NULL,
+  ref text NOT NULL,
+  first_seen_at text NOT NULL,
+  PRIMARY KEY (kiosk_id, card_hash, ref)
+);
+CREATE INDEX recon_refs_seen_ref ON recon_refs_seen (ref);
+
+CREATE TABLE recon_credits (
+  order_id text PRIMARY KEY,
+  kiosk_id text NOT NULL,
+  operation_id text NOT NULL,
+  card_hash text NOT NULL,
+  card_last4 text NOT NULL,
+  ref text NOT NULL,
+  amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+  created_at text NOT NULL,
+  card_number text,
+  on_card_at text,
+  UNIQUE (kiosk_id, operation_id)
+);
+CREATE INDEX recon_credits_ref ON recon_credits (ref);
+CREATE INDEX recon_credits_unbound ON recon_credits (kiosk_id) WHERE card_number IS NULL AND on_card_at IS NULL;
+
+CREATE TABLE recon_cases (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind text NOT NULL CHECK (kind IN ('credited-not-paid', 'paid-not-credited', 'refund-owed', 'loaded-twice')),
+  subject text NOT NULL,
+  kiosk_id text NOT NULL,
+  operation_id text,
+  order_id text,
+  card_last4 text,
+  ref text,
+  amount_cents INTEGER,
+  state text NOT NULL CHECK (state IN ('open', 'settled-by-credit', 'refunded', 'written-off')),
+  detail text NOT NULL,
+  opened_at text NOT NULL,
+  updated_at text NOT NULL,
+  UNIQUE (kind, subject)
+);
+CREATE INDEX recon_cases_state ON recon_cases (state, id);
+
+CREATE TABLE recon_case_events (
+  case_id INTEGER NOT NULL REFERENCES recon_cases (id),
+  at text NOT NULL,
+  actor text NOT NULL,
+  from_state text,
+  to_state text NOT NULL,
+  note text NOT NULL
+);
+CREATE INDEX recon_case_events_case ON recon_case_events (case_id);
+  `,
 ];
 
 export const KNOWN_RECORD_TYPES: ReadonlySet<string> = new Set(JOURNAL_ENTRY_TYPES);
@@ -72,6 +163,7 @@ interface OrderRow {
   collected_at: string | null;
   collected_kiosk: string | null;
   collected_operation: string | null;
+  credit_ref: string | null;
 }
 
 export type { CollectOutcome };
@@ -94,12 +186,19 @@ export interface BackOfficeStore {
   restoreFixtureOrders(): number;
   /** Enrollment tokens and enrolled kiosks' keys (kiosk-keys.ts). */
   readonly keys: KioskKeyStore;
+  /** Reconciliation (issue 12) over this database; async like the PostgreSQL store's. */
+  recon: Reconciliation;
   close(): void;
+}
+
+export interface StoreReconOptions extends ReconSettings {
+  /** A kiosk's secret (to match the keyed card hashes its journal names), or undefined. */
+  secretOf: (kioskId: string) => SecretKey | undefined;
 }
 
 
 /** `timeZone`: where "today" is for the order rules (NS Extra's last day). */
-export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT_TIME_ZONE): BackOfficeStore {
+export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT_TIME_ZONE, recon?: StoreReconOptions): BackOfficeStore {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -160,7 +259,7 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
 
   function toDto(r: OrderRow): PendingOrder {
     const base = { orderId: r.order_id, announcedOn: r.announced_on };
-    if (r.kind === 'ns-extra') return { ...base, kind: 'ns-extra', amountCents: r.amount_cents ?? 0 };
+    if (r.kind === 'ns-extra') return { ...base, kind: 'ns-extra', amountCents: r.amount_cents ?? 0, ...(r.credit_ref !== null ? { creditRef: r.credit_ref } : {}) };
     if (r.kind === 'product') return { ...base, kind: 'product', product: JSON.parse(r.product_json ?? '{}') as never };
     return { ...base, kind: 'kaartservicecode' };
   }
@@ -321,6 +420,7 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
       return db.transaction(() => FIXTURE_ORDERS.reduce((n, f) => n + q.uncollect.run(f.orderId).changes, 0))();
     },
     keys: sqliteKioskKeys(db),
+    recon: createReconciliation(sqliteReconBackend(db), clock, recon?.secretOf ?? (() => undefined), { timeZone, ...recon }),
     close: () => db.close(),
   };
 
@@ -335,4 +435,60 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
     })();
   }
   return store;
+}
+
+/**
+ * Reconciliation's SQL port on this SQLite file. better-sqlite3 is synchronous, so every call
+ * completes before its promise is even returned; a transaction is BEGIN IMMEDIATE … COMMIT around
+ * the callback, one at a time (a promise chain), because db.transaction() cannot wrap async code.
+ */
+function sqliteReconBackend(db: Database.Database) {
+  const cache = new Map<string, Database.Statement>();
+  const stmt = (sql: string) => {
+    let s = cache.get(sql);
+    if (!s) cache.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+  const port: SqlPort = {
+    all: async <R>(sql: string, params: readonly unknown[] = []) => stmt(sql).all(...params) as R[],
+    run: async (sql, params = []) => (stmt(sql).reader ? stmt(sql).all(...params).length : stmt(sql).run(...params).changes),
+  };
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    sql: port,
+    forUpdate: '',
+    greatest: 'max',
+    transaction<T>(fn: (sql: SqlPort) => Promise<T>): Promise<T> {
+      const run = async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const r = await fn(port);
+          db.exec('COMMIT');
+          return r;
+        } catch (e) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw e;
+        }
+      };
+      const p = chain.then(run, run);
+      chain = p.catch(() => undefined);
+      return p;
+    },
+    async recordsAfter(sql: SqlPort, kioskId: string, afterSeq: number, uptoSeq: number, limit: number): Promise<StoredRecord[]> {
+      const rows = await sql.all<{ seq: number; type: string; operation_id: string; at: string; amount_cents: number | null; card_hash: string | null; card_last4: string | null; data_json: string | null }>(
+        `SELECT seq, type, operation_id, at, amount_cents, card_hash, card_last4, data_json FROM intake WHERE kiosk_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+        [kioskId, afterSeq, uptoSeq, limit],
+      );
+      return rows.map((r) => ({
+        seq: r.seq,
+        type: r.type,
+        operationId: r.operation_id,
+        at: r.at,
+        amountCents: r.amount_cents,
+        cardHash: r.card_hash,
+        cardLast4: r.card_last4,
+        data: r.data_json === null ? null : (JSON.parse(r.data_json) as Record<string, unknown>),
+      }));
+    },
+  };
 }

@@ -17,10 +17,21 @@ export const CardNumber = z.string().regex(/^\d{16}$/, 'a card number has 16 dig
 export const IsoDate = z.iso.date();
 export const OrderId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an order id is 1-64 letters, digits, . _ -');
 
+/** A credit ref as cards carry it (8 lower-case hex characters, main/money/ids.ts). */
+export const CreditRef = z.string().regex(/^[0-9a-f]{8}$/, 'a credit ref is 8 lower-case hex characters');
+
 const OrderBase = { orderId: OrderId, announcedOn: IsoDate };
 export const PendingOrderSchema = z.discriminatedUnion('kind', [
   z.object({ ...OrderBase, kind: z.literal('kaartservicecode') }),
-  z.object({ ...OrderBase, kind: z.literal('ns-extra'), amountCents: z.int().positive() }),
+  z.object({
+    ...OrderBase,
+    kind: z.literal('ns-extra'),
+    amountCents: z.int().positive(),
+    /** Issue 12: a pending credit (a kiosk kept a payment whose card credit it could not confirm):
+     *  loaded under the payment's own card ref, so a card that already holds it is never credited
+     *  again. Paid for at a kiosk, so the NS Extra personal-card and one-year rules do not apply. */
+    creditRef: CreditRef.optional(),
+  }),
   z.object({
     ...OrderBase,
     kind: z.literal('product'),
@@ -104,6 +115,8 @@ export const ErrorCode = z.enum([
   'not-loadable',
   'already-collected',
   'card-blocked',
+  /** Operator routes (issue 12): a reconciliation case that is no longer open cannot move again. */
+  'case-not-open',
   /** 429/503 with a Retry-After header: the back office is saturated; try again after that long. */
   'overloaded',
   /** 503 with Retry-After: its database is unreachable; nothing of the request was stored. */

@@ -59,3 +59,14 @@ describe('order rules', () => {
     expect([nsx('2026-11-01'), prod('X')].filter((o) => !orderRefusalFor(o, { kind: 'anonymous' }, '2026-11-23', settings)).map((o) => o.kind)).toEqual(['product']);
   });
 });
+
+describe('a pending credit (issue 12: served as ns-extra with creditRef)', () => {
+  const credit = (announcedOn: string): OrderInfo => ({ orderId: 'PC-1', kind: 'ns-extra', announcedOn, amountCents: 500, creditRef: 'a1b2c3d4' });
+  const rules = { maxBalanceCents: 15_000, exclusiveProductGroups: [] };
+  it('loads on any card kind and after a year (it was paid for), but never over the maximum nor on an expired card', () => {
+    expect(orderRefusalFor(credit('2025-01-01'), { kind: 'anonymous' }, '2026-11-23', rules)).toBeUndefined();
+    expect(orderRefusalFor(credit('2026-11-23'), { kind: 'business' }, '2026-11-23', rules)).toBeUndefined();
+    expect(orderRefusalFor(credit('2026-11-23'), { kind: 'anonymous', balanceCents: 14_600 }, '2026-11-23', rules)).toEqual({ reason: 'over-limit', roomCents: 400 });
+    expect(orderRefusalFor(credit('2026-11-23'), { kind: 'anonymous', expiryDate: '2026-11-22' }, '2026-11-23', rules)).toEqual({ reason: 'card-expired' });
+  });
+});

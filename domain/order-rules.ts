@@ -14,6 +14,8 @@
  *   subscriptions) with overlapping validity. The groups are configuration (an assumption: no
  *   seed lists them), see KioskMachineInput.orders.exclusiveProductGroups.
  * - a kaartservicecode needs nothing of the card but that it is this card and valid.
+ * - a pending credit (issue 12: NS Extra with `creditRef`, a kiosk payment whose credit was not
+ *   confirmed) was paid for: any card kind, no one-year limit; still never over the maximum.
  */
 
 import type { PendingOrder } from '../contract/backoffice-api.js';
@@ -81,9 +83,12 @@ export function orderRefusalFor(order: OrderInfo, card: CardForOrders, today: st
     case 'kaartservicecode':
       return undefined;
     case 'ns-extra': {
-      if (!NS_EXTRA_CARD_KINDS.includes(card.kind)) return { reason: 'not-personal' };
-      const lastDay = nsExtraLastDay(order.announcedOn);
-      if (today > lastDay) return { reason: 'ns-extra-expired', lastDay };
+      // A pending credit (creditRef) was paid for at a kiosk: any card kind, no one-year limit.
+      if (order.creditRef === undefined) {
+        if (!NS_EXTRA_CARD_KINDS.includes(card.kind)) return { reason: 'not-personal' };
+        const lastDay = nsExtraLastDay(order.announcedOn);
+        if (today > lastDay) return { reason: 'ns-extra-expired', lastDay };
+      }
       const balance = card.balanceCents ?? 0;
       if (exceedsMaximum(balance, order.amountCents, settings.maxBalanceCents))
         return { reason: 'over-limit', roomCents: balanceRoom(balance, settings.maxBalanceCents) };

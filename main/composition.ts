@@ -187,7 +187,14 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       log: log.child({ service: 'top-up' }),
     });
 
-    const cards = createCardService({ reader: card.reader, backOffice, clock, timeZone: config.timeZone, log: log.child({ service: 'card' }) });
+    const cards = createCardService({
+      reader: card.reader,
+      backOffice,
+      clock,
+      timeZone: config.timeZone,
+      log: log.child({ service: 'card' }),
+      refsSeen: { journal, cardRef: (n) => cardRef(n, secret) },
+    });
 
     /** Did an interrupted operation's credit land? Only answerable if that card lies on the reader. */
     const checkCardWrite = createCardWriteCheck({

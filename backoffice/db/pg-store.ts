@@ -23,6 +23,7 @@ import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } 
 import type { Db, Queryable } from './engine.js';
 import { migrate } from './migrate.js';
 import { pgKioskKeys } from './pg-kiosk-keys.js';
+import { createReconciliation, type ReconBackend, type ReconSettings, type SqlPort, type StoredRecord } from '../reconciliation.js';
 import type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore } from './store-api.js';
 
 export type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore };
@@ -38,6 +39,7 @@ interface OrderRow {
   product: unknown;
   collected_at: Date | null;
   collected_operation: string | null;
+  credit_ref: string | null;
 }
 
 
@@ -49,6 +51,9 @@ export interface OpenPgStoreOptions {
   timeZone?: string;
   /** Seed the fixture cards/orders/blocked card once per database (default true). */
   seedFixtures?: boolean;
+  /** A kiosk's secret, to match the keyed card hashes its journal names (reconciliation.ts). */
+  secretOf?: (kioskId: string) => SecretKey | undefined;
+  reconciliation?: ReconSettings;
 }
 
 export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore> {
@@ -59,11 +64,11 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
   const today = () => localDate(clock.now(), timeZone);
   const knownPartitions = new Set<string>();
 
-  const ORDER_COLS = `order_id, card_number, kind, to_char(announced_on, 'YYYY-MM-DD') AS announced_on, amount_cents, product, collected_at, collected_operation`;
+  const ORDER_COLS = `order_id, card_number, kind, to_char(announced_on, 'YYYY-MM-DD') AS announced_on, amount_cents, product, collected_at, collected_operation, credit_ref`;
 
   function toDto(r: OrderRow): PendingOrder {
     const base = { orderId: r.order_id, announcedOn: r.announced_on };
-    if (r.kind === 'ns-extra') return { ...base, kind: 'ns-extra', amountCents: r.amount_cents ?? 0 };
+    if (r.kind === 'ns-extra') return { ...base, kind: 'ns-extra', amountCents: r.amount_cents ?? 0, ...(r.credit_ref !== null ? { creditRef: r.credit_ref } : {}) };
     if (r.kind === 'product') return { ...base, kind: 'product', product: r.product as never };
     return { ...base, kind: 'kaartservicecode' };
   }
@@ -113,7 +118,21 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     }
   }
 
+  const recon = createReconciliation(pgReconBackend(db), clock, options.secretOf ?? (() => undefined), { timeZone, ...options.reconciliation });
+
+  /** Intake, then reconciliation of what is now contiguous. Reconciliation is derived state with its
+   * own cursor: if it fails the records are stored all the same and the next intake or sweep resumes. */
   async function intake(kioskId: string, secret: SecretKey, records: JournalRecord[]): Promise<IntakeResponseDto> {
+    const res = await intakeRecords(kioskId, secret, records);
+    try {
+      await recon.reconcileKiosk(kioskId, res.contiguousSeq);
+    } catch (e) {
+      console.error(`reconciliation of ${kioskId} deferred: ${String(e)}`);
+    }
+    return res;
+  }
+
+  async function intakeRecords(kioskId: string, secret: SecretKey, records: JournalRecord[]): Promise<IntakeResponseDto> {
     // CPU work (hash + HMAC) before taking any lock or connection.
     const checked = records.map((r) => {
       if (r.kioskId !== kioskId) return { r, reason: 'wrong-kiosk' as const };
@@ -236,6 +255,8 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     db,
     async pendingOrders(cardNumber) {
       if (await isBlockedOn(db, cardNumber)) return [];
+      // Pending credits of this card become orders now that its number is known (reconciliation.ts).
+      await recon.bindCredits(cardNumber);
       const own = (await db.query<OrderRow>(`SELECT ${ORDER_COLS} FROM orders WHERE card_number = $1 AND collected_at IS NULL ORDER BY announced_on, order_id`, [cardNumber])).rows;
       // NS Extra follows the card: the orders of the cards this one replaced.
       const inherited = (
@@ -347,6 +368,7 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
       return { records: n, bytes: parts.reduce((s, p) => s + p.bytes, 0), partitions: parts.map((p) => p.name) };
     },
     keys: pgKioskKeys(db),
+    recon,
     close: () => db.close(),
   };
 
@@ -361,4 +383,29 @@ async function seedFixtures(store: PgStore, day: string): Promise<void> {
   for (const c of FIXTURE_CARD_KINDS) await store.addCard(c.cardNumber, c.kind);
   for (const o of fixtureOrdersOn(day)) await store.addOrder(o);
   for (const n of FIXTURE_BLOCKED) await store.setBlocked(n, true);
+}
+
+/** Reconciliation's SQL port on PostgreSQL/PGlite: `?` placeholders numbered $1, $2, … */
+function pgReconBackend(db: Db): ReconBackend {
+  const numbered = (sql: string) => {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  };
+  const port = (q: Queryable): SqlPort => ({
+    all: async <R>(sql: string, params: readonly unknown[] = []) => (await q.query<R>(numbered(sql), params)).rows,
+    run: async (sql, params = []) => (await q.query(numbered(sql), params)).rowCount ?? 0,
+  });
+  return {
+    sql: port(db),
+    forUpdate: ' FOR UPDATE',
+    greatest: 'greatest',
+    transaction: (fn) => db.transaction((tx) => fn(port(tx))),
+    async recordsAfter(sql, kioskId, afterSeq, uptoSeq, limit): Promise<StoredRecord[]> {
+      const rows = await sql.all<{ seq: number; type: string; operation_id: string; at_text: string; amount_cents: number | null; card_hash: string | null; card_last4: string | null; data: Record<string, unknown> | null }>(
+        `SELECT seq, type, operation_id, at_text, amount_cents, card_hash, card_last4, data FROM journal_records WHERE kiosk_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+        [kioskId, afterSeq, uptoSeq, limit],
+      );
+      return rows.map((r) => ({ seq: Number(r.seq), type: r.type, operationId: r.operation_id, at: r.at_text, amountCents: r.amount_cents === null ? null : Number(r.amount_cents), cardHash: r.card_hash, cardLast4: r.card_last4, data: r.data }));
+    },
+  };
 }

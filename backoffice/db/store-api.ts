@@ -6,6 +6,7 @@ import type { IntakeResponseDto, PendingOrder } from '../../contract/backoffice-
 import type { CardKind } from '../../contract/card.js';
 import type { Db } from './engine.js';
 import type { KioskKeyStore } from '../kiosk-keys.js';
+import type { Reconciliation } from '../reconciliation.js';
 
 export type CollectOutcome =
   | { ok: true; alreadyCollected: boolean }
@@ -42,6 +43,8 @@ export interface AsyncBackOfficeStore {
   restoreFixtureOrders(): Promise<number>;
   /** Enrollment tokens and enrolled kiosks' keys (../kiosk-keys.ts). */
   readonly keys: KioskKeyStore;
+  /** Reconciliation and pending credits (issue 12, backoffice/reconciliation.ts). */
+  readonly recon: Reconciliation;
   close(): Promise<void>;
 }
 

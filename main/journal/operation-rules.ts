@@ -12,13 +12,15 @@ const OPENING_TYPES: Partial<Record<JournalEntryType, OperationKind>> = {
   'order.collect-intent': 'order',
   'card.write-intent': 'card',
   'kiosk.note': 'note',
+  // What a card read showed (reconciliation, issue 12): a note of its own, final at once.
+  'card.refs-seen': 'note',
 };
 
 const FINAL_TYPES: Record<OperationKind, readonly JournalEntryType[]> = {
   payment: ['payment.committed', 'payment.reversed', 'payment.refund-owed', 'payment.failed'],
   order: ['order.collected', 'order.collect-failed'],
   card: ['card.written', 'card.write-failed'],
-  note: ['kiosk.note'],
+  note: ['kiosk.note', 'card.refs-seen'],
 };
 
 export function operationKind(firstType: JournalEntryType): OperationKind | undefined {

@@ -11,6 +11,8 @@ import type { CardInfo, ReadCardOutput, WaitForCardOutput } from '../../state-ma
 import type { BackOfficeClient } from '../backoffice-client/types.js';
 import type { Clock } from '../../contract/time.js';
 import type { Logger } from 'pino';
+import type { Journal, JournalCardRef } from '../journal/journal.js';
+import { cardCreditRefs } from './card-refs.js';
 
 export interface CardServiceDeps {
   reader: CardReader;
@@ -18,6 +20,9 @@ export interface CardServiceDeps {
   clock: Clock;
   timeZone: string;
   log: Logger;
+  /** Reconciliation (issue 12): every card read journals `card.refs-seen` with the refs the card
+   * holds (no personal data: the keyed card hash, last four digits, the refs). */
+  refsSeen?: { journal: Pick<Journal, 'append'>; cardRef: (cardNumber: string) => JournalCardRef };
 }
 
 
@@ -51,6 +56,21 @@ export interface CardService {
 
 export function createCardService(deps: CardServiceDeps): CardService {
   const { reader, backOffice, clock, timeZone, log } = deps;
+  let reads = 0;
+  /** Evidence, not money: a journal that refuses it must not stop the traveller's read. */
+  function journalRefsSeen(card: CardModel): void {
+    if (!deps.refsSeen) return;
+    try {
+      deps.refsSeen.journal.append({
+        type: 'card.refs-seen',
+        operationId: `refs-seen:${clock.now().toISOString()}:${++reads}`,
+        card: deps.refsSeen.cardRef(card.cardNumber),
+        data: { refs: cardCreditRefs(card).join(',') },
+      });
+    } catch (e) {
+      log.error({ err: String(e) }, 'card.refs-seen not journaled');
+    }
+  }
   return {
     waitForCard(fresh, signal) {
       return new Promise<WaitForCardOutput>((resolve, reject) => {
@@ -94,6 +114,7 @@ export function createCardService(deps: CardServiceDeps): CardService {
             return { ok: false, problem: 'defective' };
         }
       }
+      journalRefsSeen(card);
       let blockedListed = false;
       try {
         blockedListed = backOffice.isBlocked(card.cardNumber);

@@ -94,7 +94,7 @@ describe('collect orders on the real composition', () => {
     expect(done.collected).toMatchObject({ orderId: 'FX-KSC-0017', kind: 'kaartservicecode' });
     expect(done.orders?.map((o) => o.orderId)).toEqual(['FX-NSX-0017']);
     expect(done.card?.last4).toBe('0017');
-    const types = k.journal().filter((r) => r.type.startsWith('order.') || r.type.startsWith('card.')).map((r) => r.type);
+    const types = k.journal().filter((r) => (r.type.startsWith('order.') || r.type.startsWith('card.')) && r.type !== 'card.refs-seen').map((r) => r.type);
     expect(types).toEqual(['order.collect-intent', 'order.loaded', 'order.collected']);
     // Collected: the list no longer shows it (the card's NS Extra still waits).
     k.send({ type: 'BACK' });
@@ -286,7 +286,12 @@ describe('station passage, card states and privacy on the real composition', () 
     const done = await k.screen('order-done');
     expect(done.stationPassage?.validUntil).toMatch(/T/);
     expect(done.card?.products.find((p) => p.code === 'STATION-PASSAGE')).toBeDefined();
-    const types = k.journal().map((r) => r.type);
+    // Every card read also journals the refs the card holds (reconciliation, issue 12): evidence, no personal data.
+    const seen = k.journal().filter((r) => r.type === 'card.refs-seen');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[0]!.card?.last4).toBe(done.card?.last4);
+    expect(String(seen[0]!.data?.['refs'])).toMatch(/^([0-9a-f]{8}(,[0-9a-f]{8})*)?$/);
+    const types = k.journal().filter((r) => r.type !== 'card.refs-seen').map((r) => r.type);
     expect(types).toEqual(['card.write-intent', 'card.written']);
     k.send({ type: 'BACK' });
     const after = await k.screen('menu');

@@ -134,7 +134,8 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
     async collect({ order, card, today }) {
       const operationId = newOperationId(random);
       const cref = deps.cardRef(card.cardNumber);
-      const ref = orderRef(order.orderId);
+      // A pending credit (issue 12) loads under its payment's own ref: found on the card, nothing is written.
+      const ref = order.kind === 'ns-extra' && order.creditRef !== undefined ? order.creditRef : orderRef(order.orderId);
       const amount = order.kind === 'ns-extra' ? { amountCents: order.amountCents } : {};
       const target = { journal, operationId, ...amount, card: cref, data: { orderId: order.orderId } };
       const rec = (type: JournalEntryInput['type'], data: JournalData = {}) =>

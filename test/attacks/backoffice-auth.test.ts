@@ -23,7 +23,7 @@ let bo: BackOfficeServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kiosk-attack-auth-'));
-  bo = await startBackOffice({ port: 0, dbPath: path.join(dir, 'bo.sqlite'), clock: systemClock, kiosks: { [KIOSK]: SECRET }, operatorToken: 'operator-token-for-the-auth-attacks-0123456789' });
+  bo = await startBackOffice({ port: 0, dbPath: path.join(dir, 'bo.sqlite'), clock: systemClock, kiosks: { [KIOSK]: SECRET }, operators: { ops: 'operator-token-for-the-auth-attacks-0123456789' } });
 });
 afterAll(async () => {
   await bo.close();
@@ -78,7 +78,7 @@ describe('back-office authentication is decided on the matched route', () => {
       ...spellings('/v1/journal/status').map((p) => ({ method: 'GET', path: p })),
       ...spellings('/v1/journal').map((p) => ({ method: 'POST', path: p, body: { records: [] } })),
       ...spellings('/v1/keys/rotate').map((p) => ({ method: 'POST', path: p, body: { kioskPublicKey: 'A'.repeat(43) } })),
-      // Operator routes: Bearer-only, whatever the spelling.
+      // Operator routes: operator credentials only, whatever the spelling.
       ...spellings('/operator/kiosks/NS-ATTACK-9/enrollment-token').map((p) => ({ method: 'POST', path: p })),
       ...spellings(`/operator/kiosks/${KIOSK}/revoke`).map((p) => ({ method: 'POST', path: p })),
     ];

@@ -30,6 +30,7 @@ import { parseConfig } from '../../main/config.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const OPERATOR = 'operator-token-0123456789-abcdefghijklmnop';
+const OPERATOR_AUTH = `Basic ${Buffer.from(`ops:${OPERATOR}`).toString('base64')}`;
 const CONFIGURED = 'NS-CONF-01';
 const CONFIGURED_SECRET = 'configured-kiosk-secret-0123456789';
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
   pki = makeTestPki();
   dir = mkdtempSync(path.join(tmpdir(), 'kiosk-enroll-'));
   agent = new Agent({ connect: { ca: pki.caPem } });
-  bo = await startBackOffice({ port: 0, host: '127.0.0.1', dbPath: ':memory:', clock, kiosks: { [CONFIGURED]: CONFIGURED_SECRET }, tls: pki.server, operatorToken: OPERATOR });
+  bo = await startBackOffice({ port: 0, host: '127.0.0.1', dbPath: ':memory:', clock, kiosks: { [CONFIGURED]: CONFIGURED_SECRET }, tls: pki.server, operators: { ops: OPERATOR } });
 }, 60_000);
 afterAll(async () => {
   await bo?.close();
@@ -68,7 +69,7 @@ async function call(method: string, p: string, options: { body?: unknown; header
 
 /** The operator issues a token through the operator route. */
 async function issue(kioskId: string): Promise<string> {
-  const r = await call('POST', `/operator/kiosks/${kioskId}/enrollment-token`, { headers: { authorization: `Bearer ${OPERATOR}` } });
+  const r = await call('POST', `/operator/kiosks/${kioskId}/enrollment-token`, { headers: { authorization: OPERATOR_AUTH } });
   expect(r.status).toBe(200);
   return r.json.token as string;
 }
@@ -112,7 +113,7 @@ describe('enrollment with a one-time token, against the real back office', () =>
   });
 
   it('attack: the operator routes without the operator token issue nothing', async () => {
-    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-0123456789-abcdefghijklmnop' }, { authorization: OPERATOR }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: `Basic ${Buffer.from('ops:wrong-token-0123456789-abcdefghijklmnop').toString('base64')}` }, { authorization: `Bearer ${OPERATOR}` }, { authorization: OPERATOR }]) {
       const r = await call('POST', '/operator/kiosks/NS-NEW-99/enrollment-token', { headers });
       expect(r.status).toBe(401);
     }
@@ -179,7 +180,7 @@ describe('enrollment with a one-time token, against the real back office', () =>
     expect((await call('POST', '/v1/enroll', { body: enrollBody('some-token-0123456789-abcdefghijklmnopqr', 'NS-NOBODY-1') })).status).toBe(401);
     // A configured kiosk's key is in the configuration: enrollment cannot replace it, nor can the operator issue a token for it.
     expect((await call('POST', '/v1/enroll', { body: enrollBody('some-token-0123456789-abcdefghijklmnopqr', CONFIGURED) })).status).toBe(401);
-    const op = await call('POST', `/operator/kiosks/${CONFIGURED}/enrollment-token`, { headers: { authorization: `Bearer ${OPERATOR}` } });
+    const op = await call('POST', `/operator/kiosks/${CONFIGURED}/enrollment-token`, { headers: { authorization: OPERATOR_AUTH } });
     expect(op).toMatchObject({ status: 409, json: { error: 'configured-kiosk' } });
     expect(await signedStatus('NS-NOBODY-1', 'a'.repeat(64))).toBe(401);
     expect(await signedStatus(CONFIGURED, CONFIGURED_SECRET)).toBe(200);
@@ -223,7 +224,7 @@ describe('enrollment with a one-time token, against the real back office', () =>
     const secret = readFileSync(f, 'utf8').trim();
     const spare = await issue('NS-NEW-10');
     expect(await signedStatus('NS-NEW-10', secret)).toBe(200);
-    const r = await call('POST', '/operator/kiosks/NS-NEW-10/revoke', { headers: { authorization: `Bearer ${OPERATOR}` } });
+    const r = await call('POST', '/operator/kiosks/NS-NEW-10/revoke', { headers: { authorization: OPERATOR_AUTH } });
     expect(r).toEqual({ status: 200, json: { kioskId: 'NS-NEW-10', revokedKeys: 1, revokedTokens: 1 } });
     expect(await signedStatus('NS-NEW-10', secret)).toBe(401);
     await expect(enroll('NS-NEW-10', spare)).rejects.toThrow(/HTTP 401/);

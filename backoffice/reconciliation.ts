@@ -1,0 +1,619 @@
+/**
+ * Reconciliation (issue 12): the back office matches what every kiosk's journal says of a payment
+ * or a load against the credit refs cards were seen holding, holds pending credits, and opens a
+ * case for every disagreement an operator must settle.
+ *
+ * Inputs (journal records, as stored by the intake of either store):
+ * - payment.* (operationId = payment id; the card ref of a top-up is the payment id's first 8
+ *   characters, main/money/ids.ts paymentRef — repeated here, the back office may not import main/);
+ * - payment.credit-pending {ref}: the kiosk kept a payment whose credit it could not confirm. It
+ *   becomes a pending credit for that card under the same ref, served to the card as an order
+ *   (ns-extra with creditRef) at its next tap at ANY kiosk. The journal names the card only by its
+ *   keyed hash under the sending kiosk's secret, so the card number is learnt at that tap: the
+ *   card's hash under the credit kiosk's secret matches ("binding"; then an order row exists and the
+ *   existing collect path loads it exactly once: the order row's collected_operation);
+ * - card.written / card.write-failed {uncertain}: whether the card got the credit;
+ * - card.written {orderId} without confirmedBy: a write that loaded an order (loaded twice?);
+ * - card.refs-seen {refs}: the refs a card held when read. A pending credit whose ref the card
+ *   holds is settled without loading ("on card"). A ref only counts for the card it was seen on:
+ *   same kiosk and same keyed hash, or, for a credit whose card number is known, that number's hash
+ *   under the reading kiosk's secret. A kiosk naming another card's ref changes nothing.
+ *
+ * Cases (one per kind and subject, opened idempotently, each opening and transition in the audit
+ * trail recon_case_events):
+ * - refund-owed: the kiosk could not undo a payment (payment.refund-owed);
+ * - credited-not-paid: a payment reversed while its card holds the credit (card.written,
+ *   payment.reversed {cardCredited}, its ref seen on the card, or its pending credit loaded);
+ * - paid-not-credited: paid (committed, credit-pending, or approved and never failed), not reversed,
+ *   and no sign of the credit on the card after `unconfirmedAfterMs`; settled by the reconciliation
+ *   itself ("settled-by-credit", actor `reconciliation`) when the credit shows up later;
+ * - loaded-twice: an order (or pending credit) written onto a card by two operations, or a pending
+ *   credit written while its payment's own write is known to have landed.
+ * States: open -> settled-by-credit | refunded | written-off, by an operator only (operator-routes.ts).
+ *
+ * Both stores run this one module over a small SQL port: the tables (migration
+ * 1796057700000_reconciliation.sql, store.ts migration 2) use ISO text times and 0/1 flags so the
+ * same statements run on SQLite and PostgreSQL.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { cardRef, type SecretKey } from '../contract/record-crypto.js';
+import type { Clock } from '../contract/time.js';
+import { CreditRef, OrderId } from '../contract/backoffice-api.js';
+import { DEFAULT_TIME_ZONE, localDate } from '../domain/dates.js';
+
+export const CASE_KINDS = ['credited-not-paid', 'paid-not-credited', 'refund-owed', 'loaded-twice'] as const;
+export const CASE_STATES = ['open', 'settled-by-credit', 'refunded', 'written-off'] as const;
+export type CaseKind = (typeof CASE_KINDS)[number];
+export type CaseState = (typeof CASE_STATES)[number];
+/** Where an operator may take an open case. Closed cases stay closed (a new finding opens a new case kind/subject). */
+export const CASE_TRANSITIONS = ['settled-by-credit', 'refunded', 'written-off'] as const;
+
+export interface CaseDto {
+  id: number;
+  kind: CaseKind;
+  subject: string;
+  kioskId: string;
+  operationId: string | null;
+  orderId: string | null;
+  cardLast4: string | null;
+  ref: string | null;
+  amountCents: number | null;
+  state: CaseState;
+  detail: string;
+  openedAt: string;
+  updatedAt: string;
+}
+export interface CaseEventDto {
+  at: string;
+  actor: string;
+  fromState: string | null;
+  toState: string;
+  note: string;
+}
+
+export const CaseFilter = z.strictObject({
+  state: z.enum(CASE_STATES).optional(),
+  kind: z.enum(CASE_KINDS).optional(),
+  kiosk: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  last4: z.string().regex(/^\d{4}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export type CaseFilterDto = z.infer<typeof CaseFilter>;
+
+export type TransitionOutcome = { ok: true; case: CaseDto } | { ok: false; error: 'not-found' | 'not-open'; message: string };
+
+/** A SQL connection or transaction: `?` placeholders; the PostgreSQL adapter numbers them. */
+export interface SqlPort {
+  all<R>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** A stored journal record, as either store's intake table holds it. */
+export interface StoredRecord {
+  seq: number;
+  type: string;
+  operationId: string;
+  at: string;
+  amountCents: number | null;
+  cardHash: string | null;
+  cardLast4: string | null;
+  data: Record<string, unknown> | null;
+}
+
+export interface ReconBackend {
+  sql: SqlPort;
+  transaction<T>(fn: (sql: SqlPort) => Promise<T>): Promise<T>;
+  /** A kiosk's stored records with afterSeq < seq <= uptoSeq, ascending, at most `limit`. */
+  recordsAfter(sql: SqlPort, kioskId: string, afterSeq: number, uptoSeq: number, limit: number): Promise<StoredRecord[]>;
+  /** ' FOR UPDATE' on PostgreSQL (rows locked for the transaction); '' on SQLite (one writer). */
+  forUpdate: string;
+  /** The two-argument maximum: `greatest` on PostgreSQL, `max` on SQLite. */
+  greatest: string;
+}
+
+export interface ReconSettings {
+  /** How long a paid payment may go without any sign of its credit before a case opens (default 24 h). */
+  unconfirmedAfterMs?: number;
+  timeZone?: string;
+}
+
+export interface Reconciliation {
+  /** Reconcile a kiosk's stored records up to `uptoSeq` (its contiguous seq): idempotent, resumable. */
+  reconcileKiosk(kioskId: string, uptoSeq: number): Promise<void>;
+  /** Catch up every kiosk and open the cases only time reveals (paid, not credited). Returns cases opened or settled. */
+  sweep(): Promise<number>;
+  /** Learn the card number of pending credits whose keyed hash is this card's: each becomes an order. */
+  bindCredits(cardNumber: string): Promise<number>;
+  listCases(filter: CaseFilterDto): Promise<CaseDto[]>;
+  caseDetail(id: number): Promise<{ case: CaseDto; events: CaseEventDto[] } | undefined>;
+  transition(id: number, to: (typeof CASE_TRANSITIONS)[number], actor: string, note: string): Promise<TransitionOutcome>;
+  /** Pending credits (tests, the operator page): state derived from the tables. */
+  credits(): Promise<{ orderId: string; kioskId: string; operationId: string; ref: string; amountCents: number; state: 'pending' | 'bound' | 'loaded' | 'on-card' }[]>;
+}
+
+/** The card ref of a top-up: the payment id's first 8 characters (main/money/ids.ts paymentRef). */
+export function paymentCardRef(paymentId: string): string {
+  return paymentId.slice(0, 8).toLowerCase();
+}
+
+/** The order id a pending credit is served under: one per kiosk and payment, within OrderId's alphabet and length. */
+export function creditOrderId(kioskId: string, operationId: string): string {
+  return `PC-${createHash('sha256').update(`${kioskId}\u0000${operationId}`).digest('hex').slice(0, 24)}`;
+}
+
+/** At most this many refs per card.refs-seen record count (the card log holds 16; room to grow). */
+export const MAX_REFS_SEEN = 64;
+
+/** The refs of a card.refs-seen record, or undefined when malformed (then it changes nothing). */
+export function parseRefs(data: Record<string, unknown> | null): string[] | undefined {
+  const refs = data?.['refs'];
+  if (typeof refs !== 'string') return undefined;
+  if (refs === '') return [];
+  const list = refs.split(',');
+  if (list.length > MAX_REFS_SEEN || !list.every((r) => CreditRef.safeParse(r).success)) return undefined;
+  return [...new Set(list)];
+}
+
+interface PaymentRow {
+  kiosk_id: string;
+  operation_id: string;
+  ref: string;
+  card_hash: string | null;
+  card_last4: string | null;
+  amount_cents: number | null;
+  first_at: string;
+  approved: number;
+  failed: number;
+  committed: number;
+  reversed: number;
+  reversed_credited: number;
+  refund_owed: number;
+  credit_pending: number;
+  written: number;
+  write_uncertain: number;
+}
+interface CreditRow {
+  order_id: string;
+  kiosk_id: string;
+  operation_id: string;
+  card_hash: string;
+  card_last4: string;
+  ref: string;
+  amount_cents: number;
+  created_at: string;
+  card_number: string | null;
+  on_card_at: string | null;
+}
+interface CaseRow {
+  id: number;
+  kind: CaseKind;
+  subject: string;
+  kiosk_id: string;
+  operation_id: string | null;
+  order_id: string | null;
+  card_last4: string | null;
+  ref: string | null;
+  amount_cents: number | null;
+  state: CaseState;
+  detail: string;
+  opened_at: string;
+  updated_at: string;
+}
+
+const PAYMENT_FLAGS: Partial<Record<string, keyof PaymentRow>> = {
+  'payment.approved': 'approved',
+  'payment.failed': 'failed',
+  'payment.committed': 'committed',
+  'payment.reversed': 'reversed',
+  'payment.refund-owed': 'refund_owed',
+  'payment.credit-pending': 'credit_pending',
+};
+
+const toCase = (r: CaseRow): CaseDto => ({
+  id: Number(r.id),
+  kind: r.kind,
+  subject: r.subject,
+  kioskId: r.kiosk_id,
+  operationId: r.operation_id,
+  orderId: r.order_id,
+  cardLast4: r.card_last4,
+  ref: r.ref,
+  amountCents: r.amount_cents === null ? null : Number(r.amount_cents),
+  state: r.state,
+  detail: r.detail,
+  openedAt: r.opened_at,
+  updatedAt: r.updated_at,
+});
+
+export function createReconciliation(
+  backend: ReconBackend,
+  clock: Clock,
+  secretOf: (kioskId: string) => SecretKey | undefined,
+  settings: ReconSettings = {},
+): Reconciliation {
+  const unconfirmedAfterMs = settings.unconfirmedAfterMs ?? 24 * 3600_000;
+  const timeZone = settings.timeZone ?? DEFAULT_TIME_ZONE;
+  const now = () => clock.now().toISOString();
+  const BATCH = 500;
+
+  /** The keyed hash of `cardNumber` as `kioskId` journals it, or undefined for an unknown kiosk. */
+  function hashAt(kioskId: string, cardNumber: string): string | undefined {
+    const secret = secretOf(kioskId);
+    return secret === undefined ? undefined : cardRef(cardNumber, secret).hash;
+  }
+
+  async function ensureCase(
+    sql: SqlPort,
+    c: { kind: CaseKind; subject: string; kioskId: string; operationId?: string; orderId?: string; last4: string | null; ref: string | null; amountCents: number | null; detail: string },
+  ): Promise<boolean> {
+    const at = now();
+    const rows = await sql.all<{ id: number }>(
+      `INSERT INTO recon_cases (kind, subject, kiosk_id, operation_id, order_id, card_last4, ref, amount_cents, state, detail, opened_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?) ON CONFLICT (kind, subject) DO NOTHING RETURNING id`,
+      [c.kind, c.subject, c.kioskId, c.operationId ?? null, c.orderId ?? null, c.last4, c.ref, c.amountCents, c.detail, at, at],
+    );
+    if (rows.length === 0) return false;
+    await sql.run(`INSERT INTO recon_case_events (case_id, at, actor, from_state, to_state, note) VALUES (?, ?, 'reconciliation', NULL, 'open', ?)`, [
+      rows[0]!.id,
+      at,
+      c.detail,
+    ]);
+    return true;
+  }
+
+  async function autoSettle(sql: SqlPort, kind: CaseKind, subject: string, note: string): Promise<boolean> {
+    const at = now();
+    const rows = await sql.all<{ id: number }>(
+      `UPDATE recon_cases SET state = 'settled-by-credit', updated_at = ? WHERE kind = ? AND subject = ? AND state = 'open' RETURNING id`,
+      [at, kind, subject],
+    );
+    for (const r of rows)
+      await sql.run(`INSERT INTO recon_case_events (case_id, at, actor, from_state, to_state, note) VALUES (?, ?, 'reconciliation', 'open', 'settled-by-credit', ?)`, [r.id, at, note]);
+    return rows.length > 0;
+  }
+
+  /** Was `ref` seen on the card that `kioskId` journals as `cardHash` (or on card number `cardNumber`)? */
+  async function seenOnCard(sql: SqlPort, ref: string, kioskId: string, cardHash: string | null, cardNumber: string | null): Promise<boolean> {
+    const rows = await sql.all<{ kiosk_id: string; card_hash: string }>(`SELECT kiosk_id, card_hash FROM recon_refs_seen WHERE ref = ?`, [ref]);
+    return rows.some((r) => (cardHash !== null && r.kiosk_id === kioskId && r.card_hash === cardHash) || (cardNumber !== null && hashAt(r.kiosk_id, cardNumber) === r.card_hash));
+  }
+
+  /** Open or settle the cases of one payment, from everything known of it now. */
+  async function evaluatePayment(sql: SqlPort, p: PaymentRow): Promise<number> {
+    let changed = 0;
+    const subject = `${p.kiosk_id}/${p.operation_id}`;
+    const base = { subject, kioskId: p.kiosk_id, operationId: p.operation_id, last4: p.card_last4, ref: p.ref, amountCents: p.amount_cents === null ? null : Number(p.amount_cents) };
+    const credit = (
+      await sql.all<CreditRow & { collected_at: unknown; collected_operation: string | null }>(
+        `SELECT c.*, o.collected_at, o.collected_operation FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id WHERE c.kiosk_id = ? AND c.operation_id = ?`,
+        [p.kiosk_id, p.operation_id],
+      )
+    )[0];
+    const seen = await seenOnCard(sql, p.ref, p.kiosk_id, p.card_hash, credit?.card_number ?? null);
+    // A pending credit whose ref its card was seen holding (perhaps before the credit arrived): settled without loading.
+    if (credit && credit.on_card_at === null && credit.collected_at === null && seen) {
+      await settleOnCard(sql, credit.order_id, p.kiosk_id, 'refs-seen');
+      credit.on_card_at = now();
+    }
+    const creditLoaded = credit !== undefined && (credit.on_card_at !== null || credit.collected_at !== null);
+    const credited = p.written === 1 || p.reversed_credited === 1 || seen || creditLoaded;
+    const paid = p.committed === 1 || p.credit_pending === 1 || (p.approved === 1 && p.failed === 0);
+    if (p.refund_owed === 1 && (await ensureCase(sql, { ...base, kind: 'refund-owed', detail: 'the kiosk could not undo the payment: a refund is owed' }))) changed++;
+    if (p.reversed === 1 && credited) {
+      const why = p.written === 1 ? 'card.written' : p.reversed_credited === 1 ? 'payment.reversed {cardCredited}' : creditLoaded ? 'its pending credit was loaded' : 'its ref was seen on the card';
+      if (await ensureCase(sql, { ...base, kind: 'credited-not-paid', detail: `payment reversed, yet the card holds the credit (${why})` })) changed++;
+    }
+    if (credited) {
+      if (await autoSettle(sql, 'paid-not-credited', subject, 'the credit was found on the card / loaded')) changed++;
+    } else if (paid && p.reversed === 0 && p.refund_owed === 0 && clock.now().getTime() - Date.parse(p.first_at) >= unconfirmedAfterMs) {
+      const detail = p.credit_pending === 1 ? 'paid; its pending credit was neither loaded nor seen on the card in time' : 'paid; no sign of the credit on the card in time';
+      if (await ensureCase(sql, { ...base, kind: 'paid-not-credited', detail })) changed++;
+    }
+    // A pending credit written onto the card while the payment's own write is known to have landed.
+    if (credit && p.written === 1) {
+      const loads = await sql.all<{ n: number }>(`SELECT count(*) AS n FROM recon_loads WHERE order_id = ?`, [credit.order_id]);
+      if (Number(loads[0]?.n ?? 0) > 0 && (await ensureCase(sql, { ...base, subject: `order/${credit.order_id}`, orderId: credit.order_id, kind: 'loaded-twice', detail: 'pending credit loaded although the payment\'s own write landed' })))
+        changed++;
+    }
+    return changed;
+  }
+
+  /** A card holds the credit's ref: settled without loading (its order, if served, is collected by that finding). */
+  async function settleOnCard(sql: SqlPort, orderId: string, kioskId: string, operation: string): Promise<void> {
+    const at = now();
+    await sql.run(`UPDATE recon_credits SET on_card_at = ? WHERE order_id = ? AND on_card_at IS NULL`, [at, orderId]);
+    await sql.run(`UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`, [at, kioskId, operation, orderId]);
+  }
+
+  /** Rows of `sql` for the values in `list`, asked in chunks (`IN (…)` with at most 500 values). */
+  async function inChunks<R>(list: readonly unknown[], query: (marks: string, chunk: unknown[]) => Promise<R[]>): Promise<R[]> {
+    const out: R[] = [];
+    for (let i = 0; i < list.length; i += 500) {
+      const chunk = list.slice(i, i + 500);
+      out.push(...(await query(chunk.map(() => '?').join(', '), chunk)));
+    }
+    return out;
+  }
+
+  type Flags = Pick<PaymentRow, 'approved' | 'failed' | 'committed' | 'reversed' | 'reversed_credited' | 'refund_owed' | 'credit_pending' | 'written' | 'write_uncertain'>;
+  const FLAG_COLUMNS = ['approved', 'failed', 'committed', 'reversed', 'reversed_credited', 'refund_owed', 'credit_pending', 'written', 'write_uncertain'] as const;
+  const noFlags = (): Flags => ({ approved: 0, failed: 0, committed: 0, reversed: 0, reversed_credited: 0, refund_owed: 0, credit_pending: 0, written: 0, write_uncertain: 0 });
+
+  /**
+   * Reconcile a batch of one kiosk's records (in seq order) with a fixed number of statements for
+   * the batch, plus a few per payment that can disagree (reversed, refund owed, credit pending,
+   * uncertain write, an open paid-not-credited case, a ref just seen on a card). An ordinary
+   * committed-and-written top-up costs no statement of its own. Flags only ever go from 0 to 1, so
+   * the result does not depend on how records fall into batches.
+   */
+  async function applyBatch(sql: SqlPort, kioskId: string, records: StoredRecord[]): Promise<void> {
+    const pays = new Map<string, { ref: string; cardHash: string | null; last4: string | null; amount: number | null; firstAt: string; flags: Flags }>();
+    const cardOnly = new Map<string, Flags>();
+    const loads: StoredRecord[] = [];
+    const orderIds = new Set<string>();
+    const newCredits: unknown[][] = [];
+    const seenRecords: { r: StoredRecord; refs: string[] }[] = [];
+    for (const r of records) {
+      if (r.type.startsWith('payment.')) {
+        let p = pays.get(r.operationId);
+        if (!p) pays.set(r.operationId, (p = { ref: paymentCardRef(r.operationId), cardHash: null, last4: null, amount: null, firstAt: r.at, flags: noFlags() }));
+        p.cardHash ??= r.cardHash;
+        p.last4 ??= r.cardLast4;
+        p.amount ??= r.amountCents;
+        const flag = PAYMENT_FLAGS[r.type];
+        // An uncertain payment.failed is not final: recovery resolves it (main/journal/operation-rules.ts).
+        if (flag && !(r.type === 'payment.failed' && r.data?.['uncertain'] === true)) (p.flags as unknown as Record<string, number>)[flag] = 1;
+        if (r.type === 'payment.reversed' && r.data?.['cardCredited'] === true) p.flags.reversed_credited = 1;
+        if (r.type === 'payment.credit-pending') {
+          const ref = r.data?.['ref'];
+          const orderId = creditOrderId(kioskId, r.operationId);
+          // Only a well-formed credit for a card becomes loadable; anything else stays a paid payment
+          // without a credit, and opens paid-not-credited in time (fail closed: never credit a guess).
+          if (typeof ref === 'string' && CreditRef.safeParse(ref).success && r.cardHash !== null && r.cardLast4 !== null && r.amountCents !== null && r.amountCents > 0 && OrderId.safeParse(orderId).success) {
+            p.ref = ref;
+            newCredits.push([orderId, kioskId, r.operationId, r.cardHash, r.cardLast4, ref, r.amountCents, r.at]);
+          }
+        }
+      } else if (r.type === 'card.written' || r.type === 'card.write-failed') {
+        const orderId = r.data?.['orderId'];
+        if (typeof orderId === 'string') {
+          orderIds.add(orderId);
+          // A write that loaded an order; one found on the card already (confirmedBy) loaded nothing.
+          if (r.type === 'card.written' && r.data?.['confirmedBy'] === undefined) loads.push(r);
+          continue;
+        }
+        const col = r.type === 'card.written' ? 'written' : r.data?.['uncertain'] === true ? 'write_uncertain' : undefined;
+        if (!col) continue;
+        const p = pays.get(r.operationId);
+        if (p) p.flags[col] = 1;
+        else {
+          const f = cardOnly.get(r.operationId) ?? noFlags();
+          f[col] = 1;
+          cardOnly.set(r.operationId, f);
+        }
+      } else if (r.type === 'card.refs-seen') {
+        const refs = parseRefs(r.data);
+        if (refs && refs.length > 0 && r.cardHash !== null) seenRecords.push({ r, refs });
+      } else if (r.type === 'order.loaded' || r.type === 'order.collected') {
+        const orderId = r.data?.['orderId'];
+        if (typeof orderId === 'string') orderIds.add(orderId);
+      }
+    }
+
+    // 1. Payments: one upsert for the batch; flags OR-ed in.
+    const payList = [...pays.entries()];
+    for (let i = 0; i < payList.length; i += 200) {
+      const chunk = payList.slice(i, i + 200);
+      const cols = ['kiosk_id', 'operation_id', 'ref', 'card_hash', 'card_last4', 'amount_cents', 'first_at', ...FLAG_COLUMNS];
+      const values = chunk.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ');
+      const params = chunk.flatMap(([op, p]) => [kioskId, op, p.ref, p.cardHash, p.last4, p.amount, p.firstAt, ...FLAG_COLUMNS.map((c) => p.flags[c])]);
+      await sql.run(
+        `INSERT INTO recon_payments (${cols.join(', ')}) VALUES ${values}
+         ON CONFLICT (kiosk_id, operation_id) DO UPDATE SET
+           ${FLAG_COLUMNS.map((c) => `${c} = ${backend.greatest}(recon_payments.${c}, excluded.${c})`).join(', ')},
+           ref = CASE WHEN excluded.credit_pending = 1 THEN excluded.ref ELSE recon_payments.ref END,
+           card_hash = coalesce(recon_payments.card_hash, excluded.card_hash),
+           card_last4 = coalesce(recon_payments.card_last4, excluded.card_last4),
+           amount_cents = coalesce(recon_payments.amount_cents, excluded.amount_cents)`,
+        params,
+      );
+    }
+    // Card writes of payments whose payment records came in an earlier batch (a card-only write,
+    // e.g. a station passage, has no payment row: nothing changes).
+    for (const col of ['written', 'write_uncertain'] as const) {
+      const ops = [...cardOnly.entries()].filter(([, f]) => f[col] === 1).map(([op]) => op);
+      await inChunks(ops, async (marks, chunk) => {
+        await sql.run(`UPDATE recon_payments SET ${col} = 1 WHERE kiosk_id = ? AND operation_id IN (${marks})`, [kioskId, ...chunk]);
+        return [];
+      });
+    }
+    // 2. Pending credits.
+    for (const c of newCredits)
+      await sql.run(`INSERT INTO recon_credits (order_id, kiosk_id, operation_id, card_hash, card_last4, ref, amount_cents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, c);
+    // 3. Loads: the same order written by two operations.
+    for (const r of loads)
+      await sql.run(`INSERT INTO recon_loads (order_id, kiosk_id, operation_id, card_last4, amount_cents, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
+        r.data!['orderId'],
+        kioskId,
+        r.operationId,
+        r.cardLast4,
+        r.amountCents,
+        r.at,
+      ]);
+    const loaded = [...new Set(loads.map((r) => r.data!['orderId'] as string))];
+    const counts = await inChunks(loaded, (marks, chunk) => sql.all<{ order_id: string; n: number }>(`SELECT order_id, count(*) AS n FROM recon_loads WHERE order_id IN (${marks}) GROUP BY order_id`, chunk));
+    for (const c of counts.filter((x) => Number(x.n) >= 2)) {
+      const r = loads.find((x) => x.data!['orderId'] === c.order_id)!;
+      await ensureCase(sql, { kind: 'loaded-twice', subject: `order/${c.order_id}`, kioskId, orderId: c.order_id, last4: r.cardLast4, ref: null, amountCents: r.amountCents, detail: 'the order was written onto the card by two operations' });
+    }
+    // 4. Refs seen on cards.
+    const allRefs = [...new Set(seenRecords.flatMap((s) => s.refs))];
+    for (const { r, refs } of seenRecords)
+      await sql.run(
+        `INSERT INTO recon_refs_seen (kiosk_id, card_hash, ref, first_seen_at) VALUES ${refs.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+        refs.flatMap((ref) => [kioskId, r.cardHash, ref, r.at]),
+      );
+    // A credit already loaded (its order collected) stays loaded: the ref seen is that load.
+    const openCredits = await inChunks(allRefs, (marks, chunk) =>
+      sql.all<CreditRow>(`SELECT c.* FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id WHERE c.on_card_at IS NULL AND o.collected_at IS NULL AND c.ref IN (${marks})`, chunk),
+    );
+    for (const c of openCredits) {
+      const by = seenRecords.find(
+        (s) => s.refs.includes(c.ref) && (c.kiosk_id === kioskId ? c.card_hash === s.r.cardHash : c.card_number !== null && hashAt(kioskId, c.card_number) === s.r.cardHash),
+      );
+      if (by) await settleOnCard(sql, c.order_id, kioskId, `refs-seen:${kioskId}:${by.r.seq}`);
+    }
+    // 5. Evaluate the payments that can disagree.
+    const touched = new Map<string, PaymentRow>();
+    const add = (rows: PaymentRow[]) => rows.forEach((p) => touched.set(`${p.kiosk_id}/${p.operation_id}`, p));
+    const ops = [...new Set([...pays.keys(), ...cardOnly.keys()])];
+    const own = await inChunks(ops, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id IN (${marks})`, [kioskId, ...chunk]));
+    const openPnc = new Set(
+      own.length === 0
+        ? []
+        : (await sql.all<{ subject: string }>(`SELECT subject FROM recon_cases WHERE kind = 'paid-not-credited' AND state = 'open' AND kiosk_id = ?`, [kioskId])).map((x) => x.subject),
+    );
+    const cutoff = clock.now().getTime() - unconfirmedAfterMs;
+    add(
+      own.filter(
+        (p) =>
+          p.reversed === 1 ||
+          p.refund_owed === 1 ||
+          p.credit_pending === 1 ||
+          p.write_uncertain === 1 ||
+          openPnc.has(`${p.kiosk_id}/${p.operation_id}`) ||
+          (p.written === 0 && Date.parse(p.first_at) <= cutoff),
+      ),
+    );
+    add(await inChunks(allRefs, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE ref IN (${marks})`, chunk)));
+    const creditOrders = [...new Set([...orderIds])];
+    const creditOps = await inChunks(creditOrders, (marks, chunk) => sql.all<{ kiosk_id: string; operation_id: string }>(`SELECT kiosk_id, operation_id FROM recon_credits WHERE order_id IN (${marks})`, chunk));
+    for (const k of creditOps) {
+      if (touched.has(`${k.kiosk_id}/${k.operation_id}`)) continue;
+      add(await sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id = ?`, [k.kiosk_id, k.operation_id]));
+    }
+    for (const p of touched.values()) await evaluatePayment(sql, p);
+  }
+
+  async function reconcileKiosk(kioskId: string, uptoSeq: number): Promise<void> {
+    for (;;) {
+      const more = await backend.transaction(async (sql) => {
+        await sql.run(`INSERT INTO recon_cursor (kiosk_id, seq) VALUES (?, 0) ON CONFLICT (kiosk_id) DO NOTHING`, [kioskId]);
+        const cursor = Number((await sql.all<{ seq: number }>(`SELECT seq FROM recon_cursor WHERE kiosk_id = ?${backend.forUpdate}`, [kioskId]))[0]!.seq);
+        if (cursor >= uptoSeq) return false;
+        const records = await backend.recordsAfter(sql, kioskId, cursor, uptoSeq, BATCH);
+        if (records.length === 0) return false;
+        // Records are reconciled in seq order without gaps (only up to the contiguous seq).
+        let last = cursor;
+        const batch: StoredRecord[] = [];
+        for (const r of records) {
+          if (r.seq !== last + 1) break;
+          batch.push(r);
+          last = r.seq;
+        }
+        await applyBatch(sql, kioskId, batch);
+        await sql.run(`UPDATE recon_cursor SET seq = ? WHERE kiosk_id = ?`, [last, kioskId]);
+        return last < uptoSeq && last > cursor;
+      });
+      if (!more) return;
+    }
+  }
+
+  return {
+    reconcileKiosk,
+    async sweep() {
+      const behind = await backend.sql.all<{ kiosk_id: string; contiguous_seq: number }>(
+        `SELECT k.kiosk_id, k.contiguous_seq FROM kiosk_state k LEFT JOIN recon_cursor c ON c.kiosk_id = k.kiosk_id WHERE coalesce(c.seq, 0) < k.contiguous_seq`,
+      );
+      for (const k of behind) await reconcileKiosk(k.kiosk_id, Number(k.contiguous_seq));
+      const cutoff = new Date(clock.now().getTime() - unconfirmedAfterMs + 1000).toISOString();
+      const candidates = await backend.sql.all<{ kiosk_id: string; operation_id: string }>(
+        `SELECT p.kiosk_id, p.operation_id FROM recon_payments p
+         WHERE p.reversed = 0 AND p.refund_owed = 0 AND p.written = 0 AND p.reversed_credited = 0
+           AND (p.committed = 1 OR p.credit_pending = 1 OR (p.approved = 1 AND p.failed = 0)) AND p.first_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM recon_cases c WHERE c.kind = 'paid-not-credited' AND c.subject = p.kiosk_id || '/' || p.operation_id)`,
+        [cutoff],
+      );
+      let changed = 0;
+      for (const c of candidates)
+        changed += await backend.transaction(async (sql) => {
+          const p = (await sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id = ?`, [c.kiosk_id, c.operation_id]))[0];
+          return p ? evaluatePayment(sql, p) : 0;
+        });
+      return changed;
+    },
+    async bindCredits(cardNumber) {
+      const kiosks = await backend.sql.all<{ kiosk_id: string }>(`SELECT DISTINCT kiosk_id FROM recon_credits WHERE card_number IS NULL AND on_card_at IS NULL`);
+      let bound = 0;
+      for (const { kiosk_id } of kiosks) {
+        const hash = hashAt(kiosk_id, cardNumber);
+        if (hash === undefined) continue;
+        bound += await backend.transaction(async (sql) => {
+          const found = await sql.all<CreditRow>(
+            `SELECT * FROM recon_credits WHERE kiosk_id = ? AND card_hash = ? AND card_number IS NULL AND on_card_at IS NULL${backend.forUpdate}`,
+            [kiosk_id, hash],
+          );
+          for (const c of found) {
+            await sql.run(`UPDATE recon_credits SET card_number = ? WHERE order_id = ?`, [cardNumber, c.order_id]);
+            await sql.run(
+              `INSERT INTO orders (order_id, card_number, kind, announced_on, amount_cents, credit_ref) VALUES (?, ?, 'ns-extra', ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
+              [c.order_id, cardNumber, localDate(new Date(c.created_at), timeZone), Number(c.amount_cents), c.ref],
+            );
+            // A read of this card at any kiosk already showed the ref: settled without loading.
+            if (await seenOnCard(sql, c.ref, c.kiosk_id, c.card_hash, cardNumber)) await settleOnCard(sql, c.order_id, kiosk_id, `refs-seen:bind`);
+          }
+          return found.length;
+        });
+      }
+      return bound;
+    },
+    async listCases(f) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (f.state) where.push('state = ?') && params.push(f.state);
+      if (f.kind) where.push('kind = ?') && params.push(f.kind);
+      if (f.kiosk) where.push('kiosk_id = ?') && params.push(f.kiosk);
+      if (f.last4) where.push('card_last4 = ?') && params.push(f.last4);
+      params.push(f.limit);
+      const rows = await backend.sql.all<CaseRow>(`SELECT * FROM recon_cases${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, params);
+      return rows.map(toCase);
+    },
+    async caseDetail(id) {
+      const row = (await backend.sql.all<CaseRow>(`SELECT * FROM recon_cases WHERE id = ?`, [id]))[0];
+      if (!row) return undefined;
+      const events = await backend.sql.all<{ at: string; actor: string; from_state: string | null; to_state: string; note: string }>(
+        `SELECT at, actor, from_state, to_state, note FROM recon_case_events WHERE case_id = ? ORDER BY at, to_state`,
+        [id],
+      );
+      return { case: toCase(row), events: events.map((e) => ({ at: e.at, actor: e.actor, fromState: e.from_state, toState: e.to_state, note: e.note })) };
+    },
+    transition(id, to, actor, note) {
+      return backend.transaction(async (sql): Promise<TransitionOutcome> => {
+        const at = now();
+        const rows = await sql.all<CaseRow>(`UPDATE recon_cases SET state = ?, updated_at = ? WHERE id = ? AND state = 'open' RETURNING *`, [to, at, id]);
+        if (rows.length === 0) {
+          const exists = await sql.all<{ state: string }>(`SELECT state FROM recon_cases WHERE id = ?`, [id]);
+          return exists.length === 0
+            ? { ok: false, error: 'not-found', message: `no case ${id}` }
+            : { ok: false, error: 'not-open', message: `case ${id} is ${exists[0]!.state}, not open` };
+        }
+        await sql.run(`INSERT INTO recon_case_events (case_id, at, actor, from_state, to_state, note) VALUES (?, ?, ?, 'open', ?, ?)`, [id, at, actor, to, note]);
+        return { ok: true, case: toCase(rows[0]!) };
+      });
+    },
+    async credits() {
+      const rows = await backend.sql.all<CreditRow & { collected_at: unknown; collected_operation: string | null }>(
+        `SELECT c.*, o.collected_at, o.collected_operation FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id ORDER BY c.created_at, c.order_id`,
+      );
+      return rows.map((c) => ({
+        orderId: c.order_id,
+        kioskId: c.kiosk_id,
+        operationId: c.operation_id,
+        ref: c.ref,
+        amountCents: Number(c.amount_cents),
+        state: c.on_card_at !== null ? 'on-card' : c.collected_at !== null ? 'loaded' : c.card_number !== null ? 'bound' : 'pending',
+      }));
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { cardCreditRefs } from './card-refs.js';
+
+describe('cardCreditRefs: the refs a card holds, newest first, for card.refs-seen', () => {
+  it('takes the top-up refs (newest first) then the products (newest last on the card), once each, only well-formed refs', () => {
+    const refs = cardCreditRefs({
+      topUps: [
+        { at: '2026-11-23T10:00:00Z', amountCents: 100, location: 'k', ref: 'aaaaaaaa' },
+        { at: '2026-11-22T10:00:00Z', amountCents: 100, location: 'k', ref: 'bbbbbbbb' },
+      ],
+      products: [
+        { code: 'DAL-VOORDEEL', validFrom: '2026-01-01', validUntil: '2026-12-31', ref: 'cccccccc' },
+        { code: 'STATION-PASSAGE', validFrom: '2026-11-23', validUntil: '2026-11-23T11:00:00Z', ref: 'dddddddd' },
+        { code: 'OLD', validFrom: '2020-01-01', validUntil: '2020-12-31' },
+        { code: 'DUP', validFrom: '2026-01-01', validUntil: '2026-12-31', ref: 'aaaaaaaa' },
+        { code: 'BAD', validFrom: '2026-01-01', validUntil: '2026-12-31', ref: 'not,a,ref' },
+      ],
+    });
+    expect(refs).toEqual(['aaaaaaaa', 'bbbbbbbb', 'dddddddd', 'cccccccc']);
+  });
+});
