@@ -18,6 +18,8 @@ export interface CardServiceDeps {
   clock: Clock;
   timeZone: string;
   log: Logger;
+  /** A card's seal failed (CardError 'tampered': edited or cloned card): report it (journal kiosk.note). */
+  onTampered?: (detail: string) => void;
 }
 
 
@@ -88,6 +90,10 @@ export function createCardService(deps: CardServiceDeps): CardService {
             return { ok: false, problem: 'card-gone' };
           case 'reader-unavailable':
             return { ok: false, problem: 'reader-unavailable' };
+          case 'tampered':
+            // Refused like any unreadable card (the traveller goes to the service desk), and reported.
+            deps.onTampered?.(isCardError(e) ? e.message : String(e));
+            return { ok: false, problem: 'defective' };
           case 'corrupt':
           case 'wrong-key':
           case 'wrong-card':
