@@ -10,6 +10,9 @@ import { isCardError, type CardReader } from '../../hardware/card/card-reader.js
 import type { CardInfo, ReadCardOutput, WaitForCardOutput } from '../../state-machines/types.js';
 import type { BackOfficeClient } from '../backoffice-client/types.js';
 import type { Clock } from '../../contract/time.js';
+import type { Random } from '../../contract/random.js';
+import type { Journal } from '../journal/journal.js';
+import { newOperationId, noteId } from '../money/ids.js';
 import type { Logger } from 'pino';
 
 export interface CardServiceDeps {
@@ -41,6 +44,17 @@ export function toCardInfo(card: CardModel): CardInfo {
     })),
     transactions: card.transactions.map((t) => ({ at: t.at, kind: t.kind, station: t.station, amountCents: t.amountCents })),
     topUps: card.topUps.map((t) => ({ at: t.at, amountCents: t.amountCents, location: t.location })),
+  };
+}
+
+/**
+ * The report of a tampered card (its seal failed: edited or cloned): a `kiosk.note` the technician
+ * sees and the back office receives. Nothing about the card but the reason (no UID, no number: the
+ * card data is not trusted, and the note must pass the journal's privacy check).
+ */
+export function journalTamperedCard(journal: Pick<Journal, 'append'>, random: Random): (detail: string) => void {
+  return (detail) => {
+    journal.append({ type: 'kiosk.note', operationId: noteId(newOperationId(random)), data: { event: 'card-tampered', detail } });
   };
 }
 

@@ -72,3 +72,46 @@ describe('already loaded? looks in the credit-ref log', () => {
     await reader.stop();
   });
 });
+
+describe('a tampered card at the kiosk', () => {
+  it('is refused like a defective card and reported as a kiosk.note (card-tampered), with nothing of the card in it', async () => {
+    const { crc32 } = await import('node:zlib');
+    const { createCardService, journalTamperedCard } = await import('./card-service.js');
+    const { fixtureCardImage } = await import('../../hardware/card/fixtures.js');
+    const { chooseIndex, imageBlock, uidBytes } = await import('../../hardware/card/codec.js');
+    const { AREA_LAYOUT, BLOCK_SIZE, INDEX_BLOCKS } = await import('../../hardware/card/layout.js');
+    const clock = fixedClock('2026-11-23T10:00:00Z');
+    const keys = loadKeyFile(DEFAULT_EMULATION_KEY_FILE);
+    const reader = new EmulatedCardReader({ keys, clock });
+    await reader.start();
+    const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: SECRET, clock });
+    journals.push(journal);
+    // Someone with the card's keys raised the balance and fixed up the record CRC.
+    const image = fixtureCardImage('anonymous', keys);
+    const idx = chooseIndex(imageBlock(image, INDEX_BLOCKS[0]), imageBlock(image, INDEX_BLOCKS[1]));
+    const list = AREA_LAYOUT.purse.blocks[idx.copy.purse].slice(0, idx.blocks.purse);
+    const rec = new Uint8Array(list.length * BLOCK_SIZE);
+    list.forEach((b, i) => rec.set(imageBlock(image, b), i * BLOCK_SIZE));
+    const len = rec[2]! | (rec[3]! << 8);
+    rec[5] = (rec[5]! + 1) & 0xff; // balance + EUR 2.56
+    const crc = crc32(rec.subarray(0, 4 + len), crc32(uidBytes(image.uid)));
+    rec.set([crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24], 4 + len);
+    list.forEach((b, i) => image.data.set(rec.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE), b * BLOCK_SIZE));
+    await reader.presentImage(image);
+    const service = createCardService({
+      reader,
+      backOffice: { isBlocked: () => false },
+      clock,
+      timeZone: 'Europe/Amsterdam',
+      log: pino({ level: 'silent' }),
+      onTampered: journalTamperedCard(journal, sequentialRandom()),
+    });
+    expect(await service.read()).toEqual({ ok: false, problem: 'defective' });
+    const notes = journal.records().filter((r) => r.type === 'kiosk.note');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.data).toMatchObject({ event: 'card-tampered' });
+    expect(JSON.stringify(notes[0])).not.toContain(image.uid);
+    expect(JSON.stringify(notes[0])).not.toContain(FIXTURE_CARDS.anonymous.cardNumber);
+    await reader.stop();
+  });
+});
