@@ -1,7 +1,9 @@
 /**
  * The fixture cards testers can present on emulated hardware, by id. Their identities are fixed
  * here because the reference back office (backoffice/fixtures) keys its pending orders and blocked
- * list on the same card numbers. Full card contents live in ./fixtures.ts.
+ * list on the same card numbers. Full card contents live in hardware/card/fixtures.ts; every
+ * emulator (in process, and the wire-mode virtual card behind vpcd) issues them in the current card
+ * format: credit-ref log, sealed by the SAM, keyed with each card's own diversified keys.
  */
 export const FIXTURE_CARDS = {
   'personal-kaartservicecode': { uid: '04A1B2C3D4E5F6', cardNumber: '3528010000000017', kind: 'personal' },

@@ -25,7 +25,7 @@ import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
 import { createDecisionHook } from './money/decision-hook.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
-import { createCardService } from './services/card-service.js';
+import { createCardService, journalTamperedCard } from './services/card-service.js';
 import { createOrderService } from './services/order-service.js';
 import { createTopUpService } from './services/top-up.js';
 import { createUploader, type Uploader } from './uploader/uploader.js';
@@ -194,6 +194,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       timeZone: config.timeZone,
       log: log.child({ service: 'card' }),
       refsSeen: { journal, cardRef: (n) => cardRef(n, secret) },
+      onTampered: journalTamperedCard(journal, random),
     });
 
     /** Did an interrupted operation's credit land? Only answerable if that card lies on the reader. */

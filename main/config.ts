@@ -221,6 +221,11 @@ function usesEmulationKeys(keyFile: string): boolean {
   for (let s = 0; s < SECTOR_COUNT; s++)
     for (const t of ['A', 'B'] as const)
       if (Buffer.from(keys.key(s, t)).equals(Buffer.from(emulation.key(s, t)))) return true;
+  // The SAM secrets too: a copy of the file with new legacy keys but the emulation `sam` section
+  // would still diversify every card's keys and seal every card with public secrets.
+  const probe = '04000000000000';
+  if (Buffer.from(keys.sectorKey(probe, 1, 'B')).equals(Buffer.from(emulation.sectorKey(probe, 1, 'B')))) return true;
+  if (Buffer.from(keys.cardMac(probe, Uint8Array.of(0))).equals(Buffer.from(emulation.cardMac(probe, Uint8Array.of(0))))) return true;
   return false;
 }
 

@@ -7,16 +7,7 @@
 import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
 import { ALL_SECTIONS } from '../../contract/card.js';
 import { CardError, type CardUpdate } from './card-reader.js';
-import {
-  type AreaParts,
-  type CardIndex,
-  chooseIndex,
-  decodeAreaRecord,
-  finishDecode,
-  planCardUpdate,
-  uidBytes,
-  type WritePlan,
-} from './codec.js';
+import { type CardIndex, chooseIndex, decodeRecords, planCardUpdate, type WritePlan } from './codec.js';
 import type { KeyProvider, KeyType } from './keys.js';
 import { AREA_LAYOUT, type Area, areasForSections, BLOCK_SIZE, INDEX_BLOCKS, sectorOfBlock } from './layout.js';
 
@@ -41,7 +32,7 @@ export class SectorAccess {
   private async ensure(sector: number, key: KeyType): Promise<void> {
     if (this.authed && this.authed.sector === sector && (this.authed.key === key || this.authed.key === 'B')) return;
     this.authed = undefined;
-    await this.session.authenticate(sector, key, this.keys.key(sector, key));
+    await this.session.authenticate(sector, key, this.keys.sectorKey(this.session.uid, sector, key));
     this.authed = { sector, key };
   }
 
@@ -73,15 +64,14 @@ export async function readCard(
   const half0 = await access.read(INDEX_BLOCKS[0]);
   const half1 = await access.read(INDEX_BLOCKS[1]);
   const index = chooseIndex(half0, half1);
-  const uid = uidBytes(session.uid);
-  const parts: Partial<AreaParts> = {};
+  const raw: Partial<Record<Area, Uint8Array>> = {};
   for (const a of areasForSections(sections)) {
     const list = AREA_LAYOUT[a].blocks[index.copy[a]];
     const bytes = new Uint8Array(index.blocks[a] * BLOCK_SIZE);
     for (let i = 0; i < index.blocks[a]; i++) bytes.set(await access.read(list[i]!), i * BLOCK_SIZE);
-    (parts as Record<Area, unknown>)[a] = decodeAreaRecord(a, bytes, uid);
+    raw[a] = bytes;
   }
-  return { model: finishDecode(session.uid, parts), index };
+  return { model: decodeRecords(session.uid, index, raw, keys), index };
 }
 
 export interface WriteResult {
@@ -109,7 +99,7 @@ export async function writeCard(
     throw new CardError('wrong-card', 'another card is on the reader than the one read before (card number differs)');
   }
   const next = update(structuredClone(model));
-  const plan = planCardUpdate(index, model, next);
+  const plan = planCardUpdate(index, model, next, keys);
   for (const w of plan.writes) await access.write(w.block, w.data);
   return { model: plan.model, plan };
 }

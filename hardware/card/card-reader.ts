@@ -6,6 +6,9 @@ import type { CardIdentity, CardModel, CardSection } from '../../contract/card.j
  * - card-gone: the card left the field (before or during the operation);
  * - wrong-key: authentication refused (not a card this kiosk may read/write, or keys wrong);
  * - corrupt: the data failed its integrity checks (defective card: send to the service desk);
+ * - tampered: the data is intact (its CRCs check) but its seal is not this kiosk SAM's MAC for this
+ *   chip: edited by someone with a key set, or cloned onto another chip. Refused like a defective
+ *   card, and reported (docs/card-format.md, "The seal");
  * - wrong-card: a write was asked for one card and another card is on the reader;
  * - no-card: no card is present;
  * - reader-unavailable: no reader, or PC/SC is down;
@@ -15,6 +18,7 @@ export type CardErrorCode =
   | 'card-gone'
   | 'wrong-key'
   | 'corrupt'
+  | 'tampered'
   | 'wrong-card'
   | 'no-card'
   | 'reader-unavailable'

@@ -5,7 +5,8 @@
  */
 import { CardError } from './card-reader.js';
 
-export const FORMAT_VERSION = 1;
+/** Format 2: the credit-ref log and seal area (docs/card-format.md); format 1 cards are migrated. */
+export const FORMAT_VERSION = 2;
 
 /** The model or update cannot be written in this format (too much data, bad values). Raised
  * before a single block is written. */
@@ -104,6 +105,12 @@ export class ByteReader {
       s += String.fromCharCode(c);
     }
     return s;
+  }
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const out = this.b.slice(this.p, this.p + n);
+    this.p += n;
+    return out;
   }
   atEnd(): boolean {
     return this.p === this.end;

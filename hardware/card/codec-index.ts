@@ -42,7 +42,7 @@ export function encodeIndexBlock(idx: Omit<CardIndex, 'half'>): Uint8Array {
 
 /** One index half, or undefined when it fails its checks (blank, torn or damaged). */
 function decodeIndexBlock(b: Uint8Array): Omit<CardIndex, 'half'> | undefined {
-  if (b.length !== BLOCK_SIZE || b[0] !== INDEX_MAGIC || b[1] !== FORMAT_VERSION || b[11] !== 0) return undefined;
+  if (b.length !== BLOCK_SIZE || b[0] !== INDEX_MAGIC || b[1] !== FORMAT_VERSION) return undefined;
   const stored = (b[12]! | (b[13]! << 8) | (b[14]! << 16) | (b[15]! << 24)) >>> 0;
   if (stored !== crc32(b.subarray(0, 12))) return undefined;
   const mask = b[6]!;
@@ -60,11 +60,23 @@ function decodeIndexBlock(b: Uint8Array): Omit<CardIndex, 'half'> | undefined {
   return { counter, copy, blocks };
 }
 
-/** The current index: the valid half with the higher counter. Neither valid: corrupt. */
+/**
+ * The current index: the valid half with the higher counter. A half is valid or blank (all zero:
+ * the second half of a card never written since issue); anything else is damage, and the card is
+ * corrupt. A tear cannot leave such a half, because a 16-byte block write is atomic on the chip
+ * (the half being written keeps its old, valid or blank, contents or takes the new ones). Falling
+ * back to the other half instead would read a damaged card as its PREVIOUS state: another valid
+ * card, without its last credit (found by codec.fuzz.test.ts).
+ */
 export function chooseIndex(half0: Uint8Array, half1: Uint8Array): CardIndex {
   const a = decodeIndexBlock(half0);
   const b = decodeIndexBlock(half1);
+  if ((!a && !isBlank(half0)) || (!b && !isBlank(half1))) return corrupt('an index half is damaged');
   if (a && (!b || a.counter >= b.counter)) return { ...a, half: 0 };
   if (b) return { ...b, half: 1 };
   return corrupt('no valid index half');
+}
+
+function isBlank(b: Uint8Array): boolean {
+  return b.length === BLOCK_SIZE && b.every((x) => x === 0);
 }

@@ -4,7 +4,8 @@
  * to whole blocks. The public face is codec.ts.
  */
 import { crc32 } from 'node:zlib';
-import type { CardKind, CardModel, CardProduct, TopUpRecord, TravelTransaction, TravelTransactionKind } from '../../contract/card.js';
+import { MAX_CREDIT_REFS, type CardKind, type CardModel, type CardProduct, type TopUpRecord, type TravelTransaction, type TravelTransactionKind } from '../../contract/card.js';
+import { MAC_BYTES } from '../sam/sam.js';
 import {
   ByteReader,
   ByteWriter,
@@ -49,11 +50,25 @@ export interface HistoryPart {
 export interface ProductsPart {
   products: CardProduct[];
 }
+/** The credit-ref log and the seal: the write counter and the MAC over the sealed areas. */
+export interface RefsPart {
+  creditRefs: string[];
+  writeCounter: number;
+  mac: Uint8Array;
+}
 export interface AreaParts {
   identity: IdentityPart;
   purse: PursePart;
   history: HistoryPart;
   products: ProductsPart;
+  refs: RefsPart;
+}
+
+/** What the refs record needs besides the model: the write counter and how to MAC the record. */
+export interface SealInput {
+  writeCounter: number;
+  /** The MAC over everything sealed, given the refs record's body so far (header + payload before the MAC). */
+  mac(refsBodyBeforeMac: Uint8Array): Uint8Array;
 }
 
 const ID_BLOCKED = 1;
@@ -66,9 +81,17 @@ const PR_FIRST_CLASS = 4;
 const PR_HAS_STATION = 8;
 const PR_HAS_REF = 16;
 
-function encodePayload(area: Area, m: CardModel): Uint8Array {
+function encodePayload(area: Area, m: CardModel, seal?: SealInput): Uint8Array {
   const w = new ByteWriter();
   switch (area) {
+    case 'refs': {
+      if (!seal) throw new CardEncodeError('the refs record needs a seal (write counter and MAC)');
+      if (m.creditRefs.length > MAX_CREDIT_REFS) throw new CardEncodeError(`more than ${MAX_CREDIT_REFS} credit refs`);
+      w.u32(seal.writeCounter);
+      w.u8(m.creditRefs.length);
+      for (const r of m.creditRefs) w.str(r, STRING_LIMITS.ref);
+      break;
+    }
     case 'identity': {
       w.bytes(encodeBcd(m.cardNumber));
       w.u8(KINDS.indexOf(m.kind) + 1);
@@ -126,6 +149,20 @@ function encodePayload(area: Area, m: CardModel): Uint8Array {
 function decodePayload<A extends Area>(area: A, r: ByteReader): AreaParts[A];
 function decodePayload(area: Area, r: ByteReader): AreaParts[Area] {
   switch (area) {
+    case 'refs': {
+      const writeCounter = r.u32();
+      const n = r.u8();
+      if (n > MAX_CREDIT_REFS) corrupt('too many credit refs');
+      const creditRefs: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const ref = r.str(STRING_LIMITS.ref);
+        if (ref.length === 0) corrupt('empty credit ref');
+        if (creditRefs.includes(ref)) corrupt('credit ref logged twice');
+        creditRefs.push(ref);
+      }
+      const mac = r.bytes(MAC_BYTES);
+      return { creditRefs, writeCounter, mac };
+    }
     case 'identity': {
       let cardNumber = '';
       for (let i = 0; i < 8; i++) {
@@ -208,8 +245,24 @@ function recordCrc(uid: Uint8Array, bytes: Uint8Array, start: number, end: numbe
 }
 
 /** The area's record for a model, padded to whole blocks. Throws CardEncodeError if it does not fit. */
-export function encodeAreaRecord(area: Area, model: CardModel): Uint8Array {
-  const payload = encodePayload(area, model);
+export function encodeAreaRecord(area: Area, model: CardModel, seal?: SealInput): Uint8Array {
+  let payload = encodePayload(area, model, seal);
+  if (area === 'refs' && seal) {
+    // The MAC closes the payload: computed over the record's header and payload so far.
+    const body = new Uint8Array(RECORD_HEADER + payload.length);
+    body[0] = AREA_IDS[area];
+    body[1] = FORMAT_VERSION;
+    const len = payload.length + MAC_BYTES;
+    body[2] = len & 0xff;
+    body[3] = len >> 8;
+    body.set(payload, RECORD_HEADER);
+    const mac = seal.mac(body);
+    if (mac.length !== MAC_BYTES) throw new CardEncodeError(`the SAM returned a ${mac.length}-byte MAC`);
+    const full = new Uint8Array(payload.length + MAC_BYTES);
+    full.set(payload);
+    full.set(mac, payload.length);
+    payload = full;
+  }
   const size = RECORD_HEADER + payload.length + RECORD_CRC;
   const blocks = Math.ceil(size / BLOCK_SIZE);
   const capacity = AREA_LAYOUT[area].blocks[0].length;
@@ -230,6 +283,13 @@ export function encodeAreaRecord(area: Area, model: CardModel): Uint8Array {
   out[end + 2] = (crc >>> 16) & 0xff;
   out[end + 3] = crc >>> 24;
   return out;
+}
+
+/** A record's body: header and payload, without CRC and padding (what the seal's MAC covers). For
+ * the refs record, the body before its MAC. Call on a record that decoded. */
+export function recordBody(area: Area, bytes: Uint8Array): Uint8Array {
+  const len = bytes[2]! | (bytes[3]! << 8);
+  return bytes.subarray(0, RECORD_HEADER + len - (area === 'refs' ? MAC_BYTES : 0));
 }
 
 /** Decode one area's record from its blocks (exactly the count the index names). */

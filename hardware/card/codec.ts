@@ -14,10 +14,11 @@
  * does not decode into a valid model, is CardError('corrupt'); the codec never guesses a repair.
  */
 import type { CardModel, CardSection } from '../../contract/card.js';
-import { ALL_SECTIONS } from '../../contract/card.js';
+import { ALL_SECTIONS, withCreditRef } from '../../contract/card.js';
+import { CardError } from './card-reader.js';
 import { CardEncodeError, corrupt, FORMAT_VERSION, uidBytes } from './codec-bytes.js';
 import { type CardIndex, chooseIndex, encodeIndexBlock } from './codec-index.js';
-import { type AreaParts, decodeAreaRecord, encodeAreaRecord } from './codec-records.js';
+import { type AreaParts, decodeAreaRecord, encodeAreaRecord, recordBody, type SealInput } from './codec-records.js';
 import type { KeyProvider } from './keys.js';
 import {
   AREAS,
@@ -30,6 +31,7 @@ import {
   INDEX_BLOCKS,
   KIOSK_ACCESS_BYTES,
   MANUFACTURER_BLOCK,
+  SEALED_AREAS,
   SECTOR_COUNT,
   trailerBlockOfSector,
 } from './layout.js';
@@ -55,6 +57,7 @@ function emptyModel(uid: string): CardModel {
     products: [],
     transactions: [],
     topUps: [],
+    creditRefs: [],
     autoTopUp: false,
     blocked: false,
   };
@@ -76,7 +79,57 @@ function assembleModel(uid: string, parts: Partial<AreaParts>): CardModel {
   if (parts.purse) Object.assign(m, parts.purse);
   if (parts.history) Object.assign(m, parts.history);
   if (parts.products) Object.assign(m, parts.products);
+  if (parts.refs) m.creditRefs = parts.refs.creditRefs;
   return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seal: a MAC over the sealed areas (identity, purse, products, the credit-ref log), keyed per
+// card by its UID (the SAM), with the write counter in the refs record. It must equal the index
+// counter, so a seal from another write of the same card does not fit either.
+
+const SEAL_LABEL = Buffer.from('NSK-SEAL-2', 'ascii');
+
+/** The message the MAC covers: label, UID, then each sealed area's record body, length-prefixed. */
+function sealMessage(uid: Uint8Array, bodies: Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [SEAL_LABEL, Uint8Array.of(uid.length), uid];
+  for (const b of bodies) parts.push(Uint8Array.of(b.length & 0xff, b.length >> 8), b);
+  return Buffer.concat(parts);
+}
+
+/** Encode every area of `m` (the refs record sealed with `writeCounter`). */
+function encodeAll(m: CardModel, keys: KeyProvider, writeCounter: number): Record<Area, Uint8Array> {
+  const uid = uidBytes(m.uid);
+  const rec = {} as Record<Area, Uint8Array>;
+  for (const a of AREAS) if (a !== 'refs') rec[a] = encodeAreaRecord(a, m);
+  const seal: SealInput = {
+    writeCounter,
+    mac: (refsBody) =>
+      keys.cardMac(m.uid, sealMessage(uid, [...SEALED_AREAS.filter((a) => a !== 'refs').map((a) => recordBody(a, rec[a])), refsBody])),
+  };
+  rec.refs = encodeAreaRecord('refs', m, seal);
+  return rec;
+}
+
+/** A card whose seal does not verify: tampered with, or cloned onto another chip. */
+function tampered(what: string): never {
+  throw new CardError('tampered', `card data is not sealed by this kiosk's SAM: ${what}`);
+}
+
+/**
+ * Check the seal of decoded records (every sealed area's raw record, each already CRC-checked):
+ * the write counter must be the index counter and the MAC must be the SAM's for this UID.
+ * Raises CardError('tampered') otherwise.
+ */
+export function checkSeal(uid: string, index: CardIndex, raw: Partial<Record<Area, Uint8Array>>, refs: AreaParts['refs'], keys: KeyProvider): void {
+  if (refs.writeCounter !== index.counter) tampered(`write counter ${refs.writeCounter} is not the index counter ${index.counter}`);
+  const bodies = SEALED_AREAS.map((a) => {
+    const r = raw[a];
+    if (!r) throw new Error(`checkSeal: the ${a} record was not read`);
+    return recordBody(a, r);
+  });
+  const expected = keys.cardMac(uid, sealMessage(uidBytes(uid), bodies));
+  if (Buffer.compare(Buffer.from(expected), Buffer.from(refs.mac)) !== 0) tampered('MAC mismatch');
 }
 
 /** A whole card: its UID and its 4096-byte image (trailers included). */
@@ -105,18 +158,21 @@ function formatHeaderBlocks(): [Uint8Array, Uint8Array] {
   return [h1, new Uint8Array(BLOCK_SIZE)];
 }
 
-function sectorTrailer(keys: KeyProvider, sector: number): Uint8Array {
+/** A sector trailer with the card's own (UID-diversified) keys. */
+function sectorTrailer(keys: KeyProvider, uid: string, sector: number): Uint8Array {
   const t = new Uint8Array(BLOCK_SIZE);
-  t.set(keys.key(sector, 'A'), 0);
+  t.set(keys.sectorKey(uid, sector, 'A'), 0);
   t.set(KIOSK_ACCESS_BYTES, 6);
   t[9] = 0x69;
-  t.set(keys.key(sector, 'B'), 10);
+  t.set(keys.sectorKey(uid, sector, 'B'), 10);
   return t;
 }
 
-/** A freshly personalised card: every area in copy 0, index half 0 with counter 1. */
+/** A freshly personalised card: every area in copy 0, index half 0 with counter 1, sealed by the
+ * SAM, every sector keyed with the card's diversified keys. */
 export function encodeCardImage(model: CardModel, keys: KeyProvider): CardImage {
   const m = validateModel(model);
+  const records = encodeAll(m, keys, 1);
   const data = new Uint8Array(IMAGE_SIZE);
   const put = (block: number, bytes: Uint8Array) => data.set(bytes, block * BLOCK_SIZE);
   put(MANUFACTURER_BLOCK, manufacturerBlock(m.uid));
@@ -126,14 +182,14 @@ export function encodeCardImage(model: CardModel, keys: KeyProvider): CardImage 
   const copy = {} as Record<Area, 0 | 1>;
   const blocks = {} as Record<Area, number>;
   for (const a of AREAS) {
-    const rec = encodeAreaRecord(a, m);
+    const rec = records[a];
     const targets = AREA_LAYOUT[a].blocks[0];
     for (let i = 0; i < rec.length / BLOCK_SIZE; i++) put(targets[i]!, rec.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
     copy[a] = 0;
     blocks[a] = rec.length / BLOCK_SIZE;
   }
   put(INDEX_BLOCKS[0], encodeIndexBlock({ counter: 1, copy, blocks }));
-  for (let s = 0; s < SECTOR_COUNT; s++) put(trailerBlockOfSector(s), sectorTrailer(keys, s));
+  for (let s = 0; s < SECTOR_COUNT; s++) put(trailerBlockOfSector(s), sectorTrailer(keys, m.uid, s));
   return { uid: m.uid, data };
 }
 
@@ -141,23 +197,40 @@ export function imageBlock(image: CardImage, block: number): Uint8Array {
   return image.data.subarray(block * BLOCK_SIZE, (block + 1) * BLOCK_SIZE);
 }
 
-/** Decode straight from a full image (no access control): the fuzz target and a test aid. */
-export function decodeCardImage(image: CardImage, sections: readonly CardSection[] = ALL_SECTIONS): CardModel {
+/** Decode straight from a full image (no access control, but the seal is checked with `keys`):
+ * the fuzz target and a test aid. */
+export function decodeCardImage(image: CardImage, keys: KeyProvider, sections: readonly CardSection[] = ALL_SECTIONS): CardModel {
   if (image.data.length !== IMAGE_SIZE) corrupt('image is not 4096 bytes');
   const idx = chooseIndex(imageBlock(image, INDEX_BLOCKS[0]), imageBlock(image, INDEX_BLOCKS[1]));
-  const uid = uidBytes(image.uid);
-  const parts: Partial<AreaParts> = {};
+  const raw: Partial<Record<Area, Uint8Array>> = {};
   for (const a of areasForSections(sections)) {
     const list = AREA_LAYOUT[a].blocks[idx.copy[a]];
     const bytes = new Uint8Array(idx.blocks[a] * BLOCK_SIZE);
     for (let i = 0; i < idx.blocks[a]; i++) bytes.set(imageBlock(image, list[i]!), i * BLOCK_SIZE);
-    (parts as Record<Area, unknown>)[a] = decodeAreaRecord(a, bytes, uid);
+    raw[a] = bytes;
   }
-  return finishDecode(image.uid, parts);
+  return decodeRecords(image.uid, idx, raw, keys);
+}
+
+/**
+ * Decode the current records of a card (read by the index `idx`): each record's own checks
+ * (CardError 'corrupt'), then the seal over the sealed areas (CardError 'tampered'), then the
+ * model checks. Shared by decodeCardImage and card-io's readCard.
+ */
+export function decodeRecords(uid: string, idx: CardIndex, raw: Partial<Record<Area, Uint8Array>>, keys: KeyProvider): CardModel {
+  const u = uidBytes(uid);
+  const parts: Partial<AreaParts> = {};
+  for (const a of AREAS) {
+    const bytes = raw[a];
+    if (bytes) (parts as Record<Area, unknown>)[a] = decodeAreaRecord(a, bytes, u);
+  }
+  if (!parts.refs) throw new Error('decodeRecords: the refs record (the seal) was not read');
+  checkSeal(uid, idx, raw, parts.refs, keys);
+  return finishDecode(uid, parts);
 }
 
 /** Assemble and run the model checks a decoded card must also pass (else corrupt). */
-export function finishDecode(uid: string, parts: Partial<AreaParts>): CardModel {
+function finishDecode(uid: string, parts: Partial<AreaParts>): CardModel {
   const m = assembleModel(uid, parts);
   if (parts.identity) {
     if (m.kind !== 'personal' && m.birthDate !== undefined) corrupt('birth date on a non-personal card');
@@ -187,8 +260,8 @@ export interface WritePlan {
  * Plan a tear-safe write from the card's current index and model to `next`. Raises
  * CardEncodeError (before anything is written) when `next` does not fit or changes identity.
  */
-export function planCardUpdate(index: CardIndex, current: CardModel, nextIn: CardModel): WritePlan {
-  const next = validateModel(nextIn);
+export function planCardUpdate(index: CardIndex, current: CardModel, nextIn: CardModel, keys: KeyProvider): WritePlan {
+  const next = logNewCredits(current, validateModel(nextIn));
   if (next.uid !== current.uid || next.cardNumber !== current.cardNumber) {
     throw new CardEncodeError('an update may not change the card UID or card number');
   }
@@ -197,10 +270,15 @@ export function planCardUpdate(index: CardIndex, current: CardModel, nextIn: Car
   const changedAreas: Area[] = [];
   const copy = { ...index.copy };
   const blocks = { ...index.blocks };
+  // Compare everything but the seal (its counter changes with every write, so it is rewritten
+  // whenever anything else changes): the refs record under one fixed counter stands for the log.
+  const newCounter = index.counter + 1;
+  const beforeAll = encodeAll(current, keys, newCounter);
+  const afterAll = encodeAll(next, keys, newCounter);
+  if (AREAS.every((a) => Buffer.compare(beforeAll[a], afterAll[a]) === 0)) return { writes, index, model: current, changedAreas };
   for (const a of AREAS) {
-    const before = encodeAreaRecord(a, current);
-    const after = encodeAreaRecord(a, next);
-    if (Buffer.compare(before, after) === 0) continue;
+    const after = afterAll[a];
+    if (a !== 'refs' && Buffer.compare(beforeAll[a], after) === 0) continue;
     changedAreas.push(a);
     const target = index.copy[a] === 0 ? 1 : 0;
     const list = AREA_LAYOUT[a].blocks[target];
@@ -210,13 +288,23 @@ export function planCardUpdate(index: CardIndex, current: CardModel, nextIn: Car
     copy[a] = target;
     blocks[a] = after.length / BLOCK_SIZE;
   }
-  if (writes.length === 0) return { writes, index, model: current, changedAreas };
   const half: 0 | 1 = index.half === 0 ? 1 : 0;
-  const newIndex: CardIndex = { counter: index.counter + 1, half, copy, blocks };
+  const newIndex: CardIndex = { counter: newCounter, half, copy, blocks };
   writes.push({ block: INDEX_BLOCKS[half], data: encodeIndexBlock(newIndex) });
-  // What the card will read back: decode what we encode (normalises timestamps to the second).
-  const parts: Partial<AreaParts> = {};
-  const uid = uidBytes(next.uid);
-  for (const a of AREAS) (parts as Record<Area, unknown>)[a] = decodeAreaRecord(a, encodeAreaRecord(a, next), uid);
-  return { writes, index: newIndex, model: finishDecode(next.uid, parts), changedAreas };
+  // What the card will read back: decode what we encode (normalises timestamps to the second, and
+  // checks the seal we are about to write).
+  return { writes, index: newIndex, model: decodeRecords(next.uid, newIndex, afterAll, keys), changedAreas };
+}
+
+/**
+ * The format's own guarantee that every credit is logged: a ref on a top-up record or product of
+ * `next` that `current` does not hold is added to the credit-ref log in this same update (callers
+ * add theirs too, main/money/card-write.ts; this catches any that does not).
+ */
+function logNewCredits(current: CardModel, next: CardModel): CardModel {
+  const held = new Set([...current.creditRefs, ...current.topUps.map((t) => t.ref), ...current.products.flatMap((p) => (p.ref ? [p.ref] : []))]);
+  let out = next;
+  const fresh = [...next.products.flatMap((p) => (p.ref ? [p.ref] : [])), ...[...next.topUps].reverse().map((t) => t.ref)];
+  for (const r of fresh) if (!held.has(r) && !out.creditRefs.includes(r)) out = withCreditRef(out, r);
+  return out;
 }

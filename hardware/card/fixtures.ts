@@ -42,6 +42,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
     products: [],
     transactions: someTrips('UT', '2026-11-20'),
     topUps: [{ at: '2026-10-02T08:15:00.000Z', amountCents: 2000, location: 'KIOSK-UT-03', ref: '7f3a9c01' }],
+    creditRefs: ['7f3a9c01'],
     autoTopUp: false,
     blocked: false,
   },
@@ -56,6 +57,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
       { at: '2026-09-12T12:00:00.000Z', amountCents: 1000, location: 'online', ref: 'c0ffee01' },
       { at: '2026-06-01T09:30:00.000Z', amountCents: 500, location: 'ns-extra', ref: 'b16b00b5' },
     ],
+    creditRefs: ['c0ffee01', 'b16b00b5'],
     autoTopUp: true,
     blocked: false,
   },
@@ -70,6 +72,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
     ],
     transactions: someTrips('UT', '2026-11-21'),
     topUps: [{ at: '2026-11-01T10:00:00.000Z', amountCents: 2500, location: 'KIOSK-ASD-01', ref: '00c0ffee' }],
+    creditRefs: ['00c0ffee', 'a1b2c3d5', 'a1b2c3d4'],
     autoTopUp: false,
     blocked: false,
   },
@@ -80,6 +83,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
     products: [],
     transactions: someTrips('GVC', '2026-11-19').slice(0, 2),
     topUps: [{ at: '2026-11-19T16:55:00.000Z', amountCents: 2000, location: 'KIOSK-GVC-02', ref: '5eed0001' }],
+    creditRefs: ['5eed0001'],
     autoTopUp: false,
     blocked: false,
   },
@@ -92,6 +96,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
     ],
     transactions: someTrips('UT', '2026-11-22'),
     topUps: [],
+    creditRefs: ['b0551234'],
     autoTopUp: false,
     blocked: false,
   },
@@ -103,6 +108,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
     products: [],
     transactions: someTrips('EHV', '2026-11-10'),
     topUps: [],
+    creditRefs: [],
     autoTopUp: false,
     blocked: true,
   },
@@ -114,6 +120,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
     products: [{ code: 'DAL-VOORDEEL', validFrom: '2026-01-01', validUntil: '2026-12-31', travelClass: 2, ref: 'e0e0e0e0' }],
     transactions: someTrips('ZL', '2024-06-01'),
     topUps: [],
+    creditRefs: ['e0e0e0e0'],
     autoTopUp: false,
     blocked: false,
   },
@@ -127,6 +134,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
       { at: '2026-11-16T18:00:00.000Z', amountCents: 10_000, location: 'KIOSK-UT-01', ref: '1a2b3c4d' },
       { at: '2026-10-16T18:00:00.000Z', amountCents: 5_000, location: 'KIOSK-UT-01', ref: '1a2b3c4c' },
     ],
+    creditRefs: ['1a2b3c4d', '1a2b3c4c'],
     autoTopUp: false,
     blocked: false,
   },
@@ -139,6 +147,7 @@ export const FIXTURE_CARD_MODELS: Record<FixtureCardId, CardModel> = {
     products: [],
     transactions: someTrips('AMF', '2026-11-11'),
     topUps: [],
+    creditRefs: [],
     autoTopUp: false,
     blocked: false,
   },
@@ -148,8 +157,9 @@ export function fixtureCardModel(id: FixtureCardId): CardModel {
   return structuredClone(FIXTURE_CARD_MODELS[id]);
 }
 
-/** The card image of a fixture, with the given keys. The 'corrupt' card has a flipped bit in
- * the current identity and purse records, so every read reports a defective card. */
+/** The card image of a fixture, issued in the current format: sealed by the SAM and keyed with the
+ * card's own diversified keys. The 'corrupt' card has a flipped bit in the current identity and
+ * purse records, so every read reports a defective card. */
 export function fixtureCardImage(id: FixtureCardId, keys: KeyProvider): CardImage {
   const image = encodeCardImage(FIXTURE_CARD_MODELS[id], keys);
   if (id === 'corrupt') {

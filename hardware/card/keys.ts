@@ -1,20 +1,26 @@
 /**
- * Where MIFARE sector keys come from. The kiosk asks one KeyProvider; for emulation and tests it
- * is a key file (keys/emulation-keys.json), in production a SAM-backed provider would implement
- * the same interface.
+ * Where the card's secrets come from. The card layer asks one KeyProvider, which is a SAM
+ * (hardware/sam/sam.ts): sector keys diversified per card by UID, and the card MAC. For emulation
+ * and tests it is a software SAM whose master secrets come from a key file
+ * (keys/emulation-keys.json); in production a hardware SAM implements the same interface.
+ *
+ * `key(sector, type)` is the key file's own, NOT diversified, key: the keys cards of format 1 were
+ * written with. It is used only to migrate such a card (docs/card-format.md, "Migrating format 1
+ * cards") and by the configuration check that refuses the emulation keys in real mode.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { KeyType, Sam } from '../sam/sam.js';
+import { createSoftwareSam } from '../sam/software-sam.js';
 import { SECTOR_COUNT } from './layout.js';
 
-export type KeyType = 'A' | 'B';
+export type { KeyType } from '../sam/sam.js';
 
-export interface KeyProvider {
-  /** The 6-byte key of the given type for a sector (0-39). */
+export interface KeyProvider extends Sam {
+  /** The key file's own (legacy, not diversified) 6-byte key of the given type for a sector (0-39). */
   key(sector: number, type: KeyType): Uint8Array;
-  /** A short, non-secret label for logs ("file:/path", "sam:slot2"). */
-  readonly label: string;
 }
 
 const hexKey = z
@@ -22,6 +28,10 @@ const hexKey = z
   .regex(/^[0-9A-Fa-f]{12}$/, 'a key is 12 hex digits (6 bytes)')
   .transform((s) => Uint8Array.from(Buffer.from(s, 'hex')));
 const keyPair = z.object({ a: hexKey, b: hexKey });
+const secret = z
+  .string()
+  .regex(/^(?:[0-9A-Fa-f]{2}){16,64}$/, 'a SAM master secret is 16-64 bytes of hex')
+  .transform((s) => Uint8Array.from(Buffer.from(s, 'hex')));
 
 export const keyFileSchema = z.object({
   format: z.literal('ns-kiosk-card-keys/1'),
@@ -30,6 +40,12 @@ export const keyFileSchema = z.object({
   default: keyPair,
   /** Per-sector keys, by sector number ("0".."39"). */
   sectors: z.record(z.string().regex(/^(?:[0-9]|[1-3][0-9])$/, 'sector 0-39'), keyPair).default({}),
+  /**
+   * The software SAM's master secrets (per-card sector keys; per-card MAC keys). A key file
+   * without them derives both from its legacy keys (SHA-256 with distinct labels), so older key
+   * files keep working; a production file names them.
+   */
+  sam: z.object({ keyMaster: secret, macMaster: secret }).optional(),
 });
 export type KeyFile = z.input<typeof keyFileSchema>;
 
@@ -54,8 +70,16 @@ export function keyProviderFromJson(json: unknown, label = 'inline'): KeyProvide
     const p = sectors[String(s)] ?? def;
     table.push({ A: p.a, B: p.b });
   }
+  const derived = (what: string) => {
+    const h = createHash('sha256').update(`ns-kiosk-sam-${what}-from-legacy-keys:`);
+    for (const e of table) h.update(e.A).update(e.B);
+    return Uint8Array.from(h.digest());
+  };
+  const sam = createSoftwareSam(parsed.data.sam ?? { keyMaster: derived('key-master'), macMaster: derived('mac-master') }, label);
   return {
     label,
+    sectorKey: (uid, sector, type) => sam.sectorKey(uid, sector, type),
+    cardMac: (uid, message) => sam.cardMac(uid, message),
     key(sector: number, type: KeyType): Uint8Array {
       const entry = table[sector];
       if (!entry) throw new RangeError(`no sector ${sector} on a MIFARE Classic 4K`);

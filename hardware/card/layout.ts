@@ -47,10 +47,15 @@ export const FORMAT_HEADER_BLOCKS = [1, 2] as const;
 export const INDEX_SECTOR = 1;
 export const INDEX_BLOCKS = [4, 5] as const;
 
-/** The record areas. Each has two copies (0 and 1); the index says which copy is current. */
-export type Area = 'identity' | 'purse' | 'history' | 'products';
-export const AREAS: readonly Area[] = ['identity', 'purse', 'history', 'products'];
-export const AREA_IDS: Record<Area, number> = { identity: 1, purse: 2, history: 3, products: 4 };
+/**
+ * The record areas. Each has two copies (0 and 1); the index says which copy is current.
+ * `refs` is the credit-ref log and the seal (write counter + MAC), docs/card-format.md.
+ */
+export type Area = 'identity' | 'purse' | 'history' | 'products' | 'refs';
+export const AREAS: readonly Area[] = ['identity', 'purse', 'history', 'products', 'refs'];
+export const AREA_IDS: Record<Area, number> = { identity: 1, purse: 2, history: 3, products: 4, refs: 5 };
+/** The areas the seal's MAC covers (every read reads them, so every read checks the MAC). */
+export const SEALED_AREAS: readonly Area[] = ['identity', 'purse', 'products', 'refs'];
 
 export interface AreaLayout {
   area: Area;
@@ -69,14 +74,18 @@ export const AREA_LAYOUT: Record<Area, AreaLayout> = {
   purse: area('purse', [4, 5, 6], [7, 8, 9]),
   history: area('history', [10, 11, 12, 13, 14, 15], [16, 17, 18, 19, 20, 21]),
   products: area('products', [32, 33], [34, 35]),
+  refs: area('refs', [36, 37], [38, 39]),
 };
 
 /** Sectors the kiosk does not use (left formatted with its keys so no one else can use them). */
-export const RESERVED_SECTORS = [22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 36, 37, 38, 39];
+export const RESERVED_SECTORS = [22, 23, 24, 25, 26, 27, 28, 29, 30, 31];
 
-/** Which areas a set of sections needs: identity always (it carries the card number). */
+/**
+ * Which areas a set of sections needs: the sealed areas always (identity carries the card number,
+ * and the seal's MAC can only be checked over all of them), history only when asked for.
+ */
 export function areasForSections(sections: readonly CardSection[]): Area[] {
-  const want = new Set<Area>(['identity']);
+  const want = new Set<Area>(SEALED_AREAS);
   for (const s of sections) want.add(s);
   return AREAS.filter((a) => want.has(a));
 }

@@ -3,7 +3,7 @@
  * fixture, a tester's JSON) it is checked against the limits the card format can hold.
  */
 import { z } from 'zod';
-import { MAX_TOP_UPS, MAX_TRAVEL_TRANSACTIONS } from '../../contract/card.js';
+import { MAX_CREDIT_REFS, MAX_TOP_UPS, MAX_TRAVEL_TRANSACTIONS } from '../../contract/card.js';
 
 /** Printable ASCII only: the card stores strings as length-prefixed ASCII. */
 const ascii = (max: number) =>
@@ -68,6 +68,10 @@ export const cardModelSchema = z
     products: z.array(cardProductSchema),
     transactions: z.array(travelTransactionSchema).max(MAX_TRAVEL_TRANSACTIONS),
     topUps: z.array(topUpRecordSchema).max(MAX_TOP_UPS),
+    creditRefs: z
+      .array(ascii(STRING_LIMITS.ref).min(1))
+      .max(MAX_CREDIT_REFS)
+      .refine((refs) => new Set(refs).size === refs.length, 'a credit ref is logged once'),
     autoTopUp: z.boolean(),
     blocked: z.boolean(),
   })

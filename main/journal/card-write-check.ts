@@ -2,12 +2,15 @@
  * Start-up recovery's question for an interrupted card write (recovery.ts `checkCardWrite`): did
  * the write land? Answerable only while the operation's card lies on the reader: it is read, must
  * be the journaled card (keyed hash), and the write landed iff the card carries the operation's ref
- * (`card.write-intent` data.ref): on a top-up record (purse area) or a product (products area).
+ * (`card.write-intent` data.ref): in its credit-ref log, or on a top-up record or product
+ * (domain/credit-refs.ts; the log keeps the last 16 credits, the top-up history only two).
  *
  * Note: top-up records live in the card's 'purse' area, not in 'history' (travel transactions);
  * reading only 'history' always answers 'not-written' and makes recovery undo a payment whose
  * credit is on the card.
  */
+import { creditRefsOnCard } from '../../contract/card.js';
+import { cardHoldsCredit } from '../../domain/credit-refs.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import type { JournalRecord } from './journal.js';
 import type { CardWriteCheck } from '../money/card-write.js';
@@ -32,7 +35,7 @@ export function createCardWriteCheck(deps: CardWriteCheckDeps): (op: { records: 
     if (!deps.reader.currentCard()) return answer('unknown', 'no card on the reader');
     const onReader = await deps.reader.read(['identity', 'purse', 'products']);
     if (deps.cardHash(onReader.cardNumber) !== intent.card.hash) return answer('unknown', 'another card is on the reader');
-    const refs = [...onReader.topUps.map((t) => t.ref), ...onReader.products.flatMap((p) => (p.ref ? [p.ref] : []))];
-    return refs.includes(ref) ? answer('written', `the card carries ${ref}`) : answer('not-written', `the card does not carry ${ref} (has: ${refs.join(',') || 'none'})`);
+    const refs = creditRefsOnCard(onReader);
+    return cardHoldsCredit(onReader, ref) ? answer('written', `the card carries ${ref}`) : answer('not-written', `the card does not carry ${ref} (has: ${refs.join(',') || 'none'})`);
   };
 }

@@ -11,7 +11,8 @@
  * refuse by throwing `CardUpdateRefused` (nothing was written: certain). Any other failure is
  * mapped by errors.ts `writeFailure`: uncertain unless the card was provably never touched.
  */
-import { ALL_SECTIONS, type CardIdentity, type CardModel, type CardSection } from '../../contract/card.js';
+import { ALL_SECTIONS, type CardIdentity, type CardModel, type CardSection, withCreditRef } from '../../contract/card.js';
+import { cardHoldsCredit } from '../../domain/credit-refs.js';
 import { isCardError, type CardReader } from '../../hardware/card/card-reader.js';
 import type { Journal, JournalCardRef, JournalEntryType } from '../journal/journal.js';
 import { writeFailure, writeProblem, type WriteFailure, type WriteProblem } from './errors.js';
@@ -32,9 +33,10 @@ export class CardUpdateRefused<T = undefined> extends Error {
   }
 }
 
-/** Does the card already carry the thing the ref names (a top-up record or a product)? */
+/** Is the credit the ref names already on the card? Its credit-ref log (the last 16 credits) or a
+ * top-up record or product still on it says so (domain/credit-refs.ts). */
 export function carries(card: CardModel, ref: string): boolean {
-  return card.topUps.some((t) => t.ref === ref) || card.products.some((p) => p.ref === ref);
+  return cardHoldsCredit(card, ref);
 }
 
 /** Read the card on the reader; it must be `expected` (same chip, same number). */
@@ -93,7 +95,8 @@ export async function journaledCardWrite(req: CardWriteRequest): Promise<CardWri
   rec('card.write-intent', { ref: req.ref });
   let written: CardModel;
   try {
-    written = await req.reader.write(req.expected, (c) => (carries(c, req.ref) ? c : req.update(c)));
+    // The credit and its ref in the card's credit-ref log: one update, one atomic index flip.
+    written = await req.reader.write(req.expected, (c) => (carries(c, req.ref) ? c : withCreditRef(req.update(c), req.ref)));
   } catch (e) {
     if (e instanceof CardUpdateRefused) {
       rec('card.write-failed', { reason: e.reason, uncertain: false });

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { cardCreditRefs } from './card-refs.js';
 
 describe('cardCreditRefs: the refs a card holds, newest first, for card.refs-seen', () => {
-  it('takes the top-up refs (newest first) then the products (newest last on the card), once each, only well-formed refs', () => {
+  it('takes the credit-ref log first (newest first), then top-up and product refs not in it, once each, only well-formed refs', () => {
     const refs = cardCreditRefs({
+      creditRefs: ['eeeeeeee', 'aaaaaaaa'],
       topUps: [
         { at: '2026-11-23T10:00:00Z', amountCents: 100, location: 'k', ref: 'aaaaaaaa' },
         { at: '2026-11-22T10:00:00Z', amountCents: 100, location: 'k', ref: 'bbbbbbbb' },
@@ -16,6 +17,6 @@ describe('cardCreditRefs: the refs a card holds, newest first, for card.refs-see
         { code: 'BAD', validFrom: '2026-01-01', validUntil: '2026-12-31', ref: 'not,a,ref' },
       ],
     });
-    expect(refs).toEqual(['aaaaaaaa', 'bbbbbbbb', 'dddddddd', 'cccccccc']);
+    expect(refs).toEqual(['eeeeeeee', 'aaaaaaaa', 'bbbbbbbb', 'cccccccc', 'dddddddd']);
   });
 });

@@ -10,6 +10,8 @@ import { isCardError, type CardReader } from '../../hardware/card/card-reader.js
 import type { CardInfo, ReadCardOutput, WaitForCardOutput } from '../../state-machines/types.js';
 import type { BackOfficeClient } from '../backoffice-client/types.js';
 import type { Clock } from '../../contract/time.js';
+import type { Random } from '../../contract/random.js';
+import { newOperationId, noteId } from '../money/ids.js';
 import type { Logger } from 'pino';
 import type { Journal, JournalCardRef } from '../journal/journal.js';
 import { cardCreditRefs } from './card-refs.js';
@@ -23,6 +25,8 @@ export interface CardServiceDeps {
   /** Reconciliation (issue 12): every card read journals `card.refs-seen` with the refs the card
    * holds (no personal data: the keyed card hash, last four digits, the refs). */
   refsSeen?: { journal: Pick<Journal, 'append'>; cardRef: (cardNumber: string) => JournalCardRef };
+  /** A card's seal failed (CardError 'tampered': edited or cloned card): report it (journal kiosk.note). */
+  onTampered?: (detail: string) => void;
 }
 
 
@@ -44,6 +48,17 @@ export function toCardInfo(card: CardModel): CardInfo {
     })),
     transactions: card.transactions.map((t) => ({ at: t.at, kind: t.kind, station: t.station, amountCents: t.amountCents })),
     topUps: card.topUps.map((t) => ({ at: t.at, amountCents: t.amountCents, location: t.location })),
+  };
+}
+
+/**
+ * The report of a tampered card (its seal failed: edited or cloned): a `kiosk.note` the technician
+ * sees and the back office receives. Nothing about the card but the reason (no UID, no number: the
+ * card data is not trusted, and the note must pass the journal's privacy check).
+ */
+export function journalTamperedCard(journal: Pick<Journal, 'append'>, random: Random): (detail: string) => void {
+  return (detail) => {
+    journal.append({ type: 'kiosk.note', operationId: noteId(newOperationId(random)), data: { event: 'card-tampered', detail } });
   };
 }
 
@@ -108,6 +123,10 @@ export function createCardService(deps: CardServiceDeps): CardService {
             return { ok: false, problem: 'card-gone' };
           case 'reader-unavailable':
             return { ok: false, problem: 'reader-unavailable' };
+          case 'tampered':
+            // Refused like any unreadable card (the traveller goes to the service desk), and reported.
+            deps.onTampered?.(isCardError(e) ? e.message : String(e));
+            return { ok: false, problem: 'defective' };
           case 'corrupt':
           case 'wrong-key':
           case 'wrong-card':

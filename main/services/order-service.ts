@@ -218,6 +218,8 @@ export function createOrderService(deps: OrderServiceDeps): OrderService {
         // A torn write of this visit (or an earlier one today) landed: that is the passage.
         return { result: 'granted', product: { code: existing.code, validFrom: existing.validFrom, validUntil: existing.validUntil, ...(existing.station ? { station: existing.station } : {}) }, card: afterLoad(current) };
       }
+      // Granted today already, the product since gone from the card: its ref is still in the log.
+      if (carries(current, ref)) return { result: 'refused' };
       if (!settings || !stationPassageApplies(toCardInfo(current), today, settings)) return { result: 'refused' };
 
       const operationId = newOperationId(random);

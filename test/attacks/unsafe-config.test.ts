@@ -3,7 +3,7 @@
  * next to real devices and real money (issue 11 finding 3). Each must be refused before anything
  * starts, with a message naming the setting.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,12 @@ const operatorKeys = path.join(dir, 'operator-keys.json');
 writeFileSync(operatorKeys, JSON.stringify({ format: 'ns-kiosk-card-keys/1', default: { a: '0123456789AB', b: 'BA9876543210' } }));
 const copiedEmulationKeys = path.join(dir, 'innocent-name.json');
 copyFileSync(DEFAULT_EMULATION_KEY_FILE, copiedEmulationKeys);
+/** New legacy keys, but the emulation SAM secrets kept: every card would still be keyed and sealed with public secrets. */
+const emulationSamKeys = path.join(dir, 'new-keys-old-sam.json');
+writeFileSync(
+  emulationSamKeys,
+  JSON.stringify({ ...JSON.parse(readFileSync(DEFAULT_EMULATION_KEY_FILE, 'utf8')), default: { a: '0123456789AB', b: 'BA9876543210' }, sectors: {} }),
+);
 const caFile = path.join(dir, 'ca.pem');
 writeFileSync(caFile, 'pem');
 
@@ -91,10 +97,11 @@ describe('attack: unsafe configurations are refused, naming the setting', () => 
     refused({ ...safeReal(), backOffice: { mode: 'remote', url: 'https://backoffice.ns.example' } }, /backOffice\.caFile/);
   });
 
-  it('a real card reader with the shipped emulation keys, by default or copied under another name', () => {
+  it('a real card reader with the shipped emulation keys, by default, copied under another name, or only their SAM secrets kept', () => {
     const c = safeReal();
     refused({ ...c, hardware: { ...c.hardware, card: {} } }, /hardware\.card\.keyFile must name the operator's card keys/);
     refused({ ...c, hardware: { ...c.hardware, card: { keyFile: copiedEmulationKeys } } }, /innocent-name\.json holds emulation keys/);
+    refused({ ...c, hardware: { ...c.hardware, card: { keyFile: emulationSamKeys } } }, /new-keys-old-sam\.json holds emulation keys/);
   });
 
   it('a non-loopback browser-host bind with the tester on', () => {

@@ -69,7 +69,7 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted: jour
       c.after ? { KIOSK_CRASH_AFTER: c.after } : {},
     );
     if (c.afterWrite !== undefined) {
-      const n = c.afterWrite === 'last' ? writesPerCredit : c.afterWrite === 'mid' ? Math.ceil(writesPerCredit / 2) : c.afterWrite;
+      const n = c.afterWrite === 'last' ? 'index' : c.afterWrite === 'mid' ? Math.ceil(writesPerCredit / 2) : c.afterWrite;
       await rig.card({ cmd: 'killAfterWrite', pid: run1.pid, n });
     }
     if (torn) await rig.card({ cmd: 'tearAfterWrite', n: c.tearAfterWrite! });
@@ -200,7 +200,7 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
     await rig.card({ cmd: 'disarm' });
     const run1 = rig.runKiosk(kiosk, { flow: 'collect-order', orderId }, c.after ? { KIOSK_CRASH_AFTER: c.after } : {});
     if (c.afterWrite !== undefined) {
-      const n = c.afterWrite === 'last' ? writesPerLoad : c.afterWrite === 'mid' ? Math.ceil(writesPerLoad / 2) : c.afterWrite;
+      const n = c.afterWrite === 'last' ? 'index' : c.afterWrite === 'mid' ? Math.ceil(writesPerLoad / 2) : c.afterWrite;
       await rig.card({ cmd: 'killAfterWrite', pid: run1.pid, n });
     }
     const before = await run1.event('before', 60_000);

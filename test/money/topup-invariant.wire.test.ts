@@ -91,7 +91,7 @@ describe.skipIf(skip)(`the money invariant on the wire: a failure at every step 
     await rig.setBehaviour(c.behaviour ?? 'approve');
     const ledgerBefore = (await rig.ledger()).length;
     await rig.card({ cmd: 'disarm' });
-    if (c.tearAfterWrite !== undefined) await rig.card({ cmd: 'tearAfterWrite', n: c.tearAfterWrite === 'last' ? writesPerCredit : c.tearAfterWrite });
+    if (c.tearAfterWrite !== undefined) await rig.card({ cmd: 'tearAfterWrite', n: c.tearAfterWrite === 'last' ? 'index' : c.tearAfterWrite });
     const pauseAt: NonNullable<RunnerConfig['pauseAt']> = [...(c.atApproved ? (['approved'] as const) : []), ...(c.travellerReturns !== undefined ? (['credit-failed'] as const) : [])];
     const run1 = rig.runKiosk(
       kiosk,

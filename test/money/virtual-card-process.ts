@@ -12,6 +12,9 @@
  *   {"id":4,"cmd":"tearAfterWrite","n":2}             the card leaves the field right after carrying
  *                                                    out its n-th block write, before answering
  *   {"id":5,"cmd":"disarm"} / {"id":6,"cmd":"writes"} (block writes counted since the last arm)
+ *   "n":"index" instead of a count: right after the write of an index half (block 4 or 5), the
+ *   commit point and the last block write of any card update, whatever the update's size (the
+ *   card's credit-ref log grows with its first credits, so a count taken once goes stale)
  * argv: --host H --port P (vpcd; the reader is "Virtual PCD 00 0x" for port 35963+x)
  */
 import { writeSync } from 'node:fs';
@@ -27,8 +30,8 @@ const { values } = parseArgs({ options: { host: { type: 'string', default: '127.
 const commandSchema = z.discriminatedUnion('cmd', [
   z.object({ id: z.number().int(), cmd: z.literal('present'), fixture: z.enum(FIXTURE_CARD_IDS as [FixtureCardId, ...FixtureCardId[]]) }),
   z.object({ id: z.number().int(), cmd: z.literal('remove') }),
-  z.object({ id: z.number().int(), cmd: z.literal('killAfterWrite'), pid: z.number().int().positive(), n: z.number().int().min(1) }),
-  z.object({ id: z.number().int(), cmd: z.literal('tearAfterWrite'), n: z.number().int().min(1) }),
+  z.object({ id: z.number().int(), cmd: z.literal('killAfterWrite'), pid: z.number().int().positive(), n: z.union([z.number().int().min(1), z.literal('index')]) }),
+  z.object({ id: z.number().int(), cmd: z.literal('tearAfterWrite'), n: z.union([z.number().int().min(1), z.literal('index')]) }),
   z.object({ id: z.number().int(), cmd: z.literal('disarm') }),
   z.object({ id: z.number().int(), cmd: z.literal('writes') }),
 ]);
@@ -40,7 +43,7 @@ const log = process.env.MONEY_LOG ? (msg: string, extra?: object) => process.std
 const emu = new WireCardEmulator(loadKeyFile(DEFAULT_EMULATION_KEY_FILE), { host: values.host, port: Number(values.port), ...(log ? { log } : {}) });
 
 let writes = 0;
-let armed: { kind: 'kill'; pid: number; n: number } | { kind: 'tear'; n: number } | undefined;
+let armed: { kind: 'kill'; pid: number; n: number | 'index' } | { kind: 'tear'; n: number | 'index' } | undefined;
 
 // The reader firmware's APDU handler is where a block write is carried out; watch it there.
 const card = emu.card;
@@ -50,7 +53,8 @@ card.apdu = (chip, apdu) => {
   const isWrite = apdu[0] === 0xff && apdu[1] === 0xd6 && reply.length === 2 && reply[0] === 0x90 && reply[1] === 0x00;
   if (isWrite) {
     writes++;
-    if (armed && writes === armed.n) {
+    // UPDATE BINARY: FF D6 00 <block> 10 <data>; the index halves are blocks 4 and 5.
+    if (armed && (armed.n === 'index' ? apdu[3] === 4 || apdu[3] === 5 : writes === armed.n)) {
       const a = armed;
       armed = undefined;
       if (a.kind === 'kill') {

@@ -8,8 +8,10 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../contract/time.js';
 import { CardError, type CardReaderEvent } from '../card-reader.js';
+import { imageBlock } from '../codec.js';
 import { FIXTURE_CARD_MODELS, fixtureCardImage } from '../fixtures.js';
 import { keyProviderFromJson, loadKeyFile } from '../keys.js';
+import { AREA_LAYOUT } from '../layout.js';
 import { MifareClassic4kChip } from '../mifare-classic.js';
 import { MIFARE_CLASSIC_4K_ATR, VpcdVirtualCard } from '../wire/vpcd-card.js';
 import type { Nfc, NfcReader } from './nfc-pcsc.js';
@@ -174,7 +176,11 @@ describe('nfc-pcsc card reader driver', () => {
     expect(await codeOf(reader.read())).toBe('io');
     r.chip = new MifareClassic4kChip(fixtureCardImage('anonymous', keyProviderFromJson({ format: 'ns-kiosk-card-keys/1', default: { a: '000000000000', b: '000000000000' } })));
     expect(await codeOf(reader.read())).toBe('wrong-key');
-    r.chip = new MifareClassic4kChip(fixtureCardImage('corrupt', keys));
+    // The same chip (UID) with a flipped bit in its current purse record. (A chip swapped under
+    // the reader without a new arrival keeps the old UID, and keys are diversified per UID.)
+    const damaged = fixtureCardImage('anonymous', keys);
+    imageBlock(damaged, AREA_LAYOUT.purse.blocks[0][0]!)[5]! ^= 0x01;
+    r.chip = new MifareClassic4kChip(damaged);
     expect(await codeOf(reader.read())).toBe('corrupt');
   });
 

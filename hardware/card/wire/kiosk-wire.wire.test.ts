@@ -98,7 +98,8 @@ describe.skipIf(skip)(`kiosk top-up on the wire card path${skip ? ` (skipped: ${
     expect(emu.presented()).toBeUndefined(); // the tear took the card away
     // The card still holds exactly the old state.
     const { decodeCardImage } = await import('../codec.js');
-    expect(decodeCardImage(emu.fixtureImage('personal-products')!).balanceCents).toBe(before);
+    const { loadKeyFile } = await import('../keys.js');
+    expect(decodeCardImage(emu.fixtureImage('personal-products')!, loadKeyFile()).balanceCents).toBe(before);
     await tester.card!.present('personal-products');
     const done = await screen('topup-done');
     expect(done.topUp?.newBalanceCents).toBe(before + 500);
