@@ -23,6 +23,7 @@ import { createKioskRuntime } from './core/kiosk-runtime.js';
 import { cryptoRandom, type Random } from '../contract/random.js';
 import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
+import { createSettler } from './money/settler.js';
 import { createDecisionHook } from './money/decision-hook.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
 import { createCardService } from './services/card-service.js';
@@ -175,6 +176,18 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       onDecision: createDecisionHook(journal),
     });
     cleanups.push(() => pay.stop());
+    /** Did an interrupted operation's credit land? Only answerable if that card lies on the reader. */
+    const checkCardWrite = createCardWriteCheck({
+      reader: card.reader,
+      cardHash: (n) => cardRef(n, secret).hash,
+      onChecked: (result, why) => log.info({ result, why }, 'recovery card check'),
+      // Issue 12 window 3: give a card lying on the reader the time to be reported (bounded).
+      waitForCard: { ms: 3_000, time },
+    });
+    // Issue 12 window 4: settle what the live flow left open while the kiosk runs.
+    const settler = createSettler({ journal, terminal: pay.terminal, time, log: (msg, extra) => log.warn(extra ?? {}, msg), checkCardWrite });
+    cleanups.push(() => settler.stop());
+
     const topUp = createTopUpService({
       reader: card.reader,
       terminal: pay.terminal,
@@ -185,16 +198,11 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       maxBalanceCents: config.topUp.maxBalanceCents,
       cardRef: (n) => cardRef(n, secret),
       log: log.child({ service: 'top-up' }),
+      onLeftOpen: (id) => settler.track(id),
     });
 
     const cards = createCardService({ reader: card.reader, backOffice, clock, timeZone: config.timeZone, log: log.child({ service: 'card' }) });
 
-    /** Did an interrupted operation's credit land? Only answerable if that card lies on the reader. */
-    const checkCardWrite = createCardWriteCheck({
-      reader: card.reader,
-      cardHash: (n) => cardRef(n, secret).hash,
-      onChecked: (result, why) => log.info({ result, why }, 'recovery card check'),
-    });
     const recover = async () => {
       const report = await recoverUnfinished({
         journal,
@@ -203,6 +211,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
         checkCardWrite,
       });
       if (report.operations.length) log.warn({ settled: report.operations.length, leftOpen: report.leftOpen }, 'start-up recovery finished');
+      for (const o of report.operations) if (o.action === 'left-open') settler.track(o.operationId);
     };
 
     // Testers can take the back office away from the order journeys (never on real hardware).

@@ -78,7 +78,11 @@ export interface RollbackPaymentInput {
   amountCents: number;
   card: CardIdentity;
 }
-export type RollbackPaymentOutput = { result: 'reversed' } | { result: 'refund-owed'; reference: string };
+export type RollbackPaymentOutput =
+  | { result: 'reversed' }
+  | { result: 'refund-owed'; reference: string }
+  /** Issue 12: the card write's result is unknown; the payment is kept and the credit is loaded at the next tap. */
+  | { result: 'credit-pending'; reference: string };
 
 // ---- actor: fetchOrders (fromPromise) -------------------------------------------------------
 export interface FetchOrdersInput {
