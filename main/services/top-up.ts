@@ -212,7 +212,16 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
         return commit(paymentId, amountCents, ref, read.card.balanceCents);
       }
 
-      // 2. Write, tear-safely and idempotently.
+      // 2. Tell the terminal to wait (its question answered "please wait" before the write starts:
+      //    a crash from here on leaves a terminal that asks again, never one waiting on a dead
+      //    process's held answer), then write, tear-safely and idempotently.
+      if (terminal.issuing) {
+        try {
+          await terminal.issuing(paymentId);
+        } catch (e) {
+          log.warn({ paymentId, err: errorText(e) }, 'terminal not told to wait before the card write');
+        }
+      }
       const at = clock.now().toISOString();
       const w = await journaledCardWrite({
         ...target,

@@ -189,9 +189,30 @@ export class Authorizations {
     }
   }
 
-  /** Answer a (re-)asked 04 0F of an approval: the decision if made (waiting up to holdMs), else "please wait". */
+  /**
+   * Answer a (re-)asked 04 0F of an approval: the decision if made, else "please wait". The answer
+   * is held for the kiosk's decision (up to holdMs) only until the kiosk says it starts issuing the
+   * goods (issuing()): from then on "please wait" goes out at once, so a kiosk that dies during or
+   * after the card write never leaves the terminal waiting on an answer only the dead process could
+   * give; the terminal asks again and the restarted driver answers it (issue 12, window 1).
+   */
   private async answerHeld(a: Approval): Promise<void> {
-    if (!a.decision) await Promise.race([a.decided.promise, delay(this.conv.o.scheduler, this.o.holdMs)]);
-    await this.conv.reply(answerFor(a));
+    const held = deferred<void>();
+    a.held = held;
+    try {
+      if (!a.decision) await Promise.race([a.decided.promise, a.issuing.promise, delay(this.conv.o.scheduler, this.o.holdMs)]);
+      await this.conv.reply(answerFor(a));
+    } finally {
+      a.held = undefined;
+      held.resolve();
+    }
+  }
+
+  /** The kiosk starts issuing the goods of this approval: a held 04 0F is answered "please wait" now (resolves once it is sent). */
+  async issuing(paymentId: string): Promise<void> {
+    const a = this.approvals.get(paymentId);
+    if (!a) return;
+    a.issuing.resolve();
+    await a.held?.promise;
   }
 }
