@@ -215,11 +215,14 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
       // 2. Tell the terminal to wait (its question answered "please wait" before the write starts:
       //    a crash from here on leaves a terminal that asks again, never one waiting on a dead
       //    process's held answer), then write, tear-safely and idempotently.
+      //    A terminal that is not listening (it did not acknowledge "please wait") may reverse on
+      //    its own: nothing is written then (the traveller may try again, or gets the money back).
       if (terminal.issuing) {
         try {
           await terminal.issuing(paymentId);
         } catch (e) {
-          log.warn({ paymentId, err: errorText(e) }, 'terminal not told to wait before the card write');
+          log.warn({ paymentId, err: errorText(e) }, 'the terminal is not listening: the card is not written');
+          return { result: 'write-failed' };
         }
       }
       const at = clock.now().toISOString();

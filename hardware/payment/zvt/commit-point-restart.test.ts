@@ -43,7 +43,7 @@ function cable(end: MemoryLinkEnd) {
   };
 }
 
-async function rig(holdMs: number) {
+async function rig(holdMs: number, issueWaitMs?: number) {
   const [ecrEnd, ptEnd] = memoryLinkPair();
   const scheduler = realScheduler();
   const log = process.env.ZVT_LOG ? (m: string, x?: object) => console.log(m, x ?? '') : undefined;
@@ -53,7 +53,7 @@ async function rig(holdMs: number) {
   const start = async () => {
     const link = c.plug();
     const transport = new ZvtTransport(link, { scheduler, t1Ms: T.t1Ms, t2Ms: T.t2Ms, name: 'ecr', ...(log ? { log } : {}) });
-    const driver = new ZvtEcrDriver({ transport, scheduler, clock: systemClock, password: '000000', t3Ms: T.t3Ms, t4Ms: T.t4Ms, holdMs, orphanListenMs: 400, ...(log ? { log } : {}) });
+    const driver = new ZvtEcrDriver({ transport, scheduler, clock: systemClock, password: '000000', t3Ms: T.t3Ms, t4Ms: T.t4Ms, holdMs, orphanListenMs: 400, ...(issueWaitMs ? { issueWaitMs } : {}), ...(log ? { log } : {}) });
     await driver.start();
     stops.push(() => driver.stop());
     return { driver, kill: link.kill };
@@ -87,4 +87,24 @@ describe('window 1: "please wait" goes out before the card write, so a kill afte
     expect(Date.now() - t0).toBeLessThan(T.t3Ms);
     expect(sim.ledger()[0]!.state).toBe('reversed');
   });
+
+  it('a terminal that stopped asking is not issued goods: issuing() refuses (offline) and the card is never written', async () => {
+    const { sim, start } = await rig(1, 500);
+    const a = await start();
+    await a.driver.authorize({ paymentId: 'p3', amountCents: 250 });
+    await new Promise((r) => setTimeout(r, 30)); // the hold (1 ms) ran out: "please wait" went out
+    sim.setBehaviour('silent');
+    await new Promise((r) => setTimeout(r, 150)); // its next question never comes
+    await expect(a.driver.issuing('p3')).rejects.toMatchObject({ code: 'offline' });
+  }, 10_000);
+
+  it('with the terminal listening, issuing() after the hold ran out waits for its next question and answers "please wait"', async () => {
+    const { sim, start } = await rig(1, 2_000);
+    const a = await start();
+    await a.driver.authorize({ paymentId: 'p4', amountCents: 250 });
+    await new Promise((r) => setTimeout(r, 30));
+    await a.driver.issuing('p4');
+    await a.driver.commit('p4');
+    expect(sim.ledger()[0]!.state).toBe('committed');
+  }, 10_000);
 });

@@ -58,6 +58,8 @@ export interface ZvtDriverOptions {
   configByte?: number;
   /** How long the driver holds a 04 0F answer waiting for commit()/rollback() before "please wait" (stay below the terminal's T3). */
   holdMs?: number;
+  /** issuing(): how long to wait for the terminal's next 04 0F when none is held (default 5 s: the spec's 2 s re-ask plus margin). */
+  issueWaitMs?: number;
   /** After start, how long to listen for a terminal still in a transaction of a previous ECR process before resolve() asks it. */
   orphanListenMs?: number;
   /** Status enquiry (05 01) every this many ms while idle, re-registering after a terminal reboot; 0 = off. */
@@ -83,7 +85,7 @@ export class ZvtEcrDriver implements PaymentTerminal {
       { password: o.password, ...(o.configByte !== undefined ? { configByte: o.configByte } : {}), ...(o.pollIntervalMs !== undefined ? { pollIntervalMs: o.pollIntervalMs } : {}), ...log },
       () => this.authorizations.runningId() !== undefined || this.resolver.holdsOpenOrphan(),
     );
-    this.authorizations = new Authorizations(this.conv, this.registration, approvals, { clock: o.clock, holdMs: o.holdMs ?? Math.min(2_000, Math.floor(o.t3Ms / 2)), ...log });
+    this.authorizations = new Authorizations(this.conv, this.registration, approvals, { clock: o.clock, holdMs: o.holdMs ?? Math.min(2_000, Math.floor(o.t3Ms / 2)), ...(o.issueWaitMs !== undefined ? { issueWaitMs: o.issueWaitMs } : {}), ...log });
     this.resolver = new OrphanResolver(this.conv, this.registration, approvals, {
       clock: o.clock,
       password: o.password,

@@ -36,6 +36,10 @@ export interface Approval {
   issuing: Deferred<void>;
   /** Set while the driver holds its answer to the terminal's 04 0F; resolved once that answer is sent. */
   held?: Deferred<void>;
+  /** Did the terminal acknowledge (ACK) the driver's last answer to its 04 0F? */
+  lastAnswerDelivered?: boolean;
+  /** Resolved when the terminal asks its 04 0F again (issuing() waits for it when nothing is held). */
+  nextAsk?: Deferred<void>;
 }
 
 export function newApproval(paymentId: string, amountCents: number, receipt: PaymentReceipt, info: StatusInformation): Approval {
