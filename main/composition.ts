@@ -24,6 +24,7 @@ import { cryptoRandom, type Random } from '../contract/random.js';
 import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
 import { createSettler } from './money/settler.js';
+import { createJournalGuard } from './money/journal-guard.js';
 import { createDecisionHook } from './money/decision-hook.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
 import { createCardService } from './services/card-service.js';
@@ -188,10 +189,13 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     const settler = createSettler({ journal, terminal: pay.terminal, time, log: (msg, extra) => log.warn(extra ?? {}, msg), checkCardWrite });
     cleanups.push(() => settler.stop());
 
+    // Issue 12 window 6: money only while the journal can be written.
+    const journalGuard = createJournalGuard(journal, { clock, onChange: (h) => (h.ok ? log.warn('journal writable again: top-ups resume') : log.error({ detail: h.detail }, 'journal cannot be written: no top-ups')) });
     const topUp = createTopUpService({
       reader: card.reader,
       terminal: pay.terminal,
-      journal,
+      journal: journalGuard.journal,
+      journalHealth: () => journalGuard.health(),
       clock,
       random,
       kioskId: config.kioskId,
@@ -201,7 +205,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       onLeftOpen: (id) => settler.track(id),
     });
 
-    const cards = createCardService({ reader: card.reader, backOffice, clock, timeZone: config.timeZone, log: log.child({ service: 'card' }) });
+    const cards = createCardService({ reader: card.reader, backOffice, clock, timeZone: config.timeZone, log: log.child({ service: 'card' }), journalHealth: () => journalGuard.health() });
 
     const recover = async () => {
       const report = await recoverUnfinished({

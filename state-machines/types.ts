@@ -41,6 +41,8 @@ export type ReadCardOutput =
       blockedListed: boolean;
       /** Today in the kiosk's time zone (YYYY-MM-DD), from the injected clock. */
       today: string;
+      /** Issue 12: the kiosk takes no money now (its journal cannot be written): no top-up offered. */
+      moneyUnavailable?: 'journal-unavailable';
     }
   | {
       ok: false;

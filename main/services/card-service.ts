@@ -10,6 +10,7 @@ import { isCardError, type CardReader } from '../../hardware/card/card-reader.js
 import type { CardInfo, ReadCardOutput, WaitForCardOutput } from '../../state-machines/types.js';
 import type { BackOfficeClient } from '../backoffice-client/types.js';
 import type { Clock } from '../../contract/time.js';
+import type { JournalHealth } from '../money/journal-guard.js';
 import type { Logger } from 'pino';
 
 export interface CardServiceDeps {
@@ -18,6 +19,8 @@ export interface CardServiceDeps {
   clock: Clock;
   timeZone: string;
   log: Logger;
+  /** Issue 12 window 6: can money be taken now (main/money/journal-guard.ts)? Absent: always. */
+  journalHealth?: () => JournalHealth;
 }
 
 
@@ -101,7 +104,14 @@ export function createCardService(deps: CardServiceDeps): CardService {
         // The list is a local cache; if even that fails, the card's own block flag still counts.
         log.error({ err: String(e) }, 'blocked-card list check failed');
       }
-      return { ok: true, card: toCardInfo(card), blockedListed, today: localDate(clock.now(), timeZone) };
+      const health = deps.journalHealth?.();
+      return {
+        ok: true,
+        card: toCardInfo(card),
+        blockedListed,
+        today: localDate(clock.now(), timeZone),
+        ...(health && !health.ok ? { moneyUnavailable: health.reason } : {}),
+      };
     },
   };
 }

@@ -49,6 +49,7 @@ import { createDecisionHook } from '../money/decision-hook.js';
 import { errorCode, errorText } from '../money/errors.js';
 import { newPaymentId, noteId, paymentRef } from '../money/ids.js';
 import { createSettlement } from '../money/settlement.js';
+import type { JournalHealth } from '../money/journal-guard.js';
 
 export { newPaymentId, paymentRef } from '../money/ids.js';
 
@@ -66,6 +67,8 @@ export interface TopUpServiceDeps {
   log: Logger;
   /** A payment this service could not settle with the terminal now (no answer): the settler retries it. */
   onLeftOpen?: (paymentId: string) => void;
+  /** May money be taken (journal-guard.ts)? Absent: always. A closed journal refuses before any payment starts. */
+  journalHealth?: () => JournalHealth;
 }
 
 /**
@@ -138,6 +141,12 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
     async authorize({ amountCents, card }, onPrompt) {
       const paymentId = newPaymentId(random);
       const reference = paymentRef(paymentId).toUpperCase();
+      // Window 6: no journal, no money. Nothing was asked of the terminal, nothing is owed.
+      const health = deps.journalHealth?.();
+      if (health && !health.ok) {
+        log.error({ detail: health.detail }, 'top-up refused: the journal cannot be written');
+        return { result: 'failed', paymentId, reference, reason: 'terminal-not-ready' };
+      }
       const ref = deps.cardRef(card.cardNumber);
       append({ type: 'payment.intent', operationId: paymentId, amountCents, card: ref, data: { kioskId } });
       let outcome: AuthorizationOutcome;
