@@ -156,16 +156,21 @@ describe('the settler finishes open operations while the kiosk runs (window 4)',
     settler.stop();
   });
 
-  it('never touches an operation it was not given (a live flow still working on it)', async () => {
+  it('never touches an operation it was not given (a live flow still working on it), while settling the one it was given', async () => {
     const t = await setup();
     const time = simulatedTime();
     const settler = createSettler({ journal: t.journal, terminal: t.terminal, time, log: () => {}, everyMs: 1_000 });
-    const auth = await t.topUp.authorize({ amountCents: 300, card: ANON });
-    settler.track('someone-else');
+    // a live payment (approved, its card about to be written) and an operation left open earlier
+    // (journal only: an order collection stopped at order.collect-intent)
+    const live = await t.topUp.authorize({ amountCents: 300, card: ANON });
+    t.journal.append({ type: 'order.collect-intent', operationId: 'old-order-op', data: { orderId: 'O-1' } });
+    settler.track('old-order-op');
     time.advance(1_000);
     await settler.settleNow();
-    expect(t.types(auth.paymentId)).toEqual(['payment.intent', 'payment.approved']);
-    expect(t.ledger(auth.paymentId)).toBe('authorized');
+    expect(t.journal.operation('old-order-op').at(-1)?.type).toBe('order.collect-failed');
+    expect(t.types(live.paymentId)).toEqual(['payment.intent', 'payment.approved']);
+    expect(t.ledger(live.paymentId)).toBe('authorized');
+    expect(settler.open()).toEqual([]);
     settler.stop();
   });
 });
