@@ -124,6 +124,8 @@ export interface MenuView extends SnapshotBase {
   card: CardView;
   /** Menu options this card may use (never a dead end). */
   menu: MenuOption[];
+  /** Options this card could use but that are unavailable now, with why (issue 12: no top-up while the journal cannot be written). */
+  unavailable?: { option: MenuOption; reason: 'journal-unavailable' }[];
 }
 
 export interface BalanceView extends SnapshotBase {

@@ -23,6 +23,8 @@ import { createKioskRuntime } from './core/kiosk-runtime.js';
 import { cryptoRandom, type Random } from '../contract/random.js';
 import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
+import { createSettler } from './money/settler.js';
+import { createJournalGuard } from './money/journal-guard.js';
 import { createDecisionHook } from './money/decision-hook.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
 import { createCardService, journalTamperedCard } from './services/card-service.js';
@@ -175,16 +177,32 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       onDecision: createDecisionHook(journal),
     });
     cleanups.push(() => pay.stop());
+    /** Did an interrupted operation's credit land? Only answerable if that card lies on the reader. */
+    const checkCardWrite = createCardWriteCheck({
+      reader: card.reader,
+      cardHash: (n) => cardRef(n, secret).hash,
+      onChecked: (result, why) => log.info({ result, why }, 'recovery card check'),
+      // Issue 12 window 3: give a card lying on the reader the time to be reported (bounded).
+      waitForCard: { ms: 3_000, time },
+    });
+    // Issue 12 window 4: settle what the live flow left open while the kiosk runs.
+    const settler = createSettler({ journal, terminal: pay.terminal, time, log: (msg, extra) => log.warn(extra ?? {}, msg), checkCardWrite });
+    cleanups.push(() => settler.stop());
+
+    // Issue 12 window 6: money only while the journal can be written.
+    const journalGuard = createJournalGuard(journal, { clock, onChange: (h) => (h.ok ? log.warn('journal writable again: top-ups resume') : log.error({ detail: h.detail }, 'journal cannot be written: no top-ups')) });
     const topUp = createTopUpService({
       reader: card.reader,
       terminal: pay.terminal,
-      journal,
+      journal: journalGuard.journal,
+      journalHealth: () => journalGuard.health(),
       clock,
       random,
       kioskId: config.kioskId,
       maxBalanceCents: config.topUp.maxBalanceCents,
       cardRef: (n) => cardRef(n, secret),
       log: log.child({ service: 'top-up' }),
+      onLeftOpen: (id) => settler.track(id),
     });
 
     const cards = createCardService({
@@ -195,14 +213,9 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       log: log.child({ service: 'card' }),
       refsSeen: { journal, cardRef: (n) => cardRef(n, secret) },
       onTampered: journalTamperedCard(journal, random),
+      journalHealth: () => journalGuard.health(),
     });
 
-    /** Did an interrupted operation's credit land? Only answerable if that card lies on the reader. */
-    const checkCardWrite = createCardWriteCheck({
-      reader: card.reader,
-      cardHash: (n) => cardRef(n, secret).hash,
-      onChecked: (result, why) => log.info({ result, why }, 'recovery card check'),
-    });
     const recover = async () => {
       const report = await recoverUnfinished({
         journal,
@@ -211,6 +224,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
         checkCardWrite,
       });
       if (report.operations.length) log.warn({ settled: report.operations.length, leftOpen: report.leftOpen }, 'start-up recovery finished');
+      for (const o of report.operations) if (o.action === 'left-open') settler.track(o.operationId);
     };
 
     // Testers can take the back office away from the order journeys (never on real hardware).

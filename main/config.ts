@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { cardHardwareConfigSchema, type CardHardwareConfig } from '../hardware/card/index.js';
-import { paymentHardwareConfigSchema, type ResolvedPaymentHardwareConfig } from '../hardware/payment/index.js';
+import { paymentHardwareConfigSchema, terminalCommitWindowMs, type ResolvedPaymentHardwareConfig } from '../hardware/payment/index.js';
 import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../domain/order-rules.js';
 import { DEFAULT_EMULATION_KEY_FILE, loadKeyFile } from '../hardware/card/index.js';
 import { SECTOR_COUNT } from '../hardware/card/layout.js';
@@ -193,9 +193,12 @@ export function parseConfig(input: unknown): KioskConfig {
   const payMode = (c.hardware.payment['mode'] as HardwareMode | undefined) ?? c.hardware.mode;
   const payment = paymentHardwareConfigSchema.safeParse({ ...c.hardware.payment, mode: payMode });
   if (!payment.success) throw new ConfigError(`invalid configuration: ${describeIssues(payment.error.issues, 'hardware.payment')}`);
-  if (c.timing.creditWaitMs >= payment.data.commitWindowMs)
+  // Issue 12 window 7: the real terminal's window comes from its profile, never from an emulator setting.
+  const commitWindowMs = terminalCommitWindowMs(payment.data);
+  const windowSetting = payment.data.mode === 'real' ? 'hardware.payment.terminalProfile.commitWindowMs' : 'hardware.payment.commitWindowMs';
+  if (c.timing.creditWaitMs >= commitWindowMs)
     throw new ConfigError(
-      `invalid configuration: timing.creditWaitMs (${c.timing.creditWaitMs}) must be below hardware.payment.commitWindowMs (${payment.data.commitWindowMs}), or the terminal undoes payments the kiosk still means to credit`,
+      `invalid configuration: timing.creditWaitMs (${c.timing.creditWaitMs}) must be below ${windowSetting} (${commitWindowMs}), or the terminal undoes payments the kiosk still means to credit`,
     );
   const tester = c.tester ?? (cardMode !== 'real' && payMode !== 'real' && c.hardware.mode !== 'real' && c.backOffice.mode === 'local');
   const resolved: KioskConfig = {

@@ -41,6 +41,8 @@ export type ReadCardOutput =
       blockedListed: boolean;
       /** Today in the kiosk's time zone (YYYY-MM-DD), from the injected clock. */
       today: string;
+      /** Issue 12: the kiosk takes no money now (its journal cannot be written): no top-up offered. */
+      moneyUnavailable?: 'journal-unavailable';
     }
   | {
       ok: false;
@@ -78,7 +80,11 @@ export interface RollbackPaymentInput {
   amountCents: number;
   card: CardIdentity;
 }
-export type RollbackPaymentOutput = { result: 'reversed' } | { result: 'refund-owed'; reference: string };
+export type RollbackPaymentOutput =
+  | { result: 'reversed' }
+  | { result: 'refund-owed'; reference: string }
+  /** Issue 12: the card write's result is unknown; the payment is kept and the credit is loaded at the next tap. */
+  | { result: 'credit-pending'; reference: string };
 
 // ---- actor: fetchOrders (fromPromise) -------------------------------------------------------
 export interface FetchOrdersInput {

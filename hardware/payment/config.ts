@@ -49,6 +49,21 @@ export const paymentHardwareConfigSchema = z
     behaviour: terminalBehaviourSchema.default('approve'),
     /** Emulators: how long an approved payment waits for the kiosk's commit before the terminal reverses it. */
     commitWindowMs: z.number().int().positive().default(120_000),
+    /**
+     * The terminal's own profile (issue 12): what the REAL terminal does, as configured at the
+     * terminal (its vendor settings), not what the emulators do. `commitWindowMs`: how long it keeps
+     * an approved payment open for the kiosk's answer before reversing it on its own; in real mode
+     * the kiosk's credit wait is checked against this, never against the emulator setting above.
+     * `flow`: 'commit-point' (the terminal waits for the answer to its Status-Information before
+     * booking, docs/zvt.md) or 'reservation' (pre-authorisation 06 22, book total 06 24, reversal
+     * of the pre-authorisation 06 25, for terminals without the commit point).
+     */
+    terminalProfile: z
+      .object({
+        flow: z.enum(['commit-point', 'reservation']).default('commit-point'),
+        commitWindowMs: z.number().int().positive().default(120_000),
+      })
+      .prefault({}),
     /** Emulated mode: how long the silent behaviour keeps the kiosk waiting before giving up. */
     silenceMs: z.number().int().positive().default(15_000),
     timers: zvtTimersSchema,
@@ -77,3 +92,12 @@ export type PaymentHardwareConfig = z.input<typeof paymentHardwareConfigSchema>;
 /** After validation, defaults applied. */
 export type ResolvedPaymentHardwareConfig = z.output<typeof paymentHardwareConfigSchema>;
 export type ZvtTimers = z.output<typeof zvtTimersSchema>;
+
+/**
+ * How long the terminal keeps an approved payment open for the kiosk: the configured terminal
+ * profile for a real terminal; the emulated/simulated terminal's own setting otherwise (that IS
+ * the terminal there).
+ */
+export function terminalCommitWindowMs(c: Pick<ResolvedPaymentHardwareConfig, 'mode' | 'commitWindowMs' | 'terminalProfile'>): number {
+  return c.mode === 'real' ? c.terminalProfile.commitWindowMs : c.commitWindowMs;
+}

@@ -11,7 +11,7 @@ import { paymentHardwareConfigSchema, type PaymentHardwareConfig } from './confi
 import { PaymentTerminalError } from './errors.js';
 import { realScheduler } from './scheduler.js';
 
-export { paymentHardwareConfigSchema, terminalBehaviourSchema, TERMINAL_BEHAVIOURS } from './config.js';
+export { paymentHardwareConfigSchema, terminalBehaviourSchema, terminalCommitWindowMs, TERMINAL_BEHAVIOURS } from './config.js';
 export type { PaymentHardwareConfig, ResolvedPaymentHardwareConfig, ZvtTimers } from './config.js';
 export { PaymentTerminalError, isPaymentTerminalError } from './errors.js';
 export type { PaymentTerminalErrorCode } from './errors.js';

@@ -83,6 +83,13 @@ export interface PaymentTerminal {
    */
   authorize(request: AuthorizationRequest, onPrompt?: PaymentStatusListener): Promise<AuthorizationOutcome>;
   /**
+   * The kiosk starts issuing the goods (writing the card) for this approved payment. A driver that
+   * holds the terminal's question (ZVT: its answer to 04 0F) answers "please wait" now and resolves
+   * once that is on the wire, so no crash during the write depends on how long it would have held
+   * (issue 12, window 1). Optional: a driver without a held question has nothing to do.
+   */
+  issuing?(paymentId: string): Promise<void>;
+  /**
    * The goods were issued (card credited): the payment stands. After a restart pass the journal's
    * hints (receiptNumber from the approved outcome): a ZVT terminal knows payments only by receipt.
    */

@@ -14,6 +14,7 @@ import { cardHoldsCredit } from '../../domain/credit-refs.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import type { JournalRecord } from './journal.js';
 import type { CardWriteCheck } from '../money/card-write.js';
+import type { Time } from '../../contract/time.js';
 
 export interface CardWriteCheckDeps {
   reader: Pick<CardReader, 'currentCard' | 'read'>;
@@ -21,6 +22,21 @@ export interface CardWriteCheckDeps {
   cardHash: (cardNumber: string) => string;
   /** Told what was found (diagnostics). */
   onChecked?: (result: CardWriteCheck, why: string) => void;
+  /**
+   * Wait (bounded) for a card to be reported on the reader before answering 'unknown' (issue 12,
+   * window 3): at start-up the reader reports a card lying on it only after its first poll.
+   */
+  waitForCard?: { ms: number; time: Pick<Time, 'setTimeout'> };
+}
+
+async function cardAppears(reader: Pick<CardReader, 'currentCard'>, w: CardWriteCheckDeps['waitForCard']): Promise<boolean> {
+  if (reader.currentCard()) return true;
+  if (!w) return false;
+  for (let waited = 0; waited < w.ms; waited += 50) {
+    await new Promise<void>((r) => w.time.setTimeout(r, 50));
+    if (reader.currentCard()) return true;
+  }
+  return false;
 }
 
 export function createCardWriteCheck(deps: CardWriteCheckDeps): (op: { records: readonly Pick<JournalRecord, 'type' | 'card' | 'data'>[] }) => Promise<CardWriteCheck> {
@@ -32,8 +48,13 @@ export function createCardWriteCheck(deps: CardWriteCheckDeps): (op: { records: 
     const intent = [...op.records].reverse().find((r) => r.type === 'card.write-intent');
     const ref = intent?.data?.['ref'];
     if (typeof ref !== 'string' || !intent?.card) return answer('unknown', 'the write intent names no ref or card');
-    if (!deps.reader.currentCard()) return answer('unknown', 'no card on the reader');
-    const onReader = await deps.reader.read(['identity', 'purse', 'products']);
+    if (!(await cardAppears(deps.reader, deps.waitForCard))) return answer('unknown', 'no card on the reader');
+    let onReader;
+    try {
+      onReader = await deps.reader.read(['identity', 'purse', 'products']);
+    } catch (e) {
+      return answer('unknown', `the card could not be read: ${(e as Error).message}`);
+    }
     if (deps.cardHash(onReader.cardNumber) !== intent.card.hash) return answer('unknown', 'another card is on the reader');
     const refs = creditRefsOnCard(onReader);
     return cardHoldsCredit(onReader, ref) ? answer('written', `the card carries ${ref}`) : answer('not-written', `the card does not carry ${ref} (has: ${refs.join(',') || 'none'})`);

@@ -77,13 +77,43 @@ describe('start-up recovery of top-ups (emulated payment terminal)', () => {
     expect(t.ledger('pay-3')).toBe('reversed');
   });
 
-  it('crash during the card write, result unknown: the traveller is not charged (write failed, payment reversed)', async () => {
+  it('crash during the card write, card unreadable at recovery: the payment is KEPT and the credit owed (credit-pending), never reversed blindly', async () => {
     const t = await setup();
     await t.crashedTopUp('pay-4', ['payment.intent', 'payment.approved', 'card.write-intent']);
-    await t.recover();
-    expect(t.types('pay-4').slice(3)).toEqual(['card.write-failed', 'payment.rollback-intent', 'payment.reversed']);
+    const r = await t.recover();
+    expect(r.operations[0]).toMatchObject({ action: 'credit-pending' });
+    expect(t.types('pay-4').slice(3)).toEqual(['card.write-failed', 'payment.credit-pending', 'payment.committed']);
     expect(t.journal.operation('pay-4')[3]!.data).toMatchObject({ uncertain: true });
-    expect(t.ledger('pay-4')).toBe('reversed');
+    expect(t.journal.operation('pay-4')[4]).toMatchObject({ amountCents: 1000, card: CARD, data: { ref: 'pay-4' } });
+    expect(t.ledger('pay-4')).toBe('committed');
+  });
+
+  it('crash during the card write, card on the reader WITHOUT the ref: certainly not credited, the payment is reversed', async () => {
+    const t = await setup();
+    await t.crashedTopUp('pay-4b', ['payment.intent', 'payment.approved', 'card.write-intent']);
+    await t.recover(undefined, async () => 'not-written');
+    expect(t.types('pay-4b').slice(3)).toEqual(['card.write-failed', 'payment.rollback-intent', 'payment.reversed']);
+    expect(t.ledger('pay-4b')).toBe('reversed');
+  });
+
+  it('an uncertain card.write-failed with the card gone: kept as credit-pending, not reversed', async () => {
+    const t = await setup();
+    await t.crashedTopUp('pay-4c', ['payment.intent', 'payment.approved', 'card.write-intent']);
+    t.journal.append({ type: 'card.write-failed', operationId: 'pay-4c', amountCents: 1000, card: CARD, data: { reason: 'card-removed', uncertain: true } });
+    await t.recover(undefined, async () => 'unknown');
+    expect(t.types('pay-4c').slice(4)).toEqual(['payment.credit-pending', 'payment.committed']);
+    expect(t.ledger('pay-4c')).toBe('committed');
+  });
+
+  it('crash right after payment.credit-pending (before the commit): recovery commits the kept payment', async () => {
+    const t = await setup();
+    await t.crashedTopUp('pay-4d', ['payment.intent', 'payment.approved', 'card.write-intent', 'card.write-failed']);
+    t.journal.append({ type: 'payment.credit-pending', operationId: 'pay-4d', amountCents: 1000, card: CARD, data: { ref: 'pay-4d' } });
+    const r = await t.recover();
+    expect(r.operations[0]!.action).toBe('credit-pending');
+    expect(t.types('pay-4d').slice(-2)).toEqual(['payment.credit-pending', 'payment.committed']);
+    expect(t.journal.recordsOfType(['payment.credit-pending'])).toHaveLength(1);
+    expect(t.ledger('pay-4d')).toBe('committed');
   });
 
   it('crash during the card write, card check says written: the card is confirmed and the payment committed', async () => {
@@ -135,6 +165,60 @@ describe('start-up recovery of top-ups (emulated payment terminal)', () => {
     expect(second.operations[0]!.action).toBe('reversed');
     expect(t.types('pay-9')).toEqual(['payment.intent', 'payment.approved', 'payment.rollback-intent', 'payment.reversed']);
     expect((await t.recover()).operations).toEqual([]);
+  });
+
+  describe('window 8: the terminal state is unknown, or asking throws', () => {
+    const unknownAnswer = (t: Awaited<ReturnType<typeof setup>>): PaymentTerminal =>
+      ({ ...t.hw.terminal, resolve: async (paymentId: string) => ({ paymentId, state: 'unknown', detail: 'terminal busy' }) }) as PaymentTerminal;
+    const throwingQuery = (t: Awaited<ReturnType<typeof setup>>): PaymentTerminal =>
+      ({
+        ...t.hw.terminal,
+        resolve: async () => {
+          throw new Error('repeat receipt garbled');
+        },
+      }) as PaymentTerminal;
+
+    for (const [name, make] of [
+      ['resolve answers unknown', unknownAnswer],
+      ['resolve throws', throwingQuery],
+    ] as const) {
+      it(`${name}: a payment stopped at payment.intent stays open (never "failed"), and is settled once the terminal answers`, async () => {
+        const t = await setup();
+        await t.crashedTopUp('pay-u', ['payment.intent']);
+        // the terminal approved it (the kiosk died before journaling the approval)
+        await t.settle(t.hw.terminal.authorize({ paymentId: 'pay-u', amountCents: 1000 }));
+        const first = await t.recover(make(t));
+        expect(first.operations[0]).toMatchObject({ action: 'left-open' });
+        expect(t.types('pay-u')).toEqual(['payment.intent']);
+        expect(t.ledger('pay-u')).toBe('authorized');
+        const second = await t.recover();
+        expect(second.operations[0]!.action).toBe('reversed');
+        expect(t.ledger('pay-u')).toBe('reversed');
+      });
+
+      it(`${name}: an uncertain authorization failure is not turned into a final "failed"`, async () => {
+        const t = await setup();
+        await t.crashedTopUp('pay-v', ['payment.intent']);
+        t.journal.append({ type: 'payment.failed', operationId: 'pay-v', amountCents: 1000, card: CARD, data: { reason: 'communication', uncertain: true } });
+        const r = await t.recover(make(t));
+        expect(r.operations[0]!.action).toBe('left-open');
+        expect(t.journal.unfinishedOperations().map((o) => o.operationId)).toEqual(['pay-v']);
+      });
+    }
+
+    it('a commit the terminal cannot answer leaves card.written open (never reversed, never failed)', async () => {
+      const t = await setup();
+      await t.crashedTopUp('pay-w', ['payment.intent', 'payment.approved', 'card.write-intent', 'card.written']);
+      const silent = {
+        ...t.hw.terminal,
+        commit: async () => {
+          throw new PaymentTerminalError('offline', 'no answer');
+        },
+      } as PaymentTerminal;
+      expect((await t.recover(silent)).operations[0]!.action).toBe('left-open');
+      expect(t.types('pay-w').at(-1)).toBe('card.written');
+      expect((await t.recover()).operations[0]!.action).toBe('committed');
+    });
   });
 });
 

@@ -12,15 +12,20 @@
  * - `payment.intent`, or `payment.failed` with uncertain=true (the terminal may or may not have
  *   approved): ask the terminal (`resolve`, where the driver has it). Open or committed -> undo
  *   (rollback path below). Terminal holds nothing / already reversed -> `payment.failed`
- *   {reason: 'interrupted'}. No answer -> rollback path (a rollback of a payment that never existed
- *   undoes nothing and harms nothing).
+ *   {reason: 'interrupted'}. Unreachable, 'unknown', or the query threw -> left open, asked again
+ *   by the settler (never "failed" on a guess: the terminal may hold the money). A driver without
+ *   `resolve` -> rollback path (a rollback of a payment that never existed undoes nothing).
  * - `payment.approved`: the card was never credited -> rollback path.
- * - `card.write-intent` (the card write's result is unknown): ask `checkCardWrite` (e.g. the card is
- *   still on the reader and carries the operation's ref). 'written' -> `card.written`, then commit.
- *   Otherwise -> `card.write-failed` {uncertain: true when unknown} and the rollback path. Rationale:
- *   the traveller must never pay for a credit they did not get. If the card did get it, the reversal
- *   and the uncertain write are both in the journal for the back office to reconcile with the card's
- *   top-up record (its ref is the operation id's first 8 hex characters).
+ * - `card.write-intent` (the card write's result is unknown): ask `checkCardWrite` (the card is
+ *   on the reader, bounded wait, and carries the operation's ref?). 'written' -> `card.written`, then
+ *   commit. 'not-written' (the card was read and lacks the ref) -> `card.write-failed` and the
+ *   rollback path. 'unknown' (no card, unreadable, another card) -> `card.write-failed` {uncertain}
+ *   and the KEEP path (issue 12): never reverse blindly, a credited card would keep an unpaid credit.
+ * - Keep path (settlement.keep): `payment.credit-pending` {ref} (once), `terminal.commit` ->
+ *   `payment.committed` {creditPending}; the back office loads the credit at the next tap at any
+ *   kiosk unless the card holds the ref. Terminal holds nothing -> `payment.reversed`
+ *   {creditPending}. No answer -> left open.
+ * - `payment.credit-pending` (crash after the keep decision): keep path.
  * - `card.written` (this is also the durable commit decision: the top-up journals
  *   `payment.committed` only after the terminal acknowledged the commit): the card has the money ->
  *   `terminal.commit` with the journal's hints (receipt number of `payment.approved`; commit is
@@ -28,8 +33,8 @@
  *   landed) -> `payment.committed`. If the terminal already reversed it (commit window passed) ->
  *   `payment.reversed` {cardCredited: true} so the back office sees a credit that was not paid.
  * - `card.write-failed` {uncertain: true} (e.g. a plain Error thrown after the blocks landed): ask
- *   `checkCardWrite` first; 'written' -> `card.written` {confirmedBy: 'card-check'}, then commit.
- *   Otherwise (and for a certain failure) -> rollback path, the uncertain failure in the journal.
+ *   `checkCardWrite` first; 'written' -> `card.written` {confirmedBy: 'card-check'}, then commit;
+ *   'not-written' -> rollback path; 'unknown' -> keep path. A certain failure -> rollback path.
  * - `payment.rollback-intent`: rollback path.
  * - Rollback path: `payment.rollback-intent` (once), `terminal.rollback`; undone -> `payment.reversed`;
  *   not undone -> ask the terminal (`resolve`): the payment stands -> `payment.refund-owed` (the back
@@ -58,6 +63,7 @@
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
 import { closeInterruptedWrite, type CardWriteCheck, type CardWriteTarget } from '../money/card-write.js';
 import { errorText } from '../money/errors.js';
+import { paymentRef } from '../money/ids.js';
 import { createSettlement, type PaymentOp } from '../money/settlement.js';
 import type { Journal, JournalEntryInput, JournalRecord } from './journal.js';
 import { operationKind } from './operation-rules.js';
@@ -72,6 +78,8 @@ export interface RecoveryOptions {
   log: RecoveryLog;
   /** Was this operation's card write applied? Default: 'unknown' (the card is long gone at start-up). */
   checkCardWrite?: (op: { operationId: string; records: JournalRecord[] }) => Promise<CardWriteCheck>;
+  /** Only these operations (the settler's: those the live flow left open). Default: every unfinished one. */
+  only?: (operationId: string) => boolean;
 }
 
 export type RecoveryAction =
@@ -83,6 +91,7 @@ export type RecoveryAction =
   | 'order-failed'
   | 'card-written'
   | 'card-write-failed'
+  | 'credit-pending'
   | 'left-open';
 
 export interface RecoveredOperation {
@@ -106,6 +115,7 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
   const report: RecoveredOperation[] = [];
 
   for (const op of journal.unfinishedOperations()) {
+    if (options.only && !options.only(op.operationId)) continue;
     const first = op.records[0]!;
     const last = op.records[op.records.length - 1]!;
     const kind = operationKind(first.type) ?? 'note';
@@ -149,6 +159,16 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
       if (r.result === 'left-open') return done('left-open', r.detail);
       return done(r.result, r.detail);
     };
+    /** The credit's landing cannot be known (card gone, unreadable): keep the payment, the credit is owed (issue 12). */
+    const keepPath = async (why: string): Promise<void> => {
+      const intentRef = [...op.records].reverse().find((r) => r.type === 'card.write-intent')?.data?.['ref'];
+      const pendingRef = op.records.find((r) => r.type === 'payment.credit-pending')?.data?.['ref'];
+      const ref = typeof pendingRef === 'string' ? pendingRef : typeof intentRef === 'string' ? intentRef : paymentRef(op.operationId);
+      const r = await settlement.keep(payment, ref, why);
+      if (r.result === 'committed') return done('credit-pending', `${why}: payment kept, credit ${ref} owed to the card`);
+      if (r.result === 'reversed') return done('reversed', `credit pending but the terminal reversed the payment: ${r.detail}`);
+      return done('left-open', `credit pending, commit failed: ${r.detail}`);
+    };
     const commitPath = async (): Promise<void> => {
       const r = await settlement.commit(payment);
       if (r.result === 'committed') return done('committed');
@@ -162,8 +182,10 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
           case 'payment.intent':
           case 'payment.failed': {
             const asked = await settlement.ask(op.operationId);
-            if (asked.offline) {
-              done('left-open', `terminal unreachable: ${asked.detail ?? ''}`);
+            if (asked.offline || (asked.asked && asked.state === 'unknown')) {
+              // Window 8: the terminal cannot tell (unreachable, unclear, the query threw): it may
+              // hold the money. Never "failed" on a guess: left open, the settler asks again.
+              done('left-open', `terminal state unknown: ${asked.detail ?? asked.state}`);
             } else if (asked.state === 'reversed') {
               write('payment.failed', { reason: 'interrupted', ...(asked.detail ? { detail: errorText(asked.detail) } : {}) });
               done('payment-failed', asked.detail);
@@ -178,21 +200,30 @@ export async function recoverUnfinished(options: RecoveryOptions): Promise<Recov
           case 'card.write-intent': {
             const c = await closeWrite();
             if (c.written) await commitPath();
-            else await rollbackPath(c.check === 'unknown' ? 'card write result unknown' : 'card not written');
+            else if (c.check === 'unknown') await keepPath('card write result unknown (card not readable at recovery)');
+            else await rollbackPath('card not written');
             break;
           }
           case 'card.written':
             await commitPath();
             break;
           case 'card.write-failed': {
+            if (last.data?.['uncertain'] !== true) {
+              await rollbackPath('card not credited');
+              break;
+            }
             // An uncertain failure may have landed: while that card is on the reader, ask it first.
-            const check = last.data?.['uncertain'] === true && options.checkCardWrite ? await cardCheck() : 'unknown';
+            const check = await cardCheck();
             if (check === 'written') {
               closeInterruptedWrite(target, check);
               await commitPath();
-            } else await rollbackPath(last.data?.['uncertain'] === true ? 'card write result unknown' : 'card not credited');
+            } else if (check === 'not-written') await rollbackPath('card not credited (card check)');
+            else await keepPath('card write result unknown');
             break;
           }
+          case 'payment.credit-pending':
+            await keepPath('credit pending');
+            break;
           case 'payment.rollback-intent':
             await rollbackPath('card not credited');
             break;

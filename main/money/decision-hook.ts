@@ -3,7 +3,7 @@
  * driver calls it with the decision it is about to send, and it is durable before it goes out.
  *
  * - commit: allowed only when the journal holds a durable `card.written` for the payment (the
- *   commit decision); otherwise it throws and the driver must not commit (never for an uncredited card).
+ *   commit decision) or `payment.credit-pending` (kept: the credit is owed); otherwise it throws and the driver must not commit (never for an uncredited card).
  * - rollback: journals `payment.rollback-intent` {decidedBy: 'terminal-driver'} unless the payment
  *   is already being rolled back or has ended reversed / refund owed.
  * - a payment this journal does not know (a tester's): nothing to record.
@@ -19,8 +19,10 @@ export function createDecisionHook(journal: Pick<Journal, 'operation' | 'append'
     const records = journal.operation(paymentId);
     if (records.length === 0) return;
     if (decision === 'commit') {
-      if (!records.some((r) => r.type === 'card.written'))
-        throw new Error(`refusing to commit payment ${paymentId}: the journal has no card.written for it`);
+      // card.written: the card has the credit; payment.credit-pending: the kiosk keeps the payment
+      // and the back office owes the card the credit (issue 12). Nothing else may commit.
+      if (!records.some((r) => r.type === 'card.written' || r.type === 'payment.credit-pending'))
+        throw new Error(`refusing to commit payment ${paymentId}: the journal has no card.written (nor payment.credit-pending) for it`);
       return;
     }
     if (records.at(-1)!.type === 'payment.rollback-intent') return;

@@ -15,6 +15,10 @@
  *             owed is journaled only for a payment that stands: one for money never taken would
  *             pay it out twice. A terminal without `resolve` is assumed to hold the money when it
  *             says "not undone" (refund owed), never when it did not answer.
+ *   keep:     the credit's landing is unknown: payment.credit-pending {ref} (once) -> terminal.commit
+ *             -> payment.committed {creditPending}; nothing open -> payment.reversed {creditPending};
+ *             no answer -> left open (the credit-pending record is the last: the settler and
+ *             recovery commit it again).
  *   ask:      what the terminal says stands of a payment, with the journal's hints.
  */
 import type { PaymentHints, PaymentResolution, PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
@@ -70,6 +74,13 @@ export interface Settlement {
   ask(paymentId: string): Promise<Asked>;
   commit(op: PaymentOp): Promise<CommitResult>;
   rollback(op: PaymentOp, reason: string): Promise<RollbackResult>;
+  /**
+   * The kiosk cannot know whether the paid credit landed (issue 12): keep the payment. Journals
+   * `payment.credit-pending` {ref} once (the durable "keep" decision, like `card.written` for a
+   * commit), then commits at the terminal. The back office turns it into a pending credit that the
+   * next tap at any kiosk loads exactly once unless the card already holds the ref.
+   */
+  keep(op: PaymentOp, ref: string, reason: string): Promise<CommitResult>;
 }
 
 export function createSettlement(deps: { journal: Journal; terminal: PaymentTerminal }): Settlement {
@@ -121,6 +132,24 @@ export function createSettlement(deps: { journal: Journal; terminal: PaymentTerm
         if (nothingOpen(code)) {
           // The terminal let the payment go (commit window passed) while the card holds the credit.
           rec(op, 'payment.reversed', { cardCredited: true, detail: errorText(e) });
+          return { result: 'reversed', code: code!, detail: errorText(e) };
+        }
+        return { result: 'left-open', code: code ?? null, detail: errorText(e) };
+      }
+    },
+
+    async keep(op, ref, reason) {
+      if (!journal.operation(op.paymentId).some((r) => r.type === 'payment.credit-pending')) rec(op, 'payment.credit-pending', { ref, reason });
+      try {
+        await terminal.commit(op.paymentId, paymentHints(journal, op.paymentId));
+        rec(op, 'payment.committed', { creditPending: true });
+        return { result: 'committed' };
+      } catch (e) {
+        const code = errorCode(e);
+        if (nothingOpen(code)) {
+          // The terminal let the payment go: nothing was paid, so no credit is owed (the back office
+          // cancels the pending credit; a credit that did land is its "credited, not paid" case).
+          rec(op, 'payment.reversed', { creditPending: true, cardCredited: null, detail: errorText(e) });
           return { result: 'reversed', code: code!, detail: errorText(e) };
         }
         return { result: 'left-open', code: code ?? null, detail: errorText(e) };

@@ -12,6 +12,7 @@ import type { BackOfficeClient } from '../backoffice-client/types.js';
 import type { Clock } from '../../contract/time.js';
 import type { Random } from '../../contract/random.js';
 import { newOperationId, noteId } from '../money/ids.js';
+import type { JournalHealth } from '../money/journal-guard.js';
 import type { Logger } from 'pino';
 import type { Journal, JournalCardRef } from '../journal/journal.js';
 import { cardCreditRefs } from './card-refs.js';
@@ -27,6 +28,8 @@ export interface CardServiceDeps {
   refsSeen?: { journal: Pick<Journal, 'append'>; cardRef: (cardNumber: string) => JournalCardRef };
   /** A card's seal failed (CardError 'tampered': edited or cloned card): report it (journal kiosk.note). */
   onTampered?: (detail: string) => void;
+  /** Issue 12 window 6: can money be taken now (main/money/journal-guard.ts)? Absent: always. */
+  journalHealth?: () => JournalHealth;
 }
 
 
@@ -141,7 +144,14 @@ export function createCardService(deps: CardServiceDeps): CardService {
         // The list is a local cache; if even that fails, the card's own block flag still counts.
         log.error({ err: String(e) }, 'blocked-card list check failed');
       }
-      return { ok: true, card: toCardInfo(card), blockedListed, today: localDate(clock.now(), timeZone) };
+      const health = deps.journalHealth?.();
+      return {
+        ok: true,
+        card: toCardInfo(card),
+        blockedListed,
+        today: localDate(clock.now(), timeZone),
+        ...(health && !health.ok ? { moneyUnavailable: health.reason } : {}),
+      };
     },
   };
 }

@@ -80,6 +80,20 @@ describe('top-up service: the happy path', () => {
   });
 });
 
+describe('top-up service: the terminal is told to wait before the card write (issue 12, window 1)', () => {
+  it('calls terminal.issuing() after the card read and before card.write-intent, once per write', async () => {
+    const seen: string[][] = [];
+    let t: Awaited<ReturnType<typeof setup>>;
+    const terminal = fakeTerminal({ issuing: async (id) => void seen.push(t.types(id)) });
+    t = await setup({ terminal });
+    await t.reader.present('anonymous');
+    const auth = await t.service.authorize({ amountCents: 500, card: ANON });
+    expect((await t.service.credit({ paymentId: auth.paymentId, amountCents: 500, card: ANON })).result).toBe('credited');
+    expect(seen).toEqual([['payment.intent', 'payment.approved']]);
+    expect(t.types(auth.paymentId).slice(2)).toEqual(['card.write-intent', 'card.written', 'payment.committed']);
+  });
+});
+
 describe('top-up service: payment failures', () => {
   it('a declined payment is journaled as failed and nothing else happens', async () => {
     const t = await setup();

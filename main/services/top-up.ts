@@ -14,6 +14,9 @@
  *              (commit refused because the terminal already reversed -> payment.reversed {cardCredited};
  *              no answer -> the payment stays at card.written and start-up recovery settles it)
  *   rollback:  payment.rollback-intent -> terminal.rollback -> payment.reversed | payment.refund-owed
+ *              EXCEPT when the last card write may have landed (uncertain, issue 12): the payment is
+ *              kept -> payment.credit-pending {ref} -> terminal.commit -> payment.committed; the back
+ *              office loads the credit at the next tap unless the card holds the ref
  *
  * The credit is idempotent: the card's top-up record carries `ref` = the first 8 hex characters of
  * the payment id, and the update leaves a card that already has it unchanged.
@@ -40,12 +43,13 @@ import type {
 } from '../../state-machines/types.js';
 import type { Clock } from '../../contract/time.js';
 import type { Random } from '../../contract/random.js';
-import type { Journal, JournalCardRef, JournalEntryInput } from '../journal/journal.js';
+import type { Journal, JournalCardRef, JournalEntryInput, JournalRecord } from '../journal/journal.js';
 import { CardUpdateRefused, carries, journaledCardWrite, journalLanded, readExpected } from '../money/card-write.js';
 import { createDecisionHook } from '../money/decision-hook.js';
 import { errorCode, errorText } from '../money/errors.js';
 import { newPaymentId, noteId, paymentRef } from '../money/ids.js';
 import { createSettlement } from '../money/settlement.js';
+import type { JournalHealth } from '../money/journal-guard.js';
 
 export { newPaymentId, paymentRef } from '../money/ids.js';
 
@@ -61,6 +65,23 @@ export interface TopUpServiceDeps {
   /** Keyed hash + last four digits of a card number (journal privacy). */
   cardRef: (cardNumber: string) => JournalCardRef;
   log: Logger;
+  /** A payment this service could not settle with the terminal now (no answer): the settler retries it. */
+  onLeftOpen?: (paymentId: string) => void;
+  /** May money be taken (journal-guard.ts)? Absent: always. A closed journal refuses before any payment starts. */
+  journalHealth?: () => JournalHealth;
+}
+
+/**
+ * Did the payment's last card write perhaps land? True when its last `card.write-failed` says
+ * uncertain (a later tap that re-read the card and wrote again leaves its own, newer outcome) or a
+ * write intent has no outcome. A write that certainly did not land (never touched, refused) is false.
+ */
+export function writeMayHaveLanded(records: readonly Pick<JournalRecord, 'type' | 'data'>[]): boolean {
+  const writes = records.filter((r) => r.type === 'card.write-intent' || r.type === 'card.write-failed' || r.type === 'card.written');
+  const last = writes.at(-1);
+  if (!last) return false;
+  if (last.type === 'card.write-intent') return true;
+  return last.type === 'card.write-failed' && last.data?.['uncertain'] === true;
 }
 
 export type AuthorizeResult =
@@ -89,7 +110,10 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
     // Refund owed, or left open for start-up recovery (terminal unreachable / unclear): the
     // traveller gets the reference to claim the money if it does not come back by itself.
     if (r.result === 'refund-owed') log.error({ paymentId, detail: r.detail }, 'payment could not be undone: refund owed');
-    else log.error({ paymentId, detail: r.detail }, 'rollback unclear; left for recovery');
+    else {
+      log.error({ paymentId, detail: r.detail }, 'rollback unclear; left for the settler');
+      deps.onLeftOpen?.(paymentId);
+    }
     return { result: 'refund-owed', reference: paymentRef(paymentId).toUpperCase() };
   }
 
@@ -106,6 +130,9 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
         data: { event: 'commit-failed', paymentId, code: r.code, detail: r.detail, cardCredited: true },
       });
       log.error({ paymentId, code: r.code, err: r.detail }, 'terminal commit failed after the card was credited');
+      // No answer: the payment stays at card.written; the settler commits it while the kiosk runs
+      // (window 4), not only at the next start.
+      if (r.result === 'left-open') deps.onLeftOpen?.(paymentId);
     }
     return { result: 'credited', balanceCents };
   }
@@ -114,6 +141,12 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
     async authorize({ amountCents, card }, onPrompt) {
       const paymentId = newPaymentId(random);
       const reference = paymentRef(paymentId).toUpperCase();
+      // Window 6: no journal, no money. Nothing was asked of the terminal, nothing is owed.
+      const health = deps.journalHealth?.();
+      if (health && !health.ok) {
+        log.error({ detail: health.detail }, 'top-up refused: the journal cannot be written');
+        return { result: 'failed', paymentId, reference, reason: 'terminal-not-ready' };
+      }
       const ref = deps.cardRef(card.cardNumber);
       append({ type: 'payment.intent', operationId: paymentId, amountCents, card: ref, data: { kioskId } });
       let outcome: AuthorizationOutcome;
@@ -188,7 +221,19 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
         return commit(paymentId, amountCents, ref, read.card.balanceCents);
       }
 
-      // 2. Write, tear-safely and idempotently.
+      // 2. Tell the terminal to wait (its question answered "please wait" before the write starts:
+      //    a crash from here on leaves a terminal that asks again, never one waiting on a dead
+      //    process's held answer), then write, tear-safely and idempotently.
+      //    A terminal that is not listening (it did not acknowledge "please wait") may reverse on
+      //    its own: nothing is written then (the traveller may try again, or gets the money back).
+      if (terminal.issuing) {
+        try {
+          await terminal.issuing(paymentId);
+        } catch (e) {
+          log.warn({ paymentId, err: errorText(e) }, 'the terminal is not listening: the card is not written');
+          return { result: 'write-failed' };
+        }
+      }
       const at = clock.now().toISOString();
       const w = await journaledCardWrite({
         ...target,
@@ -211,7 +256,19 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
     },
 
     async rollback({ paymentId, amountCents, card }, reason = 'card not credited') {
-      return undo(paymentId, amountCents, deps.cardRef(card.cardNumber), reason);
+      const ref = deps.cardRef(card.cardNumber);
+      // The last card write of this payment may have landed (answer lost, card gone): never reverse
+      // blindly (a credited card would keep an unpaid credit). Keep the payment; the back office
+      // owes the card the credit under the same ref, loaded once at the next tap unless it is there.
+      if (writeMayHaveLanded(journal.operation(paymentId))) {
+        const r = await settlement.keep({ paymentId, amountCents, card: ref }, paymentRef(paymentId), 'card write result unknown');
+        if (r.result === 'left-open') {
+          log.error({ paymentId, detail: r.detail }, 'credit pending; the terminal did not confirm the payment: left for the settler');
+          deps.onLeftOpen?.(paymentId);
+        } else if (r.result === 'reversed') log.error({ paymentId, detail: r.detail }, 'credit pending, but the terminal reversed the payment');
+        return { result: 'credit-pending', reference: paymentRef(paymentId).toUpperCase() };
+      }
+      return undo(paymentId, amountCents, ref, reason);
     },
 
     onDecision: createDecisionHook(journal),

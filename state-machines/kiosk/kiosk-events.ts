@@ -75,6 +75,8 @@ export interface KioskContext {
   problem?: CardProblem;
   unavailable?: 'card-reader';
   menu: MenuOption[];
+  /** Issue 12: no money taken now (the journal cannot be written): the top-up is shown unavailable. */
+  moneyUnavailable?: 'journal-unavailable';
   /** The next card wait needs a new presentation: the card lying there just failed to read. */
   needFreshCard: boolean;
   /** The running journey child's latest snapshot (from onSnapshot): which events it takes now. */

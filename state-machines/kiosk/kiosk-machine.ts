@@ -89,7 +89,7 @@ export const kioskMachine = kioskSetup.createMachine({
               {
                 guard: ({ event }) => event.output.ok && !event.output.card.blocked && !event.output.blockedListed,
                 target: 'checkingCard',
-                actions: assign(({ event }) => (event.output.ok ? { card: event.output.card, today: event.output.today } : {})),
+                actions: assign(({ event }) => (event.output.ok ? { card: event.output.card, today: event.output.today, moneyUnavailable: event.output.moneyUnavailable } : {})),
               },
               {
                 target: 'cardProblem',
@@ -117,7 +117,10 @@ export const kioskMachine = kioskSetup.createMachine({
             },
             {
               target: 'menu',
-              actions: assign({ menu: ({ context }) => (context.card ? menuFor(context.card, context.today ?? '', context.config) : []) }),
+              // Issue 12 window 6: no top-up while the journal cannot be written (the view says why).
+              actions: assign({
+                menu: ({ context }) => (context.card ? menuFor(context.card, context.today ?? '', context.config) : []).filter((o) => !(o === 'topup' && context.moneyUnavailable)),
+              }),
             },
           ],
         },

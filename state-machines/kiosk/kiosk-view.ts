@@ -3,6 +3,7 @@
  * card problems, the menu, the balance, service-unavailable, goodbye) and the fields every
  * snapshot shares. Journey screens come from each journey's view function. Pure.
  */
+import { menuFor } from '../../domain/card-kinds.js';
 import type { AnyMachineSnapshot, SnapshotFrom } from 'xstate';
 import type { BalanceView, CardProblemView, MenuView, ServiceUnavailableView, SessionView, SnapshotBase } from '../../contract/bridge.js';
 import { cardView } from '../card-view.js';
@@ -51,7 +52,16 @@ export function kioskView(root: SnapshotFrom<KioskMachine>, extras: SessionExtra
     case 'card-problem':
       return { ...base, ...withCard, screen, journey: 'none', problem: ctx.problem ?? 'defective', menu: [...ctx.menu] };
     case 'menu':
-      return { ...base, screen, journey: 'none', card: needCard(), menu: [...ctx.menu] };
+      return {
+        ...base,
+        screen,
+        journey: 'none',
+        card: needCard(),
+        menu: [...ctx.menu],
+        ...(ctx.moneyUnavailable && ctx.card && menuFor(ctx.card, ctx.today ?? '', ctx.config).includes('topup')
+          ? { unavailable: [{ option: 'topup' as const, reason: ctx.moneyUnavailable }] }
+          : {}),
+      };
     case 'balance':
       return { ...base, screen, journey: 'none', card: needCard() };
     case 'service-unavailable':

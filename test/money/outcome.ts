@@ -18,6 +18,11 @@ export interface TopUpOutcome {
   journalSaysCardCredited: boolean;
   /** The journal marks a card write whose result was unknown (card gone mid-write). */
   journalSaysWriteUncertain: boolean;
+  /** Issue 12: the kiosk kept the payment and the card is owed the credit under the payment's ref
+   *  (`payment.credit-pending` {ref}); the back office loads it at the next tap unless the card holds the ref. */
+  creditPending: boolean;
+  /** The ref the pending credit names (must be the payment's card ref). */
+  creditPendingRef: string | undefined;
   /** The terminal booked the payment (ledger: committed, not reversed). */
   terminalStands: boolean;
   terminalEntries: string;
@@ -46,7 +51,7 @@ export async function topUpOutcome(
   const types = op.map((r) => r.type);
   const final = types.at(-1);
   const journalSaysCardCredited =
-    final === 'payment.committed' || (final === 'payment.reversed' && op.at(-1)?.data?.['cardCredited'] === true);
+    (final === 'payment.committed' && !op.some((r) => r.type === 'payment.credit-pending')) || (final === 'payment.reversed' && op.at(-1)?.data?.['cardCredited'] === true);
 
   const ledger: SimulatorLedger = (await rig.ledger()).slice(opts.ledgerBefore);
   const payments = ledger.filter((e) => e.kind !== 'reversal');
@@ -68,6 +73,8 @@ export async function topUpOutcome(
     journalFinal: final,
     journalSaysCardCredited,
     journalSaysWriteUncertain: op.some((r) => r.type === 'card.write-failed' && r.data?.['uncertain'] === true),
+    creditPending: op.some((r) => r.type === 'payment.credit-pending'),
+    creditPendingRef: ((v) => (typeof v === 'string' ? v : undefined))(op.find((r) => r.type === 'payment.credit-pending')?.data?.['ref']),
     terminalStands,
     terminalEntries: ledger.map((e) => `${e.kind ?? 'payment'} ${e.receiptNumber} ${e.state}`).join('; ') || 'none',
     cardCredited,
@@ -92,12 +99,12 @@ export function outcomeTable(title: string, rows: OutcomeRow[], file: string): s
   const lines = [
     `## ${title}`,
     '',
-    '| # | injected failure | recovery at restart | journal verdict | terminal (simulator ledger) | card | back office | payment stands iff card credited |',
+    '| # | injected failure | recovery at restart | journal verdict | terminal (simulator ledger) | card | back office | payment stands iff card credited (or the credit is owed: credit-pending) |',
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r, i) => {
       const o = r.outcome;
-      const inv = o.terminalStands === o.cardCredited ? 'yes' : `NO — recorded: ${o.journalSaysCardCredited ? 'payment.reversed {cardCredited}: a credit not paid' : o.journalSaysWriteUncertain ? 'card.write-failed {uncertain} then reversed: back office reconciles with the card ref' : 'NOT RECORDED'}`;
-      return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'}${o.journalSaysCardCredited && o.journalFinal === 'payment.reversed' ? ' (cardCredited)' : ''} | ${o.terminalStands ? 'booked' : 'not booked'} (${o.terminalEntries}) | ${o.cardCredited ? `credited +${o.balanceDeltaCents}` : `not credited (${o.balanceDeltaCents >= 0 ? '+' : ''}${o.balanceDeltaCents})`} | ${o.backOfficeComplete ? `all records, ${o.backOfficeFinal ?? '-'}` : 'INCOMPLETE'} | ${inv}${r.note ? ` — ${r.note}` : ''} |`;
+      const inv = o.terminalStands === o.cardCredited && !o.creditPending ? 'yes' : o.terminalStands && o.creditPending ? `yes — credit-pending ${o.creditPendingRef ?? '?'}: ${o.cardCredited ? 'the card holds the ref, nothing more to load' : 'loaded once at the next tap'}` : `NO — recorded: ${o.journalSaysCardCredited ? 'payment.reversed {cardCredited}: a credit not paid' : o.journalSaysWriteUncertain ? 'card.write-failed {uncertain} then reversed: back office reconciles with the card ref' : 'NOT RECORDED'}`;
+      return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'}${o.creditPending ? ' (credit-pending)' : ''}${o.journalSaysCardCredited && o.journalFinal === 'payment.reversed' ? ' (cardCredited)' : ''} | ${o.terminalStands ? 'booked' : 'not booked'} (${o.terminalEntries}) | ${o.cardCredited ? `credited +${o.balanceDeltaCents}` : `not credited (${o.balanceDeltaCents >= 0 ? '+' : ''}${o.balanceDeltaCents})`} | ${o.backOfficeComplete ? `all records, ${o.backOfficeFinal ?? '-'}` : 'INCOMPLETE'} | ${inv}${r.note ? ` — ${r.note}` : ''} |`;
     }),
     '',
   ];

@@ -57,8 +57,10 @@ export function moneyRigSkipReason(): string | false {
  */
 export const ZVT: PaymentHardwareConfig = {
   mode: 'wire',
-  // restart window after a kill: re-ask delay + 3 x T2 (the terminal's two repeats) = 6.8 s
-  timers: { t1Ms: 200, t2Ms: 2_000, t3Ms: 3_000, t4Ms: 15_000 },
+  // restart window after a kill: re-ask delay + 3 x T2 (the terminal's two repeats) = 15.8 s with
+  // the spec's T2 of 5 s (issue 12: 6.8 s with T2 = 2 s was shorter than a kiosk restart on a loaded
+  // build machine, and the terminal reversed before the restarted kiosk could answer)
+  timers: { t1Ms: 200, t2Ms: 5_000, t3Ms: 3_000, t4Ms: 15_000 },
   promptDelayMs: 20,
   reaskMs: 800,
   holdMs: 1,

@@ -59,6 +59,7 @@ export async function createEmulatedHardware(c: ResolvedPaymentHardwareConfig, d
         if (mine) authorizing = undefined;
       }
     },
+    issuing: (paymentId: string) => driver.issuing(paymentId),
     commit: (paymentId: string, hints?: PaymentHints) => driver.commit(paymentId, hints),
     rollback: (paymentId: string, hints?: PaymentHints) => driver.rollback(paymentId, hints),
     abort: () => driver.abort(),

@@ -3,9 +3,9 @@
  * PaymentTerminal with the vending commit point:
  *
  *   06 01 Authorization -> 80 00 -> 04 FF ... (prompts) -> 04 0F result 00 (approved)
- *     the driver HOLDS its answer to 04 0F: authorize() resolves 'approved'; while the kiosk
- *     writes the card the driver answers 84 9C 00 ("please wait") each time the terminal asks
- *     again; commit() answers 80 00 00 (the terminal books it, then 06 0F), rollback() answers
+ *     the driver HOLDS its answer to 04 0F: authorize() resolves 'approved'; when the kiosk starts
+ *     writing the card (issuing()) it answers 84 9C 00 ("please wait") at once, and again each
+ *     time the terminal asks until the decision; commit() answers 80 00 00 (the terminal books it, then 06 0F), rollback() answers
  *     84 6C 00 (the terminal reverses it itself, then 06 1E). Where that window has passed and
  *     the terminal booked the payment, rollback() sends an explicit reversal (06 30).
  *
@@ -58,6 +58,8 @@ export interface ZvtDriverOptions {
   configByte?: number;
   /** How long the driver holds a 04 0F answer waiting for commit()/rollback() before "please wait" (stay below the terminal's T3). */
   holdMs?: number;
+  /** issuing(): how long to wait for the terminal's next 04 0F when none is held (default 5 s: the spec's 2 s re-ask plus margin). */
+  issueWaitMs?: number;
   /** After start, how long to listen for a terminal still in a transaction of a previous ECR process before resolve() asks it. */
   orphanListenMs?: number;
   /** Status enquiry (05 01) every this many ms while idle, re-registering after a terminal reboot; 0 = off. */
@@ -81,9 +83,9 @@ export class ZvtEcrDriver implements PaymentTerminal {
     this.registration = new Registration(
       this.conv,
       { password: o.password, ...(o.configByte !== undefined ? { configByte: o.configByte } : {}), ...(o.pollIntervalMs !== undefined ? { pollIntervalMs: o.pollIntervalMs } : {}), ...log },
-      () => this.authorizations.runningId() !== undefined,
+      () => this.authorizations.runningId() !== undefined || this.resolver.holdsOpenOrphan(),
     );
-    this.authorizations = new Authorizations(this.conv, this.registration, approvals, { clock: o.clock, holdMs: o.holdMs ?? Math.min(2_000, Math.floor(o.t3Ms / 2)), ...log });
+    this.authorizations = new Authorizations(this.conv, this.registration, approvals, { clock: o.clock, holdMs: o.holdMs ?? Math.min(2_000, Math.floor(o.t3Ms / 2)), ...(o.issueWaitMs !== undefined ? { issueWaitMs: o.issueWaitMs } : {}), ...log });
     this.resolver = new OrphanResolver(this.conv, this.registration, approvals, {
       clock: o.clock,
       password: o.password,
@@ -99,7 +101,10 @@ export class ZvtEcrDriver implements PaymentTerminal {
     this.resolver.started();
     this.stopped = false;
     try {
-      await this.registration.reRegister();
+      // A terminal still asking a previous process's 04 0F is answered first (resolve/commit/
+      // rollback settle it); registering into its re-ask would make it give up (issue 12).
+      if (await this.resolver.listenForOrphan()) this.o.log?.('zvt: a previous transaction is open at the terminal; registering after it');
+      else await this.registration.reRegister();
     } catch (e) {
       // The kiosk starts anyway and shows the terminal as unavailable; authorize() retries.
       this.o.log?.('zvt: registration at start failed', { error: (e as Error).message });
@@ -125,6 +130,10 @@ export class ZvtEcrDriver implements PaymentTerminal {
 
   abort(): Promise<void> {
     return this.authorizations.abort();
+  }
+
+  issuing(paymentId: string): Promise<void> {
+    return this.authorizations.issuing(paymentId);
   }
 
   commit(paymentId: string, hints?: PaymentHints): Promise<void> {

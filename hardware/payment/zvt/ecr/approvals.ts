@@ -32,10 +32,18 @@ export interface Approval {
   settled: Deferred<Verdict>;
   /** Held by the unsolicited-message path (a transaction of a previous process). */
   orphan?: boolean;
+  /** Resolved when the kiosk starts issuing the goods (card write): no more holding, "please wait" at once. */
+  issuing: Deferred<void>;
+  /** Set while the driver holds its answer to the terminal's 04 0F; resolved once that answer is sent. */
+  held?: Deferred<void>;
+  /** Did the terminal acknowledge (ACK) the driver's last answer to its 04 0F? */
+  lastAnswerDelivered?: boolean;
+  /** Resolved when the terminal asks its 04 0F again (issuing() waits for it when nothing is held). */
+  nextAsk?: Deferred<void>;
 }
 
 export function newApproval(paymentId: string, amountCents: number, receipt: PaymentReceipt, info: StatusInformation): Approval {
-  return { paymentId, amountCents, receipt, info, state: 'awaiting-decision', decided: deferred<void>(), settled: deferred() };
+  return { paymentId, amountCents, receipt, info, state: 'awaiting-decision', decided: deferred<void>(), settled: deferred(), issuing: deferred<void>() };
 }
 
 export function unclearApproval(paymentId: string, amountCents: number): Approval {

@@ -20,6 +20,8 @@ export interface AuthorizationOptions {
   clock: Clock;
   /** How long the 04 0F answer is held for the kiosk's decision before "please wait". */
   holdMs: number;
+  /** issuing(): how long to wait for the terminal to ask again when no question is held (its re-ask pause, spec 2 s, plus margin). */
+  issueWaitMs?: number;
   log?: (msg: string, extra?: object) => void;
 }
 
@@ -189,9 +191,53 @@ export class Authorizations {
     }
   }
 
-  /** Answer a (re-)asked 04 0F of an approval: the decision if made (waiting up to holdMs), else "please wait". */
+  /**
+   * Answer a (re-)asked 04 0F of an approval: the decision if made, else "please wait". The answer
+   * is held for the kiosk's decision (up to holdMs) only until the kiosk says it starts issuing the
+   * goods (issuing()): from then on "please wait" goes out at once, so a kiosk that dies during or
+   * after the card write never leaves the terminal waiting on an answer only the dead process could
+   * give; the terminal asks again and the restarted driver answers it (issue 12, window 1).
+   */
   private async answerHeld(a: Approval): Promise<void> {
-    if (!a.decision) await Promise.race([a.decided.promise, delay(this.conv.o.scheduler, this.o.holdMs)]);
-    await this.conv.reply(answerFor(a));
+    const held = deferred<void>();
+    a.held = held;
+    a.nextAsk?.resolve();
+    a.nextAsk = undefined;
+    try {
+      if (!a.decision) await Promise.race([a.decided.promise, a.issuing.promise, delay(this.conv.o.scheduler, this.o.holdMs)]);
+      const answer = answerFor(a);
+      a.lastAnswerDelivered = await this.conv.o.transport.send(answer).then(
+        () => true,
+        (e: unknown) => {
+          this.o.log?.('zvt: answer to 04 0F not acknowledged', { error: (e as Error).message });
+          return false;
+        },
+      );
+    } finally {
+      a.held = undefined;
+      held.resolve();
+    }
+  }
+
+  /**
+   * The kiosk starts issuing the goods of this approval: a held 04 0F is answered "please wait" now
+   * (resolves once it is acknowledged). Throws `offline` when the terminal did not acknowledge the
+   * last answer: it is not listening, and goods issued now might never be paid (the kiosk writes
+   * nothing and gives the money back instead).
+   */
+  async issuing(paymentId: string): Promise<void> {
+    const a = this.approvals.get(paymentId);
+    if (!a || a.state !== 'awaiting-decision') return;
+    a.issuing.resolve();
+    if (!a.held) {
+      // Nothing held (the hold ran out and "please wait" went out earlier): wait for the terminal
+      // to ask again, so the goods are issued only while it is known to be listening.
+      const asked = (a.nextAsk ??= deferred<void>());
+      const r = await Promise.race([asked.promise.then(() => 'asked' as const), delay(this.conv.o.scheduler, this.o.issueWaitMs ?? 5_000).then(() => 'silent' as const)]);
+      if (r === 'silent') throw new PaymentTerminalError('offline', `the terminal did not ask again for ${paymentId}: it is not listening; not issuing`);
+    }
+    await a.held?.promise;
+    if (a.lastAnswerDelivered === false)
+      throw new PaymentTerminalError('offline', `the terminal did not acknowledge the answer to its Status-Information for ${paymentId}: not issuing`);
   }
 }

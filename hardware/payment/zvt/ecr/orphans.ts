@@ -13,6 +13,7 @@ import { delay } from '../../scheduler.js';
 import type { Apdu } from '../apdu.js';
 import { CMD, build, is, parseStatusInformation, toReceipt, type StatusInformation } from '../messages.js';
 import { RESULT } from '../result-codes.js';
+import { deferred } from '../inbox.js';
 import { answerFor, isOpen, newApproval, resolutionState, settle, type Approval, type Approvals } from './approvals.js';
 import { isAnswer, type Conversation } from './conversation.js';
 import type { Registration } from './registration.js';
@@ -30,6 +31,7 @@ export class OrphanResolver {
   /** A 04 0F the driver did not ask for (a previous process's transaction still open at the terminal). */
   private orphan: Approval | undefined;
   private startedAt = 0;
+  private orphanSeen = deferred<void>();
 
   constructor(
     private readonly conv: Conversation,
@@ -43,6 +45,23 @@ export class OrphanResolver {
   /** The listen window starts now. */
   started(): void {
     this.startedAt = this.o.clock.now().getTime();
+  }
+
+  /** True while the terminal holds a previous process's approval waiting for an answer. */
+  holdsOpenOrphan(): boolean {
+    return !!this.orphan && isOpen(this.orphan);
+  }
+
+  /**
+   * At start: listen (up to the listen window) for a terminal still asking a previous process's
+   * 04 0F, and end early when it asks. The driver registers only after this, and not at all while
+   * such a question is open: a 06 00 sent into the terminal's re-ask makes both sides talk at once
+   * (the terminal answers "busy", its question goes unanswered and it reverses the payment; issue 12).
+   */
+  async listenForOrphan(): Promise<boolean> {
+    const left = (this.o.orphanListenMs ?? 2_500) - (this.o.clock.now().getTime() - this.startedAt);
+    if (left > 0 && !this.orphan) await Promise.race([this.orphanSeen.promise, delay(this.conv.o.scheduler, left)]);
+    return this.holdsOpenOrphan();
   }
 
   /** After the listen window: the approval a previous process left the terminal holding, if it matches. */
@@ -152,6 +171,7 @@ export class OrphanResolver {
         o = newApproval('', info.amountCents ?? 0, toReceipt(info, 0, this.o.clock.now()), info);
         o.orphan = true;
         this.orphan = o;
+        this.orphanSeen.resolve();
         this.o.log?.('zvt: terminal holds an approval of a previous ECR process', { receiptNumber: info.receiptNumber });
       }
       // answer at once (no hold): this path must not block the message handler
