@@ -26,7 +26,7 @@ import { IntakeGate, type IntakeGateOptions } from './intake-gate.js';
 import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
 import { checkOperators, registerOperatorRoutes } from './operator-routes.js';
-import type { ReconSettings } from './reconciliation.js';
+import { storedRecordOf, type ReconSettings } from './reconciliation.js';
 
 export type { IntakeGateOptions };
 
@@ -208,7 +208,8 @@ function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
     intake: async (k, sec, r) => {
       const res = s.intake(k, sec, r);
       // Derived state with its own cursor: a failure here leaves the records stored; the next intake or sweep resumes.
-      await s.recon.reconcileKiosk(k, res.contiguousSeq).catch((e) => console.error(`reconciliation of ${k} deferred: ${String(e)}`));
+      const stored = new Set(res.results.filter((x) => x.status === 'accepted').map((x) => x.seq));
+      await s.recon.reconcileKiosk(k, res.contiguousSeq, r.filter((x) => stored.has(x.seq)).map(storedRecordOf)).catch((e) => console.error(`reconciliation of ${k} deferred: ${String(e)}`));
       return res;
     },
     intakeStatus: async (k) => s.intakeStatus(k),
