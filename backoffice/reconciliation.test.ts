@@ -427,6 +427,9 @@ for (const engine of engines) {
       const path = `/operator/api/cases/${open.id}/transition`;
       const body = { to: 'written-off', note: 'forged' };
       expect((await operator('POST', path, body, null)).status).toBe(401);
+      // Odd spellings of the route get the same check (decided on the matched route, not the URL).
+      for (const odd of [path.replace('/operator', '/%6Fperator'), path.replace('/api/', '//api/'), `${path}/`, path.replace('/transition', '/%74ransition')])
+        expect([401, 404]).toContain((await operator('POST', odd, body, null)).status);
       expect((await operator('POST', path, body, `${OPERATOR}:${OP_TOKEN}x`)).status).toBe(401);
       expect((await operator('POST', path, body, `mallory:${OP_TOKEN}`)).status).toBe(401);
       expect((await operator('POST', path, body, `${OPERATOR}:`)).status).toBe(401);

@@ -120,7 +120,7 @@ export interface ReconSettings {
 
 export interface Reconciliation {
   /** Reconcile a kiosk's stored records up to `uptoSeq` (its contiguous seq): idempotent, resumable. */
-  reconcileKiosk(kioskId: string, uptoSeq: number): Promise<void>;
+  reconcileKiosk(kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<void>;
   /** Catch up every kiosk and open the cases only time reveals (paid, not credited). Returns cases opened or settled. */
   sweep(): Promise<number>;
   /** Learn the card number of pending credits whose keyed hash is this card's: each becomes an order. */
@@ -133,6 +133,11 @@ export interface Reconciliation {
 }
 
 /** The card ref of a top-up: the payment id's first 8 characters (main/money/ids.ts paymentRef). */
+/** A journal record as reconciliation reads it. */
+export function storedRecordOf(r: { seq: number; type: string; operationId: string; at: string; amountCents?: number; card?: { hash: string; last4: string }; data?: Record<string, unknown> }): StoredRecord {
+  return { seq: r.seq, type: r.type, operationId: r.operationId, at: r.at, amountCents: r.amountCents ?? null, cardHash: r.card?.hash ?? null, cardLast4: r.card?.last4 ?? null, data: r.data ?? null };
+}
+
 export function paymentCardRef(paymentId: string): string {
   return paymentId.slice(0, 8).toLowerCase();
 }
@@ -467,25 +472,32 @@ export function createReconciliation(
     // 5. Evaluate the payments that can disagree.
     const touched = new Map<string, PaymentRow>();
     const add = (rows: PaymentRow[]) => rows.forEach((p) => touched.set(`${p.kiosk_id}/${p.operation_id}`, p));
-    const ops = [...new Set([...pays.keys(), ...cardOnly.keys()])];
-    const own = await inChunks(ops, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id IN (${marks})`, [kioskId, ...chunk]));
+    // Which payments of this batch can disagree, decided from what this batch says (flags only go
+    // 0 -> 1, so a payment whose earlier records could disagree was evaluated with that batch; what
+    // only time reveals is the sweep's): only those rows are read back.
     const openPnc = new Set(
-      own.length === 0
+      pays.size + cardOnly.size === 0
         ? []
         : (await sql.all<{ subject: string }>(`SELECT subject FROM recon_cases WHERE kind = 'paid-not-credited' AND state = 'open' AND kiosk_id = ?`, [kioskId])).map((x) => x.subject),
     );
     const cutoff = clock.now().getTime() - unconfirmedAfterMs;
-    add(
-      own.filter(
-        (p) =>
-          p.reversed === 1 ||
-          p.refund_owed === 1 ||
-          p.credit_pending === 1 ||
-          p.write_uncertain === 1 ||
-          openPnc.has(`${p.kiosk_id}/${p.operation_id}`) ||
-          (p.written === 0 && Date.parse(p.first_at) <= cutoff),
-      ),
-    );
+    const batchFlags = new Map<string, { flags: Flags; firstAt?: string }>([...cardOnly].map(([op, f]) => [op, { flags: f }]));
+    for (const [op, p] of pays) batchFlags.set(op, { flags: p.flags, firstAt: p.firstAt });
+    const candidates = [...batchFlags]
+      .filter(
+        ([op, { flags: f, firstAt }]) =>
+          f.reversed === 1 ||
+          f.refund_owed === 1 ||
+          f.credit_pending === 1 ||
+          f.write_uncertain === 1 ||
+          f.written === 1 ||
+          openPnc.has(`${kioskId}/${op}`) ||
+          (firstAt !== undefined && Date.parse(firstAt) <= cutoff),
+      )
+      // A plain written top-up needs a look only if a case waits for it.
+      .filter(([op, { flags: f }]) => !pays.has(op) || !(f.written === 1 && f.reversed === 0 && f.refund_owed === 0 && f.credit_pending === 0 && f.write_uncertain === 0) || openPnc.has(`${kioskId}/${op}`))
+      .map(([op]) => op);
+    add(await inChunks(candidates, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id IN (${marks})`, [kioskId, ...chunk])));
     add(await inChunks(allRefs, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE ref IN (${marks})`, chunk)));
     const creditOrders = [...new Set([...orderIds])];
     const creditOps = await inChunks(creditOrders, (marks, chunk) => sql.all<{ kiosk_id: string; operation_id: string }>(`SELECT kiosk_id, operation_id FROM recon_credits WHERE order_id IN (${marks})`, chunk));
@@ -496,13 +508,17 @@ export function createReconciliation(
     for (const p of touched.values()) await evaluatePayment(sql, p);
   }
 
-  async function reconcileKiosk(kioskId: string, uptoSeq: number): Promise<void> {
+  /** `justStored`: records the caller just stored (intake), used instead of reading them back when
+   * they are exactly the next ones; anything else is read from the store. */
+  async function reconcileKiosk(kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<void> {
     for (;;) {
       const more = await backend.transaction(async (sql) => {
         await sql.run(`INSERT INTO recon_cursor (kiosk_id, seq) VALUES (?, 0) ON CONFLICT (kiosk_id) DO NOTHING`, [kioskId]);
         const cursor = Number((await sql.all<{ seq: number }>(`SELECT seq FROM recon_cursor WHERE kiosk_id = ?${backend.forUpdate}`, [kioskId]))[0]!.seq);
         if (cursor >= uptoSeq) return false;
-        const records = await backend.recordsAfter(sql, kioskId, cursor, uptoSeq, BATCH);
+        const hint = justStored?.filter((r) => r.seq > cursor && r.seq <= uptoSeq).sort((x, y) => x.seq - y.seq);
+        const usable = hint !== undefined && hint.length > 0 && hint[0]!.seq === cursor + 1 && hint.every((r, i) => r.seq === cursor + 1 + i);
+        const records = usable ? hint : await backend.recordsAfter(sql, kioskId, cursor, uptoSeq, BATCH);
         if (records.length === 0) return false;
         // Records are reconciled in seq order without gaps (only up to the contiguous seq).
         let last = cursor;
@@ -544,29 +560,34 @@ export function createReconciliation(
       return changed;
     },
     async bindCredits(cardNumber) {
+      // One query for the kiosks holding unbound credits, one for this card's hash under each of them.
       const kiosks = await backend.sql.all<{ kiosk_id: string }>(`SELECT DISTINCT kiosk_id FROM recon_credits WHERE card_number IS NULL AND on_card_at IS NULL`);
-      let bound = 0;
+      const hashes = new Map<string, string>();
       for (const { kiosk_id } of kiosks) {
         const hash = hashAt(kiosk_id, cardNumber);
-        if (hash === undefined) continue;
-        bound += await backend.transaction(async (sql) => {
-          const found = await sql.all<CreditRow>(
-            `SELECT * FROM recon_credits WHERE kiosk_id = ? AND card_hash = ? AND card_number IS NULL AND on_card_at IS NULL${backend.forUpdate}`,
-            [kiosk_id, hash],
-          );
-          for (const c of found) {
-            await sql.run(`UPDATE recon_credits SET card_number = ? WHERE order_id = ?`, [cardNumber, c.order_id]);
-            await sql.run(
-              `INSERT INTO orders (order_id, card_number, kind, announced_on, amount_cents, credit_ref) VALUES (?, ?, 'ns-extra', ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
-              [c.order_id, cardNumber, localDate(new Date(c.created_at), timeZone), Number(c.amount_cents), c.ref],
-            );
-            // A read of this card at any kiosk already showed the ref: settled without loading.
-            if (await seenOnCard(sql, c.ref, c.kiosk_id, c.card_hash, cardNumber)) await settleOnCard(sql, c.order_id, kiosk_id, `refs-seen:bind`);
-          }
-          return found.length;
-        });
+        if (hash !== undefined) hashes.set(kiosk_id, hash);
       }
-      return bound;
+      if (hashes.size === 0) return 0;
+      const candidates = await inChunks([...new Set(hashes.values())], (marks, chunk) =>
+        backend.sql.all<CreditRow>(`SELECT * FROM recon_credits WHERE card_number IS NULL AND on_card_at IS NULL AND card_hash IN (${marks})`, chunk),
+      );
+      const mine = candidates.filter((c) => hashes.get(c.kiosk_id) === c.card_hash);
+      if (mine.length === 0) return 0;
+      return backend.transaction(async (sql) => {
+        let bound = 0;
+        for (const c of mine) {
+          // Bound by another request meanwhile: its order exists already.
+          if ((await sql.run(`UPDATE recon_credits SET card_number = ? WHERE order_id = ? AND card_number IS NULL`, [cardNumber, c.order_id])) === 0) continue;
+          await sql.run(
+            `INSERT INTO orders (order_id, card_number, kind, announced_on, amount_cents, credit_ref) VALUES (?, ?, 'ns-extra', ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
+            [c.order_id, cardNumber, localDate(new Date(c.created_at), timeZone), Number(c.amount_cents), c.ref],
+          );
+          // A read of this card at any kiosk already showed the ref: settled without loading.
+          if (await seenOnCard(sql, c.ref, c.kiosk_id, c.card_hash, cardNumber)) await settleOnCard(sql, c.order_id, c.kiosk_id, `refs-seen:bind`);
+          bound++;
+        }
+        return bound;
+      });
     },
     async listCases(f) {
       const where: string[] = [];

@@ -28,7 +28,7 @@ import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-st
 import { candidateKeys, type KioskKey } from './kiosk-keys.js';
 import { registerEnrollmentRoutes } from './enrollment-routes.js';
 import { checkOperatorRequest, checkOperators, registerOperatorRoutes } from './operator-routes.js';
-import type { ReconSettings } from './reconciliation.js';
+import { storedRecordOf, type ReconSettings } from './reconciliation.js';
 
 export type { IntakeGateOptions };
 
@@ -213,7 +213,8 @@ function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
     intake: async (k, sec, r) => {
       const res = s.intake(k, sec, r);
       // Derived state with its own cursor: a failure here leaves the records stored; the next intake or sweep resumes.
-      await s.recon.reconcileKiosk(k, res.contiguousSeq).catch((e) => console.error(`reconciliation of ${k} deferred: ${String(e)}`));
+      const stored = new Set(res.results.filter((x) => x.status === 'accepted').map((x) => x.seq));
+      await s.recon.reconcileKiosk(k, res.contiguousSeq, r.filter((x) => stored.has(x.seq)).map(storedRecordOf)).catch((e) => console.error(`reconciliation of ${k} deferred: ${String(e)}`));
       return res;
     },
     intakeStatus: async (k) => s.intakeStatus(k),

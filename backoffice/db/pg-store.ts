@@ -23,7 +23,7 @@ import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } 
 import type { Db, Queryable } from './engine.js';
 import { migrate } from './migrate.js';
 import { pgKioskKeys } from './pg-kiosk-keys.js';
-import { createReconciliation, type ReconBackend, type ReconSettings, type SqlPort, type StoredRecord } from '../reconciliation.js';
+import { createReconciliation, storedRecordOf, type ReconBackend, type ReconSettings, type SqlPort, type StoredRecord } from '../reconciliation.js';
 import type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore } from './store-api.js';
 
 export type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore };
@@ -125,7 +125,8 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
   async function intake(kioskId: string, secret: SecretKey, records: JournalRecord[]): Promise<IntakeResponseDto> {
     const res = await intakeRecords(kioskId, secret, records);
     try {
-      await recon.reconcileKiosk(kioskId, res.contiguousSeq);
+      const stored = new Set(res.results.filter((x) => x.status === 'accepted').map((x) => x.seq));
+      await recon.reconcileKiosk(kioskId, res.contiguousSeq, records.filter((r) => stored.has(r.seq)).map(storedRecordOf));
     } catch (e) {
       console.error(`reconciliation of ${kioskId} deferred: ${String(e)}`);
     }
