@@ -5,6 +5,7 @@
  */
 import type { KioskEvent } from './bridge-events.js';
 import type { CardKind } from './card.js';
+import type { NotOfferedReason } from './health.js';
 import type { PaymentFailureReason, PaymentPrompt } from './payment.js';
 
 import { DEFAULT_LOCALE, LOCALES, type Locale } from './locales.js';
@@ -34,6 +35,7 @@ export const SCREENS = [
   'balance', // balance, products, last transactions and top-ups
   'service-unavailable', // back office or device unavailable for this function
   'goodbye', // take your card, thank you (brief, then start)
+  'out-of-service', // issue 13: the machine is out of order; where to go instead
 ] as const;
 export type ScreenId = (typeof SCREENS)[number];
 
@@ -124,6 +126,14 @@ export interface MenuView extends SnapshotBase {
   card: CardView;
   /** Menu options this card may use (never a dead end). */
   menu: MenuOption[];
+  /** Issue 13: options this card would get that the kiosk cannot offer now, and why (the menu says so). */
+  notOffered?: { option: MenuOption; reason: NotOfferedReason }[];
+}
+
+/** Issue 13: the kiosk is out of service (a part failed, or a technician took it out). */
+export interface OutOfServiceView extends SnapshotBase {
+  screen: 'out-of-service';
+  journey: 'none';
 }
 
 export interface BalanceView extends SnapshotBase {
@@ -252,6 +262,7 @@ export type KioskSnapshot =
   | MenuView
   | BalanceView
   | ServiceUnavailableView
+  | OutOfServiceView
   | TopUpAmountView
   | TopUpPaidView
   | TopUpWriteProblemView

@@ -4,12 +4,12 @@
  * snapshot shares. Journey screens come from each journey's view function. Pure.
  */
 import type { AnyMachineSnapshot, SnapshotFrom } from 'xstate';
-import type { BalanceView, CardProblemView, MenuView, ServiceUnavailableView, SessionView, SnapshotBase } from '../../contract/bridge.js';
+import type { BalanceView, CardProblemView, MenuView, OutOfServiceView, ServiceUnavailableView, SessionView, SnapshotBase } from '../../contract/bridge.js';
 import { cardView } from '../card-view.js';
 import { hasTag, screenFromMeta } from '../screen.js';
 import type { KioskMachine } from './kiosk-machine.js';
 
-export type KioskSessionView = SessionView | CardProblemView | MenuView | BalanceView | ServiceUnavailableView;
+export type KioskSessionView = SessionView | CardProblemView | MenuView | BalanceView | ServiceUnavailableView | OutOfServiceView;
 
 export interface SessionExtras {
   rev: number;
@@ -51,7 +51,16 @@ export function kioskView(root: SnapshotFrom<KioskMachine>, extras: SessionExtra
     case 'card-problem':
       return { ...base, ...withCard, screen, journey: 'none', problem: ctx.problem ?? 'defective', menu: [...ctx.menu] };
     case 'menu':
-      return { ...base, screen, journey: 'none', card: needCard(), menu: [...ctx.menu] };
+      return {
+        ...base,
+        screen,
+        journey: 'none',
+        card: needCard(),
+        menu: [...ctx.menu],
+        ...(ctx.notOffered.length ? { notOffered: ctx.notOffered.map((n) => ({ ...n })) } : {}),
+      };
+    case 'out-of-service':
+      return { ...base, screen, journey: 'none' };
     case 'balance':
       return { ...base, screen, journey: 'none', card: needCard() };
     case 'service-unavailable':
