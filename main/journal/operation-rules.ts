@@ -4,7 +4,7 @@
  */
 import type { JournalEntryInput, JournalEntryType, JournalRecord } from './journal.js';
 
-export type OperationKind = 'payment' | 'order' | 'card' | 'note';
+export type OperationKind = 'payment' | 'order' | 'card' | 'note' | 'maintenance';
 
 /** The record types that may open an operation, and the kind each opens. */
 const OPENING_TYPES: Partial<Record<JournalEntryType, OperationKind>> = {
@@ -12,6 +12,8 @@ const OPENING_TYPES: Partial<Record<JournalEntryType, OperationKind>> = {
   'order.collect-intent': 'order',
   'card.write-intent': 'card',
   'kiosk.note': 'note',
+  // Issue 13: a technician's action and its outcome, one record (opens and closes at once).
+  'maintenance.action': 'maintenance',
 };
 
 const FINAL_TYPES: Record<OperationKind, readonly JournalEntryType[]> = {
@@ -19,6 +21,7 @@ const FINAL_TYPES: Record<OperationKind, readonly JournalEntryType[]> = {
   order: ['order.collected', 'order.collect-failed'],
   card: ['card.written', 'card.write-failed'],
   note: ['kiosk.note'],
+  maintenance: ['maintenance.action'],
 };
 
 export function operationKind(firstType: JournalEntryType): OperationKind | undefined {
