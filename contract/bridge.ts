@@ -5,6 +5,7 @@
  */
 import type { KioskEvent } from './bridge-events.js';
 import type { CardKind } from './card.js';
+import type { NotOfferedReason } from './health.js';
 import type { PaymentFailureReason, PaymentPrompt } from './payment.js';
 
 import { DEFAULT_LOCALE, LOCALES, type Locale } from './locales.js';
@@ -34,6 +35,7 @@ export const SCREENS = [
   'balance', // balance, products, last transactions and top-ups
   'service-unavailable', // back office or device unavailable for this function
   'goodbye', // take your card, thank you (brief, then start)
+  'out-of-service', // issue 13: the machine is out of order; where to go instead
 ] as const;
 export type ScreenId = (typeof SCREENS)[number];
 
@@ -124,8 +126,16 @@ export interface MenuView extends SnapshotBase {
   card: CardView;
   /** Menu options this card may use (never a dead end). */
   menu: MenuOption[];
-  /** Options this card could use but that are unavailable now, with why (issue 12: no top-up while the journal cannot be written). */
-  unavailable?: { option: MenuOption; reason: 'journal-unavailable' }[];
+  /** Options this card would get that the kiosk cannot offer now, and why (the menu says so): issue 13's
+   * health model (no terminal, no back office) and issue 12's journal guard (no money taken while the
+   * journal cannot be written). */
+  notOffered?: { option: MenuOption; reason: NotOfferedReason }[];
+}
+
+/** Issue 13: the kiosk is out of service (a part failed, or a technician took it out). */
+export interface OutOfServiceView extends SnapshotBase {
+  screen: 'out-of-service';
+  journey: 'none';
 }
 
 export interface BalanceView extends SnapshotBase {
@@ -254,6 +264,7 @@ export type KioskSnapshot =
   | MenuView
   | BalanceView
   | ServiceUnavailableView
+  | OutOfServiceView
   | TopUpAmountView
   | TopUpPaidView
   | TopUpWriteProblemView

@@ -12,6 +12,7 @@
  */
 import type { MenuOption } from '../contract/bridge.js';
 import type { CardKind } from '../contract/card.js';
+import type { Availability, NotOfferedReason } from '../contract/health.js';
 import { stationPassageApplies, type StationPassageSettings } from './station-passage.js';
 
 export const CARD_KINDS: readonly CardKind[] = ['personal', 'anonymous', 'business'];
@@ -61,11 +62,11 @@ export function cardExpired(card: { expiryDate: string }, today: string): boolea
  * Which menu options this card may use: only what it may do, so the menu never leads to a dead
  * end. An expired card gets none of the journeys (see `expiredMenu`).
  */
-export function menuFor(card: CardForMenu, today: string, settings: MenuSettings): MenuOption[] {
+export function menuFor(card: CardForMenu, today: string, settings: MenuSettings, availability?: Pick<Availability, 'topUp' | 'collectOrders'>): MenuOption[] {
   const options: MenuOption[] = [];
   const expired = cardExpired(card, today);
-  if (!expired && settings.topUp.cardKinds.includes(card.kind)) options.push('topup');
-  if (!expired && settings.orders?.cardKinds.includes(card.kind)) options.push('collect-orders');
+  if (!expired && settings.topUp.cardKinds.includes(card.kind) && !availability?.topUp) options.push('topup');
+  if (!expired && settings.orders?.cardKinds.includes(card.kind) && !availability?.collectOrders) options.push('collect-orders');
   if (stationPassageApplies(card, today, settings.stationPassage)) options.push('station-passage');
   for (const o of settings.menuOptions) if (!options.includes(o)) options.push(o);
   return options;
@@ -74,4 +75,21 @@ export function menuFor(card: CardForMenu, today: string, settings: MenuSettings
 /** An expired card may only see its balance (and is told it expired). */
 export function expiredMenu(settings: Pick<MenuSettings, 'menuOptions'>): MenuOption[] {
   return settings.menuOptions.includes('balance') ? ['balance'] : [];
+}
+
+/**
+ * Issue 13: the journeys this card would get that the kiosk cannot offer now (a part is missing),
+ * with the reason, so the menu says why instead of silently leaving them out.
+ */
+export function notOfferedFor(
+  card: CardForMenu,
+  today: string,
+  settings: MenuSettings,
+  availability: Pick<Availability, 'topUp' | 'collectOrders'>,
+): { option: MenuOption; reason: NotOfferedReason }[] {
+  const out: { option: MenuOption; reason: NotOfferedReason }[] = [];
+  if (cardExpired(card, today)) return out;
+  if (availability.topUp && settings.topUp.cardKinds.includes(card.kind)) out.push({ option: 'topup', reason: availability.topUp });
+  if (availability.collectOrders && settings.orders?.cardKinds.includes(card.kind)) out.push({ option: 'collect-orders', reason: availability.collectOrders });
+  return out;
 }

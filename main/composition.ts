@@ -31,6 +31,13 @@ import { createCardService, journalTamperedCard } from './services/card-service.
 import { createOrderService } from './services/order-service.js';
 import { createTopUpService } from './services/top-up.js';
 import { createUploader, type Uploader } from './uploader/uploader.js';
+import { createHealthMonitor } from './health/health-monitor.js';
+import type { HealthReport } from '../contract/health.js';
+import type { TerminalBehaviour } from '../hardware/payment/emulator-control.js';
+
+/** Issue 13: the faults a tester can cause (emulated and wire hardware only). */
+export const TESTER_FAULTS = ['card-reader', 'payment-terminal', 'disk-full', 'backoffice'] as const;
+export type TesterFaultName = (typeof TESTER_FAULTS)[number];
 
 /** A tester's switch for the back office as the kiosk's journeys see it (orders need it; top-up does not). */
 export interface BackOfficeTesterControl {
@@ -43,6 +50,10 @@ export interface KioskTester {
   card?: CardEmulatorControl;
   terminal?: TerminalEmulatorControl;
   backOffice: BackOfficeTesterControl;
+  /** Issue 13: cause a fault (reader gone: the reader driver stopped; terminal gone: the terminal
+   * logs off and refuses to register; disk full: the journal's free-space check reads 0; back office gone), or end it.
+   * Resolves with the health report after a fresh check. */
+  setFault(fault: TesterFaultName, on: boolean): Promise<HealthReport>;
   /** Back to the start screen with every fixture card restored and the terminal's start behaviour.
    * Anything left open (e.g. an approved payment) is settled by recovery first. */
   reset(): Promise<void>;
@@ -52,6 +63,8 @@ export interface Kiosk {
   bridge: KioskBridge;
   /** Present on emulated and wire hardware (when config.tester): what testers steer. */
   tester?: KioskTester;
+  /** Issue 13: the health model's latest report (what `/health` shows). */
+  health(): HealthReport;
   /** Recover what the last run left open, then open the start screen. */
   start(): Promise<void>;
   /** Finish running card/payment operations, then release every device, the journal and the back office. */
@@ -267,6 +280,59 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       onJourneyFailed: recover,
     });
 
+    // Issue 13: the kiosk watches its own parts and offers only what it can do now.
+    const health = createHealthMonitor({
+      time,
+      reader: card.reader,
+      // The ZVT driver (every mode) also re-registers; the contract's PaymentTerminal does not say so.
+      terminal: pay.terminal as typeof pay.terminal & { reRegister?(): Promise<void> },
+      journal,
+      journalFile: path.join(config.dataDir, 'journal.sqlite'),
+      dataDir: config.dataDir,
+      refreshBlockedList: async () => (outage(), backOffice.refreshBlockedList()),
+      policy: { blockedList: config.health.blockedList },
+      checkIntervalMs: config.health.checkIntervalMs,
+      chainCheckIntervalMs: config.health.chainCheckIntervalMs,
+      probeTimeoutMs: config.health.probeTimeoutMs,
+      minFreeBytes: config.health.minFreeBytes,
+      log: (msg, extra) => log.child({ service: 'health' }).warn(extra ?? {}, msg),
+    });
+    health.onChange((a) => runtime.setAvailability(a));
+    cleanups.push(() => health.stop());
+
+    let terminalBefore: TerminalBehaviour | undefined;
+    const setFault = async (fault: TesterFaultName, on: boolean): Promise<HealthReport> => {
+      log.warn({ fault, on }, 'tester: fault changed');
+      switch (fault) {
+        case 'card-reader':
+          if (on) await card.reader.stop();
+          else await card.reader.start();
+          break;
+        case 'payment-terminal':
+          if (!pay.control) {
+            if (on) throw new Error('the payment terminal is not emulated here');
+            break;
+          }
+          if (on && terminalBefore === undefined) {
+            terminalBefore = pay.control.behaviour();
+            // The terminal logged off and refuses to register: it takes no payment.
+            pay.control.setBehaviour('not-registered');
+          } else if (!on && terminalBefore !== undefined) {
+            pay.control.setBehaviour(terminalBefore);
+            terminalBefore = undefined;
+          }
+          break;
+        case 'disk-full':
+          health.setFault('disk-full', on);
+          break;
+        case 'backoffice':
+          backOfficeReachable = !on;
+          break;
+      }
+      health.noteTesterFault(fault, on);
+      return health.checkNow();
+    };
+
     let stopRefresh: (() => void) | undefined;
     let started = false;
     let stopped = false;
@@ -283,8 +349,10 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
               },
               reachable: () => backOfficeReachable,
             },
+            setFault,
             reset: () =>
               runtime.restart(async () => {
+                for (const f of TESTER_FAULTS) await setFault(f, false);
                 backOfficeReachable = true;
                 // Fixture cards come back as they were, so their orders must be pending again: let
                 // the journal upload land first (it marks loaded orders collected), then restore.
@@ -303,6 +371,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     return {
       bridge: runtime.bridge,
       ...(tester ? { tester } : {}),
+      health: () => health.report(),
       async start() {
         if (started) return;
         started = true;
@@ -311,6 +380,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
           log.warn({ err: String(e) }, 'blocked-card list refresh failed (the cached list stays in use)'),
         );
         runtime.start();
+        health.start();
         up.start();
         log.info({ hardware: config.hardware.mode, backOffice: config.backOffice.mode }, 'kiosk started');
       },

@@ -154,6 +154,27 @@ const baseSchema = z
     stationPassage: stationPassageSchema,
     /** Menu options every readable card gets besides the journeys it qualifies for. */
     menuOptions: z.array(z.enum(['balance'])).default(['balance']),
+    /** Issue 13: the kiosk's own health checks (main/health/). */
+    health: z
+      .object({
+        /** How often the terminal, the journal's disk and the back office are checked. */
+        checkIntervalMs: z.number().int().min(200).default(15_000),
+        /** How often the journal's whole hash chain is verified (also at start). */
+        chainCheckIntervalMs: z.number().int().min(1000).default(600_000),
+        /** A probe (terminal status, back office) that has not answered by then counts as failed. */
+        probeTimeoutMs: z.number().int().min(100).default(3_000),
+        /** Below this much free disk the journal counts as not writable: out of service. */
+        minFreeBytes: z.number().int().min(0).default(50 * 1024 * 1024),
+        blockedList: z
+          .object({
+            /** A blocked-card list older than this is stale (assumption: a day). */
+            maxAgeMs: z.number().int().min(1000).default(24 * 3600_000),
+            /** serve: keep serving on the cached list (reported only); out-of-service: take no card. */
+            whenStale: z.enum(['serve', 'out-of-service']).default('serve'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.backOffice.mode === 'remote' && !c.backOffice.url)

@@ -34,6 +34,7 @@ import { kioskEventSchema } from '../../contract/bridge-events.js';
 import type { KioskBridge, KioskEvent, KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { systemTime, type TimerHandle, type Time } from '../../contract/time.js';
 import { deriveSnapshot } from './snapshot.js';
+import { FULL_SERVICE, type Availability } from '../../contract/health.js';
 
 export interface KioskRuntimeDeps {
   machineInput: KioskMachineInput;
@@ -58,6 +59,8 @@ export interface KioskRuntime {
   /** Stop the session and start a fresh one at the start screen (`between` runs in the gap). */
   restart(between?: () => Promise<void>): Promise<void>;
   snapshot(): KioskSnapshot;
+  /** Issue 13: what the kiosk may offer now (main/health); kept across session restarts. */
+  setAvailability(availability: Availability): void;
 }
 
 function buildMachine(
@@ -166,6 +169,7 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
   let warningSince: number | undefined;
   let ticker: TimerHandle | undefined;
   let restarting: Promise<void> | undefined;
+  let availability: Availability = FULL_SERVICE;
 
   function secondsLeft(): number {
     if (warningSince === undefined) return warningSeconds;
@@ -240,6 +244,7 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
       })().catch((err: unknown) => log.error({ err: String(err) }, 'settling after a failed journey failed'));
     });
     a.start();
+    if (availability !== FULL_SERVICE) a.send({ type: 'HEALTH', availability });
     publish(a.getSnapshot());
   }
 
@@ -309,5 +314,9 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     stop: stopSession,
     restart,
     snapshot: () => current,
+    setAvailability(next) {
+      availability = next;
+      actor?.send({ type: 'HEALTH', availability: next });
+    },
   };
 }

@@ -109,6 +109,19 @@ describe('browser host', () => {
     expect(health.build).toMatch(/^([0-9a-f]{12}(-dirty)?|dev|unknown)$/);
   });
 
+  it('issue 13: /health carries the health model; a tester fault turns ok false until it ends; an unknown fault is refused', async () => {
+    const post = (p: string, body: unknown) =>
+      fetch(host.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const health = async () => (await (await fetch(host.url + '/health')).json()) as { ok: boolean; health: { availability: { outOfService: string[] } } };
+    expect((await health()).health.availability.outOfService).toEqual([]);
+    expect((await post('/tester/fault', { fault: 'flood', on: true })).status).toBe(400);
+    expect((await post('/tester/fault', { fault: 'disk-full' })).status).toBe(400);
+    expect((await post('/tester/fault', { fault: 'disk-full', on: true })).status).toBe(200);
+    expect(await health()).toMatchObject({ ok: false, health: { availability: { outOfService: ['journal-unwritable'] } } });
+    expect((await post('/tester/fault', { fault: 'disk-full', on: false })).status).toBe(200);
+    expect((await health()).ok).toBe(true);
+  });
+
   it('refuses a bridge connection from another origin', async () => {
     await expect(connect({ origin: 'http://evil.example' })).rejects.toThrow(/403/);
   });

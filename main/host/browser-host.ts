@@ -38,14 +38,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../contract/fixture-cards.js';
 import { terminalBehaviourSchema } from '../../hardware/payment/config.js';
-import type { Kiosk } from '../composition.js';
+import { TESTER_FAULTS, type Kiosk, type TesterFaultName } from '../composition.js';
 import type { KioskSnapshot, SendResult } from '../../contract/bridge.js';
 import { KIOSK_CSP } from '../core/csp.js';
 import { KIOSK_VERSION, type KioskVersion } from '../version.js';
 
 
 export interface BrowserHostOptions {
-  kiosk: Pick<Kiosk, 'bridge' | 'tester'>;
+  kiosk: Pick<Kiosk, 'bridge' | 'tester'> & Partial<Pick<Kiosk, 'health'>>;
   /** Default 127.0.0.1 (the kiosk's own browser is the only client). */
   host?: string;
   /** Default 8765; 0 picks a free port. */
@@ -99,6 +99,7 @@ const inboundSchema = z.object({
 const presentSchema = z.object({ fixtureId: z.enum(FIXTURE_CARD_IDS as [FixtureCardId, ...FixtureCardId[]]) });
 const behaviourSchema = z.object({ behaviour: terminalBehaviourSchema });
 const backOfficeSchema = z.object({ reachable: z.boolean() });
+const faultSchema = z.object({ fault: z.enum(TESTER_FAULTS as unknown as [TesterFaultName, ...TesterFaultName[]]), on: z.boolean() });
 
 class BadRequest extends Error {
   readonly statusCode = 400;
@@ -145,6 +146,11 @@ function registerTesterApi(app: FastifyInstance, tester: NonNullable<BrowserHost
     const { behaviour } = parseBody(behaviourSchema, req.body);
     terminal().setBehaviour(behaviour);
     return { ok: true, behaviour };
+  });
+  // Issue 13: cause a fault (or end it); answers with the health report after a fresh check.
+  app.post('/tester/fault', async (req) => {
+    const { fault, on } = parseBody(faultSchema, req.body);
+    return { ok: true, fault, on, health: await tester.setFault(fault, on) };
   });
   app.post('/tester/reset', async () => {
     await tester.reset();
@@ -324,7 +330,18 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   }
   if (kiosk.tester) registerTesterApi(app, kiosk.tester, () => latest!);
   const version = options.version ?? KIOSK_VERSION;
-  app.get('/health', async () => ({ ok: true, screen: latest?.screen ?? null, version: version.version, build: version.build, builtAt: version.builtAt }));
+  app.get('/health', async () => {
+    // Issue 13: `ok` is whether the kiosk serves travellers now; `health` says what it offers and why.
+    const health = kiosk.health?.();
+    return {
+      ok: health ? health.availability.outOfService.length === 0 : true,
+      screen: latest?.screen ?? null,
+      version: version.version,
+      build: version.build,
+      builtAt: version.builtAt,
+      ...(health ? { health } : {}),
+    };
+  });
 
   const wss = attachBridge(app, kiosk, log, gate, bootToken);
   await app.listen({ host: bindHost, port: options.port ?? 8765 });

@@ -4,7 +4,7 @@
  */
 import type { JournalEntryInput, JournalEntryType, JournalRecord } from './journal.js';
 
-export type OperationKind = 'payment' | 'order' | 'card' | 'note';
+export type OperationKind = 'payment' | 'order' | 'card' | 'note' | 'maintenance';
 
 /** The record types that may open an operation, and the kind each opens. */
 const OPENING_TYPES: Partial<Record<JournalEntryType, OperationKind>> = {
@@ -14,6 +14,8 @@ const OPENING_TYPES: Partial<Record<JournalEntryType, OperationKind>> = {
   'kiosk.note': 'note',
   // What a card read showed (reconciliation, issue 12): a note of its own, final at once.
   'card.refs-seen': 'note',
+  // Issue 13: a technician's action and its outcome, one record (opens and closes at once).
+  'maintenance.action': 'maintenance',
 };
 
 const FINAL_TYPES: Record<OperationKind, readonly JournalEntryType[]> = {
@@ -21,6 +23,7 @@ const FINAL_TYPES: Record<OperationKind, readonly JournalEntryType[]> = {
   order: ['order.collected', 'order.collect-failed'],
   card: ['card.written', 'card.write-failed'],
   note: ['kiosk.note', 'card.refs-seen'],
+  maintenance: ['maintenance.action'],
 };
 
 export function operationKind(firstType: JournalEntryType): OperationKind | undefined {

@@ -89,14 +89,14 @@ describe('no journal, no money (window 6)', () => {
     expect(h.screen()).toBe('menu');
     expect(h.ctx().menu).not.toContain('topup');
     const view = kioskView(h.actor.getSnapshot(), { rev: 1, secondsLeft: 0 });
-    expect(view).toMatchObject({ screen: 'menu', unavailable: [{ option: 'topup', reason: 'journal-unavailable' }] });
+    expect(view).toMatchObject({ screen: 'menu', notOffered: [{ option: 'topup', reason: 'journal-unavailable' }] });
     h.send({ type: 'CHOOSE', option: 'topup' });
     expect(h.screen()).toBe('menu');
 
     const ok = startKiosk();
     await toMenu(ok);
     expect(ok.ctx().menu).toContain('topup');
-    expect(kioskView(ok.actor.getSnapshot(), { rev: 1, secondsLeft: 0 })).not.toHaveProperty('unavailable');
+    expect(kioskView(ok.actor.getSnapshot(), { rev: 1, secondsLeft: 0 })).not.toHaveProperty('notOffered');
   });
 
   for (const cardAtRestart of ['present', 'absent'] as const)

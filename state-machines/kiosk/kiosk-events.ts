@@ -4,6 +4,7 @@
  * The machine itself is kiosk-machine.ts.
  */
 import type { CardProblem, Locale, MenuOption } from '../../contract/bridge.js';
+import type { Availability, NotOfferedReason } from '../../contract/health.js';
 import type { CardInfo, KioskMachineInput } from '../types.js';
 
 /** Events a shell may send (validated by contract/bridge-events.ts kioskEventSchema before they get here). */
@@ -23,7 +24,13 @@ export type KioskUserEvent =
   | { type: 'FINISH' };
 
 /** Internal events: never accepted from a shell. */
-export type KioskInternalEvent = { type: 'IDLE.ARM' } | { type: 'IDLE.DISARM' } | { type: 'IDLE.TIMEOUT' } | { type: 'IDLE.ACTIVITY' };
+export type KioskInternalEvent =
+  | { type: 'IDLE.ARM' }
+  | { type: 'IDLE.DISARM' }
+  | { type: 'IDLE.TIMEOUT' }
+  | { type: 'IDLE.ACTIVITY' }
+  /** Issue 13: what the kiosk may offer now (from main/health); sent by the runtime only. */
+  | { type: 'HEALTH'; availability: Availability };
 
 export type KioskMachineEvent = KioskUserEvent | KioskInternalEvent;
 
@@ -77,6 +84,10 @@ export interface KioskContext {
   menu: MenuOption[];
   /** Issue 12: no money taken now (the journal cannot be written): the top-up is shown unavailable. */
   moneyUnavailable?: 'journal-unavailable';
+  /** Issue 13: what the kiosk may offer now (the health model's decision). */
+  health: Availability;
+  /** Options this card would get that the kiosk cannot offer now, and why. */
+  notOffered: { option: MenuOption; reason: NotOfferedReason }[];
   /** The next card wait needs a new presentation: the card lying there just failed to read. */
   needFreshCard: boolean;
   /** The running journey child's latest snapshot (from onSnapshot): which events it takes now. */

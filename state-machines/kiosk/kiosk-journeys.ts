@@ -5,7 +5,7 @@
  */
 import { assign, emit, raise, sendTo } from 'xstate';
 import { COLLECT_ORDERS_USER_EVENTS, type CollectOrdersInput, type CollectOrdersOutput } from '../collect-orders/collect-orders-machine.js';
-import { menuFor } from '../../domain/card-kinds.js';
+import { menuFor, notOfferedFor } from '../../domain/card-kinds.js';
 import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../../domain/order-rules.js';
 import type { JourneyId } from '../screen.js';
 import {
@@ -152,7 +152,12 @@ export function journeyState<Id extends JourneyId>(id: Id) {
           target: 'menu',
           actions: assign(({ context, event }) => {
             const c = spec.cardAfter(context.card, event.output);
-            return { card: c, menu: c ? menuFor(c, context.today ?? '', context.config) : [] };
+            const today = context.today ?? '';
+            return {
+              card: c,
+              menu: c ? menuFor(c, today, context.config, context.health) : [],
+              notOffered: c ? notOfferedFor(c, today, context.config, context.health) : [],
+            };
           }),
         },
         {

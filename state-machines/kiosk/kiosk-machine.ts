@@ -23,7 +23,8 @@
  */
 import { assign, raise } from 'xstate';
 import { DEFAULT_LOCALE } from '../../contract/bridge.js';
-import { expiredMenu, menuFor } from '../../domain/card-kinds.js';
+import { FULL_SERVICE } from '../../contract/health.js';
+import { expiredMenu, menuFor, notOfferedFor } from '../../domain/card-kinds.js';
 import { journeyState } from './kiosk-journeys.js';
 import { kioskSetup } from './kiosk-setup.js';
 
@@ -34,7 +35,15 @@ export { type KioskContext, type KioskUserEvent, sendUserEvent, USER_EVENT_TYPES
 export const kioskMachine = kioskSetup.createMachine({
   id: 'kiosk',
   type: 'parallel',
-  context: ({ input }) => ({ config: input, locale: DEFAULT_LOCALE, largeText: false, menu: [], needFreshCard: false }),
+  context: ({ input }) => ({
+    config: input,
+    locale: DEFAULT_LOCALE,
+    largeText: false,
+    menu: [],
+    notOffered: [],
+    health: FULL_SERVICE,
+    needFreshCard: false,
+  }),
   states: {
     journey: {
       initial: 'start',
@@ -43,6 +52,10 @@ export const kioskMachine = kioskSetup.createMachine({
       // does anything now.
       on: {
         'IDLE.TIMEOUT': '.start',
+        // Issue 13: what the kiosk may offer now. Taken everywhere, acted on where no traveller is
+        // served yet (start, present card: see their `always`) and by the next card check; a
+        // traveller in a journey finishes it (money may be in flight).
+        HEALTH: { actions: assign({ health: ({ event }) => event.availability }) },
         SET_LOCALE: { actions: [assign({ locale: ({ event }) => event.locale }), 'activity'] },
         TOGGLE_LARGE_TEXT: { actions: [assign({ largeText: ({ context }) => !context.largeText }), 'activity'] },
         // A touch anywhere, and "more time" on the warning: only the inactivity count hears them.
@@ -53,11 +66,21 @@ export const kioskMachine = kioskSetup.createMachine({
         start: {
           meta: { screen: 'start' },
           entry: ['resetSession', 'disarm'],
+          always: { guard: 'outOfService', target: 'outOfService' },
           on: { START: 'presentCard' },
+        },
+        outOfService: {
+          // Issue 13: no card is taken; the screen says the machine is out of order and where to
+          // go instead (in the traveller's language: SET_LOCALE is taken on the region). Back to
+          // the start screen by itself when the health model says the kiosk is whole again.
+          meta: { screen: 'out-of-service' },
+          entry: ['resetSession', 'disarm'],
+          always: { guard: 'inService', target: 'start' },
         },
         presentCard: {
           meta: { screen: 'present-card' },
           entry: 'arm',
+          always: { guard: 'outOfService', target: 'outOfService' },
           invoke: {
             src: 'waitForCard',
             input: ({ context }) => ({ fresh: context.needFreshCard }),
@@ -111,15 +134,17 @@ export const kioskMachine = kioskSetup.createMachine({
               actions: assign({ problem: 'expired', menu: ({ context }) => expiredMenu(context.config) }),
             },
             {
-              guard: ({ context }) => !context.card || menuFor(context.card, context.today ?? '', context.config).length === 0,
+              guard: ({ context }) => !context.card || menuFor(context.card, context.today ?? '', context.config, context.health).length === 0,
               target: 'cardProblem',
               actions: assign({ problem: 'not-allowed' }),
             },
             {
               target: 'menu',
-              // Issue 12 window 6: no top-up while the journal cannot be written (the view says why).
+              // Issue 13: what the health model lets the kiosk offer; issue 12 window 6: no top-up while
+              // the journal cannot be written (the view lists it as not offered, with why).
               actions: assign({
-                menu: ({ context }) => (context.card ? menuFor(context.card, context.today ?? '', context.config) : []).filter((o) => !(o === 'topup' && context.moneyUnavailable)),
+                menu: ({ context }) => (context.card ? menuFor(context.card, context.today ?? '', context.config, context.health) : []).filter((o) => !(o === 'topup' && context.moneyUnavailable)),
+                notOffered: ({ context }) => (context.card ? notOfferedFor(context.card, context.today ?? '', context.config, context.health) : []),
               }),
             },
           ],

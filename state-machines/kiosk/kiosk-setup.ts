@@ -35,6 +35,11 @@ export const kioskSetup = setup({
     inactivityWarning: ({ context }) => context.config.timing.inactivityWarningMs,
     goodbye: ({ context }) => context.config.timing.goodbyeMs,
   },
+  guards: {
+    /** Issue 13: the health model says the kiosk must take no card now. */
+    outOfService: ({ context }) => context.health.outOfService.length > 0,
+    inService: ({ context }) => context.health.outOfService.length === 0,
+  },
   actions: {
     arm: raise({ type: 'IDLE.ARM' }),
     disarm: raise({ type: 'IDLE.DISARM' }),
@@ -48,6 +53,7 @@ export const kioskSetup = setup({
       problem: undefined,
       unavailable: undefined,
       menu: [],
+      notOffered: [],
       needFreshCard: false,
     }),
   },

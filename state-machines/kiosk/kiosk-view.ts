@@ -4,13 +4,15 @@
  * snapshot shares. Journey screens come from each journey's view function. Pure.
  */
 import { menuFor } from '../../domain/card-kinds.js';
+import type { MenuOption } from '../../contract/bridge.js';
+import type { NotOfferedReason } from '../../contract/health.js';
 import type { AnyMachineSnapshot, SnapshotFrom } from 'xstate';
-import type { BalanceView, CardProblemView, MenuView, ServiceUnavailableView, SessionView, SnapshotBase } from '../../contract/bridge.js';
+import type { BalanceView, CardProblemView, MenuView, OutOfServiceView, ServiceUnavailableView, SessionView, SnapshotBase } from '../../contract/bridge.js';
 import { cardView } from '../card-view.js';
 import { hasTag, screenFromMeta } from '../screen.js';
 import type { KioskMachine } from './kiosk-machine.js';
 
-export type KioskSessionView = SessionView | CardProblemView | MenuView | BalanceView | ServiceUnavailableView;
+export type KioskSessionView = SessionView | CardProblemView | MenuView | BalanceView | ServiceUnavailableView | OutOfServiceView;
 
 export interface SessionExtras {
   rev: number;
@@ -58,10 +60,10 @@ export function kioskView(root: SnapshotFrom<KioskMachine>, extras: SessionExtra
         journey: 'none',
         card: needCard(),
         menu: [...ctx.menu],
-        ...(ctx.moneyUnavailable && ctx.card && menuFor(ctx.card, ctx.today ?? '', ctx.config).includes('topup')
-          ? { unavailable: [{ option: 'topup' as const, reason: ctx.moneyUnavailable }] }
-          : {}),
+        ...(notOfferedNow(ctx).length ? { notOffered: notOfferedNow(ctx) } : {}),
       };
+    case 'out-of-service':
+      return { ...base, screen, journey: 'none' };
     case 'balance':
       return { ...base, screen, journey: 'none', card: needCard() };
     case 'service-unavailable':
@@ -69,4 +71,13 @@ export function kioskView(root: SnapshotFrom<KioskMachine>, extras: SessionExtra
     default:
       throw new Error(`kiosk: no session view for screen ${screen}`);
   }
+}
+
+/** What the menu lists as not offered now: the health model's choices, and a top-up this card
+ * would get while the journal cannot be written (issue 12 window 6: no money taken). */
+function notOfferedNow(ctx: SnapshotFrom<KioskMachine>['context']): { option: MenuOption; reason: NotOfferedReason }[] {
+  const out = ctx.notOffered.map((n) => ({ ...n }));
+  if (ctx.moneyUnavailable && ctx.card && !out.some((n) => n.option === 'topup') && menuFor(ctx.card, ctx.today ?? '', ctx.config, ctx.health).includes('topup'))
+    out.push({ option: 'topup', reason: ctx.moneyUnavailable });
+  return out;
 }

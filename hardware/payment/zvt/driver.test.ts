@@ -99,7 +99,8 @@ describe('ZVT driver against the simulator (in memory)', () => {
 
   it('end-of-day, diagnosis, status', async () => {
     const { driver } = await setup();
-    expect(await driver.endOfDay()).toEqual({ ok: true, resultCode: 0 });
+    // Issue 13: end-of-day also reports the total the terminal booked (none yet) and its trace.
+    expect(await driver.endOfDay()).toMatchObject({ ok: true, resultCode: 0, amountCents: 0, trace: expect.any(String) });
     expect(await driver.diagnosis()).toEqual({ ok: true, resultCode: 0 });
     expect(await driver.status()).toBe('ready');
   });

@@ -7,6 +7,7 @@ import { Flag } from '../components/Flag.js';
 import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
 import { useKiosk, useScreen } from '../kiosk-context.js';
+import { NotOfferedNote } from './out-of-service.js';
 
 export function StartScreen() {
   const { t } = useTranslation();
@@ -142,6 +143,7 @@ export function MenuScreen() {
           </li>
         ))}
       </ul>
+      <NotOfferedNote />
     </Screen>
   );
 }

@@ -10,6 +10,7 @@ import {
   ServiceUnavailableScreen,
   StartScreen,
 } from './entry.js';
+import { OutOfServiceScreen } from './out-of-service.js';
 import { OrderConfirmScreen, OrderDoneScreen, OrderRefusedScreen, OrdersScreen } from './orders.js';
 import {
   PaymentFailedScreen,
@@ -46,4 +47,5 @@ export const SCREEN_COMPONENTS: Record<ScreenId, ComponentType> = {
   balance: BalanceScreen,
   'service-unavailable': ServiceUnavailableScreen,
   goodbye: GoodbyeScreen,
+  'out-of-service': OutOfServiceScreen,
 };

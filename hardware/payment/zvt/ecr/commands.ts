@@ -13,6 +13,9 @@ import type { Registration } from './registration.js';
 export interface CommandResult {
   ok: boolean;
   resultCode: number;
+  /** The terminal's status information, where it sent one (end-of-day: the booked total). */
+  amountCents?: number;
+  trace?: string;
 }
 
 export async function runCommand(conv: Conversation, registration: Registration, a: Apdu): Promise<CommandResult> {
@@ -20,6 +23,7 @@ export async function runCommand(conv: Conversation, registration: Registration,
   if (!r) throw new PaymentTerminalError('offline', `no answer to ${hex([a.cls, a.ins])} (T3)`);
   if (!r.ok) return { ok: false, resultCode: r.code };
   let result = 0;
+  let info: { amountCents?: number; trace?: string } = {};
   for (;;) {
     const m = await conv.next();
     if (!m) throw new PaymentTerminalError('offline', `no completion of ${hex([a.cls, a.ins])} (T4)`);
@@ -27,11 +31,13 @@ export async function runCommand(conv: Conversation, registration: Registration,
     await conv.reply(build.positive());
     if (is(m, CMD.STATUS_INFORMATION)) {
       try {
-        result = parseStatusInformation(m.data).resultCode;
+        const si = parseStatusInformation(m.data);
+        result = si.resultCode;
+        info = { ...(si.amountCents !== undefined ? { amountCents: si.amountCents } : {}), ...(si.trace !== undefined ? { trace: si.trace } : {}) };
       } catch {
         result = RESULT.PROTOCOL_ERROR;
       }
-    } else if (is(m, CMD.COMPLETION)) return { ok: result === 0, resultCode: result };
+    } else if (is(m, CMD.COMPLETION)) return { ok: result === 0, resultCode: result, ...info };
     else if (is(m, CMD.ABORT)) return { ok: false, resultCode: parseAbort(m.data) };
   }
 }
