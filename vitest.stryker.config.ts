@@ -22,7 +22,7 @@ export default defineConfig({
       'hardware/card/**/*.test.ts',
       'test/money/**/*.test.ts',
     ],
-    exclude: ['**/node_modules/**', 'dist/**', '**/*.wire.test.ts', 'test/e2e/**', '.stryker-tmp/**', 'main/journal/sqlite-journal.kill.test.ts'],
+    exclude: ['**/node_modules/**', 'dist/**', '**/*.wire.test.ts', 'test/e2e/**', '.stryker-tmp*/**', 'main/journal/sqlite-journal.kill.test.ts'],
     environment: 'node',
     testTimeout: 300_000,
   },

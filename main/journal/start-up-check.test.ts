@@ -32,7 +32,7 @@ async function startKiosk(dataDir: string) {
   const snaps: AnySnapshot[] = [];
   kiosk.bridge.subscribe((s) => snaps.push(s));
   await kiosk.start();
-  const until = async (pred: (s: AnySnapshot) => boolean, what: string, ms = 5000) => {
+  const until = async (pred: (s: AnySnapshot) => boolean, what: string, ms = 15_000) => {
     const t0 = Date.now();
     while (!pred(snaps.at(-1)!)) {
       if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; screen is ${snaps.at(-1)!.screen}`);
