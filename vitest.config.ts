@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts', '**/*.test.tsx'],
-          exclude: ['**/node_modules/**', 'dist/**', 'test/e2e/**', '**/*.wire.test.ts'],
+          exclude: ['**/node_modules/**', 'dist/**', 'test/e2e/**', '**/*.wire.test.ts', '.stryker-tmp*/**'],
           environment: 'node',
           testTimeout: 20_000,
         },
@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: 'wire',
           include: ['**/*.wire.test.ts'],
-          exclude: ['**/node_modules/**', 'dist/**'],
+          exclude: ['**/node_modules/**', 'dist/**', '.stryker-tmp*/**'],
           environment: 'node',
           fileParallelism: false,
           testTimeout: 120_000,

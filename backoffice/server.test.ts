@@ -206,6 +206,22 @@ describe('transaction intake', () => {
     expect(r2).toMatchObject({ contiguousSeq: 6, gaps: [] });
   });
 
+  it('backward chain check: a validly signed record that arrives after its successor (same batch or later) must be the one the successor names', async () => {
+    // Records from two copies of one kiosk's journal (same key, e.g. a restored backup): each is
+    // signed and linked forward correctly, so only the successor's prevHash tells them apart.
+    const j = kioskJournal();
+    for (let i = 0; i < 3; i++) j.append({ type: 'kiosk.note', operationId: `n${i}`, amountCents: 100 });
+    const recs = j.undelivered(10);
+    const fork2 = sealRecord({ ...recs[1]!, amountCents: 1, hash: undefined, hmac: undefined } as never, SECRET);
+    expect(fork2.prevHash).toBe(recs[0]!.hash); // its forward link is fine
+    const c = client();
+    const r = await c.submitRecords([recs[0]!, recs[2]!, fork2]);
+    expect(r.results.map((x) => x.reason ?? x.status)).toEqual(['accepted', 'accepted', 'chain-broken']);
+    expect((await c.submitRecords([fork2])).results[0]).toMatchObject({ status: 'rejected', reason: 'chain-broken' });
+    expect(await c.submitRecords([recs[1]!])).toMatchObject({ contiguousSeq: 3, gaps: [] });
+    expect(server.store.journalRecords(KIOSK).map((x) => x.amountCents)).toEqual([100, 100, 100]);
+  });
+
   it('an order.loaded record confirms the collection of its order (kiosk was offline when loading)', async () => {
     const j = kioskJournal();
     const onCard = cardRef(FIXTURE_CARDS['personal-products'].cardNumber, SECRET); // the order's own card

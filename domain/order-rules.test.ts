@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictingProduct, nsExtraLastDay, orderRefusalFor, type OrderInfo } from './order-rules.js';
+import { conflictingProduct, DEFAULT_EXCLUSIVE_PRODUCT_GROUPS, nsExtraLastDay, orderRefusalFor, type OrderInfo } from './order-rules.js';
 
 const settings = { maxBalanceCents: 15_000, exclusiveProductGroups: [['DAL-VOORDEEL', 'ALTIJD-VRIJ']] };
 const personal = { kind: 'personal' as const, expiryDate: '2030-01-31', balanceCents: 1000, products: [] };
@@ -57,6 +57,24 @@ describe('order rules', () => {
     expect(orderRefusalFor(nsx('2025-11-01'), { kind: 'personal' }, '2026-11-23', settings)?.reason).toBe('ns-extra-expired');
     expect(orderRefusalFor(prod('X'), { kind: 'personal', expiryDate: '2026-01-01' }, '2026-11-23', settings)?.reason).toBe('card-expired');
     expect([nsx('2026-11-01'), prod('X')].filter((o) => !orderRefusalFor(o, { kind: 'anonymous' }, '2026-11-23', settings)).map((o) => o.kind)).toEqual(['product']);
+  });
+
+  // Added from mutation testing (docs/money-proofs.md, "Mutation score").
+  it('an expired product never conflicts, even with a wanted product whose validity started before today', () => {
+    // Backdated order: valid from 1 Nov; the card's old one ended 10 Nov (overlap in dates, but expired).
+    const wanted = { code: 'DAL-VOORDEEL', validFrom: '2026-11-01', validUntil: '2027-10-31' };
+    const old = { code: 'DAL-VOORDEEL', validFrom: '2025-11-11', validUntil: '2026-11-10' };
+    expect(conflictingProduct(wanted, [old], [], '2026-11-23')).toBeUndefined();
+    // The same card one day before its old product expired: that one conflicts.
+    expect(conflictingProduct(wanted, [old], [], '2026-11-10')).toBe('DAL-VOORDEEL');
+  });
+
+  it('the default exclusive group holds every NS subscription: each conflicts with a Dal Voordeel on the card', () => {
+    const onCard = [{ code: 'DAL-VOORDEEL', validFrom: '2026-01-15', validUntil: '2027-01-14' }];
+    for (const code of ['DAL-VOORDEEL', 'DAL-VRIJ', 'ALTIJD-VOORDEEL', 'ALTIJD-VRIJ', 'WEEKEND-VOORDEEL', 'WEEKEND-VRIJ', 'TRAJECT-VRIJ']) {
+      expect(conflictingProduct({ code, validFrom: '2026-11-23', validUntil: '2027-11-22' }, onCard, DEFAULT_EXCLUSIVE_PRODUCT_GROUPS, '2026-11-23'), code).toBe('DAL-VOORDEEL');
+    }
+    expect(conflictingProduct({ code: 'SAMENREISKORTING', validFrom: '2026-11-23', validUntil: '2027-11-22' }, onCard, DEFAULT_EXCLUSIVE_PRODUCT_GROUPS, '2026-11-23')).toBeUndefined();
   });
 });
 

@@ -25,6 +25,7 @@ import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
 import { createSettler } from './money/settler.js';
 import { createJournalGuard } from './money/journal-guard.js';
+import { checkChainAtStartUp } from './journal/start-up-check.js';
 import { createDecisionHook } from './money/decision-hook.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
 import { createCardService, journalTamperedCard } from './services/card-service.js';
@@ -139,6 +140,10 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
   };
 
   try {
+    // A journal whose chain does not verify stops money for this run (start-up-check.ts).
+    const chain = checkChainAtStartUp(journal, (msg, extra) => log.error(extra, msg), `chain-check-${random.id(12)}`);
+    const money = !chain.moneyStopped;
+
     // Back office: the reference one in process, or a remote one.
     let backOfficeServer: BackOfficeServer | undefined;
     let baseUrl = config.backOffice.url ?? '';
@@ -266,10 +271,14 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     const runtime = createKioskRuntime({
       machineInput: {
         timing: config.timing,
-        topUp: { amountsCents: config.topUp.amountsCents, maxBalanceCents: config.topUp.maxBalanceCents, cardKinds: config.topUp.cardKinds },
+        topUp: { amountsCents: config.topUp.amountsCents, maxBalanceCents: config.topUp.maxBalanceCents, cardKinds: money ? config.topUp.cardKinds : [] },
         menuOptions: config.menuOptions,
-        orders: { cardKinds: config.orders.cardKinds, exclusiveProductGroups: config.orders.exclusiveProductGroups },
-        stationPassage: config.stationPassage,
+        ...(money
+          ? {
+              orders: { cardKinds: config.orders.cardKinds, exclusiveProductGroups: config.orders.exclusiveProductGroups },
+              stationPassage: config.stationPassage,
+            }
+          : {}),
       },
       cards,
       topUp,

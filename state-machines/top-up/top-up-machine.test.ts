@@ -30,6 +30,14 @@ describe('top-up: choosing an amount', () => {
     expect(h.payments).toHaveLength(0);
   });
 
+  it('an amount not offered gets no transition, not an over-limit refusal, even when it is over the room (found by mutation testing)', async () => {
+    const h = await atAmount(14_000);
+    h.send({ type: 'SELECT_AMOUNT', amountCents: 1500 }); // not one of 500/1000/2000/5000, and over the room
+    expect(h.screen()).toBe('topup-amount');
+    expect(topUpCtx(h).refusal).toBeUndefined();
+    expect(h.payments).toHaveLength(0);
+  });
+
   it('accepts an amount that reaches exactly EUR 150', async () => {
     const h = await atAmount(14_000);
     h.send({ type: 'SELECT_AMOUNT', amountCents: 1000 });
