@@ -143,7 +143,11 @@ async function ensureHost() {
 async function runBrowserHost() {
   // KIOSK_HOST_FROM_SOURCE=1: run the TypeScript through tsx (development; the startup benchmark's comparison).
   const fromSource = hardwareMode() === 'wire' || process.env.KIOSK_HOST_FROM_SOURCE === '1';
-  const hostArgs = fromSource ? ['--import', 'tsx', path.join(root, 'main', 'start.ts')] : [await ensureHost()];
+  // --max-semi-space-size=4: V8's young generation capped at 4 MB per semi-space. Uncapped, V8 grows
+  // it (and the heap it commits) by ~40-60 MB at some point in the first ~1,000 sessions and keeps
+  // it: the soak's one "native" RSS step (docs/operations.md, Memory). Same flag in the appliance's
+  // unit and the soak.
+  const hostArgs = ['--max-semi-space-size=4', ...(fromSource ? ['--import', 'tsx', path.join(root, 'main', 'start.ts')] : [await ensureHost()])];
   trace('start-spawning-host');
   // Node's on-disk compile cache for the compiled host (code compiled at an earlier start is not
   // compiled again; a new build's files miss it and are cached anew). Kept under dist/, which the

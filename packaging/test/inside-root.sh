@@ -93,7 +93,7 @@ for _ in $(seq 120); do
 done
 if wait_http http://127.0.0.1:8765/health 1; then pass "/health answers"; else tail -30 /root/out/kiosk.log; fail "kiosk did not answer"; fi
 for p in /proc/[0-9]*; do
-  if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q '^/opt/ns-kiosk/node/bin/node /opt/ns-kiosk/app/dist/main/start.js'; then
+  if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q '^/opt/ns-kiosk/node/bin/node \(--[a-z-]*=[0-9]* \)*/opt/ns-kiosk/app/dist/main/start.js'; then
     echo "$(stat -c %U "$p") pid ${p#/proc/}: $(tr '\0' ' ' < "$p/cmdline")" | tee /root/out/kiosk-process.txt
   fi
 done
