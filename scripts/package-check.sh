@@ -13,7 +13,8 @@
 #  7. reinstall (upgrade path) and remove keep /var/lib/ns-kiosk; purge deletes it.
 # The root runs under bubblewrap (pivot_root, not chroot: Chromium's namespace sandbox works there;
 # a chroot would force --no-sandbox), with its own PID, IPC and network namespaces for steps 4-7.
-# Output: release/check/ (transcript.txt, start-screen.png, blocked-origin.html, file-list.txt).
+# Output: release/check/ (transcript.txt, start-screen.png, installed-kiosk.png (cage + grim),
+# blocked-origin.html, file-list.txt).
 # Needs root, bubblewrap, debootstrap (cold cache) and Debian's mirror (apt-get inside the root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +65,9 @@ else
   sb --net env DEPENDS="$DEPENDS" sh -c 'apt-get -qq update && apt-get -y -q satisfy -o Dpkg::Use-Pty=0 "$DEPENDS" >/root/apt.log 2>&1 && apt-get -y -q install -o Dpkg::Use-Pty=0 socat openssl >>/root/apt.log 2>&1 || { tail -30 /root/apt.log; exit 1; }'
   tar -C "$ROOT" --exclude=./root/ns-kiosk.deb -cf "$DEPS_TAR.tmp" . && mv "$DEPS_TAR.tmp" "$DEPS_TAR"
 fi
+# grim (a Wayland screenshot tool) for the picture of the installed display: from the .deb cache
+# when a warm root lacks it.
+sb --net sh -c 'command -v grim >/dev/null || apt-get -y -q install -o Dpkg::Use-Pty=0 grim >/root/apt-grim.log 2>&1 || { tail -20 /root/apt-grim.log; exit 1; }'
 step "dpkg -i the package"
 sb sh -c 'dpkg -i /root/ns-kiosk.deb >/root/dpkg.log 2>&1 || { tail -30 /root/dpkg.log; exit 1; }; dpkg -s ns-kiosk | grep -E "^(Status|Version)"'
 

@@ -142,6 +142,46 @@ if $NODE -e 'fetch("http://127.0.0.1:9222/json/version").then(() => process.exit
 pass "remote debugging (DevTools protocol) refused: port 9222 closed"
 kill $CH 2>/dev/null || true
 
+echo "== the installed display unit's command (cage + kiosk-browser) on a headless wlroots output, as ns-kiosk-display"
+# DevTools is off by policy, so the picture is taken from the compositor (grim, a Wayland screenshot
+# tool) and not through Chromium: cage runs with wlroots' headless backend (no GPU, no tty), the
+# unit's own ExecStart and user, Chromium's sandbox on, the installed policy in force.
+command -v grim >/dev/null || dpkg -i /var/cache/apt/archives/grim_*.deb >/root/out/grim-install.log 2>&1 || true
+DISPLAY_UNIT=/lib/systemd/system/ns-kiosk-display.service
+XDG=/tmp/xdg-ns-kiosk-display
+mkdir -p "$XDG" /var/lib/ns-kiosk-display
+chown ns-kiosk-display:ns-kiosk-display "$XDG" /var/lib/ns-kiosk-display; chmod 0700 "$XDG"
+DENV="HOME=/var/lib/ns-kiosk-display XDG_RUNTIME_DIR=$XDG XDG_SESSION_TYPE=wayland WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 WLR_HEADLESS_OUTPUTS=1"
+DSTART=$(unit_value ExecStart $DISPLAY_UNIT)
+echo "ExecStart=$DSTART"
+(exec runuser -u ns-kiosk-display -- env -i PATH=/usr/bin:/bin $DENV $DSTART) >/root/out/cage.log 2>&1 &
+CAGE=$!
+shot=""
+for _ in $(seq 1 45); do
+  sleep 2
+  kill -0 $CAGE 2>/dev/null || break
+  [ -S "$XDG/wayland-0" ] || continue
+  # The start screen is up once the renderer has its first snapshot: Chromium's page is then larger
+  # than a blank one; take a picture every 2 s and keep the last after the screen settles.
+  if runuser -u ns-kiosk-display -- env -i $DENV WAYLAND_DISPLAY=wayland-0 grim /tmp/installed-kiosk.png 2>>/root/out/grim.log; then
+    size=$(stat -c %s /tmp/installed-kiosk.png)
+    if [ -n "$shot" ] && [ "$size" -gt 20000 ] && [ "$size" = "$shot" ]; then break; fi
+    shot=$size
+  fi
+done
+if [ -s /tmp/installed-kiosk.png ] && [ "$(stat -c %s /tmp/installed-kiosk.png)" -gt 20000 ]; then
+  cp /tmp/installed-kiosk.png /root/out/installed-kiosk.png
+  pass "cage + Chromium kiosk (the display unit's command) screenshot by grim: $(stat -c %s /root/out/installed-kiosk.png) bytes"
+else
+  tail -15 /root/out/cage.log; soft_fail "no screenshot of the installed display (cage + grim)"
+fi
+for p in /proc/[0-9]*; do
+  case "$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)" in /usr/lib/chromium/chromium*) stat -c %U "$p" ;; esac
+done | sort -u | tee /root/out/chromium-users.txt
+[ -s /root/out/chromium-users.txt ] || soft_fail "no Chromium process seen under cage"
+! grep -qv '^ns-kiosk-display$' /root/out/chromium-users.txt && pass "Chromium ran as ns-kiosk-display only" || soft_fail "Chromium user: $(tr '\n' ' ' < /root/out/chromium-users.txt)"
+kill $CAGE 2>/dev/null || true
+
 echo "== data across upgrade, removal, purge"
 kill $KIOSK_PID; wait $KIOSK_PID 2>/dev/null || true
 ls /var/lib/ns-kiosk > /tmp/data-before
