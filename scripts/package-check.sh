@@ -8,19 +8,19 @@
 #  5. configured as an operator would (keys, terminal port, back office), the unit's own ExecStart
 #     runs as ns-kiosk (runuser) with a ZVT terminal simulator on a pseudo-terminal as its payment
 #     terminal, and serves / and /health,
-#  6. Chromium from the root, as ns-kiosk-display, under the installed policy: screenshot of the
+#  6. Chromium from the root, as ns-kiosk-display, under the installed policy, in cage (wlroots headless, grim): picture of the
 #     start screen; another origin, devtools:// and the remote-debugging port refused,
 #  7. reinstall (upgrade path) and remove keep /var/lib/ns-kiosk; purge deletes it.
 # The root runs under bubblewrap (pivot_root, not chroot: Chromium's namespace sandbox works there;
 # a chroot would force --no-sandbox), with its own PID, IPC and network namespaces for steps 4-7.
-# Output: release/check/ (transcript.txt, start-screen.png, installed-kiosk.png (cage + grim),
-# blocked-origin.html, file-list.txt).
+# Output: release/check/ (transcript.txt, installed-kiosk.png, other-origin-refused.png,
+# other-origin-control.png, devtools-refused.png (cage + grim), file-list.txt).
 # Needs root, bubblewrap, debootstrap (cold cache) and Debian's mirror (apt-get inside the root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 DEB=${1:-$(ls -t release/ns-kiosk_*_amd64.deb | head -1)}
-OUT=$REPO/release/check
+OUT=${NS_KIOSK_CHECK_OUT:-$REPO/release/check}
 CACHE=${NS_KIOSK_PACKAGING_CACHE:-/var/cache/ns-kiosk-packaging}
 mkdir -p "$OUT"
 rm -f "$OUT"/*.png "$OUT"/*.html "$OUT"/*.txt
@@ -75,5 +75,5 @@ step "inside the root"
 cp "$REPO/packaging/test/inside-root.sh" "$ROOT/root/inside-root.sh"
 sb bash /root/inside-root.sh 2>&1 | tee "$OUT/transcript.txt"
 cp "$ROOT/root/out/"* "$OUT/" 2>/dev/null || true
-test -s "$OUT/start-screen.png" || { echo "no screenshot" >&2; exit 1; }
+test -s "$OUT/installed-kiosk.png" || { echo "no screenshot" >&2; exit 1; }
 step "passed: $(du -h "$DEB" | cut -f1) package, results in release/check/"
