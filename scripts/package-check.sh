@@ -55,15 +55,25 @@ sb() {
 # nothing of ns-kiosk itself) is cached per Depends line, so a warm run starts from that root.
 # The package itself is always installed with dpkg -i on a root that has never seen it.
 DEPENDS=$(dpkg-deb -f "$DEB" Depends)
-DEPS_TAR="$CACHE/root-with-deps-$(printf '%s\n%s' "$DEPENDS" "socat openssl v1" | sha256sum | cut -c1-16).tar"
+# The cache is one root, refreshed when the Depends line changes (apt-get satisfy adds the delta).
+DEPS_TAR="$CACHE/root-with-deps.tar"
+DEPS_STAMP="$CACHE/root-with-deps.depends"
+if [ ! -s "$DEPS_TAR" ] && ls "$CACHE"/root-with-deps-*.tar >/dev/null 2>&1; then DEPS_TAR_OLD=$(ls -t "$CACHE"/root-with-deps-*.tar | head -1); mv "$DEPS_TAR_OLD" "$DEPS_TAR"; fi
 if [ -s "$DEPS_TAR" ]; then
   step "fresh root with the package's dependencies (cached: $(basename "$DEPS_TAR"))"
   rm -rf "$ROOT"; mkdir -p "$ROOT"; tar -C "$ROOT" -xf "$DEPS_TAR"
   cp "$DEB" "$ROOT/root/ns-kiosk.deb"
+  if [ "$(cat "$DEPS_STAMP" 2>/dev/null)" != "$DEPENDS" ]; then
+    step "the package's Depends changed: apt-get satisfy the difference, cache refreshed"
+    sb --net env DEPENDS="$DEPENDS" sh -c 'apt-get -y -q satisfy -o Dpkg::Use-Pty=0 "$DEPENDS" >/root/apt.log 2>&1 || { tail -30 /root/apt.log; exit 1; }'
+    tar -C "$ROOT" --exclude=./root/ns-kiosk.deb -cf "$DEPS_TAR.tmp" . && mv "$DEPS_TAR.tmp" "$DEPS_TAR"
+    printf '%s' "$DEPENDS" > "$DEPS_STAMP"
+  fi
 else
   step "the package's dependencies into the fresh root (cold: cached afterwards)"
   sb --net env DEPENDS="$DEPENDS" sh -c 'apt-get -qq update && apt-get -y -q satisfy -o Dpkg::Use-Pty=0 "$DEPENDS" >/root/apt.log 2>&1 && apt-get -y -q install -o Dpkg::Use-Pty=0 socat openssl >>/root/apt.log 2>&1 || { tail -30 /root/apt.log; exit 1; }'
   tar -C "$ROOT" --exclude=./root/ns-kiosk.deb -cf "$DEPS_TAR.tmp" . && mv "$DEPS_TAR.tmp" "$DEPS_TAR"
+  printf '%s' "$DEPENDS" > "$DEPS_STAMP"
 fi
 # grim (a Wayland screenshot tool) for the picture of the installed display: from the .deb cache
 # when a warm root lacks it.
