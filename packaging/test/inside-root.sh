@@ -64,8 +64,8 @@ sleep 2
 # The back office: https with the operator's CA pinned (main/config.ts refuses anything else with
 # real devices). None answers here: the journal waits (store and forward), the screen does not.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=ns-kiosk-check-ca \
-  -keyout /root/ca.key -out /etc/ns-kiosk/backoffice-ca.pem 2>/dev/null
-chmod 0644 /etc/ns-kiosk/backoffice-ca.pem
+  -keyout /root/ca.key -out /etc/ssl/ns-kiosk-backoffice-ca.pem 2>/dev/null
+chmod 0644 /etc/ssl/ns-kiosk-backoffice-ca.pem
 # The kiosk's secret, as enrollment (KIOSK_ENROLL_TOKEN) would leave it: 0600, the service user's.
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > /var/lib/ns-kiosk/kiosk-secret
 chown ns-kiosk:ns-kiosk /var/lib/ns-kiosk/kiosk-secret; chmod 0600 /var/lib/ns-kiosk/kiosk-secret
@@ -73,7 +73,7 @@ $NODE -e '
 const fs = require("node:fs");
 const c = JSON.parse(fs.readFileSync("/etc/ns-kiosk/config.json", "utf8"));
 c.kioskId = "NS-UT-CHECK-01";
-c.backOffice = { mode: "remote", url: "https://127.0.0.1:8787/", caFile: "/etc/ns-kiosk/backoffice-ca.pem" };
+c.backOffice = { mode: "remote", url: "https://127.0.0.1:8787/", caFile: "/etc/ssl/ns-kiosk-backoffice-ca.pem" };
 c.hardware.payment.serialPath = process.argv[1];
 fs.writeFileSync("/etc/ns-kiosk/config.json", JSON.stringify(c, null, 2) + "\n");
 ' "$ECR"
