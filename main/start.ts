@@ -5,14 +5,29 @@
  *
  * Prints one line `KIOSK_URL=<url>` on stdout once the start screen can be served, so a parent
  * process (scripts/start.mjs, scripts/bench-startup.ts) knows where to point a browser.
+ *
+ * Start-up order (issue 15: npm start to the start screen): the browser host listens first, and
+ * the core (journal, back office, devices: main/composition.ts and everything it imports) is
+ * loaded and built after that, while the kiosk's browser is already loading the screen. The
+ * bridge and the tester routes wait for the core; a core that fails to start ends the process
+ * (exit 1), as before.
  */
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
-import { createKiosk } from './composition.js';
+import type { Kiosk } from './composition.js';
 import { startBrowserHost } from './host/browser-host.js';
 import { KIOSK_VERSION } from './version.js';
 
+/** KIOSK_STARTUP_TRACE=1: one stderr line per start-up phase: epoch ms and this process's CPU ms so far (scripts/bench-startup.ts reads them). */
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const trace =
+  process.env.KIOSK_STARTUP_TRACE === '1'
+    ? (phase: string, at = performance.timeOrigin + performance.now(), cpu = cpuMs()) => process.stderr.write(`KIOSK_TRACE ${phase} ${at.toFixed(1)} ${cpu.toFixed(0)}\n`)
+    : () => {};
+
 async function main(): Promise<void> {
+  trace('host-process-start', performance.timeOrigin, 0);
+  trace('host-modules-loaded');
   let config;
   try {
     config = loadConfig();
@@ -25,20 +40,52 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.logLevel, base: { kiosk: config.kioskId, version: KIOSK_VERSION.version, build: KIOSK_VERSION.build } });
   log.info({ builtAt: KIOSK_VERSION.builtAt, hardware: config.hardware.mode, node: process.version }, `kiosk ${KIOSK_VERSION.version} (build ${KIOSK_VERSION.build}) starting`);
-  const kiosk = await createKiosk(config, { logger: log });
-  await kiosk.start();
+  trace('host-config-loaded');
+  // The core, once the host listens (below): loaded (a separate chunk in the compiled host) and started.
+  let listening!: () => void;
+  const hostUp = new Promise<void>((resolve) => (listening = resolve));
+  let kioskBuilt: Kiosk | undefined;
+  const kioskReady = (async () => {
+    await hostUp;
+    const { createKiosk } = await import('./composition.js');
+    trace('host-core-modules-loaded');
+    const kiosk = await createKiosk(config, { logger: log });
+    kioskBuilt = kiosk;
+    trace('host-kiosk-created');
+    await kiosk.start();
+    trace('host-kiosk-started');
+    return kiosk;
+  })();
   let host;
   try {
-    host = await startBrowserHost({ kiosk, host: config.host.host, port: config.host.port, rendererDir: config.host.rendererDir, log });
+    host = await startBrowserHost({
+      kiosk: kioskReady,
+      mayHaveTester: config.tester && config.hardware.mode !== 'real',
+      host: config.host.host,
+      port: config.host.port,
+      rendererDir: config.host.rendererDir,
+      log,
+    });
   } catch (e) {
-    await kiosk.stop();
     if ((e as { code?: string }).code === 'EADDRINUSE') {
       process.stderr.write(`Port ${config.host.port} on ${config.host.host} is in use. Set KIOSK_PORT to another port (or 0 for any free one).\n`);
       process.exit(3);
     }
     throw e;
   }
+  trace('host-listening');
   process.stdout.write(`KIOSK_URL=${host.url}\n`);
+  listening();
+  // Source maps for the code loaded from here on (the core): parsing the bundle's maps while the
+  // start screen was on its way cost ~300 ms CPU (KIOSK_STARTUP_TRACE, issue 15), so
+  // scripts/start.mjs no longer passes --enable-source-maps; the start path's stack traces name
+  // bundle lines (dist/host/start.mjs, not minified, each module headed by its source path).
+  process.setSourceMapsEnabled(true);
+  const kiosk = await kioskReady.catch(async (e: unknown) => {
+    await host.close().catch(() => {});
+    await kioskBuilt?.stop().catch(() => {});
+    throw e;
+  });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -58,7 +58,7 @@ describe('the appliance (Debian package sources)', () => {
   });
 
   it('runs the compiled kiosk on its own Node under /opt, the configuration in /etc checked first (exit 2 is not restarted)', () => {
-    expect(core.get('ExecStart')).toEqual(['/opt/ns-kiosk/node/bin/node /opt/ns-kiosk/app/dist/main/start.js']);
+    expect(core.get('ExecStart')).toEqual(['/opt/ns-kiosk/node/bin/node --max-semi-space-size=4 /opt/ns-kiosk/app/dist/main/start.js']);
     expect(core.get('ExecStartPre')).toEqual(['/opt/ns-kiosk/node/bin/node /opt/ns-kiosk/app/bin/check-config.mjs']);
     expect(core.get('Environment')).toContain('KIOSK_CONFIG=/etc/ns-kiosk/config.json');
     expect(core.get('RestartPreventExitStatus')).toEqual(['2']);

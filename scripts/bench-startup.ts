@@ -127,15 +127,51 @@ async function sendEvent(page: Page, event: unknown): Promise<void> {
   }, event);
 }
 
-async function oneRun(cards: number): Promise<{ listeningMs: number; startupMs: number; cpuMs: number; cardToMenuMs: number[] }> {
+/**
+ * The start-up phases, in order, from the KIOSK_TRACE marks scripts/start.mjs and main/start.ts
+ * print under KIOSK_STARTUP_TRACE=1 (each: ms since `npm start` was spawned, at its end).
+ */
+const PHASES = [
+  ['npm', 'start-process-start'],
+  ['start script loaded', 'start-script-running'],
+  ['start checks (renderer, host build)', 'start-spawning-host'],
+  ['host process up', 'host-process-start'],
+  ['host modules loaded', 'host-modules-loaded'],
+  ['configuration', 'host-config-loaded'],
+  ['browser host listening (URL printed)', 'host-listening'],
+  // From here the core loads and starts while the browser loads the screen (main/start.ts).
+  ['core modules loaded', 'host-core-modules-loaded'],
+  ['core created (journal, back office, devices)', 'host-kiosk-created'],
+  ['core started', 'host-kiosk-started'],
+] as const;
+/** Per mark: ms since `npm start` was spawned, and the CPU ms its process had used by then. */
+type PhaseTimes = Record<string, { at: number; cpu?: number }>;
+
+async function oneRun(
+  cards: number,
+): Promise<{ listeningMs: number; startupMs: number; cpuMs: number; cardToMenuMs: number[]; phases: PhaseTimes }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-bench-'));
   const port = await freePort();
   const t0 = performance.now();
+  const t0Epoch = performance.timeOrigin + t0;
   const npm = spawn('npm', ['start', '--silent', '--', '--browser', '--no-open'], {
     cwd: root,
-    env: { ...process.env, KIOSK_PORT: String(port), KIOSK_DATA_DIR: dataDir, KIOSK_LOG_LEVEL: 'warn', KIOSK_PAYMENT_PROMPT_DELAY_MS: '50' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      KIOSK_PORT: String(port),
+      KIOSK_DATA_DIR: dataDir,
+      KIOSK_LOG_LEVEL: 'warn',
+      KIOSK_PAYMENT_PROMPT_DELAY_MS: '50',
+      KIOSK_STARTUP_TRACE: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+  });
+  const phases: PhaseTimes = {};
+  createInterface({ input: npm.stderr! }).on('line', (line) => {
+    const m = /^KIOSK_TRACE (\S+) (\d+(?:\.\d+)?) (\d+)$/.exec(line);
+    if (m) phases[m[1]!] = { at: Number(m[2]) - t0Epoch, cpu: Number(m[3]) };
+    else process.stderr.write(`${line}\n`);
   });
   const browserP = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
@@ -148,6 +184,7 @@ async function oneRun(cards: number): Promise<{ listeningMs: number; startupMs: 
       await page.locator('[data-screen="start"]').waitFor({ state: 'visible', timeout: 60_000 });
       const startupMs = performance.now() - t0;
       const cpuMs = treeCpuMs(npm.pid!);
+      phases['page: start screen shown'] = { at: startupMs };
 
       const cardToMenuMs: number[] = [];
       for (let i = 0; i < cards; i++) {
@@ -160,7 +197,7 @@ async function oneRun(cards: number): Promise<{ listeningMs: number; startupMs: 
         await page.locator('[data-screen="menu"]').waitFor({ state: 'visible', timeout: 30_000 });
         cardToMenuMs.push(performance.now() - c0);
       }
-      return { listeningMs, startupMs, cpuMs, cardToMenuMs };
+      return { listeningMs, startupMs, cpuMs, cardToMenuMs, phases };
     } finally {
       await browser.close();
     }
@@ -176,6 +213,10 @@ async function oneRun(cards: number): Promise<{ listeningMs: number; startupMs: 
   }
 }
 
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 async function main(): Promise<void> {
   const runs = arg('runs', 5);
   const cards = arg('cards', 5);
@@ -183,8 +224,11 @@ async function main(): Promise<void> {
   const listening: number[] = [];
   const cardToMenu: number[] = [];
   const cpu: number[] = [];
+  const phaseRuns: PhaseTimes[] = [];
+  console.log(`load average at the start: ${loadAverage()}`);
   for (let i = 1; i <= runs; i++) {
     const r = await oneRun(cards);
+    phaseRuns.push(r.phases);
     startup.push(r.startupMs);
     cpu.push(r.cpuMs);
     listening.push(r.listeningMs);
@@ -196,10 +240,31 @@ async function main(): Promise<void> {
   const fmt = (s: ReturnType<typeof stats>) =>
     `median ${s.median.toFixed(0)} ms, p95 ${s.p95.toFixed(0)} ms (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})`;
   console.log('');
+  console.log('phases (medians over runs): wall ms of the phase, ms since `npm start` at its end, CPU ms its process spent in it');
+  let prev: PhaseTimes[string][] = phaseRuns.map(() => ({ at: 0 }));
+  let prevMark = '';
+  for (const [label, mark] of [...PHASES, ['page loaded, bridge snapshot, start screen', 'page: start screen shown'] as const]) {
+    const marks = phaseRuns.map((p) => p[mark]);
+    if (marks.some((x) => x === undefined)) {
+      console.log(`  ${label.padEnd(46)} (no mark)`);
+      continue;
+    }
+    const ends = marks as PhaseTimes[string][];
+    const own = ends.map((x, i) => x.at - prev[i]!.at);
+    // CPU: the same process as the previous mark -> the difference; a process's first mark -> all it used.
+    const sameProcess = prevMark.split('-')[0] === mark.split('-')[0];
+    const cpu = ends.every((x) => x.cpu !== undefined) ? ends.map((x, i) => x.cpu! - (sameProcess ? (prev[i]!.cpu ?? 0) : 0)) : undefined;
+    console.log(
+      `  ${label.padEnd(46)} ${stats(own).median.toFixed(0).padStart(6)} ms  (at ${stats(ends.map((x) => x.at)).median.toFixed(0).padStart(5)} ms)${cpu ? `  CPU ${stats(cpu).median.toFixed(0).padStart(5)} ms` : ''}`,
+    );
+    prev = ends;
+    prevMark = mark;
+  }
+  console.log('');
   console.log(`npm start -> kiosk listening (${listening.length} runs): ${fmt(stats(listening))}`);
   console.log(`npm start -> start screen shown (${startup.length} runs): ${fmt(stats(startup))}`);
   console.log(`CPU used by npm start's process tree until the start screen (${cpu.length} runs): ${fmt(stats(cpu))}`);
-  console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (${process.env.KIOSK_HOST_FROM_SOURCE === '1' ? 'host through tsx' : 'compiled host'})`);
+  console.log(`load average at the end: ${loadAverage()} (${process.env.KIOSK_HOST_FROM_SOURCE === '1' ? 'host through tsx' : 'compiled host'})`);
   console.log(`card presented -> menu shown (${cardToMenu.length} presentations): ${fmt(stats(cardToMenu))}`);
 }
 

@@ -5,7 +5,7 @@
 // addons, pino and fastify load as they are. Writes dist/build-info.json (main/version.ts).
 // esbuild is used (not tsc) because it bundles in a few hundred ms and its one output file loads
 // faster than hundreds of modules; type checking stays with `npm test` (tsc --noEmit).
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeBuildInfo } from './build-info.mjs';
@@ -15,17 +15,50 @@ export const HOST_OUT = path.join(root, 'dist', 'host', 'start.mjs');
 /** What the bundle is made of: a newer file here means a rebuild (scripts/start.mjs). */
 export const HOST_SOURCES = ['main', 'hardware', 'state-machines', 'backoffice', 'contract', 'domain', 'package.json', 'package-lock.json'].map((p) => path.join(root, p));
 
+/**
+ * The packages the start screen needs before the core is loaded (the browser host: fastify and its
+ * static files plugin, ws, zod) are bundled, with everything they import: resolving and reading
+ * their few hundred small files cost more CPU at every start than running them (issue 15,
+ * measured with KIOSK_STARTUP_TRACE). Every other package stays in node_modules (external) and
+ * loads as it is: native addons, pino (its transports run in worker threads by file name), the
+ * core's packages (loaded after the host listens).
+ */
+const BUNDLED_PACKAGES = ['fastify', '@fastify/static', 'ws', 'zod'];
+const startPathPackagesBundled = {
+  name: 'start-path-packages-bundled',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { external: true };
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      // ws's optional native helpers (bufferutil, utf-8-validate) are found at run time or not at all.
+      if (name === 'bufferutil' || name === 'utf-8-validate' || name === 'pino' || name.startsWith('pino-')) return { external: true };
+      const fromPackage = args.importer.includes(`${path.sep}node_modules${path.sep}`);
+      if (fromPackage || BUNDLED_PACKAGES.includes(name)) return undefined; // bundled
+      return { external: true };
+    });
+  },
+};
+
 export async function buildHost({ quiet = false } = {}) {
   const started = Date.now();
   const { build } = await import('esbuild');
+  // Old chunks (content-hashed names) would pile up: the folder is the build's own.
+  rmSync(path.dirname(HOST_OUT), { recursive: true, force: true });
   await build({
-    entryPoints: [path.join(root, 'main', 'start.ts')],
-    outfile: HOST_OUT,
+    entryPoints: { start: path.join(root, 'main', 'start.ts') },
+    outdir: path.dirname(HOST_OUT),
+    outExtension: { '.js': '.mjs' },
+    // main/start.ts imports the core (main/composition.ts and the back office, journal, devices
+    // it pulls in) dynamically, after the host listens: splitting puts it in a chunk of its own, so
+    // the start screen is served before that code is even loaded. Chunks stay next to start.mjs
+    // (hardware/card/keys.ts finds dist/host/keys through import.meta.url).
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node24',
-    packages: 'external',
+    plugins: [startPathPackagesBundled],
     sourcemap: 'linked',
     logLevel: 'warning',
     // ESM output has no require(); some bundled modules use createRequire themselves (nfc-pcsc loader).

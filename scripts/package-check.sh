@@ -8,18 +8,19 @@
 #  5. configured as an operator would (keys, terminal port, back office), the unit's own ExecStart
 #     runs as ns-kiosk (runuser) with a ZVT terminal simulator on a pseudo-terminal as its payment
 #     terminal, and serves / and /health,
-#  6. Chromium from the root, as ns-kiosk-display, under the installed policy: screenshot of the
+#  6. Chromium from the root, as ns-kiosk-display, under the installed policy, in cage (wlroots headless, grim): picture of the
 #     start screen; another origin, devtools:// and the remote-debugging port refused,
 #  7. reinstall (upgrade path) and remove keep /var/lib/ns-kiosk; purge deletes it.
 # The root runs under bubblewrap (pivot_root, not chroot: Chromium's namespace sandbox works there;
 # a chroot would force --no-sandbox), with its own PID, IPC and network namespaces for steps 4-7.
-# Output: release/check/ (transcript.txt, start-screen.png, blocked-origin.html, file-list.txt).
+# Output: release/check/ (transcript.txt, installed-kiosk.png, other-origin-refused.png,
+# other-origin-control.png, devtools-refused.png (cage + grim), file-list.txt).
 # Needs root, bubblewrap, debootstrap (cold cache) and Debian's mirror (apt-get inside the root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 DEB=${1:-$(ls -t release/ns-kiosk_*_amd64.deb | head -1)}
-OUT=$REPO/release/check
+OUT=${NS_KIOSK_CHECK_OUT:-$REPO/release/check}
 CACHE=${NS_KIOSK_PACKAGING_CACHE:-/var/cache/ns-kiosk-packaging}
 mkdir -p "$OUT"
 rm -f "$OUT"/*.png "$OUT"/*.html "$OUT"/*.txt
@@ -48,14 +49,41 @@ sb() {
     --setenv PATH /usr/sbin:/usr/bin:/sbin:/bin --setenv DEBIAN_FRONTEND noninteractive --setenv LANG C.UTF-8 "$@"
 }
 
-step "dpkg -i + apt-get -f install"
-sb --net sh -c 'dpkg -i /root/ns-kiosk.deb >/root/dpkg.log 2>&1 || true; apt-get -qq update && apt-get -y -q -f install -o Dpkg::Use-Pty=0 >/root/apt.log 2>&1 || { tail -30 /root/apt.log; exit 1; }; dpkg -s ns-kiosk | grep -E "^(Status|Version)"'
-# Test tooling only, after the package is in: socat makes the terminal's pseudo-terminal pair.
-sb --net sh -c 'apt-get -y -q install socat >/root/apt-socat.log 2>&1 || { tail -20 /root/apt-socat.log; exit 1; }'
+# The package's dependencies (Chromium, cage, pcscd, ...) and the test's own tools (socat: the
+# terminal's pseudo-terminal pair; openssl: the back office's test CA) take most of the time to
+# unpack: a fresh root with them installed (`apt-get satisfy` of the package's Depends line,
+# nothing of ns-kiosk itself) is cached per Depends line, so a warm run starts from that root.
+# The package itself is always installed with dpkg -i on a root that has never seen it.
+DEPENDS=$(dpkg-deb -f "$DEB" Depends)
+# The cache is one root, refreshed when the Depends line changes (apt-get satisfy adds the delta).
+DEPS_TAR="$CACHE/root-with-deps.tar"
+DEPS_STAMP="$CACHE/root-with-deps.depends"
+if [ ! -s "$DEPS_TAR" ] && ls "$CACHE"/root-with-deps-*.tar >/dev/null 2>&1; then DEPS_TAR_OLD=$(ls -t "$CACHE"/root-with-deps-*.tar | head -1); mv "$DEPS_TAR_OLD" "$DEPS_TAR"; fi
+if [ -s "$DEPS_TAR" ]; then
+  step "fresh root with the package's dependencies (cached: $(basename "$DEPS_TAR"))"
+  rm -rf "$ROOT"; mkdir -p "$ROOT"; tar -C "$ROOT" -xf "$DEPS_TAR"
+  cp "$DEB" "$ROOT/root/ns-kiosk.deb"
+  if [ "$(cat "$DEPS_STAMP" 2>/dev/null)" != "$DEPENDS" ]; then
+    step "the package's Depends changed: apt-get satisfy the difference, cache refreshed"
+    sb --net env DEPENDS="$DEPENDS" sh -c 'apt-get -y -q satisfy -o Dpkg::Use-Pty=0 "$DEPENDS" >/root/apt.log 2>&1 || { tail -30 /root/apt.log; exit 1; }'
+    tar -C "$ROOT" --exclude=./root/ns-kiosk.deb -cf "$DEPS_TAR.tmp" . && mv "$DEPS_TAR.tmp" "$DEPS_TAR"
+    printf '%s' "$DEPENDS" > "$DEPS_STAMP"
+  fi
+else
+  step "the package's dependencies into the fresh root (cold: cached afterwards)"
+  sb --net env DEPENDS="$DEPENDS" sh -c 'apt-get -qq update && apt-get -y -q satisfy -o Dpkg::Use-Pty=0 "$DEPENDS" >/root/apt.log 2>&1 && apt-get -y -q install -o Dpkg::Use-Pty=0 socat openssl >>/root/apt.log 2>&1 || { tail -30 /root/apt.log; exit 1; }'
+  tar -C "$ROOT" --exclude=./root/ns-kiosk.deb -cf "$DEPS_TAR.tmp" . && mv "$DEPS_TAR.tmp" "$DEPS_TAR"
+  printf '%s' "$DEPENDS" > "$DEPS_STAMP"
+fi
+# grim (a Wayland screenshot tool) for the picture of the installed display: from the .deb cache
+# when a warm root lacks it.
+sb --net sh -c 'command -v grim >/dev/null || apt-get -y -q install -o Dpkg::Use-Pty=0 grim >/root/apt-grim.log 2>&1 || { tail -20 /root/apt-grim.log; exit 1; }'
+step "dpkg -i the package"
+sb sh -c 'dpkg -i /root/ns-kiosk.deb >/root/dpkg.log 2>&1 || { tail -30 /root/dpkg.log; exit 1; }; dpkg -s ns-kiosk | grep -E "^(Status|Version)"'
 
 step "inside the root"
 cp "$REPO/packaging/test/inside-root.sh" "$ROOT/root/inside-root.sh"
 sb bash /root/inside-root.sh 2>&1 | tee "$OUT/transcript.txt"
 cp "$ROOT/root/out/"* "$OUT/" 2>/dev/null || true
-test -s "$OUT/start-screen.png" || { echo "no screenshot" >&2; exit 1; }
+test -s "$OUT/installed-kiosk.png" || { echo "no screenshot" >&2; exit 1; }
 step "passed: $(du -h "$DEB" | cut -f1) package, results in release/check/"

@@ -99,7 +99,10 @@ const conffiles = ['/etc/ns-kiosk/config.json', '/etc/chromium/policies/managed/
 writeFileSync(path.join(control, 'conffiles'), conffiles.join('\n') + '\n');
 normaliseModes(stage);
 say(`stripped ${stripBinaries()} ELF files`);
-const depends = ['adduser', 'systemd', 'pcscd', 'polkitd', 'cage', 'chromium', 'init-system-helpers (>= 1.54)', ...sharedLibraryDepends()];
+// xwayland: Debian 12's cage is built with XWayland and will not start without its server
+// ("Cannot create XWayland server"; seen by scripts/package-check.sh), although Chromium itself
+// runs on Wayland.
+const depends = ['adduser', 'systemd', 'pcscd', 'polkitd', 'cage', 'xwayland', 'chromium', 'init-system-helpers (>= 1.54)', ...sharedLibraryDepends()];
 const installedKb = Math.ceil(duBytes(stage, ['DEBIAN']) / 1024);
 writeFileSync(
   path.join(control, 'control'),

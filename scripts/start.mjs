@@ -10,6 +10,14 @@
 // Never downloads anything (in particular not Electron).
 // Options: --browser (skip Electron), --no-open (do not open Chromium), --windowed (app window
 // instead of full-screen kiosk). All KIOSK_* variables (main/config.ts) pass through.
+// KIOSK_STARTUP_TRACE=1: start-up phase marks on stderr: epoch ms and this process's CPU ms so far (scripts/bench-startup.ts).
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const trace =
+  process.env.KIOSK_STARTUP_TRACE === '1'
+    ? (phase, at = performance.timeOrigin + performance.now(), cpu = cpuMs()) => process.stderr.write(`KIOSK_TRACE ${phase} ${at.toFixed(1)} ${cpu.toFixed(0)}\n`)
+    : () => {};
+trace('start-process-start', performance.timeOrigin, 0);
+trace('start-script-running');
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,11 +143,20 @@ async function ensureHost() {
 async function runBrowserHost() {
   // KIOSK_HOST_FROM_SOURCE=1: run the TypeScript through tsx (development; the startup benchmark's comparison).
   const fromSource = hardwareMode() === 'wire' || process.env.KIOSK_HOST_FROM_SOURCE === '1';
-  const hostArgs = fromSource ? ['--import', 'tsx', path.join(root, 'main', 'start.ts')] : ['--enable-source-maps', await ensureHost()];
+  // --max-semi-space-size=4: V8's young generation capped at 4 MB per semi-space. Uncapped, V8 grows
+  // it (and the heap it commits) by ~40-60 MB at some point in the first ~1,000 sessions and keeps
+  // it: the soak's one "native" RSS step (docs/operations.md, Memory). Same flag in the appliance's
+  // unit and the soak.
+  const hostArgs = ['--max-semi-space-size=4', ...(fromSource ? ['--import', 'tsx', path.join(root, 'main', 'start.ts')] : [await ensureHost()])];
+  trace('start-spawning-host');
+  // Node's on-disk compile cache for the compiled host (code compiled at an earlier start is not
+  // compiled again; a new build's files miss it and are cached anew). Kept under dist/, which the
+  // build owns.
+  const env = fromSource || process.env.NODE_COMPILE_CACHE ? process.env : { ...process.env, NODE_COMPILE_CACHE: path.join(root, 'dist', '.node-compile-cache') };
   const host = track(
     spawn(process.execPath, hostArgs, {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
+      env,
     }),
   );
   host.on('exit', (code) => {

@@ -91,7 +91,7 @@ if (only('soak')) {
   // The soak benchmark's short run (scripts/soak.ts; `npm run soak` is the 10,000-session one):
   // fails on a stuck session, RSS growth past 10 MB after warm-up, or a series that only grows.
   run('soak (200 traveller sessions, every journey, faults mixed in)', process.execPath, [
-    '--expose-gc', '--import', 'tsx', path.join(root, 'scripts', 'soak.ts'), '--sessions', '200', '--every', '40',
+    '--expose-gc', '--max-semi-space-size=4', '--import', 'tsx', path.join(root, 'scripts', 'soak.ts'), '--sessions', '200', '--every', '40',
   ]);
 }
 

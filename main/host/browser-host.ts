@@ -6,7 +6,8 @@
  *                    client -> server {type:'event', id, event}; server -> client {type:'result', id, result}.
  *                    Every inbound message is validated; bad JSON or a wrong shape gets a typed
  *                    error result (id null when none could be read), never a crash;
- * - /tester/*        the tester API for emulated hardware, registered only when the kiosk has a
+ * - /tester/*        the tester API for emulated hardware, registered only when the kiosk has (or,
+ *                    with a promised core, may have: `mayHaveTester`) a
  *                    tester (otherwise the routes do not exist: 404 like any unknown path):
  *                    GET state, POST card/present {fixtureId}, POST card/remove,
  *                    POST terminal/behaviour {behaviour}, POST backoffice {reachable}, POST reset,
@@ -44,8 +45,21 @@ import { KIOSK_CSP } from '../core/csp.js';
 import { KIOSK_VERSION, type KioskVersion } from '../version.js';
 
 
+/** What the host needs of the kiosk core. */
+export type HostKiosk = Pick<Kiosk, 'bridge' | 'tester'> & Partial<Pick<Kiosk, 'health'>>;
+
 export interface BrowserHostOptions {
-  kiosk: Pick<Kiosk, 'bridge' | 'tester'> & Partial<Pick<Kiosk, 'health'>>;
+  /**
+   * The core, or a promise of it (main/start.ts: the host listens, and the kiosk's browser loads
+   * the screen, while the core is still being built; the bridge and the tester routes wait for it).
+   */
+  kiosk: HostKiosk | Promise<HostKiosk>;
+  /**
+   * With a promised core: whether it may have a tester (config.tester and no real hardware). The
+   * tester routes exist only then (they are registered before listening) and answer 404 if the
+   * core turns out to have none. Ignored for a core given as it is (its `tester` decides).
+   */
+  mayHaveTester?: boolean;
   /** Default 127.0.0.1 (the kiosk's own browser is the only client). */
   host?: string;
   /** Default 8765; 0 picks a free port. */
@@ -111,52 +125,60 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-function registerTesterApi(app: FastifyInstance, tester: NonNullable<BrowserHostOptions['kiosk']['tester']>, latest: () => KioskSnapshot): void {
+type KioskTester = NonNullable<HostKiosk['tester']>;
+
+function registerTesterApi(app: FastifyInstance, testerOf: () => Promise<KioskTester>, latest: () => KioskSnapshot): void {
   const unavailable = { error: 'tester-unavailable', message: 'this device is not emulated here' };
-  const card = () => {
+  // Every route waits for the core (already there unless it was promised: main/start.ts).
+  const card = async () => {
+    const tester = await testerOf();
     if (!tester.card) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
     return tester.card;
   };
-  const terminal = () => {
+  const terminal = async () => {
+    const tester = await testerOf();
     if (!tester.terminal) throw Object.assign(new Error(unavailable.message), { statusCode: 404, code: unavailable.error });
     return tester.terminal;
   };
 
-  app.get('/tester/state', async () => ({
-    snapshot: latest(),
-    card: tester.card ? { fixtures: tester.card.fixtures(), presented: tester.card.presented() ?? null } : null,
-    terminal: tester.terminal ? { behaviour: tester.terminal.behaviour(), behaviours: tester.terminal.behaviours() } : null,
-    backOffice: { reachable: tester.backOffice.reachable() },
-  }));
+  app.get('/tester/state', async () => {
+    const tester = await testerOf();
+    return {
+      snapshot: latest(),
+      card: tester.card ? { fixtures: tester.card.fixtures(), presented: tester.card.presented() ?? null } : null,
+      terminal: tester.terminal ? { behaviour: tester.terminal.behaviour(), behaviours: tester.terminal.behaviours() } : null,
+      backOffice: { reachable: tester.backOffice.reachable() },
+    };
+  });
   app.post('/tester/backoffice', async (req) => {
     const { reachable } = parseBody(backOfficeSchema, req.body);
-    tester.backOffice.setReachable(reachable);
+    (await testerOf()).backOffice.setReachable(reachable);
     return { ok: true, reachable };
   });
   app.post('/tester/card/present', async (req) => {
     const { fixtureId } = parseBody(presentSchema, req.body);
-    await card().present(fixtureId);
+    await (await card()).present(fixtureId);
     return { ok: true, presented: fixtureId };
   });
   app.post('/tester/card/remove', async () => {
-    await card().remove();
+    await (await card()).remove();
     return { ok: true };
   });
   app.post('/tester/terminal/behaviour', async (req) => {
     const { behaviour } = parseBody(behaviourSchema, req.body);
-    terminal().setBehaviour(behaviour);
+    (await terminal()).setBehaviour(behaviour);
     return { ok: true, behaviour };
   });
   // Issue 13: cause a fault (or end it); answers with the health report after a fresh check.
   app.post('/tester/fault', async (req) => {
     const { fault, on } = parseBody(faultSchema, req.body);
-    return { ok: true, fault, on, health: await tester.setFault(fault, on) };
+    return { ok: true, fault, on, health: await (await testerOf()).setFault(fault, on) };
   });
   app.post('/tester/reset', async () => {
-    await tester.reset();
+    await (await testerOf()).reset();
     return { ok: true };
   });
-  app.get('/tester/ledger', async () => ({ ledger: terminal().ledger() }));
+  app.get('/tester/ledger', async () => ({ ledger: (await terminal()).ledger() }));
 }
 
 /** Who may reach this host: decided once the port is known (see the header). */
@@ -165,7 +187,26 @@ interface Gate {
   originAllowed(origin: string | undefined): boolean;
 }
 
-function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], log: Logger, gate: Gate, bootToken: string): WebSocketServer {
+/**
+ * The core as the host reaches it: at once when it is there, else once it is (in order). A core
+ * that fails to start leaves what waits for it waiting: main/start.ts then exits.
+ */
+interface CoreAccess {
+  with(fn: (kiosk: HostKiosk) => void): void;
+  promise: Promise<HostKiosk>;
+  /** The core if it is there yet. */
+  now(): HostKiosk | undefined;
+}
+
+function coreAccess(kiosk: BrowserHostOptions['kiosk']): CoreAccess {
+  if (!(kiosk instanceof Promise)) return { with: (fn) => fn(kiosk), promise: Promise.resolve(kiosk), now: () => kiosk };
+  let current: HostKiosk | undefined;
+  const promise = kiosk.then((k) => (current = k));
+  promise.catch(() => {}); // the owner of the promise reports the failure
+  return { with: (fn) => (current ? fn(current) : void promise.then(fn, () => {})), promise, now: () => current };
+}
+
+function attachBridge(app: FastifyInstance, core: CoreAccess, log: Logger, gate: Gate, bootToken: string): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -217,8 +258,16 @@ function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], 
     const sendJson = (msg: unknown) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
     };
-    const unsubscribe = kiosk.bridge.subscribe((snapshot) => sendJson({ type: 'snapshot', snapshot }));
-    ws.on('message', (data, isBinary) => {
+    let closed = false;
+    let unsubscribeCore = () => {};
+    core.with((kiosk) => {
+      if (!closed) unsubscribeCore = kiosk.bridge.subscribe((snapshot) => sendJson({ type: 'snapshot', snapshot }));
+    });
+    const unsubscribe = () => {
+      closed = true;
+      unsubscribeCore();
+    };
+    ws.on('message', (data, isBinary) => core.with((kiosk) => {
       let id: number | string | null = null;
       let result: SendResult;
       try {
@@ -241,7 +290,7 @@ function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], 
         result = { ok: false, error: 'invalid-event', detail: (e as Error).message };
       }
       sendJson({ type: 'result', id, result });
-    });
+    }));
     ws.on('close', unsubscribe);
     ws.on('error', (e) => {
       log.warn({ err: e.message }, 'bridge socket error');
@@ -252,9 +301,11 @@ function attachBridge(app: FastifyInstance, kiosk: BrowserHostOptions['kiosk'], 
 }
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
-  const { kiosk, log } = options;
+  const { log } = options;
+  const core = coreAccess(options.kiosk);
+  const mayHaveTester = options.kiosk instanceof Promise ? options.mayHaveTester === true : options.kiosk.tester !== undefined;
   const bindHost = options.host ?? '127.0.0.1';
-  if (kiosk.tester && !isLoopbackBind(bindHost))
+  if (mayHaveTester && !isLoopbackBind(bindHost))
     throw new Error(`the browser host will not bind to ${bindHost} with the tester API on: loopback only (127.0.0.1, ::1, localhost)`);
   const bootToken = options.bootToken ?? randomBytes(32).toString('base64url');
   const app = Fastify({
@@ -279,7 +330,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   };
 
   let latest: KioskSnapshot | undefined;
-  const unsubscribeLatest = kiosk.bridge.subscribe((s) => (latest = s));
+  let unsubscribeLatest = () => {};
+  let closing = false;
+  core.with((kiosk) => {
+    if (!closing) unsubscribeLatest = kiosk.bridge.subscribe((s) => (latest = s));
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     if (!gate.hostAllowed(req.headers.host)) {
@@ -328,11 +383,18 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       reply.code(503).type('text/plain; charset=utf-8').send(`The kiosk screen is not built. Run: npm run build:renderer (expected ${indexFile})\n`),
     );
   }
-  if (kiosk.tester) registerTesterApi(app, kiosk.tester, () => latest!);
+  if (mayHaveTester) {
+    const testerOf = async () => {
+      const tester = (await core.promise).tester;
+      if (!tester) throw Object.assign(new Error('this kiosk has no tester'), { statusCode: 404, code: 'not-found' });
+      return tester;
+    };
+    registerTesterApi(app, testerOf, () => latest!);
+  }
   const version = options.version ?? KIOSK_VERSION;
   app.get('/health', async () => {
     // Issue 13: `ok` is whether the kiosk serves travellers now; `health` says what it offers and why.
-    const health = kiosk.health?.();
+    const health = core.now()?.health?.();
     return {
       ok: health ? health.availability.outOfService.length === 0 : true,
       screen: latest?.screen ?? null,
@@ -343,7 +405,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     };
   });
 
-  const wss = attachBridge(app, kiosk, log, gate, bootToken);
+  const wss = attachBridge(app, core, log, gate, bootToken);
   await app.listen({ host: bindHost, port: options.port ?? 8765 });
   const address = app.server.address();
   if (typeof address !== 'object' || !address) throw new Error('the browser host has no address after listen');
@@ -363,6 +425,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     url,
     port,
     async close() {
+      closing = true;
       unsubscribeLatest();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
