@@ -172,6 +172,7 @@ const sessionModel: Model = {
     TOGGLE_LARGE_TEXT: [{ type: 'TOGGLE_LARGE_TEXT' }],
     ACTIVITY: [{ type: 'ACTIVITY' }],
     MORE_TIME: [{ type: 'MORE_TIME' }],
+    END_VISIT: [{ type: 'END_VISIT' }],
     CHOOSE: (['topup', 'collect-orders', 'balance', 'station-passage'] as const).map((option) => ({ type: 'CHOOSE', option })),
     // Forwarded to a journey child (the walk of that child covers what it does).
     SELECT_AMOUNT: [{ type: 'SELECT_AMOUNT', amountCents: 1000 }],
@@ -225,7 +226,7 @@ const topUpModel: Model = {
   },
   key: (s) => {
     const c = s.context as TopUpContext;
-    return JSON.stringify([s.status, s.value, c.refusal ?? null, c.writeProblem ?? null, c.needFreshCard, c.creditWindowExpired, c.failure ?? null, c.outcome ?? null]);
+    return JSON.stringify([s.status, s.value, c.selectedCents ?? null, c.refusal ?? null, c.writeProblem ?? null, c.needFreshCard, c.creditWindowExpired, c.failure ?? null, c.outcome ?? null]);
   },
   check: (s) => {
     const c = s.context as TopUpContext;
