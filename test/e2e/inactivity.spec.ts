@@ -8,13 +8,14 @@ test('inactivity warning offers more time, then returns to the start screen', as
   const tester = new Tester(request);
   const rec = new ScreenRecorder(page, testInfo);
   await openKiosk(page, tester, rec);
-  await page.getByTestId('start-lang-fr').click();
+  await page.getByTestId('lang-fr').click();
   await page.getByTestId('start').click();
   await rec.expectScreen('present-card');
 
   const dialog = page.getByRole('alertdialog');
   await expect(dialog).toBeVisible({ timeout: 12_000 });
-  await expect(dialog).toContainText('Avez-vous besoin de plus de temps ?');
+  // French: a (narrow) no-break space before the question mark.
+  await expect(dialog).toContainText('Avez-vous besoin de plus de temps\u202f?');
   await expect(dialog).toContainText(/dans \d+ secondes?\./);
   await rec.shot('present-card-inactivity-warning');
 
@@ -27,5 +28,19 @@ test('inactivity warning offers more time, then returns to the start screen', as
   await rec.expectScreen('start', { timeout: 12_000 });
   await expect(page.locator('html')).toHaveAttribute('lang', 'nl');
   await expect(page.locator('h1')).toHaveText('Welkom');
+  await rec.finish(testInfo);
+});
+
+test('"no, I have finished" on the inactivity warning ends the visit with the goodbye at once', async ({ page, request }, testInfo) => {
+  const tester = new Tester(request);
+  const rec = new ScreenRecorder(page, testInfo);
+  await openKiosk(page, tester, rec);
+  await page.getByTestId('start').click();
+  await rec.expectScreen('present-card');
+  const dialog = page.getByRole('alertdialog');
+  await expect(dialog).toBeVisible({ timeout: 12_000 });
+  await expect(page.getByTestId('end-visit')).toHaveText('Nee, ik ben klaar');
+  await page.getByTestId('end-visit').click();
+  await rec.expectScreen('goodbye', { timeout: 3000 });
   await rec.finish(testInfo);
 });
