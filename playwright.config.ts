@@ -74,8 +74,9 @@ export default defineConfig({
       KIOSK_TESTER: 'true',
       KIOSK_OPEN_BROWSER: '0',
       KIOSK_LOG_LEVEL: 'warn',
-      // Short timeouts so the inactivity test runs in seconds; long enough for every other step.
-      KIOSK_INACTIVITY_MS: '6000',
+      // Short timeouts so the inactivity test runs in seconds; long enough for every other step even at
+      // 1080×1920 on a loaded machine (photographing a screen in four languages takes seconds there).
+      KIOSK_INACTIVITY_MS: '12000',
       KIOSK_INACTIVITY_WARNING_MS: '5000',
       KIOSK_DONE_MS: '6000',
       KIOSK_GOODBYE_MS: '3000',

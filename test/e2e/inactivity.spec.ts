@@ -1,6 +1,6 @@
 // The inactivity timeout: the kiosk asks "do you need more time?" with the seconds left before it
 // resets; "more time" keeps the session; no answer returns to the start screen (in Dutch).
-// The test host runs with KIOSK_INACTIVITY_MS=6000 and KIOSK_INACTIVITY_WARNING_MS=5000.
+// The test host runs with KIOSK_INACTIVITY_MS=12000 and KIOSK_INACTIVITY_WARNING_MS=5000.
 import { expect, test } from '@playwright/test';
 import { openKiosk, ScreenRecorder, Tester } from './support/kiosk.js';
 
@@ -13,7 +13,7 @@ test('inactivity warning offers more time, then returns to the start screen', as
   await rec.expectScreen('present-card');
 
   const dialog = page.getByRole('alertdialog');
-  await expect(dialog).toBeVisible({ timeout: 12_000 });
+  await expect(dialog).toBeVisible({ timeout: 20_000 });
   // French: a (narrow) no-break space before the question mark.
   await expect(dialog).toContainText('Avez-vous besoin de plus de temps\u202f?');
   await expect(dialog).toContainText(/dans \d+ secondes?\./);
@@ -24,8 +24,8 @@ test('inactivity warning offers more time, then returns to the start screen', as
   await expect(page.locator('[data-screen="present-card"]')).toBeVisible();
 
   // no answer this time: back to the start, and back to Dutch
-  await expect(dialog).toBeVisible({ timeout: 12_000 });
-  await rec.expectScreen('start', { timeout: 12_000 });
+  await expect(dialog).toBeVisible({ timeout: 20_000 });
+  await rec.expectScreen('start', { timeout: 20_000 });
   await expect(page.locator('html')).toHaveAttribute('lang', 'nl');
   await expect(page.locator('h1')).toHaveText('Welkom');
   await rec.finish(testInfo);
@@ -38,7 +38,7 @@ test('"no, I have finished" on the inactivity warning ends the visit with the go
   await page.getByTestId('start').click();
   await rec.expectScreen('present-card');
   const dialog = page.getByRole('alertdialog');
-  await expect(dialog).toBeVisible({ timeout: 12_000 });
+  await expect(dialog).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId('end-visit')).toHaveText('Nee, ik ben klaar');
   await page.getByTestId('end-visit').click();
   await rec.expectScreen('goodbye', { timeout: 3000 });

@@ -29,7 +29,10 @@ export function Screen({ id, title, tone, pictogram, children, actions }: Props)
       </h1>
       <div className="screen-main">
         {pictogram ? <div className="hero">{typeof pictogram === 'string' ? <Pictogram name={pictogram as PictogramName} /> : pictogram}</div> : null}
-        <div className="screen-body">{children}</div>
+        {/* Focusable: long content (the balance) scrolls here and must be reachable by keyboard too. */}
+        <div className="screen-body" tabIndex={0}>
+          {children}
+        </div>
       </div>
       {actions ? <div className="actions">{actions}</div> : null}
     </main>
