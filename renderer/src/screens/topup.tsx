@@ -59,7 +59,6 @@ export function TopupAmountScreen() {
               disabled={tooMuch}
               pressed={selected === a}
               testId={`amount-${a}`}
-              label={tooMuch ? t('common.labelled', { label: formatMoney(a, locale), value: t('topup.tooMuch') }) : undefined}
             >
               <span className="amount">{formatMoney(a, locale)}</span>
               {tooMuch ? <span className="option-hint">{t('topup.tooMuch')}</span> : null}
