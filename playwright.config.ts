@@ -1,5 +1,7 @@
 /**
- * End-to-end tests: the browser host (A1's main/start.ts, the same core `npm start` runs) on
+ * End-to-end tests at the kiosk's two real sizes: `portrait` (1080×1920, how the kiosk stands; every
+ * spec) and `landscape` (1920×1080; the screen gallery, which photographs and checks every screen in
+ * every language). The browser host (A1's main/start.ts, the same core `npm start` runs) on
  * emulated hardware, driven in Debian's Chromium (never a downloaded browser). One worker: the
  * tests share one kiosk, and each starts by resetting it through the tester API.
  */
@@ -43,13 +45,17 @@ export default defineConfig({
   use: {
     baseURL,
     browserName: 'chromium',
-    viewport: { width: 1280, height: 900 },
     locale: 'nl-NL',
     timezoneId: 'Europe/Amsterdam',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS },
   },
+  projects: [
+    { name: 'portrait', use: { viewport: { width: 1080, height: 1920 } } },
+    // The journeys are the same at either size; the gallery holds every screen to the design here too.
+    { name: 'landscape', use: { viewport: { width: 1920, height: 1080 } }, testMatch: /screen-gallery\.spec\.ts/ },
+  ],
   webServer: {
     // Build the renderer, then start the real browser host on emulated hardware.
     command: 'npm run build:renderer --silent && node --import tsx main/start.ts',
@@ -68,8 +74,9 @@ export default defineConfig({
       KIOSK_TESTER: 'true',
       KIOSK_OPEN_BROWSER: '0',
       KIOSK_LOG_LEVEL: 'warn',
-      // Short timeouts so the inactivity test runs in seconds; long enough for every other step.
-      KIOSK_INACTIVITY_MS: '6000',
+      // Short timeouts so the inactivity test runs in seconds; long enough for every other step even at
+      // 1080×1920 on a loaded machine (photographing a screen in four languages takes seconds there).
+      KIOSK_INACTIVITY_MS: '12000',
       KIOSK_INACTIVITY_WARNING_MS: '5000',
       KIOSK_DONE_MS: '6000',
       KIOSK_GOODBYE_MS: '3000',

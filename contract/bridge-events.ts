@@ -13,6 +13,8 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('TOGGLE_LARGE_TEXT') }),
   z.object({ type: z.literal('ACTIVITY') }),
   z.object({ type: z.literal('MORE_TIME') }),
+  /** "No, I have finished" on the inactivity warning. */
+  z.object({ type: z.literal('END_VISIT') }),
   z.object({ type: z.literal('CHOOSE'), option: z.enum(['topup', 'collect-orders', 'balance', 'station-passage']) }),
   z.object({ type: z.literal('SELECT_AMOUNT'), amountCents: z.number().int().positive().max(15000) }),
   z.object({ type: z.literal('SELECT_ORDER'), orderId: z.string().min(1).max(64) }),

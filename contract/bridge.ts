@@ -56,7 +56,11 @@ export interface CardView {
   products: { code: string; validFrom: string; validUntil: string; travelClass?: 1 | 2 }[];
   transactions: { at: string; kind: string; station: string; amountCents: number }[];
   topUps: { at: string; amountCents: number; location: string }[];
+  /** Rights the chip holds (e.g. automatic top-up). Optional so older snapshots still parse. */
+  rights?: CardRight[];
 }
+
+export type CardRight = 'auto-top-up';
 
 export interface OrderView {
   orderId: string;
@@ -68,6 +72,8 @@ export interface OrderView {
   validUntil?: string;
   /** Why it cannot be loaded now, if so. */
   refusal?: OrderRefusalDetail;
+  /** NS Extra: the last day it can be loaded (one year after the e-mail), shown before it passes. */
+  lastLoadableDay?: string;
 }
 
 /** Why an order cannot be loaded now, with what the traveller needs to know (domain/order-rules.ts decides). */
@@ -170,6 +176,8 @@ export interface PaymentView {
   failure?: PaymentFailureReason;
   /** A short reference the traveller can quote (no card data). */
   reference?: string;
+  /** Present again after payment: seconds the kiosk waits for the card before it undoes the payment. */
+  undoAfterSeconds?: number;
 }
 
 interface TopUpBase extends SnapshotBase {

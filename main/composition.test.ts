@@ -57,6 +57,7 @@ describe('createKiosk on emulated hardware (real drivers, journal, back office)'
     k.kiosk.bridge.send({ type: 'CHOOSE', option: 'topup' });
     await k.screen('topup-amount');
     k.kiosk.bridge.send({ type: 'SELECT_AMOUNT', amountCents: 1000 });
+    k.kiosk.bridge.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     await k.until((s) => s.screen === 'payment', 'payment');
     const done = await k.screen('topup-done');
     expect(done.topUp?.newBalanceCents).toBe(before + 1000);
@@ -92,6 +93,7 @@ describe('createKiosk on emulated hardware (real drivers, journal, back office)'
     await k.screen('menu');
     k.kiosk.bridge.send({ type: 'CHOOSE', option: 'topup' });
     k.kiosk.bridge.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    k.kiosk.bridge.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     const failed = await k.screen('payment-failed');
     expect(failed.payment?.failure).toBe('declined');
     expect(tester.terminal!.ledger().filter((e) => e.state !== 'reversed')).toHaveLength(0);
@@ -120,6 +122,7 @@ describe('createKiosk on emulated hardware (real drivers, journal, back office)'
     // Take the card away before paying, so the kiosk asks for it after the payment.
     await tester.card!.remove();
     k.kiosk.bridge.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    k.kiosk.bridge.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     await k.screen('present-again');
     await tester.card!.present('business');
     const wrong = await k.screen('write-problem');
@@ -157,6 +160,7 @@ describe('createKiosk on emulated hardware (real drivers, journal, back office)'
     await tester.card!.remove();
     k.kiosk.bridge.send({ type: 'CHOOSE', option: 'topup' });
     k.kiosk.bridge.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    k.kiosk.bridge.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     await k.screen('present-again');
     await tester.reset();
     await k.screen('start');

@@ -117,6 +117,7 @@ async function topUp(t: Traveller, card: FixtureCardId, fault?: TerminalBehaviou
   if (fault === 'card-away' || fault === 'wrong-card') await t.tester.card!.remove();
   else if (fault) t.tester.terminal!.setBehaviour(fault);
   t.send({ type: 'SELECT_AMOUNT', amountCents: amount });
+  t.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
   if (fault === 'card-away' || fault === 'wrong-card') {
     await t.screen('present-again');
     if (fault === 'wrong-card') {

@@ -22,6 +22,8 @@ export function cardView(card: CardInfo, today: string | undefined, balanceCents
     })),
     transactions: card.transactions.map((t) => ({ at: t.at, kind: t.kind, station: t.station, amountCents: t.amountCents })),
     topUps: card.topUps.map((t) => ({ at: t.at, amountCents: t.amountCents, location: t.location })),
+    // Rights the chip holds, shown on the balance screen (issue 14).
+    rights: card.autoTopUp ? ['auto-top-up'] : [],
   };
 }
 

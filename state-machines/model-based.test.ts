@@ -182,6 +182,7 @@ const sessionModel: Model = {
     TOGGLE_LARGE_TEXT: [{ type: 'TOGGLE_LARGE_TEXT' }],
     ACTIVITY: [{ type: 'ACTIVITY' }],
     MORE_TIME: [{ type: 'MORE_TIME' }],
+    END_VISIT: [{ type: 'END_VISIT' }],
     CHOOSE: (['topup', 'collect-orders', 'balance', 'station-passage'] as const).map((option) => ({ type: 'CHOOSE', option })),
     // Forwarded to a journey child (the walk of that child covers what it does).
     SELECT_AMOUNT: [{ type: 'SELECT_AMOUNT', amountCents: 1000 }],

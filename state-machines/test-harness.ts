@@ -232,6 +232,7 @@ export async function toMenu(h: KioskHarness, read: ReadCardOutput = okRead()): 
 export async function toApproved(h: KioskHarness, amountCents = 1000): Promise<void> {
   h.send({ type: 'CHOOSE', option: 'topup' });
   h.send({ type: 'SELECT_AMOUNT', amountCents });
+  h.send({ type: 'CONFIRM' });
   h.lastPayment().send({ type: 'PAYMENT.APPROVED', paymentId: 'abcdef0123456789', reference: 'ABCDEF01' });
   await h.flush();
 }

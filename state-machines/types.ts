@@ -21,6 +21,8 @@ export interface CardInfo extends CardIdentity {
   products: { code: string; validFrom: string; validUntil: string; travelClass?: 1 | 2; station?: string }[];
   transactions: { at: string; kind: string; station: string; amountCents: number }[];
   topUps: { at: string; amountCents: number; location: string }[];
+  /** Rights the chip holds that the traveller may see (automatic top-up). Optional: older callers omit it. */
+  autoTopUp?: boolean;
 }
 
 // ---- actor: waitForCard (fromPromise) -------------------------------------------------------

@@ -14,7 +14,11 @@ function fakes() {
   const calls: string[] = [];
   let approve: ((r: AuthorizeResult) => void) | undefined;
   const cards: CardService = {
-    waitForCard: async () => ({ uid: 'U' }),
+    // A card lies on the reader; nobody holds one anew (the start screen waits for that: never here).
+    waitForCard: (fresh, signal) =>
+      fresh
+        ? new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))
+        : Promise.resolve({ uid: 'U' }),
     read: async () => okRead(card()),
   };
   const topUp: TopUpService = {
@@ -140,6 +144,7 @@ describe('kiosk runtime', () => {
     await tick(20);
     rt.bridge.send({ type: 'CHOOSE', option: 'topup' });
     rt.bridge.send({ type: 'SELECT_AMOUNT', amountCents: 1000 });
+    rt.bridge.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     await tick();
     const stopped = rt.stop();
     await tick();

@@ -39,6 +39,7 @@ describe('snapshot derivation', () => {
     await toMenu(h);
     h.send({ type: 'CHOOSE', option: 'topup' });
     h.send({ type: 'SELECT_AMOUNT', amountCents: 1000 });
+    h.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     h.lastPayment().send({ type: 'PAYMENT.PROMPT', prompt: 'enter-pin' });
     expect(derive(h)).toMatchObject({ screen: 'payment', busy: true, payment: { amountCents: 1000, prompt: 'enter-pin' } });
     h.lastPayment().send({ type: 'PAYMENT.APPROVED', paymentId: 'p', reference: 'REF1' });

@@ -72,11 +72,23 @@ async function connect(headers: Record<string, string> = {}): Promise<{ ws: WebS
 }
 
 describe('browser host', () => {
-  it('serves the renderer with a CSP header', async () => {
+  it('serves the renderer with a CSP header; with the tester API only its own origin may frame it (the tester console)', async () => {
     const res = await fetch(host.url + '/');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+
+  it('without the tester API nothing may frame the kiosk', async () => {
+    const plain = await startBrowserHost({ kiosk: { bridge: kiosk.bridge }, port: 0, rendererDir: path.join(dir, 'renderer'), log: pino({ level: 'silent' }) });
+    try {
+      const res = await fetch(plain.url + '/');
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    } finally {
+      await plain.close();
+    }
   });
 
   it('sends the current snapshot on connect and answers events with their id', async () => {

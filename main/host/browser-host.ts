@@ -354,12 +354,16 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     }
     return undefined;
   });
+  // With the tester API (emulated hardware, loopback only) the tester console (/tester.html) shows
+  // the kiosk's own screen in a frame beside its controls: same origin may frame it. Without the
+  // tester nothing may frame the kiosk.
+  const csp = mayHaveTester ? KIOSK_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'") : KIOSK_CSP;
   app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('Content-Security-Policy', KIOSK_CSP);
+    reply.header('Content-Security-Policy', csp);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('Cache-Control', 'no-store');
-    reply.header('X-Frame-Options', 'DENY');
+    reply.header('X-Frame-Options', mayHaveTester ? 'SAMEORIGIN' : 'DENY');
     reply.header('Cross-Origin-Resource-Policy', 'same-origin');
     // Pages this host serves carry the per-boot token to the bridge upgrade.
     const type = String(reply.getHeader('content-type') ?? '');

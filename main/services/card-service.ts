@@ -51,6 +51,7 @@ export function toCardInfo(card: CardModel): CardInfo {
     })),
     transactions: card.transactions.map((t) => ({ at: t.at, kind: t.kind, station: t.station, amountCents: t.amountCents })),
     topUps: card.topUps.map((t) => ({ at: t.at, amountCents: t.amountCents, location: t.location })),
+    autoTopUp: card.autoTopUp,
   };
 }
 

@@ -344,6 +344,7 @@ describe('station passage, card states and privacy on the real composition', () 
     k.send({ type: 'CHOOSE', option: 'topup' });
     await k.screen('topup-amount');
     k.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    k.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     await k.screen('topup-done');
     const birth = FIXTURE_CARD_MODELS['personal-ns-extra'].birthDate!;
     const number = FIXTURE_CARD_MODELS['personal-ns-extra'].cardNumber;

@@ -6,7 +6,7 @@ import type { RendererBridge } from './bridge/select.js';
 import type { ConnectionState } from './bridge/ws-client.js';
 import { InactivityDialog } from './components/InactivityDialog.js';
 import { Progress } from './components/Progress.js';
-import { TopBar } from './components/TopBar.js';
+import { LanguageBar, TopBar } from './components/TopBar.js';
 import { KioskContext, type KioskContextValue } from './kiosk-context.js';
 import { SCREEN_COMPONENTS } from './screens/index.js';
 
@@ -37,6 +37,7 @@ export function KioskView({ snapshot, connection, send, notice }: ViewProps) {
           </div>
         ) : null}
         <Current />
+        <LanguageBar />
         {notice ? (
           <div className="toast" role="alert" data-testid="notice">
             {notice}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatMoney } from './format.js';
+import { formatDate, formatMoney, formatSignedMoney } from './format.js';
 
 // Intl uses no-break spaces: U+00A0 and, for French grouping, U+202F.
 const norm = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
@@ -16,6 +16,17 @@ describe('formatMoney', () => {
     expect(norm(formatMoney(-235, 'nl'))).toBe('€ -2,35');
     expect(norm(formatMoney(1, 'en'))).toBe('€0.01');
     expect(norm(formatMoney(15000, 'de'))).toBe('150,00 €');
+  });
+});
+
+describe('formatSignedMoney (issue 14: fares with a sign)', () => {
+  it('writes money taken off with a minus, money put on with a plus, and nothing without a sign', () => {
+    expect(norm(formatSignedMoney(-905, 'nl'))).toBe('€ -9,05');
+    expect(norm(formatSignedMoney(2000, 'nl'))).toBe('€ +20,00');
+    expect(norm(formatSignedMoney(0, 'nl'))).toBe('€ 0,00');
+    expect(norm(formatSignedMoney(-905, 'en'))).toBe('-€9.05');
+    expect(norm(formatSignedMoney(2000, 'de'))).toBe('+20,00 €');
+    expect(norm(formatSignedMoney(-905, 'fr'))).toBe('-9,05 €');
   });
 });
 

@@ -14,6 +14,22 @@ export function formatMoney(cents: number, locale: Locale): string {
   return f.format(cents / 100);
 }
 
+const signedFormats = new Map<Locale, Intl.NumberFormat>();
+
+/**
+ * A change to the balance with its sign: money taken off the card (a fare) as "€ -9,05", money put
+ * on it (a top-up, a refund) as "€ +20,00", nothing as "€ 0,00". `cents` is the change itself:
+ * negative takes off, positive adds.
+ */
+export function formatSignedMoney(cents: number, locale: Locale): string {
+  let f = signedFormats.get(locale);
+  if (!f) {
+    f = new Intl.NumberFormat(INTL_LOCALE[locale], { style: 'currency', currency: 'EUR', signDisplay: 'exceptZero' });
+    signedFormats.set(locale, f);
+  }
+  return f.format(cents / 100);
+}
+
 /**
  * A calendar date (YYYY-MM-DD) or an ISO timestamp, in the language's long-ish form.
  * Calendar dates are formatted in UTC so that no time zone shifts them by a day.

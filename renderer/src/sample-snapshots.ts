@@ -21,7 +21,7 @@ function defaultJourney(screen: ScreenId): JourneyKind {
 }
 
 export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: SampleExtra = {}): KioskSnapshot {
-  const order = { orderId: 'o-1', kind: 'ns-extra' as const, announcedOn: '2026-01-10', amountCents: 1000 };
+  const order = { orderId: 'o-1', kind: 'ns-extra' as const, announcedOn: '2026-01-10', amountCents: 1000, lastLoadableDay: '2027-01-10' };
   const all = {
     rev: 1,
     locale,
@@ -37,12 +37,22 @@ export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: SampleEx
       expiryDate: '2029-05-31',
       expired: false,
       products: [{ code: 'DAL-VOORDEEL', validFrom: '2026-01-01', validUntil: '2026-12-31' }],
-      transactions: [{ at: '2026-11-20T08:15:00Z', kind: 'check-in', station: 'Utrecht Centraal', amountCents: 0 }],
-      topUps: [{ at: '2026-11-01T12:00:00Z', amountCents: 2000, location: 'kiosk-ut-01' }],
+      // Ten journeys (the most a card holds) and two top-ups: the longest balance screen.
+      transactions: Array.from({ length: 10 }, (_, i) => ({
+        at: `2026-11-${String(20 - i).padStart(2, '0')}T08:15:00Z`,
+        kind: i % 2 ? 'check-in' : 'check-out',
+        station: i % 2 ? 'UT' : 'ASD',
+        amountCents: i % 2 ? 0 : 905,
+      })),
+      topUps: [
+        { at: '2026-11-01T12:00:00Z', amountCents: 2000, location: 'kiosk-ut-01' },
+        { at: '2026-10-01T12:00:00Z', amountCents: 1000, location: 'online' },
+      ],
+      rights: ['auto-top-up' as const],
     },
     problem: 'blocked' as const,
     topUp: { amounts: [500, 1000, 2000, 5000, 15000], maxCents: 13750, selectedCents: 2000, newBalanceCents: 3250 },
-    payment: { amountCents: 2000, prompt: 'enter-pin' as const, failure: 'declined' as const, reference: 'K7-3F2A' },
+    payment: { amountCents: 2000, prompt: 'enter-pin' as const, failure: 'declined' as const, reference: 'K7-3F2A', ...(screen === 'present-again' ? { undoAfterSeconds: 90 } : {}) },
     writeProblem: 'wrong-card' as const,
     orders: [
       order,
@@ -143,6 +153,24 @@ export const SAMPLE_VARIANTS: { name: string; screen: ScreenId; extra: SampleExt
     },
     { name: 'problem-expired', screen: 'card-problem', extra: { problem: 'expired', menu: ['balance'], card: { ...sampleSnapshot('menu', 'nl').card!, expired: true } } },
     { name: 'problem-defective', screen: 'card-problem', extra: { problem: 'defective', card: undefined } },
+    { name: 'amount-none-chosen', screen: 'topup-amount', extra: { topUp: { amounts: [500, 1000, 2000, 5000, 15000], maxCents: 13750 } } },
+    {
+      // Only an order that cannot be loaded is left: no "collect another order".
+      name: 'done-only-unloadable-left',
+      screen: 'order-done',
+      extra: {
+        collected: { ...base, kind: 'kaartservicecode' },
+        orders: [{ orderId: 'o-2', kind: 'ns-extra', announcedOn: '2025-01-10', amountCents: 500, refusal: { reason: 'ns-extra-expired', lastDay: '2026-01-10' } }],
+      },
+    },
+    { name: 'writing-kaartservicecode', screen: 'writing-card', extra: { journey: 'collect-orders', busy: true, selectedOrder: { ...base, kind: 'kaartservicecode' } } },
+    {
+      name: 'problem-blocked-business',
+      screen: 'card-problem',
+      extra: { problem: 'blocked', card: { ...sampleSnapshot('menu', 'nl').card!, kind: 'business', balanceCents: 0 } },
+    },
+    { name: 'balance-business', screen: 'balance', extra: { card: { ...sampleSnapshot('menu', 'nl').card!, kind: 'business', balanceCents: 0, rights: [] } } },
+    { name: 'inactivity-warning', screen: 'menu', extra: { inactivity: { warning: true, secondsLeft: 12 } } },
     { name: 'menu-large-text', screen: 'menu', extra: { largeText: true } },
     { name: 'balance-large-text', screen: 'balance', extra: { largeText: true } },
   ];

@@ -70,9 +70,20 @@ describe('collect orders: the list', () => {
     const { orderViews } = await import('./collect-orders-machine.js');
     const views = orderViews(c);
     expect(views[0]).toEqual({ orderId: 'KSC-1', kind: 'kaartservicecode', announcedOn: '2026-11-20' });
-    expect(views[1]).toEqual({ orderId: 'NSX-1', kind: 'ns-extra', announcedOn: '2026-10-01', amountCents: 1250 });
+    // NS Extra shows its last loadable day before it passes (one year after the e-mail).
+    expect(views[1]).toEqual({ orderId: 'NSX-1', kind: 'ns-extra', announcedOn: '2026-10-01', amountCents: 1250, lastLoadableDay: '2027-10-01' });
     expect(views[2]!.refusal).toEqual({ reason: 'ns-extra-expired', lastDay: '2026-11-01' });
     expect(views[3]).toMatchObject({ productCode: 'DAL-VOORDEEL', refusal: { reason: 'conflicting-product', conflictingCode: 'DAL-VOORDEEL' } });
+  });
+
+  it('lists the orders that can be loaded first and the ones that cannot last (issue 14)', async () => {
+    const h = startKiosk(ORDERS_INPUT);
+    // The back office hands the expired NS Extra first; the list shows it after the loadable ones.
+    await toList(h, [NSX_OLD, KSC, NSX]);
+    const { orderViews } = await import('./collect-orders-machine.js');
+    const views = orderViews(ordersCtx(h));
+    expect(views.map((o) => o.orderId)).toEqual(['KSC-1', 'NSX-1', 'NSX-OLD']);
+    expect(views.map((o) => !!o.refusal)).toEqual([false, false, true]);
   });
 
   it('refuses NS Extra to an anonymous card, and NS Extra that would pass EUR 150 with the room shown', async () => {

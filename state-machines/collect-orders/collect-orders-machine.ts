@@ -31,7 +31,7 @@ import type {
   WaitForCardInput,
   WaitForCardOutput,
 } from '../types.js';
-import { orderRefusalFor, type OrderInfo, type OrderRefusalDetail } from '../../domain/order-rules.js';
+import { nsExtraLastDay, orderRefusalFor, type OrderInfo, type OrderRefusalDetail } from '../../domain/order-rules.js';
 
 export interface CollectOrdersInput {
   card: CardIdentity & { kind: CardKind; balanceCents: number; expiryDate: string; products: CardInfo['products']; topUps: CardInfo['topUps'] };
@@ -99,7 +99,7 @@ export function orderView(order: OrderInfo, ctx: CollectOrdersContext): OrderVie
     orderId: order.orderId,
     kind: order.kind,
     announcedOn: order.announcedOn,
-    ...(order.kind === 'ns-extra' ? { amountCents: order.amountCents } : {}),
+    ...(order.kind === 'ns-extra' ? { amountCents: order.amountCents, lastLoadableDay: nsExtraLastDay(order.announcedOn) } : {}),
     ...(order.kind === 'product'
       ? { productCode: order.product.code, validFrom: order.product.validFrom, validUntil: order.product.validUntil }
       : {}),
@@ -107,8 +107,11 @@ export function orderView(order: OrderInfo, ctx: CollectOrdersContext): OrderVie
   };
 }
 
+/** The list as shown: orders that can be loaded now first (in the back office's order), then the
+ * ones that cannot, each with its reason (issue 14: an unloadable order is not "waiting"). */
 export function orderViews(ctx: CollectOrdersContext): OrderView[] {
-  return ctx.pending.map((o) => orderView(o, ctx));
+  const views = ctx.pending.map((o) => orderView(o, ctx));
+  return [...views.filter((v) => !v.refusal), ...views.filter((v) => v.refusal)];
 }
 
 export function selectedOrderView(ctx: CollectOrdersContext): OrderView | undefined {

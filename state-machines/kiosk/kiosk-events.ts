@@ -14,6 +14,7 @@ export type KioskUserEvent =
   | { type: 'TOGGLE_LARGE_TEXT' }
   | { type: 'ACTIVITY' }
   | { type: 'MORE_TIME' }
+  | { type: 'END_VISIT' }
   | { type: 'CHOOSE'; option: MenuOption }
   | { type: 'SELECT_AMOUNT'; amountCents: number }
   | { type: 'SELECT_ORDER'; orderId: string }
@@ -43,6 +44,7 @@ export const USER_EVENT_TYPES = [
   'TOGGLE_LARGE_TEXT',
   'ACTIVITY',
   'MORE_TIME',
+  'END_VISIT',
   'CHOOSE',
   'SELECT_AMOUNT',
   'SELECT_ORDER',

@@ -3,6 +3,61 @@ import { card, okRead, recordTransitions, startKiosk, TEST_INPUT, TEST_TIMING, t
 import { USER_EVENT_TYPES, type KioskUserEvent } from './kiosk-machine.js';
 import { menuFor } from '../../domain/card-kinds.js';
 
+describe('session machine: a card held on the start screen (issue 14)', () => {
+  it('starts the visit at once: start -> reading the card -> menu, no tap on "start"', async () => {
+    const h = startKiosk();
+    expect(h.screen()).toBe('start');
+    // The start screen waits for a card held anew (the last traveller's card may still lie there).
+    expect(h.waits).toHaveLength(1);
+    expect(h.lastWait().input).toEqual({ fresh: true });
+    h.lastWait().resolve({ uid: 'X' });
+    await h.flush();
+    expect(h.screen()).toBe('reading-card');
+    h.lastRead().resolve(okRead());
+    await h.flush();
+    expect(h.screen()).toBe('menu');
+  });
+
+  it('a tap on "start" still asks for the card, and stops the start screen\'s own wait', async () => {
+    const h = startKiosk();
+    h.send({ type: 'START' });
+    expect(h.screen()).toBe('present-card');
+    expect(h.waits).toHaveLength(2);
+    // The start screen's wait was stopped with it: its late answer moves nothing.
+    h.waits[0]!.resolve({ uid: 'X' });
+    await h.flush();
+    expect(h.screen()).toBe('present-card');
+  });
+
+  it('a reader that fails while the start screen waits shows service-unavailable (card reader)', async () => {
+    const h = startKiosk();
+    h.lastWait().reject(new Error('reader gone'));
+    await h.flush();
+    expect(h.screen()).toBe('service-unavailable');
+    expect(h.ctx().unavailable).toBe('card-reader');
+  });
+});
+
+describe('session machine: "no, I have finished" on the inactivity warning (issue 14)', () => {
+  it('ends the visit with the goodbye while the warning shows', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    h.clock.increment(TEST_TIMING.inactivityMs);
+    expect(h.idle()).toBe('warning');
+    h.send({ type: 'END_VISIT' });
+    expect(h.screen()).toBe('goodbye');
+    expect(h.idle()).toBe('disarmed');
+  });
+
+  it('does nothing while no warning shows (a stray END_VISIT ends no visit)', async () => {
+    const h = startKiosk();
+    await toMenu(h);
+    expect(h.actor.getSnapshot().can({ type: 'END_VISIT' })).toBe(false);
+    h.send({ type: 'END_VISIT' });
+    expect(h.screen()).toBe('menu');
+  });
+});
+
 describe('session machine: start screen and language', () => {
   it('opens on the start screen in Dutch with no card', () => {
     const h = startKiosk();
@@ -135,7 +190,7 @@ describe('session machine: reading and checking the card', () => {
     const h = startKiosk();
     await toMenu(h, { ok: false, problem: 'card-gone' });
     expect(h.screen()).toBe('present-card');
-    expect(h.waits).toHaveLength(2);
+    expect(h.waits).toHaveLength(3);
     // A card still lying there after a broken-off read is not re-read in a loop: it must be held anew.
     expect(h.lastWait().input).toEqual({ fresh: true });
     h.lastWait().resolve({ uid: 'X' });
@@ -348,6 +403,7 @@ describe('session machine: every touch counts as activity', () => {
     TOGGLE_LARGE_TEXT: { type: 'TOGGLE_LARGE_TEXT' },
     ACTIVITY: { type: 'ACTIVITY' },
     MORE_TIME: { type: 'MORE_TIME' },
+    END_VISIT: { type: 'END_VISIT' },
     CHOOSE: { type: 'CHOOSE', option: 'collect-orders' },
     SELECT_AMOUNT: { type: 'SELECT_AMOUNT', amountCents: 500 },
     SELECT_ORDER: { type: 'SELECT_ORDER', orderId: 'o1' },
@@ -359,6 +415,8 @@ describe('session machine: every touch counts as activity', () => {
   };
   for (const type of USER_EVENT_TYPES) {
     for (const phase of ['counting', 'warning'] as const) {
+      // During the warning END_VISIT ends the visit (its own test below), it does not count on.
+      if (type === 'END_VISIT' && phase === 'warning') continue;
       it(`${type} while ${phase === 'counting' ? 'counting' : 'the warning shows'} restarts the inactivity count`, async () => {
         const h = startKiosk();
         // A screen that does not take the event, so only the timer sees it: card-problem takes no
@@ -449,7 +507,7 @@ describe('session machine: can() answers whether a traveller event does anything
     expect(h.screen()).toBe('topup-amount');
     const child = h.journey()!.snapshot;
     for (const e of samples.filter((x) => !always.has(x.type)))
-      expect(h.actor.getSnapshot().can(e), e.type).toBe(['SELECT_AMOUNT', 'RETRY', 'BACK', 'CANCEL', 'FINISH'].includes(e.type) && child.can(e));
+      expect(h.actor.getSnapshot().can(e), e.type).toBe(['SELECT_AMOUNT', 'CONFIRM', 'RETRY', 'BACK', 'CANCEL', 'FINISH'].includes(e.type) && child.can(e));
     expect(taken(h)).toEqual(['SET_LOCALE', 'TOGGLE_LARGE_TEXT', 'ACTIVITY', 'MORE_TIME', 'SELECT_AMOUNT', 'BACK', 'CANCEL']);
   });
 

@@ -61,12 +61,24 @@ export const kioskMachine = kioskSetup.createMachine({
         // A touch anywhere, and "more time" on the warning: only the inactivity count hears them.
         ACTIVITY: { actions: 'activity' },
         MORE_TIME: { actions: 'activity' },
+        // "No, I have finished" on the inactivity warning: the visit ends as the timeout would end
+        // it, but with the goodbye ("take your card"). The warning only shows where the traveller is
+        // expected to act (never while money is in flight), so this is safe wherever it is taken.
+        END_VISIT: { guard: 'warningShows', target: '.goodbye' },
       },
       states: {
         start: {
           meta: { screen: 'start' },
           entry: ['resetSession', 'disarm'],
           always: { guard: 'outOfService', target: 'outOfService' },
+          // A card held on the start screen starts the visit at once (issue 14). Only a card held
+          // anew counts: the last traveller's card, still lying on the reader, starts nothing.
+          invoke: {
+            src: 'waitForCard',
+            input: () => ({ fresh: true }),
+            onDone: 'readingCard',
+            onError: { target: 'serviceUnavailable', actions: assign({ unavailable: 'card-reader' }) },
+          },
           on: { START: 'presentCard' },
         },
         outOfService: {

@@ -3,7 +3,7 @@
  * runtime; the journey children), its delays and its shared actions. The machine config is in
  * kiosk-machine.ts, the journey states in kiosk-journeys.ts.
  */
-import { assign, fromPromise, raise, setup } from 'xstate';
+import { assign, fromPromise, raise, setup, stateIn } from 'xstate';
 import { DEFAULT_LOCALE } from '../../contract/bridge.js';
 import { collectOrdersMachine } from '../collect-orders/collect-orders-machine.js';
 import { notProvidedIn } from '../shared/card-write.js';
@@ -36,6 +36,8 @@ export const kioskSetup = setup({
     goodbye: ({ context }) => context.config.timing.goodbyeMs,
   },
   guards: {
+    /** The "do you need more time?" warning shows now. */
+    warningShows: stateIn('#kiosk.idle.warning'),
     /** Issue 13: the health model says the kiosk must take no card now. */
     outOfService: ({ context }) => context.health.outOfService.length > 0,
     inService: ({ context }) => context.health.outOfService.length === 0,

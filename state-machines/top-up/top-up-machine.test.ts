@@ -25,6 +25,7 @@ describe('top-up: choosing an amount', () => {
   it('refuses an amount that would take the balance over EUR 150 and shows the room', async () => {
     const h = await atAmount(14_000);
     h.send({ type: 'SELECT_AMOUNT', amountCents: 2000 });
+    h.send({ type: 'CONFIRM' });
     expect(h.screen()).toBe('topup-amount');
     expect(topUpCtx(h).refusal).toEqual({ reason: 'over-limit', roomCents: 1000 });
     expect(h.payments).toHaveLength(0);
@@ -41,6 +42,7 @@ describe('top-up: choosing an amount', () => {
   it('accepts an amount that reaches exactly EUR 150', async () => {
     const h = await atAmount(14_000);
     h.send({ type: 'SELECT_AMOUNT', amountCents: 1000 });
+    h.send({ type: 'CONFIRM' });
     expect(h.screen()).toBe('payment');
     expect(topUpCtx(h).refusal).toBeUndefined();
   });
@@ -60,10 +62,40 @@ describe('top-up: choosing an amount', () => {
   });
 });
 
+describe('top-up: "Pay € 20,00" after choosing an amount (issue 14)', () => {
+  it('choosing an amount only marks it; the payment starts with CONFIRM', async () => {
+    const h = await atAmount();
+    h.send({ type: 'SELECT_AMOUNT', amountCents: 2000 });
+    expect(h.screen()).toBe('topup-amount');
+    expect(topUpCtx(h).selectedCents).toBe(2000);
+    expect(h.payments).toHaveLength(0);
+    // Another amount replaces the choice; still nothing asked of the terminal.
+    h.send({ type: 'SELECT_AMOUNT', amountCents: 1000 });
+    expect(topUpCtx(h).selectedCents).toBe(1000);
+    expect(h.payments).toHaveLength(0);
+    h.send({ type: 'CONFIRM' });
+    expect(h.screen()).toBe('payment');
+    expect(h.lastPayment().input.amountCents).toBe(1000);
+  });
+
+  it('CONFIRM without a chosen amount, or after a refused one, starts no payment', async () => {
+    const h = await atAmount(14_000);
+    expect(h.actor.getSnapshot().can({ type: 'CONFIRM' })).toBe(false);
+    h.send({ type: 'CONFIRM' });
+    h.send({ type: 'SELECT_AMOUNT', amountCents: 1000 });
+    h.send({ type: 'SELECT_AMOUNT', amountCents: 2000 });
+    expect(topUpCtx(h).selectedCents).toBeUndefined();
+    h.send({ type: 'CONFIRM' });
+    expect(h.screen()).toBe('topup-amount');
+    expect(h.payments).toHaveLength(0);
+  });
+});
+
 describe('top-up: paying at the terminal', () => {
   it('asks the terminal for the chosen amount for the card that was read, busy and with prompts', async () => {
     const h = await atAmount();
     h.send({ type: 'SELECT_AMOUNT', amountCents: 2000 });
+    h.send({ type: 'CONFIRM' });
     expect(h.screen()).toBe('payment');
     expect(h.lastPayment().input).toEqual({ amountCents: 2000, card: { uid: '04B1B2C3D4E5F6', cardNumber: '3528020000000014' } });
     h.lastPayment().send({ type: 'PAYMENT.PROMPT', prompt: 'enter-pin' });
@@ -74,6 +106,7 @@ describe('top-up: paying at the terminal', () => {
   it('runs no inactivity timer while paying', async () => {
     const h = await atAmount();
     h.send({ type: 'SELECT_AMOUNT', amountCents: 2000 });
+    h.send({ type: 'CONFIRM' });
     expect(h.idle()).toBe('disarmed');
     h.clock.increment(10 * TEST_TIMING.inactivityMs);
     expect(h.screen()).toBe('payment');
@@ -82,6 +115,7 @@ describe('top-up: paying at the terminal', () => {
   it('CANCEL while paying asks the terminal to abort and waits for its answer', async () => {
     const h = await atAmount();
     h.send({ type: 'SELECT_AMOUNT', amountCents: 2000 });
+    h.send({ type: 'CONFIRM' });
     h.send({ type: 'CANCEL' });
     expect(h.lastPayment().received).toEqual([{ type: 'PAYMENT.ABORT' }]);
     expect(h.screen()).toBe('payment');
@@ -94,6 +128,7 @@ describe('top-up: paying at the terminal', () => {
     it(`shows payment-failed with the reason when the payment ends ${reason}`, async () => {
       const h = await atAmount();
       h.send({ type: 'SELECT_AMOUNT', amountCents: 2000 });
+      h.send({ type: 'CONFIRM' });
       h.lastPayment().send({ type: 'PAYMENT.FAILED', reason, paymentId: 'p1', reference: 'P1' });
       expect(h.screen()).toBe('payment-failed');
       expect(topUpCtx(h).failure).toBe(reason);
@@ -119,6 +154,7 @@ describe('top-up: paying at the terminal', () => {
     });
     a.start();
     a.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    a.send({ type: 'CONFIRM' });
     expect(a.getSnapshot().value).toBe('paymentFailed');
     expect(a.getSnapshot().context.failure).toBe('unknown');
   });
@@ -126,6 +162,7 @@ describe('top-up: paying at the terminal', () => {
   it('from payment-failed: RETRY pays again, BACK picks another amount, CANCEL leaves', async () => {
     const h = await atAmount();
     h.send({ type: 'SELECT_AMOUNT', amountCents: 2000 });
+    h.send({ type: 'CONFIRM' });
     h.lastPayment().send({ type: 'PAYMENT.FAILED', reason: 'declined' });
     h.send({ type: 'RETRY' });
     expect(h.screen()).toBe('payment');
@@ -136,6 +173,7 @@ describe('top-up: paying at the terminal', () => {
     h.send({ type: 'BACK' });
     expect(h.screen()).toBe('topup-amount');
     h.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    h.send({ type: 'CONFIRM' });
     h.lastPayment().send({ type: 'PAYMENT.FAILED', reason: 'declined' });
     h.send({ type: 'CANCEL' });
     expect(h.screen()).toBe('goodbye');
@@ -144,6 +182,7 @@ describe('top-up: paying at the terminal', () => {
   it('FINISH on payment-failed leaves too', async () => {
     const h = await atAmount();
     h.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    h.send({ type: 'CONFIRM' });
     h.lastPayment().send({ type: 'PAYMENT.FAILED', reason: 'declined' });
     h.send({ type: 'FINISH' });
     expect(h.screen()).toBe('goodbye');
@@ -416,6 +455,7 @@ describe('top-up: inactivity', () => {
   it('times out from payment-failed', async () => {
     const h = await atAmount();
     h.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    h.send({ type: 'CONFIRM' });
     h.lastPayment().send({ type: 'PAYMENT.FAILED', reason: 'declined' });
     h.clock.increment(TEST_TIMING.inactivityMs);
     h.clock.increment(TEST_TIMING.inactivityWarningMs);

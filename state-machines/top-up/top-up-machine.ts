@@ -1,6 +1,6 @@
 /**
  * The top-up journey, invoked by the session machine once a card that may top up is read:
- * amount -> pay at the terminal -> hold the same card again -> write -> done.
+ * amount (choose, then "Pay € 20,00") -> pay at the terminal -> hold the same card again -> write -> done.
  *
  * Money rule: once the terminal approved, the kiosk either credits the card (then commits the
  * payment) or undoes the payment; it never walks away in between. States tagged `protected` are
@@ -65,6 +65,7 @@ export interface TopUpContext extends TopUpInput {
 /** User events the top-up machine handles (forwarded by the session machine). */
 export type TopUpUserEvent =
   | { type: 'SELECT_AMOUNT'; amountCents: number }
+  | { type: 'CONFIRM' }
   | { type: 'RETRY' }
   | { type: 'BACK' }
   | { type: 'CANCEL' }
@@ -72,7 +73,7 @@ export type TopUpUserEvent =
 
 export type TopUpEvent = TopUpUserEvent | PaymentActorEvent;
 
-export const TOP_UP_USER_EVENTS = ['SELECT_AMOUNT', 'RETRY', 'BACK', 'CANCEL', 'FINISH'] as const;
+export const TOP_UP_USER_EVENTS = ['SELECT_AMOUNT', 'CONFIRM', 'RETRY', 'BACK', 'CANCEL', 'FINISH'] as const;
 
 export interface ScreenMeta {
   screen: ScreenId;
@@ -105,6 +106,7 @@ export const topUpMachine = setup({
     offered: ({ context, event }) => event.type === 'SELECT_AMOUNT' && context.amountsCents.includes(event.amountCents),
     overLimit: ({ context, event }) =>
       event.type === 'SELECT_AMOUNT' && context.amountsCents.includes(event.amountCents) && event.amountCents > context.roomCents,
+    amountChosen: ({ context }) => context.selectedCents !== undefined && context.selectedCents <= context.roomCents,
     writing: stateIn('#topUp.awaitingCredit.writing'),
     windowExpired: ({ context }) => context.creditWindowExpired,
   },
@@ -133,12 +135,14 @@ export const topUpMachine = setup({
               selectedCents: undefined,
             }),
           },
+          // Choosing only marks the amount; the traveller starts the payment with "Pay € …" (CONFIRM),
+          // so a mistaken tap never reaches the terminal (issue 14).
           {
             guard: 'offered',
-            target: 'paying',
             actions: assign({ selectedCents: ({ event }) => event.amountCents, refusal: undefined }),
           },
         ],
+        CONFIRM: { guard: 'amountChosen', target: 'paying' },
         BACK: { target: 'leaving', actions: assign({ outcome: 'back' }) },
         CANCEL: { target: 'leaving', actions: assign({ outcome: 'cancelled' }) },
       },

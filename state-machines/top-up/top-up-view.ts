@@ -45,11 +45,13 @@ export function topUpView(snapshot: SnapshotFrom<TopUpMachine>, input: JourneyVi
       return { ...common, screen };
     case 'write-problem':
       return { ...common, screen, payment: paymentView(t), writeProblem: t.writeProblem ?? 'write-failed' };
+    case 'present-again':
+      // How long the kiosk waits for the card before it undoes the payment (the screen counts down).
+      return { ...common, screen, payment: { ...paymentView(t), undoAfterSeconds: Math.round(t.creditWaitMs / 1000) } };
     case 'payment':
     case 'payment-failed':
     case 'payment-undone':
     case 'refund-owed':
-    case 'present-again':
     case 'writing-card':
     case 'topup-done':
       return { ...common, screen, payment: paymentView(t) };

@@ -64,6 +64,7 @@ describe('attack: an amount that is not offered', () => {
     kiosk.bridge.send({ type: 'CHOOSE', option: 'topup' });
     await screen('topup-amount');
     expect(kiosk.bridge.send({ type: 'SELECT_AMOUNT', amountCents: 500 })).toEqual({ ok: true });
+    expect(kiosk.bridge.send({ type: 'CONFIRM' })).toEqual({ ok: true });
     await screen('topup-done');
     expect(kiosk.tester!.terminal!.ledger()).toMatchObject([{ amountCents: 500, state: 'committed' }]);
   });

@@ -108,6 +108,9 @@ test('NS-Business Card: no top-up (travels on account), only what it may do, eve
   await rec.expectScreen('menu', {
     check: async (l) => {
       await expect(page.getByTestId('card-summary')).toContainText(TEXTS[l].card.kind.business);
+      // It travels on account: no meaningless "balance EUR 0,00" (issue 14).
+      await expect(page.getByTestId('balance')).toHaveCount(0);
+      await expect(page.getByTestId('on-account')).toHaveText(TEXTS[l].card.onAccount);
     },
   });
   await tester.remove();

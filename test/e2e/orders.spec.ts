@@ -101,11 +101,17 @@ test('kaartservicecode: listed, confirmed with "Akkoord", card held again, activ
   await rec.expectScreen('menu', { languages: false });
 });
 
-test('NS Extra: the one past its year is refused with its last day; the valid one is added to the balance; back to the list for more', async ({ page }) => {
+test('NS Extra: the one past its year is refused with its last day and listed last, not counted as waiting; the valid one is added to the balance; no "collect another" when only the refused one is left', async ({ page }) => {
   await openKiosk(page, tester, rec);
   await toMenu(page, tester, rec, 'personal-ns-extra');
   await toOrders(page, async (l) => {
-    await expect(page.getByTestId('orders-count')).toHaveText(TEXTS[l].orders.count_other.replace('{{count}}', '2'));
+    // Only the loadable one counts as waiting; the expired one is listed after it.
+    await expect(page.getByTestId('orders-count')).toHaveText(TEXTS[l].orders.count_one.replace('{{count}}', '1'));
+    await expect(page.locator('[data-testid^="order-FX-"]')).toHaveText([/.*/, /.*/]);
+    expect(await page.locator('[data-testid^="order-FX-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))).toEqual([
+      'order-FX-NSX-0025',
+      'order-FX-NSX-0025-OLD',
+    ]);
     await expect(page.getByTestId('order-FX-NSX-0025-OLD')).toContainText(TEXTS[l].orders.cannotLoad);
     await expect(page.getByTestId('order-FX-NSX-0025')).toContainText(money(1250, INTL[l]));
   });
@@ -134,11 +140,8 @@ test('NS Extra: the one past its year is refused with its last day; the valid on
     await expect(page.getByTestId('next-step')).toContainText(money(1250, INTL[l]));
     await expect(page.getByTestId('balance')).toHaveText(money(830 + 1250, INTL[l]));
   });
-  // several orders per visit: back to the (updated) list
-  await page.getByTestId('back').click();
-  await expect(page.getByTestId('orders-count')).toHaveText(TEXTS.nl.orders.count_one.replace('{{count}}', '1'));
-  await expect(page.getByTestId('order-FX-NSX-0025')).toHaveCount(0);
-  await rec.expectScreen('orders', { languages: false });
+  // Only the expired one is left: nothing more can be collected, so "collect another" is not offered.
+  await expect(page.getByTestId('back')).toHaveCount(0);
   await finish(page);
 });
 

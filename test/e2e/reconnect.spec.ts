@@ -20,7 +20,7 @@ test('a dropped bridge shows "connecting" over the last screen and resumes the s
   const rec = new ScreenRecorder(page, testInfo);
   await page.goto('/');
   await rec.expectScreen('start');
-  await page.getByTestId('start-lang-en').click();
+  await page.getByTestId('lang-en').click();
   await page.getByTestId('start').click();
   await rec.expectScreen('present-card');
 

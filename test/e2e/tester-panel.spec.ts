@@ -1,29 +1,49 @@
-// The tester panel (tester.html): a separate page that drives the emulated hardware through the
-// tester API, here presenting a fixture card the kiosk then reads.
+// The tester console (tester.html): a separate page that drives the emulated hardware through the
+// tester API, with the kiosk's own screen in a frame beside the controls. Here a tester holds a
+// card (the kiosk's start screen starts the visit by itself), switches the back office, picks a
+// terminal behaviour, and pays a top-up whose booking shows in the ledger table in euros.
 import { expect, test } from '@playwright/test';
-import { ScreenRecorder, Tester } from './support/kiosk.js';
+import { SCREENS_DIR, Tester } from './support/kiosk.js';
 
-test('tester panel presents a fixture card that the kiosk then reads', async ({ page, context, request }, testInfo) => {
+test('tester console: readable cards and behaviours, the kiosk framed beside the controls, every result listed, the ledger in euros', async ({ page, request }) => {
   const tester = new Tester(request);
   await tester.reset();
   await tester.behaviour('approve');
-  const rec = new ScreenRecorder(page, testInfo);
-  await page.goto('/');
-  await rec.expectScreen('start');
-  await page.getByTestId('start').click();
-  await rec.expectScreen('present-card');
+  await page.goto('/tester.html');
+  await expect(page.locator('[data-screen="tester"]')).toBeVisible();
+  const kiosk = page.frameLocator('[data-testid="kiosk-frame"]');
+  await expect(kiosk.locator('[data-screen="start"]')).toBeVisible();
+  await expect(page.getByTestId('now-card')).toHaveText('On the card reader: no card');
+  await expect(page.getByTestId('now-terminal')).toContainText('Approve: The payment is approved');
+  // one line per behaviour, with what it does
+  await expect(page.getByTestId('behaviour-decline').locator('xpath=..')).toContainText('The bank refuses the payment');
 
-  const panel = await context.newPage();
-  await panel.goto('/tester.html');
-  await expect(panel.locator('[data-screen="tester"]')).toBeVisible();
-  await panel.getByTestId('present-personal-products').click();
-  await expect(panel.getByTestId('tester-message')).toHaveText('OK: present personal-products');
-  await panel.screenshot({ path: 'test-results/e2e/screens/tester-panel.png' });
+  // A card held on the start screen starts the visit at once.
+  await page.getByTestId('present-personal-products').click();
+  await expect(page.getByTestId('tester-message')).toHaveText('OK: “Personal card with travel products” held to the reader');
+  await expect(page.getByTestId('now-card')).toContainText('Personal card with travel products (personal-products)');
+  await expect(kiosk.locator('[data-screen="menu"]')).toBeVisible({ timeout: 15_000 });
+  await expect(kiosk.getByTestId('masked-number')).toHaveText(/0033$/);
 
-  await rec.expectScreen('menu');
-  await expect(page.getByTestId('masked-number')).toHaveText(/0033$/);
-  await panel.getByTestId('remove-card').click();
-  await expect(panel.getByTestId('tester-message')).toHaveText('OK: remove card');
-  await panel.close();
-  await rec.finish(testInfo);
+  // The back office switch, both ways, each result listed.
+  await page.getByTestId('backoffice-switch').click();
+  await expect(page.getByTestId('now-backoffice')).toContainText('switched off');
+  await page.getByTestId('backoffice-switch').click();
+  await expect(page.getByTestId('now-backoffice')).toContainText('reachable');
+  await expect(page.getByTestId('tester-results').locator('li')).toHaveCount(3);
+
+  // A top-up of EUR 5 paid and credited: the ledger shows it booked, in euros.
+  await expect(page.getByTestId('tester-ledger')).toHaveText('No payments yet.');
+  await kiosk.getByTestId('menu-topup').click();
+  await kiosk.getByTestId('amount-500').click();
+  await kiosk.getByTestId('pay').click();
+  // The card still lies on the reader: after the payment it is credited at once.
+  await expect(page.getByTestId('tester-ledger').locator('tbody tr')).toHaveCount(1, { timeout: 20_000 });
+  await expect(page.getByTestId('tester-ledger')).toContainText('€5.00');
+  await expect(page.getByTestId('tester-ledger')).toContainText('booked', { timeout: 20_000 });
+  await page.screenshot({ path: `${SCREENS_DIR}/tester-console.png` });
+
+  await page.getByTestId('remove-card').click();
+  await expect(page.getByTestId('tester-message')).toHaveText('OK: card taken off the reader');
+  await expect(page.getByTestId('now-card')).toHaveText('On the card reader: no card');
 });

@@ -45,7 +45,7 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const) {
   const { card, last4, balance } = TOPUP_CARDS[locale];
   test(`top-up journey completes in ${locale} (${card} card): card credited, terminal booked, back to start`, async ({ page }) => {
     await openKiosk(page, tester, rec);
-    if (locale !== 'nl') await page.getByTestId(`start-lang-${locale}`).click();
+    if (locale !== 'nl') await page.getByTestId(`lang-${locale}`).click();
     await expect(page.locator('h1')).toHaveText(TITLES[locale].start);
     await expect(page.locator('html')).toHaveAttribute('lang', locale);
     if (locale !== 'nl') await rec.shot(`start-${locale}`);
@@ -57,6 +57,7 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const) {
 
     await rec.expectScreen('topup-amount');
     await page.getByTestId('amount-1000').click();
+    await page.getByTestId('pay').click();
     // The payment screen lasts as long as the emulated terminal takes (prompt delay 500 ms each):
     // check it first, the recorder photographs it meanwhile.
     await expect(page.locator('[data-screen="payment"]')).toBeVisible();
@@ -84,12 +85,13 @@ for (const locale of ['nl', 'en', 'de', 'fr'] as const) {
 
 test('declined payment shows why, charges nothing, and lets the traveller stop', async ({ page }) => {
   await openKiosk(page, tester, rec);
-  await page.getByTestId('start-lang-en').click();
+  await page.getByTestId('lang-en').click();
   await tester.behaviour('decline');
   await toMenu(page, tester, rec, 'anonymous');
   await page.getByTestId('menu-topup').click();
   await rec.expectScreen('topup-amount');
   await page.getByTestId('amount-2000').click();
+  await page.getByTestId('pay').click();
   // (the payment screen in between lasts as long as the terminal takes; the recorder photographs it)
   await rec.expectScreen('payment-failed', { timeout: 20_000 });
   await expect(page.getByTestId('payment-reason')).toHaveText('Your bank declined the payment.');
@@ -109,11 +111,12 @@ test('declined payment shows why, charges nothing, and lets the traveller stop',
 
 test('wrong card held after paying gets its own screen; the right card then completes the top-up', async ({ page }) => {
   await openKiosk(page, tester, rec);
-  await page.getByTestId('start-lang-en').click();
+  await page.getByTestId('lang-en').click();
   await toMenu(page, tester, rec, 'anonymous');
   await page.getByTestId('menu-topup').click();
   await rec.expectScreen('topup-amount');
   await page.getByTestId('amount-500').click();
+  await page.getByTestId('pay').click();
   await rec.expectScreen('present-again', { timeout: 20_000 });
 
   await tester.present('personal-products');
@@ -130,11 +133,12 @@ test('wrong card held after paying gets its own screen; the right card then comp
 
 test('giving up after paying reverses the payment and says nothing was charged', async ({ page }) => {
   await openKiosk(page, tester, rec);
-  await page.getByTestId('start-lang-en').click();
+  await page.getByTestId('lang-en').click();
   await toMenu(page, tester, rec, 'anonymous');
   await page.getByTestId('menu-topup').click();
   await rec.expectScreen('topup-amount');
   await page.getByTestId('amount-1000').click();
+  await page.getByTestId('pay').click();
   await rec.expectScreen('present-again', { timeout: 20_000 });
   await page.getByTestId('cancel').click();
   await rec.expectScreen('payment-undone', { timeout: 20_000 });
@@ -146,7 +150,7 @@ test('giving up after paying reverses the payment and says nothing was charged',
 
 test('amounts above the EUR 150 limit are offered but marked "too much" and cannot be chosen', async ({ page }) => {
   await openKiosk(page, tester, rec);
-  await page.getByTestId('start-lang-en').click();
+  await page.getByTestId('lang-en').click();
   await toMenu(page, tester, rec, 'near-limit');
   await page.getByTestId('menu-topup').click();
   await rec.expectScreen('topup-amount');

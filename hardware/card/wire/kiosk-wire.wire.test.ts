@@ -65,6 +65,7 @@ describe.skipIf(skip)(`kiosk top-up on the wire card path${skip ? ` (skipped: ${
     kiosk.bridge.send({ type: 'CHOOSE', option: 'topup' });
     await screen('topup-amount');
     kiosk.bridge.send({ type: 'SELECT_AMOUNT', amountCents: 1000 });
+    kiosk.bridge.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     const done = await screen('topup-done');
     expect(done.topUp?.newBalanceCents).toBe(before + 1000);
     expect(tester.terminal!.ledger().at(-1)).toMatchObject({ amountCents: 1000, state: 'committed' });
@@ -93,6 +94,7 @@ describe.skipIf(skip)(`kiosk top-up on the wire card path${skip ? ` (skipped: ${
     // the index not yet flipped.
     emu.card.tearAfterWriteApdus(2);
     kiosk.bridge.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    kiosk.bridge.send({ type: 'CONFIRM' }); // "Pay € …" after choosing the amount
     const problem = await until((s) => s.screen !== 'topup-amount' && s.screen !== 'payment' && !s.busy, 'the kiosk reacting to the tear');
     expect(['present-again', 'write-problem']).toContain(problem.screen);
     expect(emu.presented()).toBeUndefined(); // the tear took the card away

@@ -11,7 +11,7 @@ class FakeSocket {
   readyState = FakeSocket.CONNECTING;
   sent: string[] = [];
   onopen: (() => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((ev?: { code: number }) => void) | null = null;
   onerror: (() => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
   constructor(readonly url: string) {
@@ -27,9 +27,9 @@ class FakeSocket {
     this.readyState = FakeSocket.OPEN;
     this.onopen?.();
   }
-  drop() {
+  drop(code = 1006) {
     this.readyState = FakeSocket.CLOSED;
-    this.onclose?.();
+    this.onclose?.({ code });
   }
   receive(msg: unknown) {
     this.onmessage?.({ data: JSON.stringify(msg) });
@@ -128,6 +128,15 @@ describe('WebSocket bridge client', () => {
     const q = client.send({ type: 'BACK' });
     last().drop();
     await expect(q).resolves.toMatchObject({ ok: false, detail: 'disconnected' });
+  });
+
+  it('stops reconnecting when a newer screen took the session over (close code 4000)', () => {
+    const c = make();
+    FakeSocket.instances[0]!.open();
+    FakeSocket.instances[0]!.drop(4000);
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    expect(c.connection()).toBe('connecting');
   });
 
   it('ignores malformed server messages', () => {

@@ -113,11 +113,18 @@ export function createWsClient(options: WsClientOptions): WsKioskClient {
         }
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev?: CloseEvent) => {
       if (socket !== ws) return;
       socket = undefined;
       failPending('disconnected');
       if (closed) return;
+      // The host closes with 4000 when a newer screen took over the session (a reload, or the
+      // tester console framing the kiosk): this one stops, else the two would take it from each
+      // other for ever. It shows "connecting" until it is reloaded.
+      if (ev?.code === 4000) {
+        setState('connecting');
+        return;
+      }
       setState('connecting');
       const delay = Math.min(maxDelay, initialDelay * 2 ** attempt);
       attempt += 1;

@@ -11,16 +11,21 @@ interface Props {
   disabled?: boolean;
   label?: string;
   testId?: string;
+  /** Extra class (e.g. the start screen's larger button). */
+  className?: string;
+  /** For a choice among several (an amount): whether it is the chosen one. */
+  pressed?: boolean;
 }
 
-/** A touch button that sends one kiosk event. At least 48 px high (see styles.css). */
-export function EventButton({ event, children, variant = 'secondary', whileBusy, disabled, label, testId }: Props) {
+/** A touch button that sends one kiosk event. At least 96 px high (see styles.css and docs/design.md). */
+export function EventButton({ event, children, variant = 'secondary', whileBusy, disabled, label, testId, className, pressed }: Props) {
   const { snapshot, send } = useKiosk();
   const off = disabled || (snapshot.busy && !whileBusy);
   return (
     <button
       type="button"
-      className={`btn btn-${variant}`}
+      className={`btn btn-${variant}${className ? ` ${className}` : ''}`}
+      aria-pressed={pressed}
       disabled={off}
       aria-label={label}
       data-testid={testId}

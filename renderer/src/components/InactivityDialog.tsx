@@ -2,7 +2,8 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useKiosk } from '../kiosk-context.js';
 
-/** "Do you need more time?" with the seconds left; MORE_TIME keeps the session. */
+/** "Do you need more time?" with the seconds left; MORE_TIME keeps the session, END_VISIT ("no, I
+ * have finished") ends it at once with the goodbye instead of leaving the traveller to wait. */
 export function InactivityDialog() {
   const { t } = useTranslation();
   const { snapshot, send } = useKiosk();
@@ -24,6 +25,9 @@ export function InactivityDialog() {
         </p>
         <button ref={button} type="button" className="btn btn-primary" data-testid="more-time" onClick={() => void send({ type: 'MORE_TIME' })}>
           {t('inactivity.moreTime')}
+        </button>
+        <button type="button" className="btn btn-secondary" data-testid="end-visit" onClick={() => void send({ type: 'END_VISIT' })}>
+          {t('inactivity.finish')}
         </button>
       </div>
     </div>

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { EventButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
 import { Screen } from '../components/Screen.js';
-import { formatDate, formatDateTime, formatMoney } from '../format.js';
+import { formatDate, formatDateTime, formatSignedMoney } from '../format.js';
 import { useKiosk } from '../kiosk-context.js';
 import { stationName } from '../stations.js';
 import { productName } from './orders.js';
@@ -52,6 +52,16 @@ export function BalanceScreen() {
       <CardSummary />
       {card ? (
         <div className="balance-sections">
+          {card.rights?.length ? (
+            <section aria-labelledby="bal-rights">
+              <h2 id="bal-rights">{t('card.rights')}</h2>
+              <ul className="rights" data-testid="card-rights">
+                {card.rights.map((r) => (
+                  <li key={r}>{t('card.autoTopUp')}</li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
           <section aria-labelledby="bal-products">
             <h2 id="bal-products">{t('balance.products')}</h2>
             {card.products.length ? (
@@ -89,7 +99,8 @@ export function BalanceScreen() {
                         <td>{formatDateTime(tx.at, locale, tz)}</td>
                         <td>{k ? t(TX_KEYS[k]) : tx.kind}</td>
                         <td>{stationName(tx.station)}</td>
-                        <td className="num">{formatMoney(tx.amountCents, locale)}</td>
+                        {/* A fare is taken off the card (charged positive on the chip): shown with a minus; a refund with a plus. */}
+                        <td className="num">{formatSignedMoney(-tx.amountCents, locale)}</td>
                       </tr>
                     );
                   })}
@@ -98,6 +109,7 @@ export function BalanceScreen() {
             ) : (
               <p>{t('balance.noTransactions')}</p>
             )}
+            {card.transactions.length ? <p className="option-hint">{t('balance.fareSign')}</p> : null}
           </section>
           <section aria-labelledby="bal-topups">
             <h2 id="bal-topups">{t('balance.topUps')}</h2>
@@ -117,7 +129,7 @@ export function BalanceScreen() {
                     <tr key={`${u.at}-${i}`}>
                       <td>{formatDateTime(u.at, locale, tz)}</td>
                       <td>{topUpWhere(t, u.location)}</td>
-                      <td className="num">{formatMoney(u.amountCents, locale)}</td>
+                      <td className="num">{formatSignedMoney(u.amountCents, locale)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,38 +1,35 @@
 // Start, card presentation and reading, card problems, the menu, service-unavailable, goodbye.
 import { useTranslation } from 'react-i18next';
-import { RENDERER_LOCALES, type CardProblem, type MenuOption } from '../bridge/contract.js';
+import type { CardProblem, MenuOption } from '../bridge/contract.js';
 import { EventButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
-import { Flag } from '../components/Flag.js';
+import { HoldCardHere, Pictogram, type PictogramName } from '../components/Pictogram.js';
 import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
 import { useKiosk, useScreen } from '../kiosk-context.js';
 import { NotOfferedNote } from './out-of-service.js';
 
+/**
+ * The start screen invites a tap (a large button in reach) and shows where to hold the card: a
+ * card held now starts the visit at once (the session machine waits for one on this screen).
+ */
 export function StartScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
   return (
     <Screen
       id="start"
       title={t('start.title')}
+      pictogram={<HoldCardHere label={t('presentCard.readerHere')} />}
       actions={
-        <EventButton event={{ type: 'START' }} variant="primary" testId="start">
-          {t('start.button')}
+        <EventButton event={{ type: 'START' }} variant="primary" testId="start" className="btn-start">
+          {t('start.invite')}
         </EventButton>
       }
     >
       <p className="lead">{t('start.subtitle')}</p>
-      <h2>{t('start.chooseLanguage')}</h2>
-      <div className="lang-grid" role="group" aria-label={t('lang.label')}>
-        {RENDERER_LOCALES.map((l) => (
-          <EventButton key={l} event={{ type: 'SET_LOCALE', locale: l }} variant="option" whileBusy testId={`start-lang-${l}`}>
-            <Flag locale={l} />
-            <span lang={l}>{t(`lang.${l}`)}</span>
-            {snapshot.locale === l ? <span className="check">✓</span> : null}
-          </EventButton>
-        ))}
-      </div>
+      <p className="lead start-hold" data-testid="start-hold-card">
+        {t('start.holdCard')}
+      </p>
     </Screen>
   );
 }
@@ -49,11 +46,7 @@ function CancelButton() {
 export function PresentCardScreen() {
   const { t } = useTranslation();
   return (
-    <Screen id="present-card" title={t('presentCard.title')} actions={<CancelButton />}>
-      <div className="reader-illustration" aria-hidden="true">
-        <span className="card-shape" />
-        <span className="waves" />
-      </div>
+    <Screen id="present-card" title={t('presentCard.title')} pictogram={<HoldCardHere label={t('presentCard.readerHere')} />} actions={<CancelButton />}>
       <p className="lead">{t('presentCard.body')}</p>
       <Progress label={t('presentCard.waiting')} />
     </Screen>
@@ -63,7 +56,7 @@ export function PresentCardScreen() {
 export function ReadingCardScreen() {
   const { t } = useTranslation();
   return (
-    <Screen id="reading-card" title={t('readingCard.title')} actions={<CancelButton />}>
+    <Screen id="reading-card" title={t('readingCard.title')} pictogram="card-reader" actions={<CancelButton />}>
       <p className="lead">{t('readingCard.body')}</p>
       <Progress label={t('readingCard.progress')} />
     </Screen>
@@ -81,12 +74,16 @@ const PROBLEM_KEYS = {
 export function CardProblemScreen() {
   const { t } = useTranslation();
   const s = useScreen('card-problem');
-  const keys = PROBLEM_KEYS[s.problem];
+  // A blocked NS-Business Card is the organisation's: its contact person and NS Zakelijk, not the
+  // private customer line (seed 000); either way a replacement takes up to ten working days (003).
+  const business = s.problem === 'blocked' && s.card?.kind === 'business';
+  const keys = business ? { title: 'problem.blocked.businessTitle', body: 'problem.blocked.businessBody' } as const : PROBLEM_KEYS[s.problem];
   return (
     <Screen
       id="card-problem"
       title={t(keys.title)}
       tone="error"
+      pictogram="problem"
       actions={
         <>
           <EventButton event={{ type: 'RETRY' }} testId="retry">
@@ -111,6 +108,13 @@ export function CardProblemScreen() {
     </Screen>
   );
 }
+
+const MENU_PICTOGRAMS = {
+  topup: 'topup',
+  'collect-orders': 'collect-orders',
+  balance: 'balance',
+  'station-passage': 'station-passage',
+} as const satisfies Record<MenuOption, PictogramName>;
 
 const MENU_KEYS = {
   topup: { label: 'menu.option.topup', hint: 'menu.hint.topup' },
@@ -137,8 +141,11 @@ export function MenuScreen() {
         {options.map((o) => (
           <li key={o}>
             <EventButton event={{ type: 'CHOOSE', option: o }} variant="option" testId={`menu-${o}`}>
-              <span className="option-label">{t(MENU_KEYS[o].label)}</span>
-              <span className="option-hint">{t(MENU_KEYS[o].hint)}</span>
+              <Pictogram name={MENU_PICTOGRAMS[o]} />
+              <span className="option-text">
+                <span className="option-label">{t(MENU_KEYS[o].label)}</span>
+                <span className="option-hint">{t(MENU_KEYS[o].hint)}</span>
+              </span>
             </EventButton>
           </li>
         ))}
@@ -162,6 +169,7 @@ export function ServiceUnavailableScreen() {
       id="service-unavailable"
       title={t('unavailable.title')}
       tone="warn"
+      pictogram={s.unavailable === 'payment-terminal' ? 'payment-terminal' : s.unavailable === 'card-reader' ? 'card-reader' : 'problem'}
       actions={
         <>
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
@@ -188,6 +196,7 @@ export function GoodbyeScreen() {
       id="goodbye"
       title={t('goodbye.title')}
       tone="ok"
+      pictogram="done"
       actions={
         <EventButton event={{ type: 'START' }} variant="primary" whileBusy testId="to-start">
           {t('common.toStart')}

@@ -10,9 +10,12 @@ import { formatDate, formatMoney, formatTime } from '../format.js';
 import { useKiosk, useScreen } from '../kiosk-context.js';
 import { stationName } from '../stations.js';
 
+/**
+ * An NS product's name. Names such as "Dal Voordeel" or "Altijd Vrij" are names, the same in every
+ * language (the locales hold them once per code, identical); unknown codes show as themselves.
+ */
 export function productName(t: TFunction, code: string | undefined): string {
   if (!code) return '';
-  // Unknown product codes show as themselves rather than as a raw key.
   return t(`product.${code}` as 'product.DAL-VOORDEEL', { defaultValue: code });
 }
 
@@ -47,11 +50,21 @@ function OrderDetails({ order, maxBalanceCents }: { order: OrderView; maxBalance
   return (
     <span className="order-details">
       <span className="option-label">
-        {t(KIND_KEYS[order.kind])}
-        {order.kind === 'product' && order.productCode ? `: ${productName(t, order.productCode)}` : ''}
+        {order.kind === 'product' && order.productCode
+          ? t('common.labelled', { label: t(KIND_KEYS[order.kind]), value: productName(t, order.productCode) })
+          : t(KIND_KEYS[order.kind])}
         {order.amountCents !== undefined ? ` — ${formatMoney(order.amountCents, locale)}` : ''}
       </span>
-      <span className="option-hint">{t('orders.announced', { date: formatDate(order.announcedOn, locale) })}</span>
+      {/* NS Extra is granted (and announced by e-mail), not ordered; its last loadable day shows
+          before it passes (a passed one is in the refusal). */}
+      <span className="option-hint">
+        {t(order.kind === 'ns-extra' ? 'orders.granted' : 'orders.announced', { date: formatDate(order.announcedOn, locale) })}
+      </span>
+      {order.kind === 'ns-extra' && order.lastLoadableDay && order.refusal?.reason !== 'ns-extra-expired' ? (
+        <span className="option-hint" data-testid="last-loadable-day">
+          {t('orders.lastDay', { date: formatDate(order.lastLoadableDay, locale) })}
+        </span>
+      ) : null}
       {order.validFrom && order.validUntil ? (
         <span className="option-hint">
           {t('orders.validity', { from: formatDate(order.validFrom, locale), until: formatDate(order.validUntil, locale) })}
@@ -62,8 +75,9 @@ function OrderDetails({ order, maxBalanceCents }: { order: OrderView; maxBalance
           <span aria-hidden="true" className="tone-mark">
             !
           </span>
-          {t('orders.cannotLoad')}
-          {maxBalanceCents !== undefined ? `: ${refusalText(t, order, locale, maxBalanceCents)}` : ''}
+          {maxBalanceCents !== undefined
+            ? t('common.labelled', { label: t('orders.cannotLoad'), value: refusalText(t, order, locale, maxBalanceCents) })
+            : t('orders.cannotLoad')}
         </span>
       ) : null}
     </span>
@@ -74,10 +88,14 @@ export function OrdersScreen() {
   const { t } = useTranslation();
   const s = useScreen('orders');
   const orders = s.orders ?? [];
+  // Only orders that can be loaded now are "waiting"; the others are listed last with their reason.
+  const loadable = orders.filter((o) => !o.refusal).length;
+  const unloadable = orders.length - loadable;
   return (
     <Screen
       id="orders"
       title={t('orders.title')}
+      pictogram="collect-orders"
       actions={
         <>
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
@@ -94,9 +112,14 @@ export function OrdersScreen() {
         // Still asking the back office.
         <Progress label={t('orders.loading')} />
       ) : (
-        <p className="lead" data-testid="orders-count">
-          {orders.length ? t('orders.count', { count: orders.length }) : t('orders.none')}
-        </p>
+        <>
+          <p className="lead" data-testid="orders-count">
+            {loadable ? t('orders.count', { count: loadable }) : t('orders.none')}
+          </p>
+          {unloadable ? (
+            <p data-testid="orders-unloadable">{t('orders.unloadable', { count: unloadable })}</p>
+          ) : null}
+        </>
       )}
       <ul className="menu-options">
         {orders.map((o) => (
@@ -125,7 +148,8 @@ export function OrderConfirmScreen() {
   return (
     <Screen
       id="order-confirm"
-      title={passage ? t('menu.option.station-passage') : t('orderConfirm.title')}
+      title={passage ? t('menu.option.station-passage') : o?.kind === 'kaartservicecode' ? t('orderConfirm.activateTitle') : t('orderConfirm.title')}
+      pictogram={passage ? 'station-passage' : 'collect-orders'}
       actions={
         <>
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
@@ -159,6 +183,7 @@ export function OrderRefusedScreen() {
       id="order-refused"
       title={t('orderRefused.title')}
       tone="warn"
+      pictogram="problem"
       actions={
         <>
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
@@ -192,13 +217,15 @@ export function OrderDoneScreen() {
   else if (o?.kind === 'kaartservicecode') next = t('orderDone.kaartservicecode');
   else if (o?.kind === 'ns-extra') next = t('orderDone.ns-extra', { amount: formatMoney(o.amountCents ?? 0, locale) });
   else if (o?.kind === 'product') next = t('orderDone.product', { product: productName(t, o.productCode) });
-  // Back to the (updated) list while other orders wait, also refused ones (their reason stays readable).
-  const more = s.journey === 'collect-orders' && s.orders.some((x) => x.orderId !== s.collected.orderId);
+  // Back to the (updated) list only while another order can be loaded now: when only orders that
+  // cannot be loaded remain there is nothing more to collect (issue 14).
+  const more = s.journey === 'collect-orders' && s.orders.some((x) => x.orderId !== s.collected.orderId && !x.refusal);
   return (
     <Screen
       id="order-done"
-      title={passage ? t('stationPassage.doneTitle') : t('orderDone.title')}
+      title={passage ? t('stationPassage.doneTitle') : o?.kind === 'kaartservicecode' ? t('orderDone.activatedTitle') : t('orderDone.title')}
       tone="ok"
+      pictogram="done"
       actions={
         <>
           {more ? (

@@ -105,7 +105,9 @@ describe('screens', () => {
   it('says why each refused order cannot be loaded, with its detail, per language', () => {
     expect(variant('refused-over-limit', 'fr')).toContain('13,75 €');
     expect(variant('refused-over-limit', 'en')).toContain('€13.75');
-    expect(variant('refused-conflicting', 'de')).toContain('Dal Voordeel (Nebenzeit-Rabatt)');
+    // NS product names are names: untranslated (issue 14).
+    expect(variant('refused-conflicting', 'de')).toContain('Dal Voordeel');
+    expect(variant('refused-conflicting', 'de')).not.toContain('Nebenzeit');
     expect(variant('refused-card-expired', 'nl')).toContain('Uw kaart is verlopen');
     expect(variant('refused-not-personal', 'en')).toContain('personal OV-chipkaart');
   });

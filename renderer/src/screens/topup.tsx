@@ -1,13 +1,16 @@
 // The top-up journey: amount, payment, present again, writing, and every ending.
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentFailureReason, PaymentPrompt, WriteProblem } from '../bridge/contract.js';
 import { EventButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
+import { HoldCardHere } from '../components/Pictogram.js';
 import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
 import { formatMoney } from '../format.js';
 import { useKiosk, useScreen } from '../kiosk-context.js';
 
+/** Choose an amount, then "Pay € 20,00": a mistaken tap on an amount never reaches the terminal. */
 export function TopupAmountScreen() {
   const { t } = useTranslation();
   const { locale } = useKiosk();
@@ -22,10 +25,14 @@ export function TopupAmountScreen() {
     <Screen
       id="topup-amount"
       title={t('topup.title')}
+      pictogram="topup"
       actions={
         <>
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
             {t('common.back')}
+          </EventButton>
+          <EventButton event={{ type: 'CONFIRM' }} variant="primary" disabled={selected === undefined} testId="pay">
+            {selected !== undefined ? t('topup.pay', { amount: formatMoney(selected, locale) }) : t('topup.chooseFirst')}
           </EventButton>
         </>
       }
@@ -50,19 +57,23 @@ export function TopupAmountScreen() {
               event={{ type: 'SELECT_AMOUNT', amountCents: a }}
               variant="option"
               disabled={tooMuch}
+              pressed={selected === a}
               testId={`amount-${a}`}
-              label={tooMuch ? `${formatMoney(a, locale)}: ${t('topup.tooMuch')}` : undefined}
             >
               <span className="amount">{formatMoney(a, locale)}</span>
               {tooMuch ? <span className="option-hint">{t('topup.tooMuch')}</span> : null}
-              {selected === a ? <span className="check">✓</span> : null}
+              {selected === a ? <span className="check" aria-hidden="true">✓</span> : null}
             </EventButton>
           );
         })}
       </div>
-      {selected !== undefined && topUp.newBalanceCents !== undefined ? (
-        <p>{t('topup.newBalance', { amount: formatMoney(topUp.newBalanceCents, locale) })}</p>
-      ) : null}
+      {selected !== undefined ? (
+        <p className="lead" data-testid="topup-selected">
+          {t('topup.selected', { amount: formatMoney(selected, locale) })}
+        </p>
+      ) : (
+        <p>{t('topup.payHint')}</p>
+      )}
     </Screen>
   );
 }
@@ -100,6 +111,7 @@ export function PaymentScreen() {
     <Screen
       id="payment"
       title={t('payment.title')}
+      pictogram="payment-terminal"
       actions={
         <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
           {t('common.cancel')}
@@ -125,6 +137,7 @@ export function PaymentFailedScreen() {
       id="payment-failed"
       title={t('payment.failedTitle')}
       tone="error"
+      pictogram="payment-terminal"
       actions={
         <>
           <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
@@ -148,25 +161,47 @@ export function PaymentFailedScreen() {
   );
 }
 
+/** Seconds left before the kiosk undoes the payment, counted down on the screen from what the
+ * snapshot says when the screen appears (the machine's own timer decides; this only shows it). */
+function useCountdown(seconds: number | undefined): number | undefined {
+  const [left, setLeft] = useState(seconds);
+  useEffect(() => {
+    setLeft(seconds);
+    if (seconds === undefined) return;
+    const started = Date.now();
+    const timer = setInterval(() => setLeft(Math.max(0, seconds - Math.floor((Date.now() - started) / 1000))), 1000);
+    return () => clearInterval(timer);
+  }, [seconds]);
+  return left;
+}
+
 export function PresentAgainScreen() {
   const { t } = useTranslation();
   const s = useScreen('present-again');
+  const topUp = s.journey === 'top-up';
+  const left = useCountdown(topUp ? s.payment.undoAfterSeconds : undefined);
+  const kaartservicecode = s.journey === 'collect-orders' && s.selectedOrder.kind === 'kaartservicecode';
   return (
     <Screen
       id="present-again"
       title={t('presentAgain.title')}
+      pictogram={<HoldCardHere label={t('presentCard.readerHere')} />}
       actions={
         <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
-          {t('common.cancel')}
+          {/* After payment, stopping here undoes the payment: the button says so. */}
+          {topUp ? t('presentAgain.cancel') : t('common.cancel')}
         </EventButton>
       }
     >
-      <div className="reader-illustration" aria-hidden="true">
-        <span className="card-shape" />
-        <span className="waves" />
-      </div>
       {/* Top-up (paid, now load it) or an order / station passage (nothing paid here). */}
-      <p className="lead">{t(s.journey === 'top-up' ? 'presentAgain.body' : 'presentAgain.order', { last4: s.card.last4 })}</p>
+      <p className="lead">
+        {t(topUp ? 'presentAgain.body' : kaartservicecode ? 'presentAgain.activate' : 'presentAgain.order', { last4: s.card.last4 })}
+      </p>
+      {left !== undefined ? (
+        <p className="countdown-line" role="timer" data-testid="undo-countdown">
+          {t('presentAgain.countdown', { count: left })}
+        </p>
+      ) : null}
       <Progress label={t('presentAgain.waiting')} />
     </Screen>
   );
@@ -174,10 +209,13 @@ export function PresentAgainScreen() {
 
 export function WritingCardScreen() {
   const { t } = useTranslation();
+  const s = useScreen('writing-card');
+  // A kaartservicecode is activated, not loaded: nothing is written for it but the collection.
+  const activating = s.journey === 'collect-orders' && s.selectedOrder.kind === 'kaartservicecode';
   return (
     // No cancel while writing: stopping mid-write could tear the card. The machine bounds this
     // wait and moves on by itself (write problem, or the payment is undone).
-    <Screen id="writing-card" title={t('writingCard.title')} actions={null}>
+    <Screen id="writing-card" title={t(activating ? 'writingCard.activateTitle' : 'writingCard.title')} pictogram="card-reader" actions={null}>
       <p className="lead">
         <span className="tone-mark" aria-hidden="true">
           !
@@ -210,6 +248,7 @@ export function WriteProblemScreen() {
       id="write-problem"
       title={t(keys.title)}
       tone="warn"
+      pictogram="card-again"
       actions={
         <>
           <EventButton event={{ type: 'CANCEL' }} whileBusy testId="cancel">
@@ -241,6 +280,7 @@ export function TopupDoneScreen() {
       id="topup-done"
       title={t('topupDone.title')}
       tone="ok"
+      pictogram="done"
       actions={
         <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
           {t('common.finish')}
@@ -264,6 +304,7 @@ export function PaymentUndoneScreen() {
       id="payment-undone"
       title={t('paymentUndone.title')}
       tone="warn"
+      pictogram="payment-terminal"
       actions={
         <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
           {t('common.finish')}
@@ -287,6 +328,7 @@ export function RefundOwedScreen() {
       id="refund-owed"
       title={t('refundOwed.title')}
       tone="error"
+      pictogram="problem"
       actions={
         <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
           {t('common.finish')}

@@ -40,9 +40,18 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, bas
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** What GET /tester/state answers (main/host/browser-host.ts). */
+export interface TesterState {
+  snapshot?: { screen?: string; locale?: string };
+  card: { fixtures: { id: FixtureCardId; label: string }[]; presented: FixtureCardId | null } | null;
+  terminal: { behaviour: TerminalBehaviour; behaviours: TerminalBehaviour[] } | null;
+  backOffice: { reachable: boolean };
+}
+
 export function testerApi(base = '') {
   return {
-    state: () => call<unknown>('GET', '/tester/state', undefined, base),
+    state: () => call<TesterState>('GET', '/tester/state', undefined, base),
+    setBackOffice: (reachable: boolean) => call<unknown>('POST', '/tester/backoffice', { reachable }, base),
     presentCard: (fixtureId: FixtureCardId) => call<unknown>('POST', '/tester/card/present', { fixtureId }, base),
     removeCard: () => call<unknown>('POST', '/tester/card/remove', {}, base),
     setBehaviour: (behaviour: TerminalBehaviour) => call<unknown>('POST', '/tester/terminal/behaviour', { behaviour }, base),

@@ -217,3 +217,8 @@ export async function toMenu(page: Page, tester: Tester, rec: ScreenRecorder, ca
 export function money(cents: number, tag: string): string {
   return new Intl.NumberFormat(tag, { style: 'currency', currency: 'EUR' }).format(cents / 100);
 }
+
+/** A change to the balance with its sign, as the balance screen writes it ("€ -9,05", "€ +25,00"). */
+export function signedMoney(cents: number, tag: string): string {
+  return new Intl.NumberFormat(tag, { style: 'currency', currency: 'EUR', signDisplay: 'exceptZero' }).format(cents / 100);
+}
