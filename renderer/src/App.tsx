@@ -91,7 +91,11 @@ export function App({ bridge, i18n }: { bridge: RendererBridge; i18n: I18n }) {
 
   // Any touch counts as activity for the inactivity timer (throttled; buttons send their own events).
   useEffect(() => {
-    const onTouch = () => {
+    const onTouch = (e: Event) => {
+      // The inactivity warning's own buttons answer it (MORE_TIME, END_VISIT): an ACTIVITY sent on
+      // their pointerdown would close the warning first, and "no, I have finished" would then find
+      // no warning to answer.
+      if (e.target instanceof Element && e.target.closest('[role="alertdialog"]')) return;
       const now = Date.now();
       if (now - lastActivity.current < ACTIVITY_THROTTLE_MS) return;
       lastActivity.current = now;

@@ -43,7 +43,7 @@ test('terminal taken away: the menu hides top-up and says why, orders stay; top-
   await openKiosk(page, tester, rec);
   const r = await fault(request, 'payment-terminal', true);
   expect(r.health.availability.topUp).toBe('payment-terminal');
-  await page.getByTestId('start-lang-en').click();
+  await page.getByTestId('lang-en').click();
   await toMenu(page, tester, rec, 'personal-products');
   await expect(page.getByTestId('menu-topup')).toHaveCount(0);
   await expect(page.getByTestId('menu-collect-orders')).toBeVisible();

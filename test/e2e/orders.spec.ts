@@ -35,9 +35,11 @@ async function confirmAndHoldCardAgain(
   await page.getByTestId('confirm').click();
   await rec.expectScreen('present-again', {
     check: async (l) => {
-      await expect(page.locator('[data-screen="present-again"] .lead')).toHaveText(
-        TEXTS[l].presentAgain.order.replace('{{last4}}', rec.last?.card?.last4 ?? '????'),
-      );
+      // A kaartservicecode is activated (nothing written: issue 14 fix 6); every other order is put on the card.
+      const last4 = rec.last?.card?.last4 ?? '????';
+      const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const texts = [TEXTS[l].presentAgain.order, TEXTS[l].presentAgain.activate].map((t) => esc(t.replace('{{last4}}', last4)));
+      await expect(page.locator('[data-screen="present-again"] .lead')).toHaveText(new RegExp(`^(${texts.join('|')})$`));
     },
   });
   if (opts.wrongCardFirst) {

@@ -1,7 +1,8 @@
 // The tester console (tester.html): a separate page that drives the emulated hardware through the
 // tester API, with the kiosk's own screen in a frame beside the controls. Here a tester holds a
 // card (the kiosk's start screen starts the visit by itself), switches the back office, picks a
-// terminal behaviour, and pays a top-up whose booking shows in the ledger table in euros.
+// terminal behaviour, pays a top-up whose booking shows in the ledger table in euros, and causes and
+// ends a fault (the card reader gone: out of service, then back).
 import { expect, test } from '@playwright/test';
 import { SCREENS_DIR, Tester } from './support/kiosk.js';
 
@@ -46,4 +47,14 @@ test('tester console: readable cards and behaviours, the kiosk framed beside the
   await page.getByTestId('remove-card').click();
   await expect(page.getByTestId('tester-message')).toHaveText('OK: card taken off the reader');
   await expect(page.getByTestId('now-card')).toHaveText('On the card reader: no card');
+
+  // A fault from the console: the card reader gone puts the kiosk out of service; ended, it returns.
+  await expect(page.getByTestId('fault-card-reader').locator('xpath=..')).toContainText('out of service');
+  await page.getByTestId('fault-card-reader').click();
+  await expect(page.getByTestId('tester-message')).toHaveText('OK: Card reader gone: caused');
+  await expect(page.getByTestId('fault-card-reader')).toHaveAttribute('aria-checked', 'true');
+  await expect(kiosk.locator('[data-screen="out-of-service"]')).toBeVisible({ timeout: 20_000 });
+  await page.getByTestId('fault-card-reader').click();
+  await expect(page.getByTestId('tester-message')).toHaveText('OK: Card reader gone: ended');
+  await expect(kiosk.locator('[data-screen="start"]')).toBeVisible({ timeout: 20_000 });
 });

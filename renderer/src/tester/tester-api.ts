@@ -48,8 +48,18 @@ export interface TesterState {
   backOffice: { reachable: boolean };
 }
 
+/** The faults a tester can cause (main/composition.ts TESTER_FAULTS), each in one line. */
+export const FAULTS = {
+  'card-reader': { label: 'Card reader gone', does: 'the reader driver stops: the kiosk goes out of service until it returns' },
+  'payment-terminal': { label: 'Payment terminal gone', does: 'the terminal logs off: the menu leaves top-up out and says why; orders still work' },
+  'disk-full': { label: 'Disk full', does: 'the journal has no room: the kiosk goes out of service (no money without a journal)' },
+  backoffice: { label: 'Back office gone', does: 'the back office cannot be reached: no order collection; top-up still works' },
+} as const;
+export type FaultName = keyof typeof FAULTS;
+
 export function testerApi(base = '') {
   return {
+    setFault: (fault: FaultName, on: boolean) => call<{ health?: { testerFaults?: string[] } }>('POST', '/tester/fault', { fault, on }, base),
     state: () => call<TesterState>('GET', '/tester/state', undefined, base),
     setBackOffice: (reachable: boolean) => call<unknown>('POST', '/tester/backoffice', { reachable }, base),
     presentCard: (fixtureId: FixtureCardId) => call<unknown>('POST', '/tester/card/present', { fixtureId }, base),

@@ -7,7 +7,7 @@ import { createRoot } from 'react-dom/client';
 import '../styles.css';
 import './tester.css';
 import { BEHAVIOURS } from './behaviours.js';
-import { testerApi, type FixtureCardId, type LedgerEntry, type TerminalBehaviour, type TesterState } from './tester-api.js';
+import { FAULTS, testerApi, type FaultName, type FixtureCardId, type LedgerEntry, type TerminalBehaviour, type TesterState } from './tester-api.js';
 
 const api = testerApi();
 const euro = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' });
@@ -28,6 +28,7 @@ function TesterConsole() {
   const [ledger, setLedger] = useState<LedgerEntry[]>([]);
   const [results, setResults] = useState<Result[]>([]);
   const [busy, setBusy] = useState(false);
+  const [faults, setFaults] = useState<string[]>([]);
 
   const refresh = useCallback(async () => {
     try {
@@ -152,6 +153,36 @@ function TesterConsole() {
           </button>
         </section>
 
+        <section aria-labelledby="faults">
+          <h2 id="faults">Faults (the kiosk's health model reacts; reset ends them all)</h2>
+          <ul className="tester-list">
+            {(Object.keys(FAULTS) as FaultName[]).map((f) => {
+              const on = faults.includes(f);
+              return (
+                <li key={f}>
+                  <button
+                    type="button"
+                    className="btn"
+                    role="switch"
+                    aria-checked={on}
+                    disabled={busy}
+                    data-testid={`fault-${f}`}
+                    onClick={() =>
+                      void run(`${FAULTS[f].label}: ${on ? 'ended' : 'caused'}`, async () => {
+                        const r = await api.setFault(f, !on);
+                        setFaults(r?.health?.testerFaults ?? (on ? faults.filter((x) => x !== f) : [...faults, f]));
+                      })
+                    }
+                  >
+                    {on ? `${FAULTS[f].label}: end it` : FAULTS[f].label}
+                  </button>
+                  <span>{FAULTS[f].does}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+
         <section aria-labelledby="ledger">
           <h2 id="ledger">Terminal ledger (the terminal's own view of the money)</h2>
           {ledger.length ? (
@@ -186,7 +217,7 @@ function TesterConsole() {
 
         <section aria-labelledby="reset">
           <h2 id="reset">Reset</h2>
-          <button type="button" className="btn btn-primary" disabled={busy} data-testid="reset" onClick={() => void run('kiosk and emulators reset', () => api.reset())}>
+          <button type="button" className="btn btn-primary" disabled={busy} data-testid="reset" onClick={() => void run('kiosk and emulators reset', async () => (await api.reset(), setFaults([])))}>
             Reset the emulators and the kiosk
           </button>
         </section>
