@@ -1,32 +1,19 @@
 // Issue 13: the machine is out of order (a part failed, or a technician took it out of service).
 // No card is taken here; the traveller reads where to go instead, in their own language.
 import { useTranslation } from 'react-i18next';
-import { RENDERER_LOCALES } from '../bridge/contract.js';
-import { EventButton } from '../components/Button.js';
-import { Flag } from '../components/Flag.js';
 import { Screen } from '../components/Screen.js';
 import { useKiosk } from '../kiosk-context.js';
 
 export function OutOfServiceScreen() {
   const { t } = useTranslation();
-  const { snapshot } = useKiosk();
   return (
     <Screen
       id="out-of-service"
       title={t('outOfService.title')}
       tone="error"
-      actions={
-        // The only way on is another language: the screen takes no card (see the machine).
-        <>
-          {RENDERER_LOCALES.map((l) => (
-            <EventButton key={l} event={{ type: 'SET_LOCALE', locale: l }} variant="option" whileBusy testId={`oos-lang-${l}`}>
-              <Flag locale={l} />
-              <span lang={l}>{t(`lang.${l}`)}</span>
-              {snapshot.locale === l ? <span className="check">✓</span> : null}
-            </EventButton>
-          ))}
-        </>
-      }
+      // No card is taken and nothing can be chosen here: the way on is another language, in the
+      // language bar every screen has at the bottom (App.tsx LanguageBar).
+      actions={null}
     >
       <p className="lead" data-testid="out-of-service-body">
         {t('outOfService.body')}
