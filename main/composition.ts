@@ -302,6 +302,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       policy: { blockedList: config.health.blockedList },
       checkIntervalMs: config.health.checkIntervalMs,
       chainCheckIntervalMs: config.health.chainCheckIntervalMs,
+      chainAtStart: chain.check,
       probeTimeoutMs: config.health.probeTimeoutMs,
       minFreeBytes: config.health.minFreeBytes,
       log: (msg, extra) => log.child({ service: 'health' }).warn(extra ?? {}, msg),

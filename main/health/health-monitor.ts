@@ -35,6 +35,9 @@ export interface HealthMonitorDeps {
   policy: HealthPolicy;
   checkIntervalMs: number;
   chainCheckIntervalMs: number;
+  /** The chain as the start-up check (main/journal/start-up-check.ts) just found it: taken as the
+   * first chain check, so a start verifies the whole journal once, not twice. */
+  chainAtStart?: { ok: boolean; firstBad?: { seq: number; reason: string } };
   probeTimeoutMs: number;
   /** Below this many bytes free the journal counts as not writable. */
   minFreeBytes: number;
@@ -82,11 +85,17 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const faults = new Set<string>();
   let technician: string | undefined;
   let lastBlockedFetch: number | undefined;
-  let lastChainCheck: number | undefined;
+  // A chain already verified at start counts as the first check (the next is an interval later).
+  let lastChainCheck: number | undefined = deps.chainAtStart ? time.now().getTime() : undefined;
   let parts: HealthReport['parts'] = {
     cardReader: part(true),
     paymentTerminal: { ...part(true), state: 'ready' },
-    journal: { ...part(true), writable: true, chainOk: true },
+    journal: {
+      ...part(deps.chainAtStart?.ok ?? true),
+      writable: true,
+      chainOk: deps.chainAtStart?.ok ?? true,
+      ...(deps.chainAtStart && !deps.chainAtStart.ok ? { detail: `chain broken at ${deps.chainAtStart.firstBad?.seq ?? '?'}: ${deps.chainAtStart.firstBad?.reason ?? '?'}` } : {}),
+    },
     backOffice: part(true),
     blockedList: part(true),
   };
@@ -192,6 +201,8 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         detail = `chain check failed: ${String(e)}`;
       }
     }
+    // Between chain checks a broken chain keeps saying where it broke.
+    if (!chainOk && detail === undefined) detail = parts.journal.detail;
     parts = {
       ...parts,
       journal: set(parts.journal, writable && chainOk, { writable, chainOk, ...(free !== undefined ? { freeBytes: free } : {}), ...(detail ? { detail } : { detail: undefined }) }),
@@ -256,7 +267,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         };
         decide();
       });
-      void checkNow(true).finally(schedule);
+      void checkNow(!deps.chainAtStart).finally(schedule);
     },
     stop() {
       running = false;
