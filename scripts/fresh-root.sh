@@ -12,8 +12,10 @@
 #   3. the README's two commands, as root in a chroot with /proc, /sys and /dev mounted:
 #        npm install && npm start   (checked: start page and /health fetched, then stopped; run in
 #                                    a private network namespace so port 8765 is its own)
-#        npm install && npm test    (--quick: `npm test -- system typecheck unit`, which still
-#                                    installs the Debian packages the tests need)
+#        npm install && npm test    (--quick: `npm test -- system typecheck layers smoke`: it still
+#                                    installs the Debian packages the tests need, type-checks, and
+#                                    runs the unit files that load every native module and build
+#                                    the whole kiosk; the full unit suite has run on the CI machine)
 # The debootstrapped base is cached as a tar under $KIOSK_FRESH_ROOT_CACHE (default
 # /var/cache/kiosk-fresh-root), so reruns skip debootstrap. Needs root. Usage:
 #   scripts/fresh-root.sh [--quick] [--keep]
@@ -152,7 +154,7 @@ show 'npm start' "$work/start.log" 13
 # The full run's wire and browser tests share this machine's pcscd/vpcd ports and Chromium with
 # every other test run here: it holds the machine's test locks. The quick one needs neither.
 test_cmd='npm test' locks=(flock /tmp/kiosk-wire.lock flock /tmp/kiosk-e2e.lock)
-[ "$quick" -eq 1 ] && test_cmd='npm test -- system typecheck unit' locks=()
+[ "$quick" -eq 1 ] && test_cmd='npm test -- system typecheck layers smoke' locks=()
 say "npm install && $test_cmd"
 rc=0
 "${locks[@]}" /bin/bash -c "$(declare -f in_root); root='$root'; in_root 'npm install && $test_cmd'" >"$work/test.log" 2>&1 || rc=$?

@@ -2,7 +2,9 @@
 // as root or with password-less sudo, else one line saying what to run), type check, layers, every
 // vitest project (unit + wire-level), then the Playwright browser tests. Prints one closing line
 // "Tests: N passed, N failed, N skipped". Parts: `npm test -- system typecheck layers unit wire soak e2e`
-// (`vitest` = unit + wire); none named = all.
+// (`vitest` = unit + wire); none named = all. `smoke` (not part of "all") runs a few unit files that
+// load every native module the kiosk needs (better-sqlite3, argon2) and build the whole kiosk in
+// process: the fresh-root check uses it, because the full unit suite already ran on the CI machine.
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -79,6 +81,25 @@ if (only('vitest') || vitestProjects.length) {
   const out = 'test-results/vitest.json';
   const projects = vitestProjects.flatMap((p) => ['--project', p]);
   run(`vitest (${vitestProjects.join(' + ') || 'unit + wire'})`, bin('vitest'), ['run', ...projects, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  if (existsSync(out)) {
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    totals.passed += j.numPassedTests ?? 0;
+    totals.failed += j.numFailedTests ?? 0;
+    totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+  }
+}
+
+if (args.includes('smoke')) {
+  const out = 'test-results/vitest-smoke.json';
+  const files = [
+    'main/composition.test.ts',
+    'main/journal/sqlite-journal.test.ts',
+    'main/maintenance/technician-access.test.ts',
+    'backoffice/server.test.ts',
+    'hardware/payment/emulated/emulated-hardware.test.ts',
+    'test/start.test.ts',
+  ];
+  run('vitest smoke (native modules, the whole kiosk in process)', bin('vitest'), ['run', '--project', 'unit', ...files, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
   if (existsSync(out)) {
     const j = JSON.parse(readFileSync(out, 'utf8'));
     totals.passed += j.numPassedTests ?? 0;
