@@ -114,8 +114,14 @@ export class Reservations {
 
   private async preAuthorise(req: AuthorizationRequest, onPrompt: PaymentStatusListener | undefined, outcome: Deferred<AuthorizationOutcome>): Promise<void> {
     const { paymentId, amountCents } = req;
-    const fail = (reason: PaymentFailureReason, code?: number, uncertain?: boolean) =>
+    // the driver is free for the next payment once the outcome is out
+    const endRunning = () => {
+      if (this.running?.paymentId === paymentId) this.running = undefined;
+    };
+    const fail = (reason: PaymentFailureReason, code?: number, uncertain?: boolean) => {
+      endRunning();
       outcome.resolve({ result: 'failed', paymentId, reason, ...(code !== undefined ? { code } : {}), ...(uncertain ? { uncertain } : {}) });
+    };
     const prompt = (p: PaymentPrompt) => {
       try {
         onPrompt?.(p);
@@ -136,7 +142,10 @@ export class Reservations {
     let reserved: Reservation | undefined;
     let failCode: number | undefined;
     let sawWrongPin = false;
-    const approve = (res: Reservation) => outcome.resolve({ result: 'approved', paymentId, amountCents: res.amountCents, receipt: res.receipt });
+    const approve = (res: Reservation) => {
+      endRunning();
+      outcome.resolve({ result: 'approved', paymentId, amountCents: res.amountCents, receipt: res.receipt });
+    };
     for (;;) {
       const m = await this.conv.next();
       if (!m) {

@@ -13,7 +13,6 @@ export interface SimulatorLedgerEntry extends LedgerEntry {
    * booked (06 24), reversed once released (06 25) or expired; `reservation` says which.
    */
   kind: 'payment' | 'reversal' | 'reservation';
-  reservation?: 'reserved' | 'booked' | 'released' | 'expired';
   /** BMP 3B of a reservation: book total must name it again. */
   aid?: string;
 }

@@ -421,6 +421,15 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     this.changed();
   }
 
+  /** Acknowledged the command, then nothing more until the behaviour changes: the reservation stays as it is. */
+  private async silentAfterAck(what: string): Promise<void> {
+    this.o.log?.(`simulator: silent at ${what}`);
+    this.silentNow = true;
+    await new Promise<void>((resolve) => (this.silenceEnded = resolve));
+    this.silenceEnded = undefined;
+    this.silentNow = false;
+  }
+
   /** Book total: books the named reservation (receipt 87; amount 04 up to the reserved one; AID 3B must match). */
   private async bookTotal(a: Apdu): Promise<void> {
     let cmd: ReturnType<typeof parseReservationCommand>;
@@ -431,15 +440,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
       return;
     }
     await this.send(build.positive());
-    if (this.mode() === 'silent') {
-      // acknowledged the command, then nothing more: the reservation stays as it is
-      this.o.log?.('simulator: silent at book total');
-      this.silentNow = true;
-      await new Promise<void>((resolve) => (this.silenceEnded = resolve));
-      this.silenceEnded = undefined;
-      this.silentNow = false;
-      return;
-    }
+    if (this.mode() === 'silent') return this.silentAfterAck('book total');
     const e = this.books.reservation(cmd.receiptNumber);
     if (!e || e.reservation === 'released' || e.reservation === 'expired') return void (await this.ask(build.abort(RESULT.ALREADY_REVERSED)));
     if (e.reservation === 'booked') return void (await this.ask(build.abort(RESULT.FUNCTION_NOT_POSSIBLE)));
@@ -466,6 +467,7 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
       return;
     }
     await this.send(build.positive());
+    if (this.mode() === 'silent') return this.silentAfterAck('reversal of the pre-authorisation');
     const e = this.books.reservation(cmd.receiptNumber);
     if (!e || e.reservation === 'released' || e.reservation === 'expired') return void (await this.ask(build.abort(RESULT.ALREADY_REVERSED)));
     if (e.reservation === 'booked') return void (await this.ask(build.abort(RESULT.REVERSAL_NOT_POSSIBLE)));
