@@ -27,15 +27,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The ECR end of the cable, which successive driver "processes" plug into (the previous one is unplugged). */
 function cable(end: MemoryLinkEnd) {
-  let current: { listeners: ((c: Uint8Array) => void)[]; alive: boolean } | undefined;
-  end.onData((c) => current?.alive && current.listeners.forEach((l) => l(c)));
+  let current: { listeners: ((c: Uint8Array) => void)[]; alive: boolean; cut?: boolean } | undefined;
+  end.onData((c) => current?.alive && !current.cut && current.listeners.forEach((l) => l(c)));
   return {
+    /** The cable pulled out at the terminal: the ECR's port stays open, but nothing it sends arrives and nothing comes back. */
+    cut(): void {
+      if (current) current.cut = true;
+    },
     plug(): ByteLink {
       if (current) current.alive = false;
-      const me = { listeners: [] as ((c: Uint8Array) => void)[], alive: true };
+      const me: { listeners: ((c: Uint8Array) => void)[]; alive: boolean; cut?: boolean } = { listeners: [], alive: true };
       current = me;
       return {
-        write: (b) => void (me.alive && end.write(b)),
+        write: (b) => void (me.alive && !me.cut && end.write(b)),
         onData: (l) => void me.listeners.push(l),
         onClose: () => undefined,
         close: async () => void (me.alive = false),
@@ -78,7 +82,7 @@ async function setup(opts: { behaviour?: TerminalBehaviour; reservationLifetimeM
   };
   const driver = await newDriver();
   stops.push(() => driver.stop(), () => sim.stop());
-  return { sim, driver, sent, decisions, newDriver };
+  return { sim, driver, sent, decisions, newDriver, cut: () => ecrCable.cut() };
 }
 
 const cmd = (a: Apdu) => [a.cls, a.ins].map((b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -155,6 +159,19 @@ describe('ZVT reservation profile: driver against the simulator (in memory)', ()
     await again.commit('r5', hints);
     expect(sim.ledger()).toMatchObject([{ reservation: 'booked', state: 'committed' }]);
     expect(await again.resolve('r5', hints)).toMatchObject({ state: 'committed' });
+  });
+
+  it('a book total that never reaches the terminal (cable pulled): offline, never "not open"; a driver on the cable again books it by the hints', async () => {
+    const { sim, driver, cut, newDriver } = await setup();
+    const out = await driver.authorize({ paymentId: 'r8', amountCents: 300 });
+    if (out.result !== 'approved') throw new Error('not approved');
+    cut();
+    await expect(driver.commit('r8')).rejects.toMatchObject({ code: 'offline' });
+    expect(sim.ledger()).toMatchObject([{ reservation: 'reserved' }]);
+    const again = await newDriver();
+    stops.push(() => again.stop());
+    await again.commit('r8', { receiptNumber: out.receipt.receiptNumber!, amountCents: 300, trace: out.receipt.trace!, aid: out.receipt.aid! });
+    expect(sim.ledger()).toMatchObject([{ reservation: 'booked', state: 'committed' }]);
   });
 
   it('a book total that landed before a crash: the next process commits idempotently (repeat receipt shows the booking)', async () => {

@@ -306,7 +306,13 @@ export class Reservations {
   private run(cmd: Apdu, what: string): Promise<Ending> {
     if (!this.conv.isOpen) return Promise.reject(new PaymentTerminalError('offline', 'payment terminal link is closed'));
     return this.conv.exclusive(async () => {
-      const r = await this.registration.commandRegistered(cmd);
+      let r;
+      try {
+        r = await this.registration.commandRegistered(cmd);
+      } catch (e) {
+        // never acknowledged (T2 repeats used up) or the line broke: the terminal did not take it
+        throw new PaymentTerminalError('offline', `the ${what} did not reach the terminal: ${(e as Error).message}`, { cause: e });
+      }
       if (!r) throw new PaymentTerminalError('offline', `no answer to the ${what} (T3)`);
       if (!r.ok) {
         if (r.code === RESULT.RECEIVER_NOT_READY || r.code === RESULT.NOT_REGISTERED) throw new PaymentTerminalError('offline', `terminal not ready for the ${what}: ${hex([r.code])}`);
