@@ -64,6 +64,11 @@ export const paymentHardwareConfigSchema = z
         commitWindowMs: z.number().int().positive().default(120_000),
       })
       .prefault({}),
+    /**
+     * Emulators: how long a reservation (pre-authorisation 06 22) stays open without book total or
+     * reversal before the terminal releases it on its own (real terminals: days, set by the acquirer).
+     */
+    reservationLifetimeMs: z.number().int().positive().default(7 * 24 * 3_600_000),
     /** Emulated mode: how long the silent behaviour keeps the kiosk waiting before giving up. */
     silenceMs: z.number().int().positive().default(15_000),
     timers: zvtTimersSchema,

@@ -18,6 +18,8 @@ export interface LedgerEntry {
   amountCents: number;
   /** authorized: approved, commit not yet answered; committed: booked; reversed: undone. */
   state: 'authorized' | 'committed' | 'reversed';
+  /** Reservation profile (06 22): reserved (state authorized), booked (committed), released or expired (reversed). */
+  reservation?: 'reserved' | 'booked' | 'released' | 'expired';
 }
 
 export interface TerminalEmulatorControl {

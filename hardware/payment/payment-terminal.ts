@@ -16,6 +16,8 @@ export interface PaymentReceipt {
   maskedPan?: string;
   cardName?: string;
   terminalId?: string;
+  /** The authorisation attribute (ZVT BMP 3B) of a pre-authorisation: booking it names it again. */
+  aid?: string;
   /** ISO timestamp as reported by the terminal. */
   at?: string;
   amountCents: number;
@@ -65,6 +67,8 @@ export interface PaymentHints {
   /** The terminal's receipt number from the approved outcome, where the kiosk saw one. */
   receiptNumber?: string;
   trace?: string;
+  /** The pre-authorisation's AID (reservation profile: book total 06 24 sends it back). */
+  aid?: string;
 }
 
 /**

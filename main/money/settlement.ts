@@ -38,10 +38,12 @@ function paymentHints(journal: Pick<Journal, 'operation'>, paymentId: string): P
   const amountCents = approved?.amountCents ?? records.find((r) => r.amountCents !== undefined)?.amountCents;
   const receiptNumber = approved?.data?.['receiptNumber'];
   const trace = approved?.data?.['trace'];
+  const aid = approved?.data?.['aid'];
   return {
     ...(amountCents !== undefined ? { amountCents } : {}),
     ...(typeof receiptNumber === 'string' ? { receiptNumber } : {}),
     ...(typeof trace === 'string' ? { trace } : {}),
+    ...(typeof aid === 'string' ? { aid } : {}),
   };
 }
 

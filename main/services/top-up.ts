@@ -178,6 +178,8 @@ export function createTopUpService(deps: TopUpServiceDeps): TopUpService {
             ...(r.receiptNumber ? { receiptNumber: r.receiptNumber } : {}),
             ...(r.trace ? { trace: r.trace } : {}),
             ...(r.terminalId ? { terminalId: r.terminalId } : {}),
+            // reservation profile: book total (06 24) names the pre-authorisation by its AID too
+            ...(r.aid ? { aid: r.aid } : {}),
           },
         });
         log.info({ paymentId, amountCents }, 'payment approved');

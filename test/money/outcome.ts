@@ -76,7 +76,7 @@ export async function topUpOutcome(
     creditPending: op.some((r) => r.type === 'payment.credit-pending'),
     creditPendingRef: ((v) => (typeof v === 'string' ? v : undefined))(op.find((r) => r.type === 'payment.credit-pending')?.data?.['ref']),
     terminalStands,
-    terminalEntries: ledger.map((e) => `${e.kind ?? 'payment'} ${e.receiptNumber} ${e.state}`).join('; ') || 'none',
+    terminalEntries: ledger.map((e) => `${e.kind ?? 'payment'} ${e.receiptNumber} ${e.state}${e.reservation ? ` (${e.reservation})` : ''}`).join('; ') || 'none',
     cardCredited,
     balanceDeltaCents: balance - opts.balanceBefore,
     backOfficeComplete: status.gaps.length === 0 && status.contiguousSeq === j.lastSeq && bo.length === j.records.length,

@@ -67,7 +67,25 @@ export const ZVT: PaymentHardwareConfig = {
   commitWindowMs: 20_000,
   orphanListenMs: 2_500,
   statusPollMs: 0,
+  // reservation profile: long enough to outlive every kill and restart, short enough that a
+  // reservation nobody can name (none should be left) would show in terminalSettled
+  reservationLifetimeMs: 25_000,
 };
+
+/** The terminal profiles the money proofs run under (hardware/payment/config.ts terminalProfile.flow). */
+export type TerminalFlow = 'commit-point' | 'reservation';
+
+/**
+ * The reservation profile doubles the wire time of the money proofs: `npm test` runs it on a
+ * representative subset of each suite's cases (marked in the suites); KIOSK_FULL_MONEY_MATRIX=1
+ * runs every case under both profiles (docs/money-proofs.md).
+ */
+export const FULL_MONEY_MATRIX = process.env.KIOSK_FULL_MONEY_MATRIX === '1';
+
+/** Run this case under this profile? Commit-point: always; reservation: in the subset or with the full matrix. */
+export function runsUnder(flow: TerminalFlow, c: { reservationSubset?: boolean }): boolean {
+  return flow === 'commit-point' || FULL_MONEY_MATRIX || c.reservationSubset === true;
+}
 
 export interface RunnerHandle {
   pid: number;
@@ -102,7 +120,7 @@ export type SimulatorLedger = Awaited<ReturnType<SimulatorProcessControl['refres
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startMoneyRig(opts: { fixture?: FixtureCardId; kiosks?: number } = {}): Promise<MoneyRig> {
+export async function startMoneyRig(opts: { fixture?: FixtureCardId; kiosks?: number; flow?: TerminalFlow } = {}): Promise<MoneyRig> {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   const stop = async () => {
     for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
@@ -190,6 +208,8 @@ export async function startMoneyRig(opts: { fixture?: FixtureCardId; kiosks?: nu
           payment: { ...ZVT } as Record<string, unknown>,
           ...cfg,
         };
+        // every kiosk of this rig speaks the rig's terminal profile (the simulator handles both)
+        full.payment = { ...full.payment, terminalProfile: { ...((full.payment?.['terminalProfile'] as object | undefined) ?? {}), flow: opts.flow ?? 'commit-point' } };
         const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'kiosk-runner.ts'), JSON.stringify(full)], {
           stdio: ['pipe', 'pipe', 'pipe'],
           env: { ...process.env, ...env },

@@ -9,6 +9,10 @@
  * the upload) must agree: the payment stands iff the card was credited, the journal says which,
  * every record is delivered, nothing is left unfinished.
  *
+ * Both terminal profiles (issue 12, window 9): 'commit-point' and 'reservation' (06 22 / 06 24 / 06 25);
+ * `npm test` runs the reservation profile on the cases marked `reservationSubset`, card present and
+ * absent at restart; KIOSK_FULL_MONEY_MATRIX=1 runs every case under both.
+ *
  * The card and the terminal live outside the killed process, so the kill is real. Needs pcscd +
  * vsmartcard-vpcd (root) and socat: skipped with the reason elsewhere, failing in CI.
  */
@@ -19,7 +23,7 @@ import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { orderRef } from '../../main/services/order-service.js';
 import { paymentRef } from '../../main/services/top-up.js';
 import { orderOutcome, orderTable, outcomeTable, topUpOutcome, type OrderOutcome, type OutcomeRow, type TopUpOutcome } from './outcome.js';
-import { moneyRigSkipReason, startMoneyRig, ZVT, type MoneyRig } from './rig.js';
+import { moneyRigSkipReason, runsUnder, startMoneyRig, ZVT, type MoneyRig, type TerminalFlow } from './rig.js';
 
 const skip = moneyRigSkipReason();
 const AMOUNT = 100;
@@ -39,6 +43,8 @@ interface CrashCase {
   expect: Expected;
   /** With the card kept away until recovery ended (issue 12, window 3); default: as `expect`. */
   expectAbsent?: Expected;
+  /** Run under the reservation profile in `npm test` (else only with KIOSK_FULL_MONEY_MATRIX=1). */
+  reservationSubset?: boolean;
 }
 
 /**
@@ -47,17 +53,18 @@ interface CrashCase {
  */
 type Expected = 'booked' | 'not booked' | 'credit pending';
 
-describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted: journal, card, terminal and back office agree${skip ? ` (skipped: ${skip})` : ''}`, () => {
+for (const flow of ['commit-point', 'reservation'] as const satisfies readonly TerminalFlow[])
+describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted (terminal profile ${flow}): journal, card, terminal and back office agree${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let rig: MoneyRig;
   let writesPerCredit = 0;
   const rows: OutcomeRow[] = [];
 
   beforeAll(async () => {
-    rig = await startMoneyRig();
+    rig = await startMoneyRig({ flow });
   }, 90_000);
 
   afterAll(async () => {
-    if (rows.length) console.log(outcomeTable('Top-up crash test (SIGKILL at every step, restart, recovery)', rows, 'money-crash.md'));
+    if (rows.length) console.log(outcomeTable(`Top-up crash test (terminal profile ${flow}; SIGKILL at every step, restart, recovery)`, rows, flow === 'commit-point' ? 'money-crash.md' : 'money-crash-reservation.md'));
     await rig?.stop();
   }, 30_000);
 
@@ -143,20 +150,21 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted: jour
     await rig.terminalSettled();
     const o = await topUpOutcome(rig, kiosk, { ledgerBefore, balanceBefore: before['balanceCents'] as number, last: run });
     expect(o.journal).toEqual(['payment.intent', 'payment.approved', 'card.write-intent', 'card.written', 'payment.committed']);
+    if (flow === 'reservation') expect(o.terminalEntries, 'booked as a reservation (06 22 then 06 24)').toMatch(/^reservation \d+ committed \(booked\)$/);
     expectConsistent(o, 'booked');
     rows.push({ point: `none (baseline; a credit is ${writesPerCredit} block writes)`, outcome: o });
   }, 120_000);
 
   const cases: CrashCase[] = [
     { point: 'after payment.intent (authorization running)', after: 'payment.intent', expect: 'not booked' },
-    { point: 'after payment.approved (card not yet touched)', after: 'payment.approved', expect: 'not booked' },
+    { point: 'after payment.approved (card not yet touched)', after: 'payment.approved', expect: 'not booked', reservationSubset: true },
     // card present: the card check reads it and finds no ref (certainly not credited) -> reversed;
     // card absent: recovery cannot know -> the payment is kept, the credit owed (never a blind reversal)
     { point: 'after card.write-intent (before the first block write)', after: 'card.write-intent', expect: 'not booked', expectAbsent: 'credit pending' },
     { point: 'mid card write: after block write 1', afterWrite: 1, expect: 'not booked', expectAbsent: 'credit pending' },
     { point: 'mid card write: after the middle block write', afterWrite: 'mid', expect: 'not booked', expectAbsent: 'credit pending' },
-    { point: 'mid card write: after the last block write (answer lost)', afterWrite: 'last', expect: 'booked', expectAbsent: 'credit pending' },
-    { point: 'after card.written (= the commit decision, nothing sent yet)', after: 'card.written', expect: 'booked' },
+    { point: 'mid card write: after the last block write (answer lost)', afterWrite: 'last', expect: 'booked', expectAbsent: 'credit pending', reservationSubset: true },
+    { point: 'after card.written (= the commit decision, nothing sent yet)', after: 'card.written', expect: 'booked', reservationSubset: true },
     {
       // window 1: "please wait" went out before the write, so the hold no longer matters
       point: 'after card.written with a driver hold of 2.5 s (above T3): "please wait" was sent before the write, the restarted kiosk answers',
@@ -164,8 +172,8 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted: jour
       holdMs: 2_500,
       expect: 'booked',
     },
-    { point: 'inside the commit decision hook (decision not on the wire)', crash: 'in-commit-hook', expect: 'booked' },
-    { point: 'after the terminal acknowledged the commit, before payment.committed', crash: 'after-commit-ack', expect: 'booked' },
+    { point: 'inside the commit decision hook (decision not on the wire)', crash: 'in-commit-hook', expect: 'booked', reservationSubset: true },
+    { point: 'after the terminal acknowledged the commit, before payment.committed', crash: 'after-commit-ack', expect: 'booked', reservationSubset: true },
     { point: 'after payment.committed (upload pending)', after: 'payment.committed', expect: 'booked' },
     // the card is pulled away after its first block write (uncertain: the kiosk cannot tell how far
     // the write got) and the traveller leaves: the payment is kept, the credit owed
@@ -175,7 +183,7 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted: jour
   ];
 
   for (const cardAtRestart of ['present', 'absent'] as const)
-    for (const c of cases) {
+    for (const c of cases.filter((x) => runsUnder(flow, x))) {
       const expected = cardAtRestart === 'absent' ? (c.expectAbsent ?? c.expect) : c.expect;
       it(`killed ${c.point}, card ${cardAtRestart} at restart: recovery leaves journal, card, terminal and back office consistent (${expected})`, async () => {
         expect(writesPerCredit, 'the baseline ran first').toBeGreaterThan(1);

@@ -43,7 +43,7 @@ export async function createEmulatedHardware(c: ResolvedPaymentHardwareConfig, d
   let authorizing: string | undefined;
   simulator.onChange(() => {
     if (!authorizing) return;
-    for (const e of simulator.ledger()) if (e.kind === 'payment' && !paymentIds.has(e.receiptNumber)) paymentIds.set(e.receiptNumber, authorizing);
+    for (const e of simulator.ledger()) if ((e.kind === 'payment' || e.kind === 'reservation') && !paymentIds.has(e.receiptNumber)) paymentIds.set(e.receiptNumber, authorizing);
   });
 
   const terminal: PaymentTerminal = {
@@ -74,10 +74,10 @@ export async function createEmulatedHardware(c: ResolvedPaymentHardwareConfig, d
     ledger: (): LedgerEntry[] =>
       simulator
         .ledger()
-        .filter((e) => e.kind === 'payment')
+        .filter((e) => e.kind === 'payment' || e.kind === 'reservation')
         .map((e) => {
           const paymentId = paymentIds.get(e.receiptNumber);
-          return { ...(paymentId !== undefined ? { paymentId } : {}), receiptNumber: e.receiptNumber, amountCents: e.amountCents, state: e.state };
+          return { ...(paymentId !== undefined ? { paymentId } : {}), receiptNumber: e.receiptNumber, amountCents: e.amountCents, state: e.state, ...(e.reservation ? { reservation: e.reservation } : {}) };
         }),
   };
 

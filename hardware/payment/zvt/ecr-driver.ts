@@ -44,6 +44,7 @@ import { Conversation } from './ecr/conversation.js';
 import { Decisions } from './ecr/decisions.js';
 import { OrphanResolver } from './ecr/orphans.js';
 import { Registration } from './ecr/registration.js';
+import { Reservations } from './ecr/reservations.js';
 
 export { NEGATIVE_VEND_ANSWER } from './ecr/approvals.js';
 
@@ -65,6 +66,11 @@ export interface ZvtDriverOptions {
   /** Status enquiry (05 01) every this many ms while idle, re-registering after a terminal reboot; 0 = off. */
   pollIntervalMs?: number;
   onDecision?: PaymentDecisionHook;
+  /**
+   * The terminal profile's flow (hardware/payment/config.ts `terminalProfile.flow`): 'commit-point'
+   * (06 01, the held answer to 04 0F) or 'reservation' (06 22 / 06 24 / 06 25, ecr/reservations.ts).
+   */
+  flow?: 'commit-point' | 'reservation';
   log?: (msg: string, extra?: object) => void;
 }
 
@@ -74,6 +80,8 @@ export class ZvtEcrDriver implements PaymentTerminal {
   private readonly authorizations: Authorizations;
   private readonly resolver: OrphanResolver;
   private readonly decisions: Decisions;
+  /** Set with the reservation profile: authorize/commit/rollback/resolve go through it. */
+  private readonly reservations: Reservations | undefined;
   private stopped = false;
 
   constructor(private readonly o: ZvtDriverOptions) {
@@ -83,7 +91,7 @@ export class ZvtEcrDriver implements PaymentTerminal {
     this.registration = new Registration(
       this.conv,
       { password: o.password, ...(o.configByte !== undefined ? { configByte: o.configByte } : {}), ...(o.pollIntervalMs !== undefined ? { pollIntervalMs: o.pollIntervalMs } : {}), ...log },
-      () => this.authorizations.runningId() !== undefined || this.resolver.holdsOpenOrphan(),
+      () => this.authorizations.runningId() !== undefined || this.reservations?.runningId() !== undefined || this.resolver.holdsOpenOrphan(),
     );
     this.authorizations = new Authorizations(this.conv, this.registration, approvals, { clock: o.clock, holdMs: o.holdMs ?? Math.min(2_000, Math.floor(o.t3Ms / 2)), ...(o.issueWaitMs !== undefined ? { issueWaitMs: o.issueWaitMs } : {}), ...log });
     this.resolver = new OrphanResolver(this.conv, this.registration, approvals, {
@@ -93,6 +101,13 @@ export class ZvtEcrDriver implements PaymentTerminal {
       ...log,
     });
     this.decisions = new Decisions(approvals, this.resolver, this.authorizations, (receiptNumber) => this.reversal(receiptNumber));
+    this.reservations =
+      o.flow === 'reservation' ? new Reservations(this.conv, this.registration, { clock: o.clock, password: o.password, ...(o.onDecision ? { onDecision: o.onDecision } : {}), ...log }) : undefined;
+  }
+
+  /** The terminal profile this driver speaks. */
+  get flow(): 'commit-point' | 'reservation' {
+    return this.reservations ? 'reservation' : 'commit-point';
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -125,26 +140,33 @@ export class ZvtEcrDriver implements PaymentTerminal {
   }
 
   authorize(request: AuthorizationRequest, onPrompt?: PaymentStatusListener): Promise<AuthorizationOutcome> {
+    if (this.reservations) return this.reservations.authorize(request, onPrompt, this.stopped);
     return this.authorizations.authorize(request, onPrompt, this.stopped);
   }
 
   abort(): Promise<void> {
+    if (this.reservations) return this.reservations.abort();
     return this.authorizations.abort();
   }
 
   issuing(paymentId: string): Promise<void> {
+    // a reservation holds nothing: the terminal books only on 06 24, whenever the kiosk sends it
+    if (this.reservations) return Promise.resolve();
     return this.authorizations.issuing(paymentId);
   }
 
   commit(paymentId: string, hints?: PaymentHints): Promise<void> {
+    if (this.reservations) return this.reservations.commit(paymentId, hints);
     return this.decisions.commit(paymentId, hints);
   }
 
   rollback(paymentId: string, hints?: PaymentHints): Promise<{ undone: boolean; detail?: string }> {
+    if (this.reservations) return this.reservations.rollback(paymentId, hints);
     return this.decisions.rollback(paymentId, hints);
   }
 
   resolve(paymentId: string, hints?: PaymentHints): Promise<PaymentResolution> {
+    if (this.reservations) return this.reservations.resolve(paymentId, hints);
     return this.resolver.resolve(paymentId, hints);
   }
 

@@ -31,6 +31,12 @@ export const CMD = {
   COMPLETION: [0x06, 0x0f],
   ABORT: [0x06, 0x1e],
   REPEAT_RECEIPT: [0x06, 0x20],
+  /** Pre-authorisation / reservation (PA00P015 2.8): the amount is reserved, nothing booked. */
+  PRE_AUTHORISATION: [0x06, 0x22],
+  /** Book total (PA00P015 2.10): books a reservation, named by its receipt number. */
+  BOOK_TOTAL: [0x06, 0x24],
+  /** Pre-authorisation reversal (PA00P015 2.11): releases a reservation, named by its receipt number. */
+  PRE_AUTH_REVERSAL: [0x06, 0x25],
   REVERSAL: [0x06, 0x30],
   END_OF_DAY: [0x06, 0x50],
   DIAGNOSIS: [0x06, 0x70],
@@ -62,6 +68,25 @@ export const build = {
   authorization(amountCents: number, currency = EUR): Apdu {
     return apdu(0x06, 0x01, concat([encodeBmp(0x04, toBcd(amountCents, 6)), encodeBmp(0x49, toBcd(currency, 2))]));
   },
+  /** 06 22: the same amount/currency BMPs as 06 01; the terminal reserves the amount. */
+  preAuthorisation(amountCents: number, currency = EUR): Apdu {
+    return apdu(0x06, 0x22, concat([encodeBmp(0x04, toBcd(amountCents, 6)), encodeBmp(0x49, toBcd(currency, 2))]));
+  },
+  /**
+   * 06 24 Book total of a reservation: receipt number (87) of the pre-authorisation, the amount to
+   * book (04), and the pre-authorisation's trace (0B) and AID (3B, 8 bytes) where the terminal gave
+   * them. No password (unlike 06 30).
+   */
+  bookTotal(r: { receiptNumber: string; amountCents: number; trace?: string; aid?: string }): Apdu {
+    const parts = [encodeBmp(0x87, toBcd(r.receiptNumber, 2)), encodeBmp(0x04, toBcd(r.amountCents, 6))];
+    if (r.trace) parts.push(encodeBmp(0x0b, toBcd(r.trace, 3)));
+    if (r.aid) parts.push(encodeBmp(0x3b, aidBytes(r.aid)));
+    return apdu(0x06, 0x24, concat(parts));
+  },
+  /** 06 25 Reversal of a pre-authorisation: receipt number (87), amount (04), currency (49). No password. */
+  preAuthReversal(r: { receiptNumber: string; amountCents: number; currency?: number }): Apdu {
+    return apdu(0x06, 0x25, concat([encodeBmp(0x87, toBcd(r.receiptNumber, 2)), encodeBmp(0x04, toBcd(r.amountCents, 6)), encodeBmp(0x49, toBcd(r.currency ?? EUR, 2))]));
+  },
   reversal(password: string, receiptNumber: string): Apdu {
     return apdu(0x06, 0x30, concat([pwd(password), encodeBmp(0x87, toBcd(receiptNumber, 2))]));
   },
@@ -87,6 +112,7 @@ export const build = {
     if (s.maskedPan) parts.push(encodeBmp(0x22, encodePan(s.maskedPan)));
     if (s.terminalId) parts.push(encodeBmp(0x29, toBcd(s.terminalId, 4)));
     if (s.receiptNumber) parts.push(encodeBmp(0x87, toBcd(s.receiptNumber, 2)));
+    if (s.aid) parts.push(encodeBmp(0x3b, aidBytes(s.aid)));
     if (s.turnover) parts.push(encodeBmp(0x88, toBcd(s.turnover, 3)));
     if (s.cardType !== undefined) parts.push(encodeBmp(0x8a, Uint8Array.of(s.cardType)));
     if (s.cardName) parts.push(encodeBmp(0x8b, new TextEncoder().encode(s.cardName)));
@@ -112,9 +138,17 @@ export interface StatusInformation {
   turnover?: string;
   cardType?: number;
   cardName?: string;
+  /** BMP 3B: the authorisation attribute (AID), 8 characters; a pre-authorisation's is needed to book it. */
+  aid?: string;
   tlv?: Tlv[];
   /** Bytes left unparsed after a BMP this codec does not know. */
   unparsedBytes?: number;
+}
+
+/** BMP 3B is 8 bytes: the AID as 8 ASCII characters. */
+function aidBytes(aid: string): Uint8Array {
+  if (!/^[\x20-\x7e]{8}$/.test(aid)) throw new ZvtCodecError(`AID must be 8 printable characters: ${aid}`);
+  return new TextEncoder().encode(aid);
 }
 
 /** PAN '*' -> BCD nibble E (masked), odd length padded with F. */
@@ -160,6 +194,7 @@ export function parseStatusInformation(data: Uint8Array): StatusInformation {
   v(0x29, (x) => (s.terminalId = fromBcd(x)));
   v(0x87, (x) => (s.receiptNumber = fromBcd(x)));
   v(0x88, (x) => (s.turnover = fromBcd(x)));
+  v(0x3b, (x) => (s.aid = new TextDecoder('latin1').decode(x)));
   v(0x8a, (x) => (s.cardType = x[0]!));
   v(0x8b, (x) => (s.cardName = new TextDecoder('latin1').decode(x)));
   const tlv = m.get(0x06)?.tlv;
@@ -174,6 +209,7 @@ export function toReceipt(s: StatusInformation, fallbackAmountCents: number, now
   if (s.receiptNumber) r.receiptNumber = s.receiptNumber;
   if (s.maskedPan) r.maskedPan = s.maskedPan;
   if (s.cardName) r.cardName = s.cardName;
+  if (s.aid) r.aid = s.aid;
   if (s.terminalId) r.terminalId = s.terminalId;
   if (s.date && /^\d{4}$/.test(s.date)) {
     const mm = Number(s.date.slice(0, 2));
@@ -236,4 +272,20 @@ export function parseAuthorization(data: Uint8Array): { amountCents: number; cur
   if (!a) throw new ZvtCodecError('authorization without amount');
   const c = m.get(0x49);
   return { amountCents: bcdNumber(a.value), currency: c ? bcdNumber(c.value) : EUR };
+}
+
+/** What 06 24 / 06 25 name: the reservation's receipt number, the amount, and (06 24) trace and AID. */
+export function parseReservationCommand(data: Uint8Array): { receiptNumber: string; amountCents?: number; trace?: string; aid?: string } {
+  const m = bmpMap(decodeBmps(data));
+  const r = m.get(0x87);
+  if (!r) throw new ZvtCodecError('reservation command without receipt number (BMP 87)');
+  const a = m.get(0x04);
+  const t = m.get(0x0b);
+  const aid = m.get(0x3b);
+  return {
+    receiptNumber: fromBcd(r.value),
+    ...(a ? { amountCents: bcdNumber(a.value) } : {}),
+    ...(t ? { trace: fromBcd(t.value) } : {}),
+    ...(aid ? { aid: new TextDecoder('latin1').decode(aid.value) } : {}),
+  };
 }

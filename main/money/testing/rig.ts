@@ -3,7 +3,7 @@
  * is the journal's own (as main/composition.ts wires it), closed after each test.
  */
 import { afterEach } from 'vitest';
-import { createPaymentHardware, type PaymentHardware } from '../../../hardware/payment/index.js';
+import { createPaymentHardware, type PaymentHardware, type PaymentHardwareConfig } from '../../../hardware/payment/index.js';
 import { fixedClock, type Clock } from '../../../contract/time.js';
 import { openJournal, type SqliteJournal } from '../../journal/sqlite-journal.js';
 import { createDecisionHook } from '../decision-hook.js';
@@ -18,10 +18,11 @@ afterEach(async () => {
   }
 });
 
-export async function openMoneyRig(): Promise<{ clock: Clock; journal: SqliteJournal; payment: PaymentHardware }> {
+/** `payment`: emulated-terminal settings on top of the defaults (e.g. `terminalProfile: { flow: 'reservation' }`). */
+export async function openMoneyRig(payment_: Partial<PaymentHardwareConfig> = {}): Promise<{ clock: Clock; journal: SqliteJournal; payment: PaymentHardware }> {
   const clock = fixedClock('2026-11-23T10:00:00Z');
   const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: TEST_SECRET, clock });
-  const payment = await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0 }, { clock, onDecision: createDecisionHook(journal) });
+  const payment = await createPaymentHardware({ mode: 'emulated', promptDelayMs: 0, ...payment_ } as PaymentHardwareConfig, { clock, onDecision: createDecisionHook(journal) });
   open.push({ journal, payment });
   return { clock, journal, payment };
 }

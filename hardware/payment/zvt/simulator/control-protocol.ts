@@ -16,7 +16,8 @@ export const ledgerEntrySchema = z.object({
   amountCents: z.number().int(),
   state: z.enum(['authorized', 'committed', 'reversed']),
   trace: z.string().optional(),
-  kind: z.enum(['payment', 'reversal']).optional(),
+  kind: z.enum(['payment', 'reversal', 'reservation']).optional(),
+  reservation: z.enum(['reserved', 'booked', 'released', 'expired']).optional(),
 });
 
 export const simulatorStateSchema = z.object({

@@ -37,6 +37,7 @@ export async function startSimulatorProcess(
     '--prompt-delay-ms', String(c.promptDelayMs),
     '--commit-window-ms', String(c.commitWindowMs),
     '--reask-ms', String(c.reaskMs),
+    '--reservation-lifetime-ms', String(c.reservationLifetimeMs),
     '--baud', String(c.baudRate),
     '--password', c.password,
     '--t1', String(c.timers.t1Ms),

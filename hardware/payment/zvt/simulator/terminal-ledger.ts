@@ -8,7 +8,13 @@ import { EUR, type StatusInformation } from '../messages.js';
 
 export interface SimulatorLedgerEntry extends LedgerEntry {
   trace: string;
-  kind: 'payment' | 'reversal';
+  /**
+   * reservation (06 22): `state` reads as for a payment — authorized while reserved, committed once
+   * booked (06 24), reversed once released (06 25) or expired; `reservation` says which.
+   */
+  kind: 'payment' | 'reversal' | 'reservation';
+  /** BMP 3B of a reservation: book total must name it again. */
+  aid?: string;
 }
 
 export class TerminalLedger {
@@ -27,13 +33,17 @@ export class TerminalLedger {
     return String(++this.trace).padStart(6, '0');
   }
 
+  reservation(receiptNumber: string | undefined): SimulatorLedgerEntry | undefined {
+    return this.entries.find((x) => x.kind === 'reservation' && x.receiptNumber === receiptNumber);
+  }
+
   payment(receiptNumber: string | undefined): SimulatorLedgerEntry | undefined {
     return this.entries.find((x) => x.kind === 'payment' && x.receiptNumber === receiptNumber);
   }
 
   /** What the booked payments add up to (end-of-day). */
   bookedTotal(): number {
-    return this.entries.reduce((s, e) => s + (e.kind === 'payment' && e.state === 'committed' ? e.amountCents : 0), 0);
+    return this.entries.reduce((s, e) => s + ((e.kind === 'payment' || e.kind === 'reservation') && e.state === 'committed' ? e.amountCents : 0), 0);
   }
 
   list(): SimulatorLedgerEntry[] {

@@ -14,7 +14,7 @@ import { delay, type Scheduler } from '../../scheduler.js';
 import type { Apdu } from '../apdu.js';
 import { deferred, Inbox } from '../inbox.js';
 import type { ByteLink } from '../link.js';
-import { CMD, EUR, build, is, parseAuthorization, parsePasswordAndBmps, parseRegistration, type StatusInformation } from '../messages.js';
+import { CMD, EUR, build, is, parseAuthorization, parsePasswordAndBmps, parseRegistration, parseReservationCommand, type StatusInformation } from '../messages.js';
 import { fromBcd, toBcd, concat } from '../bytes.js';
 import { encodeBmp } from '../bmp.js';
 import { INTERMEDIATE_STATUS, RESULT } from '../result-codes.js';
@@ -32,6 +32,8 @@ export interface SimulatorOptions {
   commitWindowMs: number;
   /** After "84 9C" (please wait), ask again after this long (spec: 2 s). */
   reaskMs?: number;
+  /** A reservation (06 22) neither booked (06 24) nor reversed (06 25) within this is released by the terminal. Default 7 days. */
+  reservationLifetimeMs?: number;
   t1Ms: number;
   t2Ms: number;
   t3Ms: number;
@@ -55,6 +57,8 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   private silentNow = false;
   private readonly pw: string;
   private readonly listeners = new Set<() => void>();
+  /** Expiry timers of open reservations. */
+  private readonly expiries = new Map<string, unknown>();
 
   constructor(
     link: ByteLink,
@@ -113,6 +117,8 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     return this.transport.stats;
   }
   async stop(): Promise<void> {
+    for (const t of this.expiries.values()) this.o.scheduler.clearTimeout(t as never);
+    this.expiries.clear();
     this.silenceEnded?.();
     this.inbox.close();
     await this.transport.close();
@@ -197,6 +203,9 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
       return;
     }
     if (is(a, CMD.AUTHORIZATION)) return this.authorization(a);
+    if (is(a, CMD.PRE_AUTHORISATION)) return this.preAuthorisation(a);
+    if (is(a, CMD.BOOK_TOTAL)) return this.bookTotal(a);
+    if (is(a, CMD.PRE_AUTH_REVERSAL)) return this.preAuthReversal(a);
     if (is(a, CMD.REPEAT_RECEIPT)) return this.repeatReceipt(a);
     if (is(a, CMD.REVERSAL)) return this.reversal(a);
     if (is(a, CMD.END_OF_DAY)) return this.endOfDay(a);
@@ -331,6 +340,146 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     }
   }
 
+  // ----------------------------------------------------------- reservations (06 22 / 06 24 / 06 25)
+  /**
+   * Pre-authorisation: the card dialogue as for 06 01, then the amount is RESERVED (nothing booked)
+   * and reported in a Status-Information with receipt number, trace and AID. This terminal has no
+   * commit point: whatever the ECR answers (or if it never answers) the reservation stands until
+   * book total (06 24), its reversal (06 25), or its lifetime ends (released as 'expired').
+   */
+  private async preAuthorisation(a: Apdu): Promise<void> {
+    let amountCents: number;
+    let currency: number;
+    try {
+      ({ amountCents, currency } = parseAuthorization(a.data));
+    } catch {
+      await this.send(build.negative(RESULT.PROTOCOL_ERROR));
+      return;
+    }
+    if (currency !== EUR) {
+      await this.send(build.negative(RESULT.WRONG_CURRENCY));
+      return;
+    }
+    await this.send(build.positive());
+    const b = this.current;
+    const end = async (code: number, withInfo = false) => {
+      if (withInfo) await this.ask(build.statusInformation(this.info(code, amountCents)));
+      await this.ask(build.abort(code));
+    };
+    if (!(await this.prompt('insert-card'))) return end(RESULT.ABORTED);
+    if (b === 'customer-abort') return end(RESULT.ABORTED);
+    if (b === 'card-not-readable') {
+      await this.prompt('card-not-readable');
+      return end(RESULT.CARD_NOT_READABLE);
+    }
+    if (!(await this.prompt('enter-pin'))) return end(RESULT.ABORTED);
+    if (b === 'wrong-pin') {
+      await this.prompt('wrong-pin');
+      return end(RESULT.WRONG_PIN);
+    }
+    if (!(await this.prompt('waiting-for-host'))) return end(RESULT.ABORTED);
+    if (b === 'host-timeout') {
+      await delay(this.o.scheduler, this.step() * 3);
+      return end(RESULT.COMMUNICATION_ERROR, true);
+    }
+    if (b === 'decline') {
+      await this.prompt('declined');
+      return end(RESULT.DECLINED, true);
+    }
+    await delay(this.o.scheduler, this.step());
+    const entry = this.books.record('reservation', amountCents, 'authorized');
+    entry.reservation = 'reserved';
+    entry.aid = `R${entry.receiptNumber.padStart(7, '0')}`;
+    this.startExpiry(entry);
+    this.changed();
+    if (this.mode() === 'silent') return this.goSilent(entry);
+    await this.ask(build.intermediateStatus(INTERMEDIATE_STATUS.approved));
+    const info: StatusInformation = { ...this.info(0, amountCents, entry.receiptNumber, entry.trace), aid: entry.aid };
+    this.lastStored = info;
+    await this.ask(build.statusInformation(info));
+    await this.ask(build.completion());
+  }
+
+  private startExpiry(entry: SimulatorLedgerEntry): void {
+    const t = this.o.scheduler.setTimeout(() => {
+      this.expiries.delete(entry.receiptNumber);
+      if (entry.reservation !== 'reserved') return;
+      entry.reservation = 'expired';
+      entry.state = 'reversed';
+      this.o.log?.('simulator: reservation expired', { receiptNumber: entry.receiptNumber });
+      this.changed();
+    }, this.o.reservationLifetimeMs ?? 7 * 24 * 3_600_000);
+    this.expiries.set(entry.receiptNumber, t);
+  }
+
+  private endReservation(entry: SimulatorLedgerEntry, how: 'booked' | 'released'): void {
+    const t = this.expiries.get(entry.receiptNumber);
+    if (t !== undefined) this.o.scheduler.clearTimeout(t as never);
+    this.expiries.delete(entry.receiptNumber);
+    entry.reservation = how;
+    entry.state = how === 'booked' ? 'committed' : 'reversed';
+    this.changed();
+  }
+
+  /** Acknowledged the command, then nothing more until the behaviour changes: the reservation stays as it is. */
+  private async silentAfterAck(what: string): Promise<void> {
+    this.o.log?.(`simulator: silent at ${what}`);
+    this.silentNow = true;
+    await new Promise<void>((resolve) => (this.silenceEnded = resolve));
+    this.silenceEnded = undefined;
+    this.silentNow = false;
+  }
+
+  /** Book total: books the named reservation (receipt 87; amount 04 up to the reserved one; AID 3B must match). */
+  private async bookTotal(a: Apdu): Promise<void> {
+    let cmd: ReturnType<typeof parseReservationCommand>;
+    try {
+      cmd = parseReservationCommand(a.data);
+    } catch {
+      await this.send(build.negative(RESULT.PROTOCOL_ERROR));
+      return;
+    }
+    await this.send(build.positive());
+    if (this.mode() === 'silent') return this.silentAfterAck('book total');
+    const e = this.books.reservation(cmd.receiptNumber);
+    if (!e || e.reservation === 'released' || e.reservation === 'expired') return void (await this.ask(build.abort(RESULT.ALREADY_REVERSED)));
+    if (e.reservation === 'booked') return void (await this.ask(build.abort(RESULT.FUNCTION_NOT_POSSIBLE)));
+    const amount = cmd.amountCents ?? e.amountCents;
+    if (amount > e.amountCents || (cmd.aid !== undefined && cmd.aid !== e.aid) || (cmd.trace !== undefined && cmd.trace !== e.trace))
+      return void (await this.ask(build.abort(RESULT.PROTOCOL_ERROR)));
+    await delay(this.o.scheduler, this.step());
+    e.amountCents = amount;
+    this.endReservation(e, 'booked');
+    const info = this.info(0, amount, e.receiptNumber, this.books.nextTrace());
+    this.lastStored = info;
+    this.o.log?.('simulator: reservation booked', { receiptNumber: e.receiptNumber });
+    await this.ask(build.statusInformation(info));
+    await this.ask(build.completion());
+  }
+
+  /** Reversal of a pre-authorisation: releases the named reservation; a booked one cannot be (B5), a gone one is B4. */
+  private async preAuthReversal(a: Apdu): Promise<void> {
+    let cmd: ReturnType<typeof parseReservationCommand>;
+    try {
+      cmd = parseReservationCommand(a.data);
+    } catch {
+      await this.send(build.negative(RESULT.PROTOCOL_ERROR));
+      return;
+    }
+    await this.send(build.positive());
+    if (this.mode() === 'silent') return this.silentAfterAck('reversal of the pre-authorisation');
+    const e = this.books.reservation(cmd.receiptNumber);
+    if (!e || e.reservation === 'released' || e.reservation === 'expired') return void (await this.ask(build.abort(RESULT.ALREADY_REVERSED)));
+    if (e.reservation === 'booked') return void (await this.ask(build.abort(RESULT.REVERSAL_NOT_POSSIBLE)));
+    await delay(this.o.scheduler, this.step());
+    this.endReservation(e, 'released');
+    const info = this.info(0, e.amountCents, e.receiptNumber, this.books.nextTrace());
+    this.lastStored = info;
+    this.o.log?.('simulator: reservation released', { receiptNumber: e.receiptNumber });
+    await this.ask(build.statusInformation(info));
+    await this.ask(build.completion());
+  }
+
   /** The terminal stops talking mid-transaction; when it comes back it reverses what nobody acknowledged. */
   private async goSilent(entry: SimulatorLedgerEntry): Promise<void> {
     this.o.log?.('simulator: silent');
@@ -339,6 +488,8 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
     this.silenceEnded = undefined;
     this.silentNow = false;
     if (entry.state === 'authorized') {
+      // never reported to the ECR: nobody can name it, so the terminal drops it
+      if (entry.kind === 'reservation') this.endReservation(entry, 'released');
       entry.state = 'reversed';
       this.changed();
     }
