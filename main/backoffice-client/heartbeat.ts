@@ -1,0 +1,80 @@
+/**
+ * The kiosk's heartbeat to the back office (issue 13, fleet view): every `intervalMs` on the time
+ * port it sends what `collect()` gathers (the health model's state, what is offered, the journal
+ * backlog, versions) as a signed request (http-client.ts sendHeartbeat; POST /v1/heartbeat). A
+ * failed send is reported and the next tick tries again (the same rhythm as the blocked-list
+ * refresh); sends never overlap. The heartbeat is validated with the contract's schema before it
+ * leaves, so a kiosk never sends what the back office would refuse.
+ */
+import { HeartbeatRequest, type HeartbeatDto } from '../../contract/backoffice-api.js';
+import { systemTime, type Clock, type Time, type TimerHandle } from '../../contract/time.js';
+
+export interface HeartbeatOptions {
+  send(heartbeat: HeartbeatDto): Promise<void>;
+  collect(): HeartbeatDto;
+  clock: Clock;
+  time?: Time;
+  log?: (msg: string, extra?: object) => void;
+}
+
+export interface HeartbeatStatus {
+  lastSentAt?: string;
+  lastError?: string;
+  lastErrorAt?: string;
+}
+
+export interface Heartbeat {
+  /** Send one now (rejects when it could not be sent). */
+  beat(): Promise<void>;
+  /** Send now and every `intervalMs`; returns the stop function. */
+  start(intervalMs: number): () => void;
+  status(): HeartbeatStatus;
+}
+
+export function createHeartbeat(o: HeartbeatOptions): Heartbeat {
+  const log = o.log ?? (() => {});
+  const st: HeartbeatStatus = {};
+  let inFlight: Promise<void> | undefined;
+  const once = async () => {
+    try {
+      await o.send(HeartbeatRequest.parse(o.collect()));
+      st.lastSentAt = o.clock.now().toISOString();
+      delete st.lastError;
+    } catch (e) {
+      st.lastError = e instanceof Error ? e.message : String(e);
+      st.lastErrorAt = o.clock.now().toISOString();
+      throw e;
+    }
+  };
+  const beat = () => {
+    inFlight ??= once().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+  return {
+    beat,
+    status: () => ({ ...st }),
+    start(intervalMs) {
+      const time = o.time ?? systemTime(o.clock);
+      let stopped = false;
+      let handle: TimerHandle | undefined;
+      const tick = () => {
+        beat().catch((e: unknown) => log('heartbeat not sent (next one at the next interval)', { err: String(e) }));
+      };
+      const schedule = () => {
+        handle = time.setTimeout(() => {
+          if (stopped) return;
+          schedule();
+          tick();
+        }, intervalMs);
+      };
+      tick();
+      schedule();
+      return () => {
+        stopped = true;
+        time.clearTimeout(handle);
+      };
+    },
+  };
+}
