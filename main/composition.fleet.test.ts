@@ -46,6 +46,8 @@ describe('createKiosk wires the technician list and the heartbeat (issue 13)', (
     expect(byId).toEqual({ [FIXTURE_TECHNICIANS.technician.technicianId]: false, [FIXTURE_TECHNICIANS['technician-revoked'].technicianId]: true });
     expect(kiosk.technicianList.status()).toMatchObject({ version: list.version, technicians: 2 });
     expect(statSync(path.join(dataDir, 'technicians.json')).mode & 0o777).toBe(0o600);
+    // The health report carries it for the dashboard.
+    expect(kiosk.health().parts.technicianList).toMatchObject({ ok: true, version: list.version });
 
     const bo = openStore(path.join(dataDir, 'backoffice.sqlite'), systemClock);
     try {

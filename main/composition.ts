@@ -324,6 +324,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       chainAtStart: chain.check,
       probeTimeoutMs: config.health.probeTimeoutMs,
       minFreeBytes: config.health.minFreeBytes,
+      technicianList: () => technicianList.status(),
       log: (msg, extra) => log.child({ service: 'health' }).warn(extra ?? {}, msg),
     });
     health.onChange((a) => runtime.setAvailability(a));

@@ -197,6 +197,23 @@ for (const engine of engines) {
       expect((await operator('POST', '/operator/api/technicians/T-9999/revoke')).status).toBe(404);
     });
 
+    it('concurrent issues and revocations each get their own list version; the version only grows', async () => {
+      const before = (await client.fetchTechnicianList()).version;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          i % 2 === 0
+            ? operator('POST', '/operator/api/technicians', { technicianId: `T-03${i}`, roles: ['diagnostics'], pin: '24680' })
+            : operator('POST', '/operator/api/technicians/T-0100/revoke').then(() => operator('POST', '/operator/api/technicians', { technicianId: `T-03${i}`, roles: ['service'], pin: '13579' })),
+        ),
+      );
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      const versions = answers.map((a) => a.json!.version as number);
+      expect(new Set(versions).size).toBe(versions.length);
+      const after = (await client.fetchTechnicianList()).version;
+      expect(after).toBe(before + 9); // 8 issues + 1 revocation (revoking again raises nothing)
+      expect(Math.max(...versions)).toBeLessThanOrEqual(after);
+    });
+
     it('operator routes refuse no operator, a wrong token, an unknown operator and a kiosk signature, and change nothing', async () => {
       const version = (await client.fetchTechnicianList()).version;
       const wrong = [null, auth('ops', 'x'.repeat(48)), auth('nobody', OPERATOR_TOKEN), 'Bearer ' + OPERATOR_TOKEN];
@@ -316,7 +333,9 @@ for (const engine of engines) {
       expect(intake.results.every((x) => x.status === 'accepted')).toBe(true);
       j.close();
 
-      await client.sendHeartbeat(heartbeat({ availability: { outOfService: ['card-reader'], topUp: 'payment-terminal', collectOrders: null } }));
+      await client.sendHeartbeat(
+        heartbeat({ availability: { outOfService: ['card-reader'], topUp: 'payment-terminal', collectOrders: null }, versions: { software: '<img src=x onerror=alert(1)>', build: 'dev', blockedList: 1, technicianList: 2, technicianListAgeMs: 0 } }),
+      );
       const other = kioskClient(bo.url, OTHER, OTHER_SECRET);
       await other.sendHeartbeat(heartbeat({ backlog: { pending: 5, oldestPendingAt: new Date(clock.now().getTime() - 2 * 3600_000).toISOString(), lastSeq: 90, lastDeliveryAt: null } }));
 
@@ -332,6 +351,8 @@ for (const engine of engines) {
       expect(page.text).toContain('end-of-day');
       expect(page.text).not.toContain('<script>alert(1)</script>');
       expect(page.text).toContain('&lt;script&gt;');
+      expect(page.text).not.toContain('<img');
+      expect(page.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
       expect(page.text).toMatch(/Silent \(1\)<\/h2><ul><li>NS-FLEET-03/);
 
       // Six minutes without a heartbeat: every kiosk is silent.
