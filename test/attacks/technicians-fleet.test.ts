@@ -198,12 +198,13 @@ for (const engine of engines) {
     });
 
     it('concurrent issues and revocations each get their own list version; the version only grows', async () => {
+      expect((await operator('POST', '/operator/api/technicians', { technicianId: 'T-0399', roles: ['service'], pin: '97531' })).status).toBe(200);
       const before = (await client.fetchTechnicianList()).version;
       const answers = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
           i % 2 === 0
             ? operator('POST', '/operator/api/technicians', { technicianId: `T-03${i}`, roles: ['diagnostics'], pin: '24680' })
-            : operator('POST', '/operator/api/technicians/T-0100/revoke').then(() => operator('POST', '/operator/api/technicians', { technicianId: `T-03${i}`, roles: ['service'], pin: '13579' })),
+            : operator('POST', '/operator/api/technicians/T-0399/revoke').then(() => operator('POST', '/operator/api/technicians', { technicianId: `T-03${i}`, roles: ['service'], pin: '13579' })),
         ),
       );
       expect(answers.every((a) => a.status === 200)).toBe(true);
