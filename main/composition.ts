@@ -36,7 +36,7 @@ import { createHealthMonitor } from './health/health-monitor.js';
 import type { HealthReport } from '../contract/health.js';
 import type { TerminalBehaviour } from '../hardware/payment/emulator-control.js';
 import { createTechnicianListSync, type TechnicianListSync } from './backoffice-client/technician-list.js';
-import { createHeartbeat } from './backoffice-client/heartbeat.js';
+import { createHeartbeat, heartbeatOf } from './backoffice-client/heartbeat.js';
 import { KIOSK_VERSION } from './version.js';
 
 /** Issue 13: the faults a tester can cause (emulated and wire hardware only). */
@@ -331,35 +331,21 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     cleanups.push(() => health.stop());
 
     // Issue 13: the fleet heartbeat: health, what is offered, the journal backlog, versions.
-    const startedAt = clock.now().getTime();
+    const startedAt = clock.now();
     const heartbeat = createHeartbeat({
       send: async (hb) => (outage(), backOffice.sendHeartbeat(hb)),
       collect: () => {
-        const r = health.report();
         const counts = journal.counts();
-        const oldest = counts.pending > 0 ? journal.undelivered(1)[0]?.at : undefined;
-        const t = technicianList.status();
-        const p = (x: { ok: boolean; detail?: string }) => ({ ok: x.ok, ...(x.detail !== undefined ? { detail: x.detail.slice(0, 200) } : {}) });
-        return {
-          at: clock.now().toISOString(),
-          availability: r.availability,
-          parts: {
-            cardReader: p(r.parts.cardReader),
-            paymentTerminal: p(r.parts.paymentTerminal),
-            journal: p(r.parts.journal),
-            backOffice: p(r.parts.backOffice),
-            blockedList: p(r.parts.blockedList),
-          },
-          backlog: { pending: counts.pending, oldestPendingAt: oldest ?? null, lastSeq: counts.lastSeq, lastDeliveryAt: up.status().lastDeliveryAt ?? null },
-          versions: {
-            software: KIOSK_VERSION.version.slice(0, 40),
-            build: KIOSK_VERSION.build.slice(0, 40),
-            blockedList: backOffice.blockedListVersion(),
-            technicianList: t.version ?? null,
-            technicianListAgeMs: t.ageMs ?? null,
-          },
-          uptimeMs: Math.max(0, clock.now().getTime() - startedAt),
-        };
+        return heartbeatOf({
+          now: clock.now(),
+          startedAt,
+          health: health.report(),
+          journal: { ...counts, oldestPendingAt: counts.pending > 0 ? journal.undelivered(1)[0]?.at : undefined },
+          lastDeliveryAt: up.status().lastDeliveryAt,
+          version: KIOSK_VERSION,
+          blockedListVersion: backOffice.blockedListVersion(),
+          technicianList: technicianList.status(),
+        });
       },
       clock,
       time,

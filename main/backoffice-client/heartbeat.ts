@@ -7,7 +7,46 @@
  * leaves, so a kiosk never sends what the back office would refuse.
  */
 import { HeartbeatRequest, type HeartbeatDto } from '../../contract/backoffice-api.js';
+import type { HealthReport, PartHealth } from '../../contract/health.js';
 import { systemTime, type Clock, type Time, type TimerHandle } from '../../contract/time.js';
+
+/** What a heartbeat is made of, as the kiosk's parts report it (the composition root gathers it). */
+export interface HeartbeatFacts {
+  now: Date;
+  startedAt: Date;
+  health: HealthReport;
+  journal: { pending: number; lastSeq: number; oldestPendingAt?: string | undefined };
+  lastDeliveryAt?: string | undefined;
+  version: { version: string; build: string };
+  blockedListVersion: number;
+  technicianList: { version?: number; ageMs?: number };
+}
+
+/** The heartbeat for these facts: only the parts' ok and a short detail, nothing else of the report. */
+export function heartbeatOf(f: HeartbeatFacts): HeartbeatDto {
+  const p = (x: PartHealth) => ({ ok: x.ok, ...(x.detail !== undefined ? { detail: x.detail.slice(0, 200) } : {}) });
+  const { parts } = f.health;
+  return {
+    at: f.now.toISOString(),
+    availability: f.health.availability,
+    parts: {
+      cardReader: p(parts.cardReader),
+      paymentTerminal: p(parts.paymentTerminal),
+      journal: p(parts.journal),
+      backOffice: p(parts.backOffice),
+      blockedList: p(parts.blockedList),
+    },
+    backlog: { pending: f.journal.pending, oldestPendingAt: f.journal.oldestPendingAt ?? null, lastSeq: f.journal.lastSeq, lastDeliveryAt: f.lastDeliveryAt ?? null },
+    versions: {
+      software: f.version.version.slice(0, 40),
+      build: f.version.build.slice(0, 40),
+      blockedList: f.blockedListVersion,
+      technicianList: f.technicianList.version ?? null,
+      technicianListAgeMs: f.technicianList.ageMs ?? null,
+    },
+    uptimeMs: Math.max(0, f.now.getTime() - f.startedAt.getTime()),
+  };
+}
 
 export interface HeartbeatOptions {
   send(heartbeat: HeartbeatDto): Promise<void>;

@@ -11,7 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HeartbeatDto, TechnicianListDto } from '../../contract/backoffice-api.js';
 import { simulatedTime } from '../../contract/time.js';
 import { technicianListSchema } from '../maintenance/technician-access.js';
-import { createHeartbeat } from './heartbeat.js';
+import { createHeartbeat, heartbeatOf } from './heartbeat.js';
+import { HeartbeatRequest } from '../../contract/backoffice-api.js';
+import type { HealthReport } from '../../contract/health.js';
 import { createTechnicianListSync } from './technician-list.js';
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
@@ -133,5 +135,37 @@ describe('heartbeat', () => {
     time.advance(300_000);
     await flush();
     expect(sent).toHaveLength(2);
+  });
+});
+
+describe('heartbeatOf', () => {
+  it('carries availability, each part as ok + short detail only, the backlog with its oldest record, versions and uptime', () => {
+    const since = '2026-11-30T07:00:00.000Z';
+    const health: HealthReport = {
+      availability: { outOfService: ['card-reader'], topUp: 'payment-terminal', collectOrders: null },
+      parts: {
+        cardReader: { ok: false, since, detail: 'x'.repeat(500), readerName: 'ACS ACR122U' },
+        paymentTerminal: { ok: false, since, state: 'offline' },
+        journal: { ok: true, since, writable: true, chainOk: true, freeBytes: 123 },
+        backOffice: { ok: true, since, lastContact: since },
+        blockedList: { ok: true, since, version: 4, ageMs: 10 },
+      },
+      testerFaults: ['card-reader'],
+    };
+    const hb = heartbeatOf({
+      now: new Date('2026-11-30T08:00:00Z'),
+      startedAt: new Date('2026-11-30T07:59:00Z'),
+      health,
+      journal: { pending: 3, lastSeq: 41, oldestPendingAt: '2026-11-30T07:30:00.000Z' },
+      version: { version: '0.1.0', build: 'abcdef012345' },
+      blockedListVersion: 4,
+      technicianList: { version: 7, ageMs: 5000 },
+    });
+    expect(HeartbeatRequest.safeParse(hb).success).toBe(true);
+    expect(hb.parts.cardReader).toEqual({ ok: false, detail: 'x'.repeat(200) });
+    expect(JSON.stringify(hb)).not.toContain('ACR122U');
+    expect(hb.backlog).toEqual({ pending: 3, oldestPendingAt: '2026-11-30T07:30:00.000Z', lastSeq: 41, lastDeliveryAt: null });
+    expect(hb.versions).toEqual({ software: '0.1.0', build: 'abcdef012345', blockedList: 4, technicianList: 7, technicianListAgeMs: 5000 });
+    expect(hb.uptimeMs).toBe(60_000);
   });
 });
