@@ -2,7 +2,7 @@
  * The fleet view (issue 13): every kiosk's latest heartbeat (POST /v1/heartbeat, a signed kiosk
  * request: its health, journal backlog and versions), and which kiosks need an operator now:
  * - out of service: its last heartbeat says so (any `outOfService` reason);
- * - silent: no heartbeat for `silentAfterMs` (or never, for a configured kiosk);
+ * - silent: no heartbeat for `silentAfterMs` (or never, for a configured or enrolled kiosk);
  * - falling behind on upload: more than `behindPending` records waiting, or the oldest waiting
  *   longer than `behindAgeMs`.
  * Plus the maintenance actions kiosks journaled (`maintenance.action`, arriving by journal intake).
@@ -94,7 +94,9 @@ export function createFleetStore(backend: FleetBackend, clock: Clock, settings: 
         `SELECT kiosk_id, received_at, sent_at, out_of_service, pending, oldest_pending_at, report FROM kiosk_heartbeats ORDER BY kiosk_id`,
       );
       const byId = new Map(rows.map((r) => [r.kiosk_id, r]));
-      const ids = [...new Set([...knownKiosks, ...byId.keys()])].sort();
+      // Enrolled kiosks (kiosk-keys.ts; not revoked) count as known: silent until they report.
+      const enrolled = (await backend.sql.all<{ kiosk_id: string }>(`SELECT kiosk_id FROM kiosks WHERE revoked_at IS NULL`)).map((r) => r.kiosk_id);
+      const ids = [...new Set([...knownKiosks, ...enrolled, ...byId.keys()])].sort();
       const kiosks: KioskStatusDto[] = ids.map((kioskId) => {
         const r = byId.get(kioskId);
         if (!r) return { kioskId, receivedAt: null, sentAt: null, outOfService: [], pending: null, oldestPendingAt: null, heartbeat: null, silent: true, behind: false };

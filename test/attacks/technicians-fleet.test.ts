@@ -22,6 +22,7 @@ import type { AsyncBackOfficeStore } from '../../backoffice/db/store-api.js';
 import { postgresAvailability, startPgCluster, type PgCluster } from '../../backoffice/db/testing/pg-cluster.js';
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
 import { createTechnicianListSync } from '../../main/backoffice-client/technician-list.js';
+import { enrollKiosk } from '../../main/backoffice-client/enrollment.js';
 import { BackOfficeUnavailableError } from '../../main/backoffice-client/types.js';
 import { openJournal } from '../../main/journal/sqlite-journal.js';
 import { createTechnicianAccess, technicianListSchema } from '../../main/maintenance/technician-access.js';
@@ -355,6 +356,15 @@ for (const engine of engines) {
       expect(page.text).not.toContain('<img');
       expect(page.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
       expect(page.text).toMatch(/Silent \(1\)<\/h2><ul><li>NS-FLEET-03/);
+
+      // An enrolled kiosk that never reported is silent too; a revoked one is not listed.
+      const enrolled = 'NS-ENROLLED-7';
+      const token = (await operator('POST', `/operator/kiosks/${enrolled}/enrollment-token`)).json!.token as string;
+      expect(token).toBeTruthy();
+      await enrollKiosk({ baseUrl: bo.url, kioskId: enrolled, token, secretFile: path.join(dir, 'enrolled-secret') });
+      expect((await bo.store.fleet.view([KIOSK, OTHER, NEVER_HEARD])).silent).toEqual([NEVER_HEARD, enrolled].sort());
+      expect((await operator('POST', `/operator/kiosks/${enrolled}/revoke`)).status).toBe(200);
+      expect((await bo.store.fleet.view([KIOSK, OTHER, NEVER_HEARD])).silent).toEqual([NEVER_HEARD]);
 
       // Six minutes without a heartbeat: every kiosk is silent.
       clock.advance(6 * 60_000);
