@@ -4,6 +4,14 @@
  *   tsx backoffice/main.ts issue-token KIOSK-ID   print a one-time enrollment token (valid a day;
  *                                                 only its SHA-256 is stored) for KIOSK_ENROLL_TOKEN
  *   tsx backoffice/main.ts revoke KIOSK-ID        refuse that kiosk's keys and open tokens from now on
+ *   tsx backoffice/main.ts issue-technician TECH-ID ROLES [CARD-UID]
+ *                                                 issue (or re-issue) a technician (issue 13): ROLES is
+ *                                                 a comma list of diagnostics,settlement,service; the PIN
+ *                                                 is BACKOFFICE_TECHNICIAN_PIN or, unset, generated and
+ *                                                 printed once (only its argon2id hash is stored); with
+ *                                                 CARD-UID and BACKOFFICE_OPERATOR_SIGNING_KEY_FILE the
+ *                                                 signed credential for that card is printed too
+ *   tsx backoffice/main.ts revoke-technician TECH-ID  mark the technician revoked on the list kiosks sync
  * Environment:
  *   BACKOFFICE_PORT  (default 8787; 0 = any free port)
  *   BACKOFFICE_HOST  (default 127.0.0.1)
@@ -21,6 +29,9 @@
  *                    (tokens >= 32 characters; HTTP Basic). Without it those routes answer 401.
  *   BACKOFFICE_UNCONFIRMED_AFTER_MIN  minutes a paid payment may go without a sign of its credit
  *                    before reconciliation opens a paid-not-credited case (default 1440 = 24 h).
+ *   BACKOFFICE_OPERATOR_SIGNING_KEY_FILE  the operator's Ed25519 private key (PEM, PKCS#8): issuing a
+ *                    technician with a card UID answers the credential to write on that card.
+ *   BACKOFFICE_SILENT_AFTER_S  seconds without a heartbeat before the fleet page calls a kiosk silent (default 300).
  * Prints `back office listening on URL` when ready. SIGTERM/SIGINT: stop taking requests, let
  * in-flight batches finish (at most 10 s), close the database, exit.
  */
@@ -36,6 +47,9 @@ import { migrate } from './db/migrate.js';
 import { pgKioskKeys } from './db/pg-kiosk-keys.js';
 import { issueEnrollmentToken, type KioskKeyStore } from './kiosk-keys.js';
 import { checkOperators } from './operator-routes.js';
+import { createPrivateKey } from 'node:crypto';
+import { openPgStore } from './db/pg-store.js';
+import { issueTechnician, revokeTechnician, type TechnicianSigning, type TechnicianStore } from './technicians.js';
 
 export const NO_KIOSKS_MESSAGE =
   'no kiosks: set BACKOFFICE_KIOSKS (id=secret,…) or BACKOFFICE_KIOSKS_FILE, or issue an enrollment token first ' +
@@ -84,6 +98,55 @@ async function operatorCommand(command: string, kioskId: string | undefined): Pr
     } else {
       const r = await keys.revokeKiosk(kioskId, clock.now());
       console.log(`kiosk ${kioskId} revoked: ${r.keys} key(s), ${r.tokens} open token(s)`);
+    }
+  } finally {
+    await done();
+  }
+}
+
+/** BACKOFFICE_OPERATOR_SIGNING_KEY_FILE: the operator's Ed25519 private key, or none. */
+export function technicianSigningFromEnv(): TechnicianSigning | undefined {
+  const file = process.env.BACKOFFICE_OPERATOR_SIGNING_KEY_FILE;
+  if (!file) return undefined;
+  const privateKey = createPrivateKey(readFileSync(file));
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`BACKOFFICE_OPERATOR_SIGNING_KEY_FILE: the operator key must be Ed25519 (got ${privateKey.asymmetricKeyType ?? 'unknown'})`);
+  return { privateKey };
+}
+
+/** `issue-technician ID ROLES [UID]` / `revoke-technician ID` (issue 13), on the configured database. */
+async function technicianCommand(command: string, args: string[]): Promise<void> {
+  const [technicianId, roles, cardUid] = args;
+  if (!technicianId || (command === 'issue-technician' && !roles))
+    throw new Error(`usage: tsx backoffice/main.ts ${command === 'issue-technician' ? 'issue-technician TECH-ID ROLES [CARD-UID]' : 'revoke-technician TECH-ID'}`);
+  const clock = systemClock;
+  let technicians: TechnicianStore;
+  let done: () => Promise<void>;
+  if (useSqlite()) {
+    const store = openStore(process.env.BACKOFFICE_DB!, clock);
+    technicians = store.technicians;
+    done = async () => store.close();
+  } else {
+    const { db, database } = await openPgDb();
+    if (database === 'pglite:memory') throw new Error('BACKOFFICE_DATABASE_URL=pglite:memory: a technician in a database nobody else opens is useless');
+    const store = await openPgStore({ db, clock, seedFixtures: false });
+    technicians = store.technicians;
+    done = () => store.close();
+  }
+  try {
+    if (command === 'issue-technician') {
+      const signing = technicianSigningFromEnv();
+      const pin = process.env.BACKOFFICE_TECHNICIAN_PIN;
+      const r = await issueTechnician(
+        technicians,
+        { technicianId, roles: roles!.split(',').map((x) => x.trim()).filter(Boolean), ...(pin ? { pin } : {}), ...(cardUid ? { cardUid } : {}) },
+        { clock, actor: `cli:${process.env.USER ?? 'unknown'}`, ...(signing ? { signing } : {}) },
+      );
+      console.log(`technician ${r.technicianId} issued (roles ${r.roles.join(',')}; list version ${r.version})`);
+      if (r.pin) console.log(`PIN (shown once, give it to the technician): ${r.pin}`);
+      if (r.credential) console.log(`credential for card ${cardUid!.toUpperCase()} (until ${r.credentialExpiresAt}):\n${r.credential}`);
+    } else {
+      const r = await revokeTechnician(technicians, technicianId, `cli:${process.env.USER ?? 'unknown'}`);
+      console.log(`technician ${r.technicianId} revoked (list version ${r.version})`);
     }
   } finally {
     await done();
@@ -146,6 +209,9 @@ async function main(): Promise<void> {
   const operators = parseOperators(process.env.BACKOFFICE_OPERATORS);
   const unconfirmedMin = intEnv('BACKOFFICE_UNCONFIRMED_AFTER_MIN');
   const reconciliation = unconfirmedMin !== undefined ? { unconfirmedAfterMs: unconfirmedMin * 60_000 } : {};
+  const signing = technicianSigningFromEnv();
+  const silentS = intEnv('BACKOFFICE_SILENT_AFTER_S');
+  const fleetAndTechnicians = { ...(signing ? { technicianSigning: signing } : {}), ...(silentS !== undefined ? { fleet: { silentAfterMs: silentS * 1000 } } : {}) };
   let close: () => Promise<void>;
   let url: string;
   if (useSqlite()) {
@@ -160,7 +226,7 @@ async function main(): Promise<void> {
         s.close();
       }
     }
-    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger, operators, reconciliation });
+    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger, operators, reconciliation, ...fleetAndTechnicians });
     ({ url } = server);
     close = () => server.close();
   } else {
@@ -183,6 +249,7 @@ async function main(): Promise<void> {
       logger,
       operators,
       reconciliation,
+      ...fleetAndTechnicians,
       intake: { ...(concurrency ? { concurrency } : {}), ...(maxWaiting !== undefined ? { maxWaiting } : {}) },
     });
     ({ url } = server);
@@ -208,8 +275,15 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const [command, arg] = process.argv.slice(2);
-  const run = command === 'issue-token' || command === 'revoke' ? operatorCommand(command, arg) : command === undefined || command === 'serve' ? main() : Promise.reject(new Error(`unknown command '${command}' (serve, issue-token ID, revoke ID)`));
+  const [command, arg, ...rest] = process.argv.slice(2);
+  const run =
+    command === 'issue-token' || command === 'revoke'
+      ? operatorCommand(command, arg)
+      : command === 'issue-technician' || command === 'revoke-technician'
+        ? technicianCommand(command, [arg ?? '', ...rest].filter((x, i) => i > 0 || x !== ''))
+        : command === undefined || command === 'serve'
+          ? main()
+          : Promise.reject(new Error(`unknown command '${command}' (serve, issue-token ID, revoke ID, issue-technician TECH-ID ROLES [CARD-UID], revoke-technician TECH-ID)`));
   run.catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);

@@ -62,6 +62,13 @@ describe('back office under hostile input', () => {
       expect(r.status, b.slice(0, 40)).toBeLessThan(500);
       expect(JSON.parse(r.text)).toMatchObject({ error: expect.any(String), message: expect.any(String) });
     }
+    // Issue 13: the heartbeat takes the same bodies the same way.
+    for (const b of nasty) {
+      const r = await send('POST', '/v1/heartbeat', b);
+      expect(r.status, `heartbeat ${b.slice(0, 40)}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, `heartbeat ${b.slice(0, 40)}`).toBeLessThan(500);
+      expect(JSON.parse(r.text)).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    }
     const weirdPaths = ['/v1/blocked?since=abc', '/v1/blocked?since=1e400', '/v1/blocked?since=1&since=2', `/v1/orders/${'x'.repeat(5000)}/collect`, '/v1/%E0%A4%A', '/v1/journal/status?x=%00'];
     for (const p of weirdPaths) {
       const r = await send(p.includes('collect') ? 'POST' : 'GET', p, p.includes('collect') ? '{}' : undefined);

@@ -29,6 +29,9 @@ import { candidateKeys, type KioskKey } from './kiosk-keys.js';
 import { registerEnrollmentRoutes } from './enrollment-routes.js';
 import { checkOperatorRequest, checkOperators, registerOperatorRoutes } from './operator-routes.js';
 import { storedRecordOf, type ReconSettings } from './reconciliation.js';
+import { registerFleetRoutes } from './fleet-routes.js';
+import { seedFixtureTechnicians, type TechnicianSigning } from './technicians.js';
+import type { FleetSettings } from './fleet.js';
 
 export type { IntakeGateOptions };
 
@@ -56,6 +59,13 @@ export interface BackOfficeOptions {
   operators?: Record<string, string>;
   /** Reconciliation (reconciliation.ts); `sweepEveryMs` runs its sweep periodically (default 60 s; 0 = never). */
   reconciliation?: ReconSettings & { sweepEveryMs?: number };
+  /** Issue 13: the operator's Ed25519 key: issuing a technician with a card UID also answers their signed credential. */
+  technicianSigning?: TechnicianSigning;
+  /** Issue 13: when a kiosk counts as silent or behind on the fleet page (fleet.ts). */
+  fleet?: FleetSettings;
+  /** Issue 13: put the fixture technicians (contract/fixture-technicians.ts) on an empty list —
+   * the embedded back office of emulated/wire kiosks only, never a real one. Default false. */
+  seedTechnicians?: boolean;
 }
 
 export interface BackOfficeServer {
@@ -104,8 +114,14 @@ declare module 'fastify' {
 /** The legacy in-process back office on a SQLite file (the kiosk's `npm start` and its tests). */
 export async function startBackOffice(options: BackOfficeOptions): Promise<BackOfficeServer> {
   checkOperators(options.operators);
-  const store = openStore(options.dbPath, options.clock, options.timeZone, { secretOf: secretsOf(options.kiosks), ...options.reconciliation });
+  const store = openStore(options.dbPath, options.clock, options.timeZone, { secretOf: secretsOf(options.kiosks), ...options.reconciliation, ...(options.fleet ? { fleet: options.fleet } : {}) });
   const asyncStore = asAsync(store);
+  try {
+    if (options.seedTechnicians) await seedFixtureTechnicians(store.technicians);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
   const gate = new IntakeGate(Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY);
   let app: FastifyInstance;
   try {
@@ -133,7 +149,8 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
   const db = typeof options.database === 'string' ? await openDatabase(options.database, { ...(options.poolSize ? { max: options.poolSize } : {}) }) : options.database;
   let store: PgStore;
   try {
-    store = await openPgStore({ db, clock: options.clock, ...(options.timeZone ? { timeZone: options.timeZone } : {}), seedFixtures: options.seedFixtures ?? true, secretOf: secretsOf(options.kiosks), ...(options.reconciliation ? { reconciliation: options.reconciliation } : {}) });
+    store = await openPgStore({ db, clock: options.clock, ...(options.timeZone ? { timeZone: options.timeZone } : {}), seedFixtures: options.seedFixtures ?? true, secretOf: secretsOf(options.kiosks), ...(options.reconciliation ? { reconciliation: options.reconciliation } : {}), ...(options.fleet ? { fleet: options.fleet } : {}) });
+    if (options.seedTechnicians) await seedFixtureTechnicians(store.technicians);
   } catch (e) {
     await db.close().catch(() => undefined);
     throw e;
@@ -222,6 +239,8 @@ function asAsync(s: BackOfficeStore): AsyncBackOfficeStore {
     order: async (o) => s.order(o),
     restoreFixtureOrders: async () => s.restoreFixtureOrders(),
     keys: s.keys,
+    technicians: s.technicians,
+    fleet: s.fleet,
     close: async () => s.close(),
   };
 }
@@ -396,6 +415,7 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
   app.get(`${API_PREFIX}/journal/status`, async (req) => store.intakeStatus(req.kioskId));
 
   registerOperatorRoutes(app, store.recon, options.operators ?? {});
+  registerFleetRoutes(app, store, { clock, kiosks, ...(options.technicianSigning ? { technicianSigning: options.technicianSigning } : {}) });
 
   return app;
 }

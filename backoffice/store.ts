@@ -17,6 +17,8 @@ import { createReconciliation, type Reconciliation, type ReconSettings, type Sql
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from './fixtures.js';
 import type { KioskKeyStore } from './kiosk-keys.js';
 import { KIOSK_KEYS_SQLITE_MIGRATION, sqliteKioskKeys } from './kiosk-keys-sqlite.js';
+import { createTechnicianStore, type TechnicianStore } from './technicians.js';
+import { createFleetStore, type FleetSettings, type FleetStore } from './fleet.js';
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -149,6 +151,39 @@ CREATE TABLE recon_case_events (
 );
 CREATE INDEX recon_case_events_case ON recon_case_events (case_id);
   `,
+  // 4: technicians and the fleet view (issue 13): the same tables as the PostgreSQL migration
+  // 1796058000000_technicians-fleet.sql, so backoffice/technicians.ts and fleet.ts run one set of queries.
+  `
+CREATE TABLE technicians (
+  technician_id text PRIMARY KEY,
+  pin_hash text NOT NULL CHECK (pin_hash LIKE '$argon2id$%'),
+  roles text NOT NULL,
+  revoked integer NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+  version INTEGER NOT NULL,
+  updated_at text NOT NULL,
+  updated_by text NOT NULL
+);
+CREATE TABLE technician_list (id integer PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+INSERT INTO technician_list (id, version) VALUES (1, 0);
+CREATE TABLE technician_events (
+  technician_id text NOT NULL,
+  at text NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL CHECK (action IN ('issued', 'revoked')),
+  version INTEGER NOT NULL
+);
+CREATE INDEX technician_events_technician ON technician_events (technician_id, at);
+CREATE TABLE kiosk_heartbeats (
+  kiosk_id text PRIMARY KEY,
+  received_at text NOT NULL,
+  sent_at text NOT NULL,
+  out_of_service text NOT NULL,
+  pending INTEGER NOT NULL,
+  oldest_pending_at text,
+  report text NOT NULL
+);
+CREATE INDEX intake_maintenance ON intake (at) WHERE type = 'maintenance.action';
+  `,
 ];
 
 export const KNOWN_RECORD_TYPES: ReadonlySet<string> = new Set(JOURNAL_ENTRY_TYPES);
@@ -188,12 +223,18 @@ export interface BackOfficeStore {
   readonly keys: KioskKeyStore;
   /** Reconciliation (issue 12) over this database; async like the PostgreSQL store's. */
   recon: Reconciliation;
+  /** Technicians (issue 13, technicians.ts); async like the PostgreSQL store's. */
+  technicians: TechnicianStore;
+  /** Heartbeats and the fleet view (issue 13, fleet.ts). */
+  fleet: FleetStore;
   close(): void;
 }
 
 export interface StoreReconOptions extends ReconSettings {
   /** A kiosk's secret (to match the keyed card hashes its journal names), or undefined. */
   secretOf: (kioskId: string) => SecretKey | undefined;
+  /** The fleet view's thresholds (fleet.ts). */
+  fleet?: FleetSettings;
 }
 
 
@@ -358,6 +399,8 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
     return { results, contiguousSeq: state.contiguous_seq, gaps: intakeGaps(kioskId, state.contiguous_seq, state.max_seq) };
   });
 
+  // One SQL port (and one transaction chain) for reconciliation, technicians and the fleet view.
+  const backend = sqliteReconBackend(db);
   const store: BackOfficeStore = {
     // Every order still waiting for this card (and the NS Extra of the cards it replaced), also
     // those it may not load: the kiosk tells the traveller why (e.g. NS Extra past its year, with
@@ -420,7 +463,23 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
       return db.transaction(() => FIXTURE_ORDERS.reduce((n, f) => n + q.uncollect.run(f.orderId).changes, 0))();
     },
     keys: sqliteKioskKeys(db),
-    recon: createReconciliation(sqliteReconBackend(db), clock, recon?.secretOf ?? (() => undefined), { timeZone, ...recon }),
+    recon: createReconciliation(backend, clock, recon?.secretOf ?? (() => undefined), { timeZone, ...recon }),
+    technicians: createTechnicianStore(backend, clock),
+    fleet: createFleetStore(
+      {
+        ...backend,
+        async maintenanceActions(limit) {
+          const rows = db
+            .prepare<[number], { kioskId: string; seq: number; at: string; operationId: string; data_json: string | null }>(
+              `SELECT kiosk_id AS kioskId, seq, at, operation_id AS operationId, data_json FROM intake WHERE type = 'maintenance.action' ORDER BY at DESC LIMIT ?`,
+            )
+            .all(limit);
+          return rows.map((r) => ({ kioskId: r.kioskId, seq: r.seq, at: r.at, operationId: r.operationId, data: r.data_json === null ? null : (JSON.parse(r.data_json) as Record<string, unknown>) }));
+        },
+      },
+      clock,
+      recon?.fleet,
+    ),
     close: () => db.close(),
   };
 

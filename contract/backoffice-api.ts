@@ -103,6 +103,64 @@ export const IntakeResponse = z.object({
 // GET /v1/journal/status
 export const IntakeStatusResponse = z.object({ contiguousSeq: z.int().min(0), maxSeq: z.int().min(0), gaps: z.array(SeqGap) });
 
+// GET /v1/technicians — the technician list (issue 13): every technician the operator issued, with
+// the argon2id hash of their PIN and whether they are revoked (a revoked one stays listed, marked),
+// and the list's version, which only grows. The same shape as main/maintenance/technician-access.ts
+// technicianListSchema (the kiosk validates with both). Answered whole: the list is small.
+export const TechnicianId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a technician id is 1-40 letters, digits, _ -');
+export const TechnicianListEntry = z.strictObject({
+  technicianId: TechnicianId,
+  /** argon2id PHC string. */
+  pinHash: z.string().startsWith('$argon2id$').max(200),
+  revoked: z.boolean(),
+});
+export const MAX_TECHNICIANS = 10_000;
+export const TechnicianListResponse = z.strictObject({ version: z.int().min(0), technicians: z.array(TechnicianListEntry).max(MAX_TECHNICIANS) });
+
+// POST /v1/heartbeat — the kiosk's health, backlog and versions (issue 13, fleet view). Bounded:
+// the route refuses bodies over MAX_HEARTBEAT_BYTES (413) and anything not in this shape (400).
+export const MAX_HEARTBEAT_BYTES = 16 * 1024;
+const IsoDateTime = z.iso.datetime();
+const ShortText = z.string().max(200);
+/** contract/health.ts OutOfServiceReason / NotOfferedReason, as the wire validates them. */
+export const OutOfServiceReasonSchema = z.enum(['card-reader', 'journal-unwritable', 'journal-chain', 'blocked-list-stale', 'technician']);
+export const NotOfferedReasonSchema = z.enum(['payment-terminal', 'backoffice', 'journal-unavailable']);
+const PartSchema = z.strictObject({ ok: z.boolean(), detail: ShortText.optional() });
+export const HeartbeatRequest = z.strictObject({
+  /** The kiosk's clock when it sent this (the back office dates it by its own clock too). */
+  at: IsoDateTime,
+  availability: z.strictObject({
+    outOfService: z.array(OutOfServiceReasonSchema).max(OutOfServiceReasonSchema.options.length),
+    topUp: NotOfferedReasonSchema.nullable(),
+    collectOrders: NotOfferedReasonSchema.nullable(),
+  }),
+  parts: z.strictObject({
+    cardReader: PartSchema.optional(),
+    paymentTerminal: PartSchema.optional(),
+    journal: PartSchema.optional(),
+    backOffice: PartSchema.optional(),
+    blockedList: PartSchema.optional(),
+  }),
+  backlog: z.strictObject({
+    /** Journal records not yet delivered. */
+    pending: z.int().min(0),
+    /** When the oldest of them was written (null: none waiting). */
+    oldestPendingAt: IsoDateTime.nullable(),
+    lastSeq: z.int().min(0),
+    lastDeliveryAt: IsoDateTime.nullable(),
+  }),
+  versions: z.strictObject({
+    software: z.string().min(1).max(40),
+    build: z.string().min(1).max(40),
+    blockedList: z.int().min(0).nullable(),
+    technicianList: z.int().min(0).nullable(),
+    /** Age of the technician list the kiosk holds (ms since its last successful sync), null: none. */
+    technicianListAgeMs: z.int().min(0).nullable(),
+  }),
+  uptimeMs: z.int().min(0),
+});
+export const HeartbeatResponse = z.strictObject({ received: z.literal(true) });
+
 export const ErrorCode = z.enum([
   'bad-request',
   'unauthorized',
@@ -124,6 +182,8 @@ export const ErrorCode = z.enum([
   'internal',
   /** Enrollment/rotation (contract/enrollment.ts): the kiosk's key lives in the back office's configuration. */
   'configured-kiosk',
+  /** Technicians (issue 13): no such technician. */
+  'unknown-technician',
 ]);
 export const ErrorResponse = z.object({ error: ErrorCode, message: z.string() });
 
@@ -132,3 +192,5 @@ export type IntakeResponseDto = z.infer<typeof IntakeResponse>;
 export type IntakeResultDto = z.infer<typeof IntakeResult>;
 export type BlockedResponseDto = z.infer<typeof BlockedResponse>;
 export type ErrorCodeDto = z.infer<typeof ErrorCode>;
+export type TechnicianListDto = z.infer<typeof TechnicianListResponse>;
+export type HeartbeatDto = z.infer<typeof HeartbeatRequest>;

@@ -42,6 +42,9 @@ export interface HealthReport {
     journal: PartHealth & { writable: boolean; chainOk: boolean; freeBytes?: number };
     backOffice: PartHealth & { lastContact?: string };
     blockedList: PartHealth & { version?: number; ageMs?: number };
+    /** Issue 13: the technician list synced from the back office (ok: one is held); reported only, it
+     * decides nothing a traveller is offered. */
+    technicianList?: PartHealth & { version?: number; ageMs?: number };
   };
   /** Faults a tester switched on (emulated/wire only), so a report never hides them. */
   testerFaults: string[];

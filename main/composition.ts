@@ -35,6 +35,9 @@ import { createUploader, type Uploader } from './uploader/uploader.js';
 import { createHealthMonitor } from './health/health-monitor.js';
 import type { HealthReport } from '../contract/health.js';
 import type { TerminalBehaviour } from '../hardware/payment/emulator-control.js';
+import { createTechnicianListSync, type TechnicianListSync } from './backoffice-client/technician-list.js';
+import { createHeartbeat, heartbeatOf } from './backoffice-client/heartbeat.js';
+import { KIOSK_VERSION } from './version.js';
 
 /** Issue 13: the faults a tester can cause (emulated and wire hardware only). */
 export const TESTER_FAULTS = ['card-reader', 'payment-terminal', 'disk-full', 'backoffice'] as const;
@@ -66,6 +69,9 @@ export interface Kiosk {
   tester?: KioskTester;
   /** Issue 13: the health model's latest report (what `/health` shows). */
   health(): HealthReport;
+  /** Issue 13: the technician list synced from the back office (`current()`: what
+   * main/maintenance/technician-access.ts takes as `list`; `status()`: version and age). */
+  technicianList: Pick<TechnicianListSync, 'current' | 'status'>;
   /** Recover what the last run left open, then open the start screen. */
   start(): Promise<void>;
   /** Finish running card/payment operations, then release every device, the journal and the back office. */
@@ -155,6 +161,9 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
         clock,
         timeZone: config.timeZone,
         kiosks: { [config.kioskId]: secret },
+        // Issue 13: the fixture technicians (T-0002 revoked); this back office serves only
+        // emulated/wire kiosks (refineSafety: a real device needs a remote one).
+        seedTechnicians: true,
       });
       const server = backOfficeServer;
       cleanups.push(() => server.close());
@@ -170,6 +179,16 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       blockedCachePath: path.join(config.dataDir, 'blocked-cards.json'),
     });
     cleanups.push(() => backOffice.close());
+    // Issue 13: the technician list, synced like the blocked list and kept in the data directory.
+    // The maintenance journey's createTechnicianAccess takes `technicianList.current` as its `list`.
+    const technicianList: TechnicianListSync = createTechnicianListSync({
+      kioskId: config.kioskId,
+      fetch: async () => (outage(), backOffice.fetchTechnicianList()),
+      cachePath: path.join(config.dataDir, 'technicians.json'),
+      clock,
+      time,
+      log: (msg, extra) => log.child({ service: 'technician-list' }).warn(extra ?? {}, msg),
+    });
     secureDataDir(config.dataDir); // the databases just opened or created
 
     // The journal reaches the back office by store-and-forward; money never waits for it.
@@ -305,10 +324,33 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       chainAtStart: chain.check,
       probeTimeoutMs: config.health.probeTimeoutMs,
       minFreeBytes: config.health.minFreeBytes,
+      technicianList: () => technicianList.status(),
       log: (msg, extra) => log.child({ service: 'health' }).warn(extra ?? {}, msg),
     });
     health.onChange((a) => runtime.setAvailability(a));
     cleanups.push(() => health.stop());
+
+    // Issue 13: the fleet heartbeat: health, what is offered, the journal backlog, versions.
+    const startedAt = clock.now();
+    const heartbeat = createHeartbeat({
+      send: async (hb) => (outage(), backOffice.sendHeartbeat(hb)),
+      collect: () => {
+        const counts = journal.counts();
+        return heartbeatOf({
+          now: clock.now(),
+          startedAt,
+          health: health.report(),
+          journal: { ...counts, oldestPendingAt: counts.pending > 0 ? journal.undelivered(1)[0]?.at : undefined },
+          lastDeliveryAt: up.status().lastDeliveryAt,
+          version: KIOSK_VERSION,
+          blockedListVersion: backOffice.blockedListVersion(),
+          technicianList: technicianList.status(),
+        });
+      },
+      clock,
+      time,
+      log: (msg, extra) => log.child({ service: 'heartbeat' }).warn(extra ?? {}, msg),
+    });
 
     let terminalBefore: TerminalBehaviour | undefined;
     const setFault = async (fault: TesterFaultName, on: boolean): Promise<HealthReport> => {
@@ -344,6 +386,8 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     };
 
     let stopRefresh: (() => void) | undefined;
+    let stopTechnicianSync: (() => void) | undefined;
+    let stopHeartbeat: (() => void) | undefined;
     let started = false;
     let stopped = false;
 
@@ -382,6 +426,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       bridge: runtime.bridge,
       ...(tester ? { tester } : {}),
       health: () => health.report(),
+      technicianList: { current: () => technicianList.current(), status: () => technicianList.status() },
       async start() {
         if (started) return;
         started = true;
@@ -389,15 +434,19 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
         stopRefresh = backOffice.startBlockedListRefresh(config.backOffice.blockedRefreshMs, (e) =>
           log.warn({ err: String(e) }, 'blocked-card list refresh failed (the cached list stays in use)'),
         );
+        stopTechnicianSync = technicianList.start(config.backOffice.technicianRefreshMs);
         runtime.start();
         health.start();
         up.start();
+        stopHeartbeat = heartbeat.start(config.backOffice.heartbeatIntervalMs);
         log.info({ hardware: config.hardware.mode, backOffice: config.backOffice.mode }, 'kiosk started');
       },
       async stop() {
         if (stopped) return;
         stopped = true;
         stopRefresh?.();
+        stopTechnicianSync?.();
+        stopHeartbeat?.();
         await runtime.stop();
         await undoAll();
         log.info('kiosk stopped');

@@ -134,6 +134,10 @@ const baseSchema = z
         blockedRefreshMs: z.number().int().min(1000).default(60_000),
         /** Journal upload interval. */
         uploadIntervalMs: z.number().int().min(500).default(30_000),
+        /** Issue 13: how often the technician list is synced (like the blocked list). */
+        technicianRefreshMs: z.number().int().min(1000).default(60_000),
+        /** Issue 13: how often the kiosk reports its health to the back office (fleet view). */
+        heartbeatIntervalMs: z.number().int().min(1000).default(60_000),
       })
       .prefault({}),
     host: z

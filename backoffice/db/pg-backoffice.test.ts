@@ -90,17 +90,18 @@ for (const engine of engines) {
 
     it('runs its schema as versioned migrations (node-pg-migrate), the journal partitioned by month', async () => {
       const ran = await db.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY run_on`);
-      expect(ran.rows.map((r) => r.name)).toEqual(['1764460000000_initial-schema', '1796057400000_enrollment', '1796057700000_reconciliation']);
+      expect(ran.rows.map((r) => r.name)).toEqual(['1764460000000_initial-schema', '1796057400000_enrollment', '1796057700000_reconciliation', '1796058000000_technicians-fleet']);
       const part = await db.query<{ strategy: string }>(`SELECT partstrat AS strategy FROM pg_partitioned_table WHERE partrelid = 'journal_records'::regclass`);
       expect(part.rows).toEqual([{ strategy: 'r' }]);
       // Keys of the tables that grow with the fleet start with kiosk_id (the distribution column).
       const keys = await db.query<{ table: string; first: string }>(
         `SELECT c.conrelid::regclass::text AS table, a.attname AS first FROM pg_constraint c
          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-         WHERE c.contype = 'p' AND c.conrelid IN ('journal_records'::regclass, 'kiosk_state'::regclass) ORDER BY 1`,
+         WHERE c.contype = 'p' AND c.conrelid IN ('journal_records'::regclass, 'kiosk_state'::regclass, 'kiosk_heartbeats'::regclass) ORDER BY 1`,
       );
       expect(keys.rows).toEqual([
         { table: 'journal_records', first: 'kiosk_id' },
+        { table: 'kiosk_heartbeats', first: 'kiosk_id' },
         { table: 'kiosk_state', first: 'kiosk_id' },
       ]);
     });

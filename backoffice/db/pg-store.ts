@@ -25,6 +25,8 @@ import { migrate } from './migrate.js';
 import { pgKioskKeys } from './pg-kiosk-keys.js';
 import { createReconciliation, storedRecordOf, type ReconBackend, type ReconSettings, type SqlPort, type StoredRecord } from '../reconciliation.js';
 import type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore } from './store-api.js';
+import { createTechnicianStore } from '../technicians.js';
+import { createFleetStore, type FleetSettings } from '../fleet.js';
 
 export type { AsyncBackOfficeStore, CollectOutcome, IntakeStatusDto, JournalRow, PgStore };
 
@@ -54,6 +56,8 @@ export interface OpenPgStoreOptions {
   /** A kiosk's secret, to match the keyed card hashes its journal names (reconciliation.ts). */
   secretOf?: (kioskId: string) => SecretKey | undefined;
   reconciliation?: ReconSettings;
+  /** The fleet view's thresholds (../fleet.ts). */
+  fleet?: FleetSettings;
 }
 
 export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore> {
@@ -118,7 +122,8 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     }
   }
 
-  const recon = createReconciliation(pgReconBackend(db), clock, options.secretOf ?? (() => undefined), { timeZone, ...options.reconciliation });
+  const backend = pgReconBackend(db);
+  const recon = createReconciliation(backend, clock, options.secretOf ?? (() => undefined), { timeZone, ...options.reconciliation });
 
   /** Intake, then reconciliation of what is now contiguous. Reconciliation is derived state with its
    * own cursor: if it fails the records are stored all the same and the next intake or sweep resumes. */
@@ -370,6 +375,22 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     },
     keys: pgKioskKeys(db),
     recon,
+    technicians: createTechnicianStore(backend, clock),
+    fleet: createFleetStore(
+      {
+        ...backend,
+        async maintenanceActions(limit) {
+          const r = await db.query<{ kioskId: string; seq: number; at: string; operationId: string; data: Record<string, unknown> | null }>(
+            `SELECT kiosk_id AS "kioskId", seq, at_text AS at, operation_id AS "operationId", data FROM journal_records
+             WHERE type = 'maintenance.action' ORDER BY at DESC LIMIT $1`,
+            [limit],
+          );
+          return r.rows.map((x) => ({ ...x, seq: Number(x.seq) }));
+        },
+      },
+      clock,
+      options.fleet,
+    ),
     close: () => db.close(),
   };
 

@@ -7,6 +7,8 @@ import type { CardKind } from '../../contract/card.js';
 import type { Db } from './engine.js';
 import type { KioskKeyStore } from '../kiosk-keys.js';
 import type { Reconciliation } from '../reconciliation.js';
+import type { TechnicianStore } from '../technicians.js';
+import type { FleetStore } from '../fleet.js';
 
 export type CollectOutcome =
   | { ok: true; alreadyCollected: boolean }
@@ -45,6 +47,10 @@ export interface AsyncBackOfficeStore {
   readonly keys: KioskKeyStore;
   /** Reconciliation and pending credits (issue 12, backoffice/reconciliation.ts). */
   readonly recon: Reconciliation;
+  /** Technicians and their list (issue 13, ../technicians.ts). */
+  readonly technicians: TechnicianStore;
+  /** Heartbeats and the fleet view (issue 13, ../fleet.ts). */
+  readonly fleet: FleetStore;
   close(): Promise<void>;
 }
 

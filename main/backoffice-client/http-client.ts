@@ -27,7 +27,11 @@ import {
   BlockedResponse,
   CollectResponse,
   ErrorResponse,
+  HeartbeatResponse,
   IntakeResponse,
+  TechnicianListResponse,
+  type HeartbeatDto,
+  type TechnicianListDto,
   OrdersQueryResponse,
   type IntakeResponseDto,
 } from '../../contract/backoffice-api.js';
@@ -98,6 +102,10 @@ export interface HttpBackOfficeClient extends BackOfficeClient, JournalIntake {
   blockedListVersion(): number;
   /** Refresh the blocked list now and every `intervalMs` (errors are reported, not thrown). */
   startBlockedListRefresh(intervalMs: number, onError?: (e: unknown) => void): () => void;
+  /** Issue 13: the technician list (GET /v1/technicians), signed over this request and validated. */
+  fetchTechnicianList(): Promise<TechnicianListDto>;
+  /** Issue 13: report this kiosk's health, backlog and versions (POST /v1/heartbeat). */
+  sendHeartbeat(heartbeat: HeartbeatDto): Promise<void>;
   /** Close the kept-alive connections. */
   close(): Promise<void>;
 }
@@ -258,6 +266,10 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
     },
     refreshBlockedList,
     blockedListVersion: () => cache.version,
+    fetchTechnicianList: () => request('GET', '/technicians', undefined, TechnicianListResponse),
+    async sendHeartbeat(heartbeat) {
+      await request('POST', '/heartbeat', heartbeat, HeartbeatResponse);
+    },
     close: () => agent.close(),
     startBlockedListRefresh(intervalMs, onError) {
       let running = false;

@@ -44,6 +44,8 @@ export interface HealthMonitorDeps {
   log?: (msg: string, extra?: object) => void;
   /** Free bytes on the data directory's disk (default: statfs). Injected by tests. */
   freeBytes?: (dir: string) => number;
+  /** Issue 13: the technician list's state (main/backoffice-client/technician-list.ts status()), reported as a part. */
+  technicianList?: () => { version?: number; fetchedAt?: string; ageMs?: number; lastError?: string };
 }
 
 export type TesterFault = 'disk-full';
@@ -118,6 +120,17 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     };
   }
 
+  const startedAt = iso();
+  function technicianListPart(t: { version?: number; fetchedAt?: string; ageMs?: number; lastError?: string }): NonNullable<HealthReport['parts']['technicianList']> {
+    return {
+      ok: t.version !== undefined,
+      since: t.fetchedAt ?? startedAt,
+      ...(t.version !== undefined ? { version: t.version } : {}),
+      ...(t.ageMs !== undefined ? { ageMs: t.ageMs } : {}),
+      ...(t.lastError !== undefined ? { detail: t.lastError.slice(0, 200) } : {}),
+    };
+  }
+
   function report(): HealthReport {
     const o = observations();
     return {
@@ -125,6 +138,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       parts: {
         ...parts,
         blockedList: { ...parts.blockedList, ok: !blockedListStale(o, deps.policy), ...(o.blockedListAgeMs !== undefined ? { ageMs: o.blockedListAgeMs } : {}) },
+        ...(deps.technicianList ? { technicianList: technicianListPart(deps.technicianList()) } : {}),
       },
       testerFaults: [...faults].sort(),
     };

@@ -78,7 +78,20 @@ describe('back-office authentication is decided on the matched route', () => {
       ...spellings('/v1/journal/status').map((p) => ({ method: 'GET', path: p })),
       ...spellings('/v1/journal').map((p) => ({ method: 'POST', path: p, body: { records: [] } })),
       ...spellings('/v1/keys/rotate').map((p) => ({ method: 'POST', path: p, body: { kioskPublicKey: 'A'.repeat(43) } })),
+      // Issue 13: the technician list and the heartbeat (kiosk-signed).
+      ...spellings('/v1/technicians').flatMap((p) => [
+        { method: 'GET', path: p },
+        { method: 'HEAD', path: p },
+      ]),
+      ...spellings('/v1/heartbeat').map((p) => ({ method: 'POST', path: p, body: { at: new Date().toISOString() } })),
       // Operator routes: operator credentials only, whatever the spelling.
+      ...spellings('/operator/api/technicians').flatMap((p) => [
+        { method: 'GET', path: p },
+        { method: 'POST', path: p, body: { technicianId: 'T-ATTACK', roles: ['service'], pin: '1234' } },
+      ]),
+      ...spellings('/operator/api/technicians/T-0001/revoke').map((p) => ({ method: 'POST', path: p })),
+      ...spellings('/operator/fleet').map((p) => ({ method: 'GET', path: p })),
+      ...spellings('/operator/api/fleet').map((p) => ({ method: 'GET', path: p })),
       ...spellings('/operator/kiosks/NS-ATTACK-9/enrollment-token').map((p) => ({ method: 'POST', path: p })),
       ...spellings(`/operator/kiosks/${KIOSK}/revoke`).map((p) => ({ method: 'POST', path: p })),
     ];
@@ -96,6 +109,8 @@ describe('back-office authentication is decided on the matched route', () => {
     expect(answers.filter((a) => a.endsWith('-> 401')).length).toBeGreaterThan(cases.length / 3);
     expect(await pending()).toEqual(before);
     expect(await bo.store.keys.openEnrollmentTokens('NS-ATTACK-9', new Date())).toEqual([]);
+    expect(await bo.store.technicians.technicians()).toEqual([]);
+    expect((await bo.store.fleet.view([])).kiosks).toEqual([]);
   });
 
   it('a signed kiosk request to the same routes still gets its answer', async () => {
