@@ -145,16 +145,14 @@ async function rotationEndToEnd(t: Target, prefix: string) {
 
   // Attack: a forged key id on a record of this kiosk's chain.
   const last = k.journal.records(4)[0]!;
-  const { hash: _h, hmac: _m, ...unsigned } = last;
   const next = { kioskId, seq: 6, at: clock.now().toISOString(), type: 'kiosk.note' as const, operationId: 'forged', prevHash: last.hash };
   const cur = k.ring.current().secret;
   const forged: [string, JournalRecord][] = [
-    ['key id changed after sealing', { ...last, seq: 6, prevHash: last.hash, keyId: 1 }],
+    ['sealed under key 2, then only its key id changed to 1', { ...sealRecord({ ...next, keyId: 2 }, cur), keyId: 1 }],
     ['re-sealed under key 2 but naming key 1', sealRecord({ ...next, keyId: 1 }, cur)],
     ['naming a key the kiosk never had', sealRecord({ ...next, keyId: 99 }, cur)],
     ['naming no key (the original) but sealed under key 2', sealRecord(next, cur)],
   ];
-  void unsigned;
   const statuses = [];
   for (const [, rec] of forged) statuses.push((await k.client.submitRecords([rec])).results[0]!.reason);
   expect(statuses).toEqual(['hash-mismatch', 'bad-hmac', 'unknown-key', 'bad-hmac']);
