@@ -23,6 +23,7 @@ import { enrollKiosk } from '../../main/backoffice-client/enrollment.js';
 import { createHttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
 import { KEY_RING_FILE, openKeyRing, resumeRotation, rotateKeyRing, type RotationStep } from '../../main/backoffice-client/key-ring.js';
 import { openJournal } from '../../main/journal/sqlite-journal.js';
+import { createMaintenanceActions } from '../../main/maintenance/maintenance-actions.js';
 import { startBackOffice, startPgBackOffice, type BackOfficeServer, type PgBackOfficeServer } from '../../backoffice/server.js';
 import { issueEnrollmentToken } from '../../backoffice/kiosk-keys.js';
 import { postgresAvailability, startPgCluster, type PgCluster } from '../../backoffice/db/testing/pg-cluster.js';
@@ -191,6 +192,36 @@ describe('key rotation of a running kiosk, against the real back office (SQLite,
     expect(await k.upload()).toEqual({ 1: 'accepted' });
     await k.close();
     bo.store.setBlocked(CARD, false);
+  });
+
+  it("a technician's rotate-key action rotates the running kiosk's key and journals the new key id (never a secret); a refusal is journaled as failed", async () => {
+    const t = sqliteTarget();
+    const { dataDir, kioskId } = await enrolledKiosk(t, 'NS-RKM');
+    const k = boot(t, dataDir, kioskId);
+    let op = 0;
+    const actions = (rotation?: typeof k.rotation) =>
+      createMaintenanceActions({
+        journal: k.journal,
+        terminal: { status: async () => 'ready' },
+        drainUploads: async () => undefined,
+        pendingUploads: () => 0,
+        setOutOfService: () => {},
+        newOperationId: () => `maint-${++op}`,
+        ...(rotation ? { rotateKey: () => rotateKeyRing(rotation) } : {}),
+      });
+    expect(await actions(k.rotation).run({ technicianId: 'tech-1', action: 'rotate-key' })).toMatchObject({ outcome: 'ok', detail: { keyId: 2 } });
+    const failed = await actions({ ...k.rotation, baseUrl: 'https://127.0.0.1:1' }).run({ technicianId: 'tech-1', action: 'rotate-key' });
+    expect(failed).toMatchObject({ outcome: 'failed', detail: { error: expect.stringMatching(/not reachable/) } });
+    expect(await actions().run({ technicianId: 'tech-1', action: 'rotate-key' })).toMatchObject({ outcome: 'failed', detail: { error: expect.stringMatching(/configured key/) } });
+    const recs = k.journal.recordsOfType(['maintenance.action']).reverse();
+    expect(recs.map((r) => [r.keyId, r.data?.outcome, r.data?.keyId ?? null])).toEqual([
+      [2, 'ok', 2],
+      [2, 'failed', null],
+      [2, 'failed', null],
+    ]);
+    expect(JSON.stringify(recs)).not.toContain(k.ring.current().secret);
+    expect(await k.upload()).toEqual({ 1: 'accepted', 2: 'accepted', 3: 'accepted' });
+    await k.close();
   });
 
   it('an old key is dropped from the ring only once no record in the journal names it', async () => {
