@@ -13,6 +13,10 @@
  *   - 'response'  the signature of a back-office answer (request-signing.ts).
  * The old domain prefix stays inside every HMAC input as well.
  *
+ * Key rotation (docs/security.md): 'record', 'request' and 'response' come from the kiosk's current
+ * secret; 'card' always from its ORIGINAL secret (card hashes must not change, or the back office
+ * could no longer match a card). A record names the key that sealed it (keyId, format 2 below).
+ *
  * Hand-written on node:crypto: HKDF and HMAC/SHA-256 over a canonical encoding, a few lines; no
  * library would make this clearer or safer.
  */
