@@ -13,7 +13,7 @@ import type { CardEmulatorControl } from '../hardware/card/emulator-control.js';
 import type { TerminalEmulatorControl } from '../hardware/payment/emulator-control.js';
 import { createPaymentHardware, type PaymentHardware } from '../hardware/payment/index.js';
 import { enrollKiosk } from './backoffice-client/enrollment.js';
-import { openKeyRing, pruneKeyRing, resumeRotation } from './backoffice-client/key-ring.js';
+import { openKeyRing, pruneKeyRing, resumeRotation, scheduleKeyRotation } from './backoffice-client/key-ring.js';
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
 import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
@@ -182,6 +182,11 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       const resumed = await resumeRotation({ ring: keyRing, baseUrl, ...(caPem ? { caPem } : {}), kioskId: config.kioskId, clock, keyIdsInUse: () => journal.keyIdsInUse(), timeoutMs: 5_000 });
       if (resumed !== 'none') log.warn({ resumed, keyId: keyRing.state().current }, 'interrupted key rotation resumed');
       pruneKeyRing(keyRing, journal.keyIdsInUse());
+      const maxAgeDays = config.backOffice.keyMaxAgeDays;
+      if (maxAgeDays !== undefined) {
+        const stopRotation = scheduleKeyRotation({ ring: keyRing, baseUrl, ...(caPem ? { caPem } : {}), kioskId: config.kioskId, clock, time, keyIdsInUse: () => journal.keyIdsInUse(), maxAgeMs: maxAgeDays * 86_400_000, report: (o) => log.warn(o, 'scheduled key rotation') });
+        cleanups.push(stopRotation);
+      }
     }
     secureDataDir(config.dataDir); // the databases just opened or created
 

@@ -26,11 +26,11 @@
  * A kill after 1 leaves a pending key the back office forgets at the next rotation; after 2 or 3
  * the next start resumes at 3 (resumeRotation). A refusal at 1 or 3 changes nothing here.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RecordKeys } from '../../contract/record-crypto.js';
-import type { Clock } from '../../contract/time.js';
+import type { Clock, Time, TimerHandle } from '../../contract/time.js';
 import { confirmRotatedKey, EnrollmentError, exchangeRotation } from './enrollment.js';
 
 export const KEY_RING_FILE = 'kiosk-keys.json';
@@ -44,6 +44,8 @@ const RingFile = z.strictObject({
   keys: z.array(KeyEntry).max(16),
   /** Answered by the back office, not yet confirmed: never used for a record. */
   pending: KeyEntry.nullable(),
+  /** When `current` became current (ISO); null: the original key, aged by kiosk-secret's mtime. */
+  currentSince: z.iso.datetime().nullable(),
 });
 export type KeyRingState = z.infer<typeof RingFile>;
 
@@ -55,11 +57,13 @@ export interface KioskKeyRing extends RecordKeys {
   state(): KeyRingState;
   /** The secret requests are signed with now. */
   requestSecret(): string;
+  /** Since when the current key is in use (scheduled rotation by key age). */
+  currentSince(): Date;
   /** Replace the ring, durably (0600 temp file, fsync, rename, fsync directory), then in memory. */
   save(next: KeyRingState): void;
 }
 
-const EMPTY: KeyRingState = { version: 1, current: null, keys: [], pending: null };
+const EMPTY: KeyRingState = { version: 1, current: null, keys: [], pending: null, currentSince: null };
 
 function check(state: KeyRingState): KeyRingState {
   const s = RingFile.parse(state);
@@ -92,6 +96,7 @@ export function openKeyRing(dataDir: string, original: string): KioskKeyRing {
     current: () => (state.current === null ? { keyId: undefined, secret: original } : { keyId: state.current, secret: secretOf(state.current)! }),
     lookup: (keyId) => (keyId === undefined ? original : secretOf(keyId)),
     requestSecret: () => ring.current().secret,
+    currentSince: () => (state.currentSince !== null ? new Date(state.currentSince) : statSync(path.join(dataDir, 'kiosk-secret')).mtime),
     save(next) {
       const s = check(next);
       const tmp = `${file}.tmp`;
@@ -146,7 +151,13 @@ async function confirmAndSwitch(a: RotationArgs, pending: { keyId: number; secre
   await confirmRotatedKey({ baseUrl: a.baseUrl, ...(a.caPem ? { caPem: a.caPem } : {}), kioskId: a.kioskId, secret: pending.secret, clock: a.clock, ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}) });
   a.step?.('after-confirmed');
   const s = a.ring.state();
-  a.ring.save({ ...s, current: pending.keyId, keys: [...s.keys.filter((k) => k.keyId !== pending.keyId), pending], pending: null });
+  a.ring.save({
+    ...s,
+    current: pending.keyId,
+    keys: [...s.keys.filter((k) => k.keyId !== pending.keyId), pending],
+    pending: null,
+    currentSince: a.clock.now().toISOString(),
+  });
   a.step?.('after-switch');
   pruneKeyRing(a.ring, a.keyIdsInUse());
 }
@@ -168,8 +179,49 @@ export async function resumeRotation(a: Omit<RotationArgs, 'step'>): Promise<'no
   }
 }
 
-/** Rotate the kiosk's key (steps 1 to 4 above). Throws EnrollmentError, leaving the current key in use. */
-export async function rotateKeyRing(a: RotationArgs): Promise<{ keyId: number }> {
+const inFlight = new WeakMap<KioskKeyRing, Promise<{ keyId: number }>>();
+
+/**
+ * Rotate the kiosk's key (steps 1 to 4 above). Throws EnrollmentError, leaving the current key in
+ * use. One rotation per ring at a time: a second call while one runs gets the running one.
+ */
+export function rotateKeyRing(a: RotationArgs): Promise<{ keyId: number }> {
+  const running = inFlight.get(a.ring);
+  if (running) return running;
+  const p = rotateOnce(a).finally(() => inFlight.delete(a.ring));
+  inFlight.set(a.ring, p);
+  return p;
+}
+
+/**
+ * Scheduled rotation: every `checkEveryMs` (default an hour), rotate when the current key is older
+ * than `maxAgeMs`. A failure is reported and tried again at the next check; the current key stays
+ * in use meanwhile. Returns stop().
+ */
+export function scheduleKeyRotation(
+  a: Omit<RotationArgs, 'step'> & { time: Time; maxAgeMs: number; checkEveryMs?: number; report(outcome: { keyId: number } | { error: string }): void },
+): () => void {
+  let timer: TimerHandle | undefined;
+  let stopped = false;
+  const tick = async () => {
+    if (stopped) return;
+    if (a.time.now().getTime() - a.ring.currentSince().getTime() >= a.maxAgeMs) {
+      try {
+        a.report(await rotateKeyRing(a));
+      } catch (e) {
+        a.report({ error: String((e as Error).message ?? e).slice(0, 300) });
+      }
+    }
+    if (!stopped) timer = a.time.setTimeout(() => void tick(), a.checkEveryMs ?? 60 * 60_000);
+  };
+  void tick();
+  return () => {
+    stopped = true;
+    a.time.clearTimeout(timer);
+  };
+}
+
+async function rotateOnce(a: RotationArgs): Promise<{ keyId: number }> {
   if ((await resumeRotation(a)) === 'switched') return { keyId: a.ring.state().current! };
   a.step?.('before-request');
   const fresh = await exchangeRotation({

@@ -21,7 +21,8 @@ import { fixedClock } from '../../contract/time.js';
 import type { JournalRecord } from '../../contract/journal-record.js';
 import { enrollKiosk } from '../../main/backoffice-client/enrollment.js';
 import { createHttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
-import { KEY_RING_FILE, openKeyRing, resumeRotation, rotateKeyRing, type RotationStep } from '../../main/backoffice-client/key-ring.js';
+import { KEY_RING_FILE, openKeyRing, resumeRotation, rotateKeyRing, scheduleKeyRotation, type RotationStep } from '../../main/backoffice-client/key-ring.js';
+import type { Time } from '../../contract/time.js';
 import { openJournal } from '../../main/journal/sqlite-journal.js';
 import { createMaintenanceActions } from '../../main/maintenance/maintenance-actions.js';
 import { startBackOffice, startPgBackOffice, type BackOfficeServer, type PgBackOfficeServer } from '../../backoffice/server.js';
@@ -221,6 +222,40 @@ describe('key rotation of a running kiosk, against the real back office (SQLite,
     ]);
     expect(JSON.stringify(recs)).not.toContain(k.ring.current().secret);
     expect(await k.upload()).toEqual({ 1: 'accepted', 2: 'accepted', 3: 'accepted' });
+    await k.close();
+  });
+
+  it('scheduled rotation: the kiosk rotates when its key is older than the configured age, once, and again when the new key ages', async () => {
+    const t = sqliteTarget();
+    const { dataDir, kioskId } = await enrolledKiosk(t, 'NS-RKS');
+    const k = boot(t, dataDir, kioskId);
+    // The time port with timers fired by hand (the wall clock is the shared test clock).
+    const timers: (() => void)[] = [];
+    const time: Time = { now: () => clock.now(), setTimeout: (fn) => (timers.push(fn), { id: timers.length }), clearTimeout: () => {} };
+    const outcomes: unknown[] = [];
+    const settle = async (count: number) => {
+      for (let i = 0; i < 100 && outcomes.length < count; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 20));
+    };
+    const DAY = 86_400_000;
+    const stop = scheduleKeyRotation({ ...k.rotation, time, maxAgeMs: 30 * DAY, report: (o) => outcomes.push(o) });
+    await settle(0);
+    expect(outcomes).toEqual([]); // kiosk-secret was written just now: young
+    clock.advance(31 * DAY);
+    timers.shift()!();
+    await settle(1);
+    expect(outcomes).toEqual([{ keyId: 2 }]);
+    timers.shift()!();
+    await settle(1);
+    expect(outcomes).toEqual([{ keyId: 2 }]); // the new key is young
+    clock.advance(31 * DAY);
+    timers.shift()!();
+    await settle(2);
+    expect(outcomes).toEqual([{ keyId: 2 }, { keyId: 3 }]);
+    stop();
+    expect(await t.keyStates(kioskId)).toEqual([[3, 'active']]);
+    k.journal.append(note('after-scheduled'));
+    expect(await k.upload()).toEqual({ 1: 'accepted' });
     await k.close();
   });
 
