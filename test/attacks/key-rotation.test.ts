@@ -5,11 +5,11 @@
  * against intake's per-record key lookup (backoffice/kiosk-keys.ts intakeKeysOf).
  *
  * "Restart" here is what a restart does: every object is closed and built again from the data
- * directory (kiosk-secret, kiosk-keys.json, journal.sqlite). "Kill at a step" stops the rotation
- * by throwing from its step hook right after that step's effect is durable, then restarts: every
- * step's effect is a fsynced file rename or a back-office transaction, so nothing in memory is
- * lost that a kill would have kept.
+ * directory (kiosk-secret, kiosk-keys.json, journal.sqlite). Kill at each step, twice: in process
+ * (the step hook throws right after that step's effect is durable, and the run goes on journaling)
+ * and for real (a child process, test/support/rotate-child.ts, SIGKILLs itself at that step).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -330,6 +330,37 @@ describe('key rotation of a running kiosk, against the real back office (SQLite,
       expect(k.journal.verifyChain()).toEqual({ ok: true, checked: 4 });
       await k.close();
     });
+  }
+
+  for (const step of steps) {
+    it(`SIGKILL at '${step}' (a real kill of a child process): after a restart the chain verifies, the kiosk uploads and rotates again`, async () => {
+      const t = sqliteTarget();
+      const { dataDir, kioskId } = await enrolledKiosk(t, 'NS-RKX');
+      const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../support/rotate-child.ts')], {
+        env: { ...process.env, ROTATE_KILL_AT: step, ROTATE_CHILD: JSON.stringify({ url: t.url, caFile: pki.caFile, dataDir, kioskId, at: clock.now().toISOString() }) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const signal = await new Promise<string | null>((resolve) => child.on('exit', (_c, sig) => resolve(sig)));
+      expect(out).toBe('');
+      expect(signal).toBe('SIGKILL');
+
+      let k = boot(t, dataDir, kioskId);
+      await resumeRotation(k.rotation);
+      k.journal.append(note('after-restart'));
+      expect(k.journal.verifyChain()).toEqual({ ok: true, checked: 2 });
+      expect(await k.upload()).toEqual({ 1: 'accepted', 2: 'accepted' });
+      expect(k.ring.current().keyId).toBe(step === 'before-request' || step === 'after-answer' ? undefined : 2);
+      const next = await rotateKeyRing(k.rotation);
+      expect(await t.keyStates(kioskId)).toEqual([[next.keyId, 'active']]);
+      k.journal.append(note('after-second-rotation'));
+      expect(await k.upload()).toEqual({ 3: 'accepted' });
+      await k.close();
+      k = boot(t, dataDir, kioskId);
+      expect(k.journal.verifyChain()).toEqual({ ok: true, checked: 3 });
+      await k.close();
+    }, 30_000);
   }
 
   it('a kill inside the ring write (temp file written, never renamed) leaves the previous ring; a ring file that does not parse is refused, not replaced', async () => {
