@@ -29,6 +29,9 @@ import { startBackOffice, startPgBackOffice, type BackOfficeServer, type PgBackO
 import { issueEnrollmentToken } from '../../backoffice/kiosk-keys.js';
 import { postgresAvailability, startPgCluster, type PgCluster } from '../../backoffice/db/testing/pg-cluster.js';
 import { makeTestPki, type Pki } from '../support/test-pki.js';
+import { pino } from 'pino';
+import { createKiosk } from '../../main/composition.js';
+import { parseConfig } from '../../main/config.js';
 
 const CONFIGURED = 'NS-CONF-RK';
 const CONFIGURED_SECRET = 'configured-kiosk-secret-rotation-0123';
@@ -362,6 +365,39 @@ describe('key rotation of a running kiosk, against the real back office (SQLite,
       await k.close();
     }, 30_000);
   }
+
+  it('a whole kiosk (createKiosk) finishes a rotation a kill interrupted after the back office confirmed it, and its uploader delivers the journal with the new key', async () => {
+    const t = sqliteTarget();
+    const { dataDir, kioskId } = await enrolledKiosk(t, 'NS-RKW');
+    const k = boot(t, dataDir, kioskId);
+    k.journal.append(note('under-original'));
+    await expect(rotateKeyRing({ ...k.rotation, step: (s) => { if (s === 'after-confirmed') throw new Error('killed'); } })).rejects.toThrow('killed');
+    await k.close();
+    expect(await signedStatus(t, kioskId, k.original)).toBe(401); // the back office already moved on
+    const kiosk = await createKiosk(parseConfig({ dataDir, kioskId, logLevel: 'silent', backOffice: { mode: 'remote', url: t.url, caFile: pki.caFile, uploadIntervalMs: 500 } }), {
+      clock,
+      logger: pino({ level: 'silent' }),
+    });
+    const stored = () => bo.store.journalRecords(kioskId);
+    await kiosk.start();
+    try {
+      // Delivered: the uploader's requests were signed with key 2 (the original key gets 401 now).
+      for (let i = 0; i < 200 && !stored().some((r) => r.operationId === 'under-original'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(stored()[0]).toMatchObject({ seq: 1, operationId: 'under-original' });
+    } finally {
+      await kiosk.stop();
+    }
+    const after = boot(t, dataDir, kioskId);
+    expect(after.ring.current().keyId).toBe(2);
+    expect(after.journal.verifyChain().ok).toBe(true);
+    // Whatever the kiosk journaled after the resume names key 2; the back office took it all.
+    const local = after.journal.records();
+    expect(local.slice(1).every((r) => r.keyId === 2)).toBe(true);
+    after.journal.append(note('after-restart'));
+    expect(Object.values(await after.upload()).every((x) => x === 'accepted' || x === 'duplicate')).toBe(true);
+    expect(stored().length).toBe(local.length + 1);
+    await after.close();
+  }, 60_000);
 
   it('a kill inside the ring write (temp file written, never renamed) leaves the previous ring; a ring file that does not parse is refused, not replaced', async () => {
     const t = sqliteTarget();
