@@ -5,7 +5,7 @@
  * a token is used by `UPDATE … WHERE used_at IS NULL` and a second use finds it used.
  */
 import type Database from 'better-sqlite3';
-import type { KioskKey, KioskKeyStore } from './kiosk-keys.js';
+import type { KioskKey, KioskKeyStore, RecordKey } from './kiosk-keys.js';
 
 export const KIOSK_KEYS_SQLITE_MIGRATION = `
   CREATE TABLE enrollment_tokens (
@@ -98,6 +98,15 @@ export function sqliteKioskKeys(db: Database.Database): KioskKeyStore {
           `SELECT key_id AS keyId, secret, state FROM kiosk_keys WHERE kiosk_id = ? AND state IN ('active', 'pending') ORDER BY state, key_id`,
         )
         .all(kioskId);
+    },
+    async recordKeys(kioskId) {
+      return db
+        .prepare<[string], { keyId: number; secret: string; state: RecordKey['state']; endedAt: string | null }>(
+          `SELECT k.key_id AS keyId, k.secret, k.state, k.ended_at AS endedAt FROM kiosk_keys k JOIN kiosks USING (kiosk_id)
+           WHERE k.kiosk_id = ? AND kiosks.revoked_at IS NULL AND k.state IN ('active', 'pending', 'retired') ORDER BY k.key_id`,
+        )
+        .all(kioskId)
+        .map((k) => ({ ...k, endedAt: k.endedAt === null ? null : new Date(k.endedAt) }));
     },
     async confirmKey(kioskId, keyId, now) {
       return confirmTx(kioskId, keyId, now.toISOString());

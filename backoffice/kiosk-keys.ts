@@ -27,7 +27,8 @@ import {
   x25519Pair,
   type EnrollResponseDto,
 } from '../contract/enrollment.js';
-import { sha256Hex } from '../contract/record-crypto.js';
+import { sha256Hex, type SecretKey } from '../contract/record-crypto.js';
+import type { JournalRecord } from '../contract/journal-record.js';
 import type { Clock } from '../contract/time.js';
 import { HttpError, parse } from './http-errors.js';
 
@@ -38,6 +39,13 @@ export interface KioskKey {
   keyId: number;
   secret: string;
   state: KeyState;
+}
+
+export interface RecordKey {
+  keyId: number;
+  secret: string;
+  state: 'active' | 'pending' | 'retired';
+  endedAt: Date | null;
 }
 
 /** What each store keeps for enrollment; every method is one transaction. */
@@ -54,6 +62,12 @@ export interface KioskKeyStore {
   enrollWithToken(kioskId: string, tokenHash: string, now: Date, makeSecret: (keyId: number) => string): Promise<number | undefined>;
   /** The kiosk's active and pending keys (empty: unknown or revoked). */
   kioskKeys(kioskId: string): Promise<KioskKey[]>;
+  /**
+   * Every key of the kiosk that may still have sealed journal records: active, pending and
+   * retired (not revoked), each with when it ended (retired: when the next key was confirmed).
+   * For intake only: requests are never verified under a retired key (kioskKeys).
+   */
+  recordKeys(kioskId: string): Promise<RecordKey[]>;
   /** Pending `keyId` -> active, the active one -> retired. False when it was not pending. */
   confirmKey(kioskId: string, keyId: number, now: Date): Promise<boolean>;
   /**
@@ -136,3 +150,59 @@ export async function candidateKeys(keys: KioskKeyStore, configured: Readonly<Re
 }
 
 export { enrollmentTokenKey };
+
+/**
+ * The keys intake checks a kiosk's records with (key rotation): each record under the key it
+ * names (contract/journal-record.ts keyId), looked up by (kiosk, keyId), and card numbers under
+ * the card key, which never rotates. THE one place both stores take their record keys from.
+ */
+export interface IntakeKeys {
+  /** The secret that sealed this record, or undefined: refused as 'unknown-key'. */
+  record(r: Pick<JournalRecord, 'keyId' | 'at'>): SecretKey | undefined;
+  /** What card-number hashes of this kiosk are keyed with (cardRef): its original secret. */
+  card: SecretKey;
+}
+
+/** A bare secret (tests, a configured kiosk): it is the kiosk's original key and signs no key id. */
+export function asIntakeKeys(keys: SecretKey | IntakeKeys): IntakeKeys {
+  if (typeof keys === 'string' || Buffer.isBuffer(keys)) return { record: (r) => (r.keyId === undefined ? keys : undefined), card: keys };
+  return keys;
+}
+
+/**
+ * The intake keys of `kioskId`:
+ * - a configured kiosk (key id 0, never rotated here): its configured secret, records without a key id;
+ * - an enrolled kiosk: every key not revoked. A record without a key id was sealed under the kiosk's
+ *   ORIGINAL key, the one it enrolled with (the lowest key id not revoked: enrollment revokes every
+ *   older key, rotation only retires). A record under a RETIRED key is taken only if it was sealed
+ *   (its `at`, the kiosk's clock, allowed `maxSkewMs` of skew like a request) before that key was
+ *   retired: records the kiosk sealed before it rotated still arrive after the rotation, a record
+ *   forged later with an old key does not. Card hashes stay under the original key (never rotated:
+ *   the blocked list and the order matching would otherwise no longer recognise a card).
+ * Undefined: no key at all (unknown or revoked kiosk).
+ */
+export async function intakeKeysOf(
+  keys: KioskKeyStore,
+  configured: Readonly<Record<string, string>>,
+  kioskId: string,
+  maxSkewMs: number,
+): Promise<IntakeKeys | undefined> {
+  if (Object.hasOwn(configured, kioskId)) return asIntakeKeys(configured[kioskId]!);
+  if (!KioskIdSchema.safeParse(kioskId).success) return undefined;
+  const all = await keys.recordKeys(kioskId);
+  const original = all[0];
+  if (!original) return undefined;
+  const byId = new Map(all.map((k) => [k.keyId, k]));
+  return {
+    card: original.secret,
+    record(r) {
+      const k = r.keyId === undefined ? original : byId.get(r.keyId);
+      if (!k) return undefined;
+      if (k.state === 'retired') {
+        const sealed = Date.parse(r.at);
+        if (k.endedAt === null || !Number.isFinite(sealed) || sealed > k.endedAt.getTime() + maxSkewMs) return undefined;
+      }
+      return k.secret;
+    },
+  };
+}

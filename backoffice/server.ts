@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Clock } from '../contract/time.js';
 import { cardRef } from '../contract/record-crypto.js';
 import type { JournalRecord } from '../contract/journal-record.js';
-import { HEADER_KIOSK, HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIME, signResponse, verifyRequestSignature } from '../contract/request-signing.js';
+import { DEFAULT_MAX_SKEW_MS, HEADER_KIOSK, HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIME, signResponse, verifyRequestSignature } from '../contract/request-signing.js';
 import {
   API_PREFIX,
   BlockedQuery,
@@ -25,7 +25,7 @@ import { HttpError, errorReply, parse } from './http-errors.js';
 import { IntakeGate, type IntakeGateOptions } from './intake-gate.js';
 import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
-import { candidateKeys, type KioskKey } from './kiosk-keys.js';
+import { candidateKeys, intakeKeysOf, type KioskKey } from './kiosk-keys.js';
 import { registerEnrollmentRoutes } from './enrollment-routes.js';
 import { checkOperatorRequest, checkOperators, registerOperatorRoutes } from './operator-routes.js';
 import { storedRecordOf, type ReconSettings } from './reconciliation.js';
@@ -259,6 +259,7 @@ function urlOf(app: FastifyInstance, options: { port: number; host?: string; tls
 
 function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 'dbPath'> & { retryAfterS?: number }, gate: IntakeGate): FastifyInstance {
   const { clock, kiosks } = options;
+  const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const app = Fastify({
     ...(options.tls ? { https: options.tls } : {}),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -365,7 +366,8 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
 
   app.get(`${API_PREFIX}/blocked`, async (req): Promise<BlockedResponseDto> => {
     const query = parse(BlockedQuery, req.query, 'query');
-    const secret = req.kioskKey.secret;
+    // Card hashes are keyed with the kiosk's original key, never the rotated request key (kiosk-keys.ts).
+    const secret = (await intakeKeysOf(store.keys, kiosks, req.kioskId, maxSkewMs))?.card ?? req.kioskKey.secret;
     // A kiosk ahead of this back office (its cache came from another database) starts over.
     const reset = query.since > (await store.blockedVersion());
     const since = reset ? 0 : query.since;
@@ -409,7 +411,10 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
 
   app.post(`${API_PREFIX}/journal`, async (req) => {
     const { records } = parse(IntakeRequest, req.body, 'body');
-    return store.intake(req.kioskId, req.kioskKey.secret, records as JournalRecord[]);
+    // Each record under the key it names (key rotation), looked up by (kiosk, keyId): kiosk-keys.ts.
+    const keys = await intakeKeysOf(store.keys, kiosks, req.kioskId, maxSkewMs);
+    if (!keys) throw new HttpError(401, 'unauthorized', 'unknown kiosk or bad signature');
+    return store.intake(req.kioskId, keys, records as JournalRecord[]);
   });
 
   app.get(`${API_PREFIX}/journal/status`, async (req) => store.intakeStatus(req.kioskId));

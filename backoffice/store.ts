@@ -10,6 +10,7 @@ import { MAX_BALANCE_CENTS } from '../domain/balance.js';
 import { DEFAULT_TIME_ZONE, localDate } from '../domain/dates.js';
 import { orderRefusalFor } from '../domain/order-rules.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../contract/record-crypto.js';
+import { asIntakeKeys, type IntakeKeys } from './kiosk-keys.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../contract/backoffice-api.js';
 import type { CollectOutcome } from './db/store-api.js';
 import { collectedOrderId, namedCard, outOfRange } from './intake-rules.js';
@@ -212,7 +213,8 @@ export interface BackOfficeStore {
   setBlocked(cardNumber: string, blocked: boolean): number;
   addCard(cardNumber: string, kind: CardKind, replacedBy?: string): void;
   addOrder(order: PendingOrder & { cardNumber: string }): void;
-  intake(kioskId: string, secret: SecretKey, records: JournalRecord[]): IntakeResponseDto;
+  /** `keys`: the kiosk's intake keys (kiosk-keys.ts intakeKeysOf), or a bare secret = its original key. */
+  intake(kioskId: string, keys: SecretKey | IntakeKeys, records: JournalRecord[]): IntakeResponseDto;
   intakeStatus(kioskId: string): { contiguousSeq: number; maxSeq: number; gaps: { from: number; to: number }[] };
   /** Delivered journal records of a kiosk in seq order (tests, reconciliation). */
   journalRecords(kioskId: string): { seq: number; type: string; operationId: string; hash: string; amountCents: number | null }[];
@@ -342,7 +344,8 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
     return gaps;
   }
 
-  const intakeTx = db.transaction((kioskId: string, secret: SecretKey, records: JournalRecord[]): IntakeResponseDto => {
+  const intakeTx = db.transaction((kioskId: string, secretOrKeys: SecretKey | IntakeKeys, records: JournalRecord[]): IntakeResponseDto => {
+    const keys = asIntakeKeys(secretOrKeys);
     const receivedAt = now();
     const results: IntakeResultDto[] = [];
     const state = q.kioskState.get(kioskId) ?? { contiguous_seq: 0, max_seq: 0 };
@@ -351,7 +354,10 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
       const reject = (reason: NonNullable<IntakeResultDto['reason']>) => results.push({ ...base, status: 'rejected', reason });
       if (r.kioskId !== kioskId) { reject('wrong-kiosk'); continue; }
       if (!KNOWN_RECORD_TYPES.has(r.type)) { reject('unknown-type'); continue; }
-      const check = checkRecord(r, secret);
+      // Each record under the key it names (key rotation: kiosk-keys.ts intakeKeysOf).
+      const recordKey = keys.record(r);
+      if (recordKey === undefined) { reject('unknown-key'); continue; }
+      const check = checkRecord(r, recordKey);
       if (!check.ok) { reject(check.reason); continue; }
       const existing = q.intakeGet.get(kioskId, r.seq);
       if (existing) {
@@ -388,7 +394,7 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
       const o = orderId !== undefined ? q.order.get(orderId) : undefined;
       if (o) {
         const replacement = o.kind === 'ns-extra' ? q.card.get(o.card_number)?.replaced_by : undefined;
-        const loader = namedCard(r, replacement ? [o.card_number, replacement] : [o.card_number], secret);
+        const loader = namedCard(r, replacement ? [o.card_number, replacement] : [o.card_number], keys.card);
         if (loader && !refusal(o, loader)) q.markCollected.run(r.at, kioskId, r.operationId, o.order_id);
       }
       if (r.seq > state.max_seq) state.max_seq = r.seq;
@@ -449,7 +455,7 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
         o.kind === 'product' ? JSON.stringify(o.product) : null,
       );
     },
-    intake: (kioskId, secret, records) => intakeTx.immediate(kioskId, secret, records),
+    intake: (kioskId, keys, records) => intakeTx.immediate(kioskId, keys, records),
     intakeStatus(kioskId) {
       const s = q.kioskState.get(kioskId) ?? { contiguous_seq: 0, max_seq: 0 };
       return { contiguousSeq: s.contiguous_seq, maxSeq: s.max_seq, gaps: intakeGaps(kioskId, s.contiguous_seq, s.max_seq) };

@@ -79,6 +79,8 @@ export const IntakeRejectReason = z.enum([
   'unknown-type',
   'hash-mismatch',
   'bad-hmac',
+  /** Key rotation: the record names a key this kiosk does not have, or a retired key after its end. */
+  'unknown-key',
   'chain-broken',
   'conflict',
   /** An amount beyond what a card may hold, or a seq far past what arrived. */

@@ -16,9 +16,10 @@
  *      secret's 'response' key, so the kiosk knows the answer came from whoever held the token.
  * Rotation is the same exchange authenticated by the current keys instead of a token
  * (POST /v1/keys/rotate, a normal signed request; salt = the current secret's 'request' key
- * material is not exported, so salt = SHA-256 of the request signature). The kiosk rotates only
- * with an empty upload queue (journal records carry no key id), keeps the new secret as
- * `kiosk-secret.next` until the confirmation checks, then renames it over `kiosk-secret`.
+ * material is not exported, so salt = SHA-256 of the request signature). A running kiosk keeps the
+ * new secret in its key ring (main/backoffice-client/key-ring.ts) next to the old one, switches
+ * once the back office confirmed it, and its journal records name the key that sealed them
+ * (journal-record.ts keyId): docs/security.md, "Key rotation of a running kiosk".
  */
 import { createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { z } from 'zod';

@@ -71,6 +71,13 @@ export const journalRecordSchema = z.strictObject({
   /** ISO timestamp from the injected clock. */
   at: z.iso.datetime(),
   prevHash: Hex64,
+  /**
+   * Which of the kiosk's keys sealed the record (the back office's key id, 1, 2, … after key
+   * rotation). Absent: the kiosk's original key (its enrollment or configured secret), which is
+   * what every record written before rotation existed is sealed under. Covered by the hash and
+   * the HMAC (record-crypto.ts canonicalRecord, format 2), so it cannot be changed unnoticed.
+   */
+  keyId: z.int().positive().max(2 ** 31 - 1).optional(),
   hash: Hex64,
   hmac: Hex64,
 });

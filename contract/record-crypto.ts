@@ -13,6 +13,10 @@
  *   - 'response'  the signature of a back-office answer (request-signing.ts).
  * The old domain prefix stays inside every HMAC input as well.
  *
+ * Key rotation (docs/security.md): 'record', 'request' and 'response' come from the kiosk's current
+ * secret; 'card' always from its ORIGINAL secret (card hashes must not change, or the back office
+ * could no longer match a card). A record names the key that sealed it (keyId, format 2 below).
+ *
  * Hand-written on node:crypto: HKDF and HMAC/SHA-256 over a canonical encoding, a few lines; no
  * library would make this clearer or safer.
  */
@@ -21,6 +25,8 @@ import type { JournalCardRef, JournalRecord } from './journal-record.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const RECORD_FORMAT_VERSION = 1;
+/** Format of a record that names its key (keyId): the format-1 array plus the key id at its end. */
+export const RECORD_FORMAT_VERSION_KEYED = 2;
 
 export type SecretKey = Buffer | string;
 
@@ -110,8 +116,10 @@ export function canonicalRecord(r: UnsignedRecord): string {
       : Object.keys(r.data)
           .sort()
           .map((k) => [k, r.data![k]]);
+  // A record without a key id keeps format 1 byte for byte: journals written before key rotation
+  // existed verify unchanged. One with a key id is format 2: the same fields plus the key id.
   return JSON.stringify([
-    RECORD_FORMAT_VERSION,
+    r.keyId === undefined ? RECORD_FORMAT_VERSION : RECORD_FORMAT_VERSION_KEYED,
     r.kioskId,
     r.seq,
     r.at,
@@ -122,6 +130,7 @@ export function canonicalRecord(r: UnsignedRecord): string {
     r.card?.last4 ?? null,
     data,
     r.prevHash,
+    ...(r.keyId === undefined ? [] : [r.keyId]),
   ]);
 }
 
@@ -139,6 +148,27 @@ export function checkRecord(r: JournalRecord, key: SecretKey): RecordCheck {
   if (!hexEqual(sha256Hex(canonical), hash)) return { ok: false, reason: 'hash-mismatch' };
   if (!hexEqual(hmacHex(key, 'record', canonical), hmac)) return { ok: false, reason: 'bad-hmac' };
   return { ok: true };
+}
+
+/**
+ * The secret a record names (key rotation): `keyId` undefined is the kiosk's original key (records
+ * written before rotation, or before the kiosk ever rotated); undefined back: no such key here.
+ */
+export type RecordKeyLookup = (keyId: number | undefined) => SecretKey | undefined;
+
+/** A kiosk's record keys: the one new records are sealed under, and every one they may name. */
+export interface RecordKeys {
+  current(): { keyId: number | undefined; secret: SecretKey };
+  lookup: RecordKeyLookup;
+}
+
+export type KeyedRecordCheck = RecordCheck | { ok: false; reason: 'unknown-key' };
+
+/** checkRecord under the key the record names, looked up per record. */
+export function checkRecordKeyed(r: JournalRecord, lookup: RecordKeyLookup): KeyedRecordCheck {
+  const key = lookup(r.keyId);
+  if (key === undefined) return { ok: false, reason: 'unknown-key' };
+  return checkRecord(r, key);
 }
 
 /** The idempotency key under which a record is delivered to the back office. */

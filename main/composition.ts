@@ -13,6 +13,7 @@ import type { CardEmulatorControl } from '../hardware/card/emulator-control.js';
 import type { TerminalEmulatorControl } from '../hardware/payment/emulator-control.js';
 import { createPaymentHardware, type PaymentHardware } from '../hardware/payment/index.js';
 import { enrollKiosk } from './backoffice-client/enrollment.js';
+import { openKeyRing, pruneKeyRing, resumeRotation, scheduleKeyRotation } from './backoffice-client/key-ring.js';
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
 import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
@@ -125,11 +126,15 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     log.warn({ keyId }, 'kiosk enrolled: secret agreed with the back office');
   }
   const secret = kioskSecret(config, random);
+  // Key rotation (key-ring.ts): records and requests under the current key; `secret` stays the
+  // original key (records before the first rotation, card-number hashes). A configured secret never rotates.
+  const keyRing = config.secret ? undefined : openKeyRing(config.dataDir, secret);
   let uploader: Uploader | undefined;
   const journal: SqliteJournal = openJournal({
     path: path.join(config.dataDir, 'journal.sqlite'),
     kioskId: config.kioskId,
     hmacKey: secret,
+    ...(keyRing ? { recordKeys: keyRing } : {}),
     clock,
     afterAppend: () => uploader?.notify(),
   });
@@ -174,6 +179,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       ...(config.backOffice.caFile ? { caPem: readFileSync(config.backOffice.caFile) } : {}),
       kioskId: config.kioskId,
       secret,
+      ...(keyRing ? { requestSecret: keyRing.requestSecret } : {}),
       clock,
       time,
       blockedCachePath: path.join(config.dataDir, 'blocked-cards.json'),
@@ -189,6 +195,18 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       time,
       log: (msg, extra) => log.child({ service: 'technician-list' }).warn(extra ?? {}, msg),
     });
+    if (keyRing && config.backOffice.mode === 'remote') {
+      // A rotation a kill interrupted after the back office answered: confirm and switch now (key-ring.ts).
+      const caPem = config.backOffice.caFile ? readFileSync(config.backOffice.caFile) : undefined;
+      const resumed = await resumeRotation({ ring: keyRing, baseUrl, ...(caPem ? { caPem } : {}), kioskId: config.kioskId, clock, keyIdsInUse: () => journal.keyIdsInUse(), timeoutMs: 5_000 });
+      if (resumed !== 'none') log.warn({ resumed, keyId: keyRing.state().current }, 'interrupted key rotation resumed');
+      pruneKeyRing(keyRing, journal.keyIdsInUse());
+      const maxAgeDays = config.backOffice.keyMaxAgeDays;
+      if (maxAgeDays !== undefined) {
+        const stopRotation = scheduleKeyRotation({ ring: keyRing, baseUrl, ...(caPem ? { caPem } : {}), kioskId: config.kioskId, clock, time, keyIdsInUse: () => journal.keyIdsInUse(), maxAgeMs: maxAgeDays * 86_400_000, report: (o) => log.warn(o, 'scheduled key rotation') });
+        cleanups.push(stopRotation);
+      }
+    }
     secureDataDir(config.dataDir); // the databases just opened or created
 
     // The journal reaches the back office by store-and-forward; money never waits for it.

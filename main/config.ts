@@ -138,6 +138,8 @@ const baseSchema = z
         technicianRefreshMs: z.number().int().min(1000).default(60_000),
         /** Issue 13: how often the kiosk reports its health to the back office (fleet view). */
         heartbeatIntervalMs: z.number().int().min(1000).default(60_000),
+        /** Issue 11: rotate the kiosk's enrolled key when it is older than this (days); unset: only on demand (rotate-key). */
+        keyMaxAgeDays: z.number().int().min(1).max(3650).optional(),
       })
       .prefault({}),
     host: z
@@ -335,6 +337,7 @@ export const ENV_VARS = {
   KIOSK_BACKOFFICE_CA: 'backOffice.caFile (PEM of the operator CA, pinned)',
   KIOSK_CARD_KEYS: 'hardware.card.keyFile',
   KIOSK_ENROLL_TOKEN: 'enrollmentToken (one-time, from the operator)',
+  KIOSK_KEY_MAX_AGE_DAYS: 'backOffice.keyMaxAgeDays (scheduled key rotation)',
   KIOSK_INACTIVITY_MS: 'timing.inactivityMs',
   KIOSK_INACTIVITY_WARNING_MS: 'timing.inactivityWarningMs',
   KIOSK_CREDIT_WAIT_MS: 'timing.creditWaitMs',
@@ -394,6 +397,7 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
   }
   const num: [string, string][] = [
     ['KIOSK_PORT', 'host.port'],
+    ['KIOSK_KEY_MAX_AGE_DAYS', 'backOffice.keyMaxAgeDays'],
     ['KIOSK_PAYMENT_PROMPT_DELAY_MS', 'hardware.payment.promptDelayMs'],
     ['KIOSK_INACTIVITY_MS', 'timing.inactivityMs'],
     ['KIOSK_INACTIVITY_WARNING_MS', 'timing.inactivityWarningMs'],

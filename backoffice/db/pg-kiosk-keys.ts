@@ -5,7 +5,7 @@
  * second finds it used (READ COMMITTED re-checks the WHERE after the first commits). Key changes of
  * one kiosk serialise on its `kiosks` row (FOR UPDATE / the upsert's row lock).
  */
-import type { KioskKey, KioskKeyStore } from '../kiosk-keys.js';
+import type { KioskKey, KioskKeyStore, RecordKey } from '../kiosk-keys.js';
 import type { Db, Queryable } from './engine.js';
 
 export function pgKioskKeys(db: Db): KioskKeyStore {
@@ -62,6 +62,14 @@ export function pgKioskKeys(db: Db): KioskKeyStore {
         [kioskId],
       );
       return r.rows.map((x) => ({ keyId: Number(x.key_id), secret: x.secret, state: x.state }));
+    },
+    async recordKeys(kioskId) {
+      const r = await db.query<{ key_id: number; secret: string; state: RecordKey['state']; ended_at: string | Date | null }>(
+        `SELECT k.key_id, k.secret, k.state, k.ended_at FROM kiosk_keys k JOIN kiosks USING (kiosk_id)
+         WHERE k.kiosk_id = $1 AND kiosks.revoked_at IS NULL AND k.state IN ('active', 'pending', 'retired') ORDER BY k.key_id`,
+        [kioskId],
+      );
+      return r.rows.map((x) => ({ keyId: Number(x.key_id), secret: x.secret, state: x.state, endedAt: x.ended_at === null ? null : new Date(x.ended_at) }));
     },
     confirmKey(kioskId, keyId, now) {
       const at = now.toISOString();

@@ -18,6 +18,7 @@ import { DEFAULT_TIME_ZONE, localDate } from '../../domain/dates.js';
 import { collectedOrderId, namedCard, outOfRange } from '../intake-rules.js';
 import { orderRefusalFor } from '../../domain/order-rules.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../../contract/record-crypto.js';
+import { asIntakeKeys, type IntakeKeys } from '../kiosk-keys.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../../contract/backoffice-api.js';
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from '../fixtures.js';
 import type { Db, Queryable } from './engine.js';
@@ -127,8 +128,8 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
 
   /** Intake, then reconciliation of what is now contiguous. Reconciliation is derived state with its
    * own cursor: if it fails the records are stored all the same and the next intake or sweep resumes. */
-  async function intake(kioskId: string, secret: SecretKey, records: JournalRecord[]): Promise<IntakeResponseDto> {
-    const res = await intakeRecords(kioskId, secret, records);
+  async function intake(kioskId: string, secretOrKeys: SecretKey | IntakeKeys, records: JournalRecord[]): Promise<IntakeResponseDto> {
+    const res = await intakeRecords(kioskId, asIntakeKeys(secretOrKeys), records);
     try {
       const stored = new Set(res.results.filter((x) => x.status === 'accepted').map((x) => x.seq));
       await recon.reconcileKiosk(kioskId, res.contiguousSeq, records.filter((r) => stored.has(r.seq)).map(storedRecordOf));
@@ -138,12 +139,15 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     return res;
   }
 
-  async function intakeRecords(kioskId: string, secret: SecretKey, records: JournalRecord[]): Promise<IntakeResponseDto> {
+  async function intakeRecords(kioskId: string, keys: IntakeKeys, records: JournalRecord[]): Promise<IntakeResponseDto> {
     // CPU work (hash + HMAC) before taking any lock or connection.
     const checked = records.map((r) => {
       if (r.kioskId !== kioskId) return { r, reason: 'wrong-kiosk' as const };
       if (!KNOWN_RECORD_TYPES.has(r.type)) return { r, reason: 'unknown-type' as const };
-      const c = checkRecord(r, secret);
+      // Each record under the key it names (key rotation: kiosk-keys.ts intakeKeysOf).
+      const key = keys.record(r);
+      if (key === undefined) return { r, reason: 'unknown-key' as const };
+      const c = checkRecord(r, key);
       return c.ok ? { r } : { r, reason: c.reason };
     });
     const valid = checked.filter((c) => c.reason === undefined).map((c) => c.r);
@@ -227,7 +231,7 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
             o.kind === 'ns-extra'
               ? (await tx.query<{ replaced_by: string | null }>(`SELECT replaced_by FROM cards WHERE card_number = $1`, [o.card_number])).rows[0]?.replaced_by
               : undefined;
-          const loader = namedCard(r, replacement ? [o.card_number, replacement] : [o.card_number], secret);
+          const loader = namedCard(r, replacement ? [o.card_number, replacement] : [o.card_number], keys.card);
           if (!loader || refusal(o, await cardKind(tx, loader))) continue;
           await tx.query(
             `UPDATE orders SET collected_at = $1, collected_kiosk = $2, collected_operation = $3 WHERE order_id = $4 AND collected_at IS NULL`,

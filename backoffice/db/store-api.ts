@@ -5,7 +5,7 @@ import type { SecretKey } from '../../contract/record-crypto.js';
 import type { IntakeResponseDto, PendingOrder } from '../../contract/backoffice-api.js';
 import type { CardKind } from '../../contract/card.js';
 import type { Db } from './engine.js';
-import type { KioskKeyStore } from '../kiosk-keys.js';
+import type { IntakeKeys, KioskKeyStore } from '../kiosk-keys.js';
 import type { Reconciliation } from '../reconciliation.js';
 import type { TechnicianStore } from '../technicians.js';
 import type { FleetStore } from '../fleet.js';
@@ -38,7 +38,8 @@ export interface AsyncBackOfficeStore {
   setBlocked(cardNumber: string, blocked: boolean): Promise<number>;
   addCard(cardNumber: string, kind: CardKind, replacedBy?: string): Promise<void>;
   addOrder(order: PendingOrder & { cardNumber: string }): Promise<void>;
-  intake(kioskId: string, secret: SecretKey, records: JournalRecord[]): Promise<IntakeResponseDto>;
+  /** `keys`: the kiosk's intake keys (kiosk-keys.ts intakeKeysOf), or a bare secret = its original key. */
+  intake(kioskId: string, keys: SecretKey | IntakeKeys, records: JournalRecord[]): Promise<IntakeResponseDto>;
   intakeStatus(kioskId: string): Promise<IntakeStatusDto>;
   journalRecords(kioskId: string): Promise<JournalRow[]>;
   order(orderId: string): Promise<{ collected: boolean; collectedOperation: string | null } | undefined>;

@@ -93,30 +93,23 @@ export async function enrollKiosk(args: {
 }
 
 /**
- * Key rotation (contract/enrollment.ts): a request signed with the current secret; the answer must
- * carry the back office's signature under the current 'response' key AND the confirmation under
- * the new secret. The new secret goes to `<secretFile>.next` (0600) and is renamed over
- * `secretFile` only once both check; any failure leaves `secretFile` as it was. The back office
- * keeps accepting the old key until the first request under the new one, so a lost answer is
- * harmless (rotate again).
- *
- * The caller must rotate only with an empty upload queue (journal records carry no key id), then
- * reopen its journal, back-office client and blocked-list cache (card hashes are keyed) with the
- * new secret.
+ * The exchange of a key rotation (contract/enrollment.ts): a request signed with the current
+ * secret; the answer must carry the back office's signature under the current 'response' key AND
+ * the confirmation under the new secret. Stores nothing: the caller keeps the new secret
+ * (key-ring.ts for a running kiosk). The back office holds the new key as 'pending' and keeps
+ * accepting the current one until the first request under the new key, so a lost answer is
+ * harmless (rotate again: the new pending key replaces the lost one).
  */
-export async function rotateKioskKey(args: {
+export async function exchangeRotation(args: {
   baseUrl: string;
   caPem?: string | Buffer;
   kioskId: string;
-  /** The data directory's kiosk-secret (read, then replaced). */
-  secretFile: string;
+  currentSecret: string;
   clock: Clock;
   timeoutMs?: number;
 }): Promise<{ keyId: number; secret: string }> {
-  const current = readFileSync(args.secretFile, 'utf8').trim();
-  if (current.length < 32) throw new EnrollmentError(`${args.secretFile} holds no usable kiosk secret`);
+  const current = args.currentSecret;
   const agent = agentFor(args.baseUrl, args.caPem, 'key rotation');
-  const next = `${args.secretFile}.next`;
   try {
     const pair = x25519Pair();
     const body = JSON.stringify({ kioskPublicKey: pair.publicKey });
@@ -144,11 +137,70 @@ export async function rotateKioskKey(args: {
     const secret = enrolledSecret({ own: pair.privateKey, peerPublicKey: serverPublicKey, salt: rotationSalt(requestSignature), kioskId: args.kioskId, keyId });
     if (!hexEqual(enrollmentConfirmation(secret, args.kioskId, keyId, serverPublicKey), confirmation))
       throw new EnrollmentError('key rotation answer is not confirmed under the new secret: nothing changed');
-    rmSync(next, { force: true });
-    writeFileSync(next, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    renameSync(next, args.secretFile);
     return { keyId, secret };
   } finally {
     await agent.close();
   }
+}
+
+/**
+ * Confirm a rotated (pending) key: one signed request under it (GET /v1/journal/status). The back
+ * office makes it the active key on the first request that verifies under it (the old key is
+ * refused from then on) and signs its answer with it; only a 200 signed under the new key counts.
+ * Throws when the key is not (yet) confirmed: the caller keeps using the current key.
+ */
+export async function confirmRotatedKey(args: {
+  baseUrl: string;
+  caPem?: string | Buffer;
+  kioskId: string;
+  secret: string;
+  clock: Clock;
+  timeoutMs?: number;
+}): Promise<void> {
+  const agent = agentFor(args.baseUrl, args.caPem, 'key rotation');
+  try {
+    const pathWithQuery = `${API_PREFIX}/journal/status`;
+    const headers = signRequest({ kioskId: args.kioskId, secret: args.secret, method: 'GET', pathWithQuery, body: '', at: args.clock.now() });
+    let res;
+    try {
+      res = await undiciFetch(`${args.baseUrl.replace(/\/+$/, '')}${pathWithQuery}`, {
+        headers,
+        dispatcher: agent,
+        redirect: 'error',
+        signal: AbortSignal.timeout(args.timeoutMs ?? 10_000),
+      });
+    } catch (e) {
+      throw new EnrollmentError(`back office not reachable to confirm the new key: ${(e as Error).message}`);
+    }
+    const text = await res.text();
+    const signed = verifyResponseSignature({ secret: args.secret, requestSignature: headers[HEADER_SIGNATURE]!, status: res.status, body: text, signature: res.headers.get(HEADER_RESPONSE_SIGNATURE) });
+    if (!signed || res.status !== 200) throw new EnrollmentError(`the new key was not confirmed (HTTP ${res.status}${signed ? '' : ', unsigned'})`);
+  } finally {
+    await agent.close();
+  }
+}
+
+/**
+ * Key rotation of a bare secret file (tests and tools; a running kiosk rotates its key ring:
+ * key-ring.ts rotateKeyRing, which keeps the old key for the records sealed under it). The new
+ * secret goes to `<secretFile>.next` (0600) and is renamed over `secretFile` only once the answer
+ * checks; any failure leaves `secretFile` as it was.
+ */
+export async function rotateKioskKey(args: {
+  baseUrl: string;
+  caPem?: string | Buffer;
+  kioskId: string;
+  /** The secret file (read, then replaced). */
+  secretFile: string;
+  clock: Clock;
+  timeoutMs?: number;
+}): Promise<{ keyId: number; secret: string }> {
+  const current = readFileSync(args.secretFile, 'utf8').trim();
+  if (current.length < 32) throw new EnrollmentError(`${args.secretFile} holds no usable kiosk secret`);
+  const next = `${args.secretFile}.next`;
+  const { keyId, secret } = await exchangeRotation({ ...args, currentSecret: current });
+  rmSync(next, { force: true });
+  writeFileSync(next, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(next, args.secretFile);
+  return { keyId, secret };
 }

@@ -54,6 +54,12 @@ export interface HttpBackOfficeClientOptions {
   kioskId: string;
   /** The kiosk secret (also the journal's hmacKey). */
   secret: SecretKey;
+  /**
+   * Key rotation: the secret requests are signed (and answers checked) with, read at each request
+   * (key-ring.ts). Default: `secret`. Card hashes (the blocked list) stay under `secret`, the
+   * kiosk's original key, which never rotates.
+   */
+  requestSecret?: () => SecretKey;
   clock: Clock;
   /** Timers for the blocked-list refresh (the time port); default: system timers. */
   time?: Time;
@@ -174,7 +180,8 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
   async function request<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S): Promise<z.infer<S>> {
     const pathWithQuery = `${API_PREFIX}${path}`;
     const text = body === undefined ? '' : JSON.stringify(body);
-    const headers: Record<string, string> = signRequest({ kioskId, secret, method, pathWithQuery, body: text, at: clock.now() });
+    const signing = options.requestSecret?.() ?? secret; // one key for the request and its answer
+    const headers: Record<string, string> = signRequest({ kioskId, secret: signing, method, pathWithQuery, body: text, at: clock.now() });
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Awaited<ReturnType<typeof undiciFetch>>;
     let payload: string;
@@ -207,7 +214,7 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
       throw new BackOfficeBusyError(`back office busy (HTTP ${res.status}${code})`, retryAfterMs(res.headers.get('retry-after')));
     }
     // Nothing else the back office says counts unless it is signed over this very request.
-    if (!verifyResponseSignature({ secret, requestSignature: headers[HEADER_SIGNATURE]!, status: res.status, body: payload, signature: res.headers.get(HEADER_RESPONSE_SIGNATURE) }))
+    if (!verifyResponseSignature({ secret: signing, requestSignature: headers[HEADER_SIGNATURE]!, status: res.status, body: payload, signature: res.headers.get(HEADER_RESPONSE_SIGNATURE) }))
       throw new BackOfficeUnavailableError(`back office answer (HTTP ${res.status}) is not signed for this kiosk: ignored`);
     let json: unknown;
     try {

@@ -47,6 +47,11 @@ const MIGRATIONS: readonly string[] = [
     WHEN NOT EXISTS (SELECT 1 FROM delivery WHERE delivery.seq = OLD.seq AND delivery.state = 'delivered')
     BEGIN SELECT RAISE(ABORT, 'undelivered journal records are never deleted'); END;
   `,
+  // 2: key rotation: the key id a record names (NULL: the kiosk's original key, as every record
+  // written before this migration). Nullable ADD COLUMN: no row is rewritten.
+  `
+  ALTER TABLE records ADD COLUMN key_id INTEGER;
+  `,
 ];
 
 
@@ -75,6 +80,7 @@ export interface RecordRow {
   prev_hash: string;
   hash: string;
   hmac: string;
+  key_id: number | null;
 }
 
 export function rowToRecord(kioskId: string, r: RecordRow): JournalRecord {
@@ -90,6 +96,7 @@ export function rowToRecord(kioskId: string, r: RecordRow): JournalRecord {
   };
   if (r.amount_cents !== null) rec.amountCents = r.amount_cents;
   if (r.card_hash !== null && r.card_last4 !== null) rec.card = { hash: r.card_hash, last4: r.card_last4 };
+  if (r.key_id !== null && r.key_id !== undefined) rec.keyId = r.key_id;
   if (r.data_json !== null) rec.data = JSON.parse(r.data_json) as JournalRecord['data'];
   return rec;
 }

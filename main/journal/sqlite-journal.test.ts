@@ -46,7 +46,7 @@ describe('sqlite journal', () => {
     j.close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
     const j2 = open(path);
     const r = j2.append({ type: 'payment.approved', operationId: 'p1', amountCents: 500 });

@@ -27,7 +27,7 @@ import {
   type UploadQueue,
 } from './journal.js';
 import { isFinal, operationKind } from './operation-rules.js';
-import { checkRecord, GENESIS_HASH, sealRecord, type SecretKey } from '../../contract/record-crypto.js';
+import { checkRecordKeyed, GENESIS_HASH, sealRecord, type RecordKeys, type SecretKey } from '../../contract/record-crypto.js';
 import { validateEntry } from './entry-validation.js';
 import { migrate, type RecordRow, rowToRecord } from './journal-schema.js';
 
@@ -39,6 +39,12 @@ export interface OpenJournalOptions {
   kioskId: string;
   /** The kiosk secret (>= 16 bytes): signs records and keys card hashes. */
   hmacKey: SecretKey;
+  /**
+   * Key rotation: seal each new record under `recordKeys.current()` (its key id recorded in the
+   * record) and verify each stored record under the key it names. Without it every record is
+   * sealed and verified under `hmacKey`, with no key id (the kiosk's original key).
+   */
+  recordKeys?: RecordKeys;
   clock: Clock;
   /**
    * Called after each append is durable (committed), before `append` returns. For crash tests:
@@ -51,13 +57,15 @@ export interface ChainCheck {
   ok: boolean;
   checked: number;
   /** First bad record, if any. */
-  firstBad?: { seq: number; reason: 'hash-mismatch' | 'bad-hmac' | 'chain-broken' | 'gap' };
+  firstBad?: { seq: number; reason: 'hash-mismatch' | 'bad-hmac' | 'unknown-key' | 'chain-broken' | 'gap' };
 }
 
 export interface SqliteJournal extends Journal, UploadQueue {
   readonly kioskId: string;
   /** Recompute every stored record's hash, HMAC and chain link (diagnostics, start-up check). */
   verifyChain(): ChainCheck;
+  /** Key rotation: the key ids stored records name (null: the original key). A key still named here is never dropped. */
+  keyIdsInUse(): (number | null)[];
   /** Records with seq > afterSeq, ascending (technician view, tests). */
   records(afterSeq?: number, limit?: number): JournalRecord[];
   /** The newest records of the given types, newest first (technician view: e.g. 'payment.refund-owed'). */
@@ -66,6 +74,10 @@ export interface SqliteJournal extends Journal, UploadQueue {
 
 export function openJournal(options: OpenJournalOptions): SqliteJournal {
   const { kioskId, hmacKey, clock } = options;
+  const recordKeys: RecordKeys = options.recordKeys ?? {
+    current: () => ({ keyId: undefined, secret: hmacKey }),
+    lookup: (keyId) => (keyId === undefined ? hmacKey : undefined),
+  };
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(kioskId)) throw new TypeError(`invalid kiosk id '${kioskId}'`);
   sealRecord({ kioskId, seq: 0, at: '', type: 'kiosk.note', operationId: 'x', prevHash: GENESIS_HASH }, hmacKey); // key check
 
@@ -88,8 +100,8 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
     head: db.prepare<[], { seq: number; hash: string }>(`SELECT seq, hash FROM chain_head WHERE id = 1`),
     setHead: db.prepare(`UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1`),
     insert: db.prepare(
-      `INSERT INTO records (seq, at, type, operation_id, amount_cents, card_hash, card_last4, data_json, prev_hash, hash, hmac)
-       VALUES (@seq, @at, @type, @operation_id, @amount_cents, @card_hash, @card_last4, @data_json, @prev_hash, @hash, @hmac)`,
+      `INSERT INTO records (seq, at, type, operation_id, amount_cents, card_hash, card_last4, data_json, prev_hash, hash, hmac, key_id)
+       VALUES (@seq, @at, @type, @operation_id, @amount_cents, @card_hash, @card_last4, @data_json, @prev_hash, @hash, @hmac, @key_id)`,
     ),
     op: db.prepare<[string], { kind: string; finished: number }>(`SELECT kind, finished FROM operations WHERE operation_id = ?`),
     insertOp: db.prepare(`INSERT INTO operations (operation_id, kind, first_seq, last_seq, finished) VALUES (?, ?, ?, ?, ?)`),
@@ -161,7 +173,8 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
       ...(entry.data !== undefined ? { data: { ...entry.data } } : {}),
       prevHash: head.hash,
     };
-    const rec = sealRecord(unsigned, hmacKey);
+    const key = recordKeys.current();
+    const rec = sealRecord(key.keyId === undefined ? unsigned : { ...unsigned, keyId: key.keyId }, key.secret);
     q.insert.run({
       seq: rec.seq,
       at: rec.at,
@@ -174,6 +187,7 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
       prev_hash: rec.prevHash,
       hash: rec.hash,
       hmac: rec.hmac,
+      key_id: rec.keyId ?? null,
     });
     q.setHead.run(rec.seq, rec.hash);
     const finished = isFinal(kind as Parameters<typeof isFinal>[0], rec) ? 1 : 0;
@@ -272,13 +286,18 @@ export function openJournal(options: OpenJournalOptions): SqliteJournal {
         lastSeq: q.head.get()!.seq,
       };
     },
+    keyIdsInUse() {
+      assertOpen();
+      return db.prepare<[], number | null>(`SELECT DISTINCT key_id FROM records`).pluck().all();
+    },
     verifyChain() {
       assertOpen();
       let prev: JournalRecord | undefined;
       let checked = 0;
       for (const row of q.after.iterate(0, Number.MAX_SAFE_INTEGER)) {
         const rec = rowToRecord(kioskId, row);
-        const c = checkRecord(rec, hmacKey);
+        // Each record under the key it names (a rotated kiosk's journal holds records of several keys).
+        const c = checkRecordKeyed(rec, recordKeys.lookup);
         if (!c.ok) return { ok: false, checked, firstBad: { seq: rec.seq, reason: c.reason } };
         if (prev !== undefined) {
           if (rec.seq !== prev.seq + 1) return { ok: false, checked, firstBad: { seq: rec.seq, reason: 'gap' } };

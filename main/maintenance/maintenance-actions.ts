@@ -5,7 +5,9 @@
  * - terminal-end-of-day: ZVT 06 50; the booked total the terminal reports is shown and journaled;
  * - terminal-diagnosis (06 70), terminal-register (06 00), terminal-status (05 01);
  * - journal-verify: the hash chain; upload-now: drain the upload queue;
- * - out-of-service / back-in-service: the technician's switch in the health model.
+ * - out-of-service / back-in-service: the technician's switch in the health model;
+ * - rotate-key: a new kiosk key agreed with the back office (key-ring.ts rotateKeyRing); the old
+ *   key stays for the records sealed under it. Only the new key id is journaled, never a secret.
  * Every failure becomes an outcome 'failed' with a short reason: an action never throws at the
  * machine.
  */
@@ -35,6 +37,8 @@ export interface MaintenanceActionDeps {
   pendingUploads(): number;
   setOutOfService(reason: string | undefined): void;
   newOperationId(): string;
+  /** Key rotation (absent: a configured key, which rotates in the configuration only). */
+  rotateKey?(): Promise<{ keyId: number }>;
 }
 
 type Detail = ActionResult['detail'];
@@ -74,6 +78,11 @@ export function createMaintenanceActions(d: MaintenanceActionDeps) {
         const reason = (input.reason ?? 'technician').slice(0, 200);
         d.setOutOfService(reason);
         return { ok: true, detail: { reason } };
+      }
+      case 'rotate-key': {
+        if (!d.rotateKey) return { ok: false, detail: { error: 'this kiosk has a configured key: rotate it in the configuration' } };
+        const r = await d.rotateKey();
+        return { ok: true, detail: { keyId: r.keyId } };
       }
       case 'back-in-service':
         d.setOutOfService(undefined);

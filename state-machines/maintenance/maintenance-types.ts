@@ -15,6 +15,8 @@ export const MAINTENANCE_ACTIONS = [
   'backoffice-check',
   'out-of-service',
   'back-in-service',
+  /** Issue 11: rotate the kiosk's key with the back office (main/backoffice-client/key-ring.ts). */
+  'rotate-key',
 ] as const;
 export type MaintenanceAction = (typeof MAINTENANCE_ACTIONS)[number];
 

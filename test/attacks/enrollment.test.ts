@@ -297,8 +297,9 @@ describe('key rotation, against the real back office', () => {
     });
     expect(raw.status).toBe(401);
     expect((await bo.store.keys.kioskKeys('NS-ROT-01')).map((k) => [k.keyId, k.state])).toEqual([[2, 'active']]);
-    // The kiosk's journal under the new key is accepted.
-    const journal = openJournal({ path: ':memory:', kioskId: 'NS-ROT-01', hmacKey: next, clock });
+    // The kiosk's journal under the new key is accepted: its records name key 2 (a record under the
+    // new secret that names no key claims the original key and is refused: the key-rotation tests).
+    const journal = openJournal({ path: ':memory:', kioskId: 'NS-ROT-01', hmacKey: next, recordKeys: { current: () => ({ keyId: 2, secret: next }), lookup: (id) => (id === 2 ? next : undefined) }, clock });
     const client = createHttpBackOfficeClient({ baseUrl: bo.url, caPem: pki.caPem, kioskId: 'NS-ROT-01', secret: next, clock, blockedCachePath: path.join(dir, 'blocked-rot.json') });
     try {
       journal.append({ type: 'kiosk.note', operationId: 'after-rotation' });
