@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { systemClock } from '../contract/time.js';
 import { openDatabase, type Db, type Queryable } from '../backoffice/db/engine.js';
 import { openPgStore } from '../backoffice/db/pg-store.js';
@@ -38,6 +39,31 @@ function counting(db: Db) {
     close: () => db.close(),
   };
   return { db: wrapped, n };
+}
+
+/** CPU seconds used so far by the whole PostgreSQL cluster (postmaster and its children), from
+ * /proc (Linux, same machine); undefined where that cannot be read. */
+function clusterCpuSeconds(postmasterPid: number): number | undefined {
+  try {
+    const tick = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(d);
+      const ppid = Number(f[1]);
+      if (pid === postmasterPid || ppid === postmasterPid) total += (Number(f[11]) + Number(f[12])) / tick;
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
 }
 
 async function main(): Promise<void> {
@@ -70,6 +96,9 @@ async function main(): Promise<void> {
     await store.intake('bench-warm', 'bench-kiosk-secret-warm-0123456789', warm.records);
     n.statements = 0;
     n.transactions = 0;
+    const dataDir = (await db.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`)).rows[0]!.d;
+    const postmasterPid = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
+    const pgCpu0 = clusterCpuSeconds(postmasterPid);
     const load0 = loadavg()[0]!;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -89,6 +118,7 @@ async function main(): Promise<void> {
     );
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const pgCpu1 = clusterCpuSeconds(postmasterPid);
     const stored = (await db.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM journal_records WHERE kiosk_id LIKE 'bench-0%'`)).rows[0]!.n;
     latencies.sort((a, b) => a - b);
     const batches = journals.length;
@@ -102,6 +132,7 @@ async function main(): Promise<void> {
       batchP50ms: Math.round(latencies[Math.floor(batches * 0.5)]!),
       batchP99ms: Math.round(latencies[Math.min(batches - 1, Math.floor(batches * 0.99))]!),
       nodeCpuMsPerBatch: Number(((cpu.user + cpu.system) / 1000 / batches).toFixed(1)),
+      postgresCpuMsPerBatch: pgCpu0 !== undefined && pgCpu1 !== undefined ? Number((((pgCpu1 - pgCpu0) * 1000) / batches).toFixed(1)) : 'n/a',
       statementsPerBatch: Number((n.statements / batches).toFixed(1)),
       transactionsPerBatch: Number((n.transactions / batches).toFixed(2)),
       roundTripsPerBatch: Number(((n.statements + 2 * n.transactions) / batches).toFixed(1)),
