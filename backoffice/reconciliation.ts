@@ -278,24 +278,47 @@ export function createReconciliation(
     return rows.length > 0;
   }
 
-  /** Was `ref` seen on the card that `kioskId` journals as `cardHash` (or on card number `cardNumber`)? */
-  async function seenOnCard(sql: SqlPort, ref: string, kioskId: string, cardHash: string | null, cardNumber: string | null): Promise<boolean> {
-    const rows = await sql.all<{ kiosk_id: string; card_hash: string }>(`SELECT kiosk_id, card_hash FROM recon_refs_seen WHERE ref = ?`, [ref]);
+  type SeenRow = { ref: string; kiosk_id: string; card_hash: string };
+  type PaymentCredit = CreditRow & { collected_at: unknown; collected_operation: string | null };
+  /** What evaluatePayment reads of each payment, read for all the payments of a batch at once. */
+  interface Prefetched {
+    credits: Map<string, PaymentCredit>;
+    seen: Map<string, SeenRow[]>;
+  }
+
+  /** Was `ref` seen (rows of recon_refs_seen for it) on the card that `kioskId` journals as `cardHash` (or on card number `cardNumber`)? */
+  function seenOnCard(rows: readonly SeenRow[], kioskId: string, cardHash: string | null, cardNumber: string | null): boolean {
     return rows.some((r) => (cardHash !== null && r.kiosk_id === kioskId && r.card_hash === cardHash) || (cardNumber !== null && hashAt(r.kiosk_id, cardNumber) === r.card_hash));
   }
 
-  /** Open or settle the cases of one payment, from everything known of it now. */
-  async function evaluatePayment(sql: SqlPort, p: PaymentRow): Promise<number> {
+  const CREDIT_OF_PAYMENT = `SELECT c.*, o.collected_at, o.collected_operation FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id`;
+
+  /** Two queries for all of `payments` instead of two per payment (issue 10: round trips per batch).
+   * evaluatePayment changes only its own payment's credit and cases, never what another payment of
+   * the same batch reads here, so reading them up front gives the same result as one by one. */
+  async function prefetch(sql: SqlPort, payments: readonly PaymentRow[]): Promise<Prefetched> {
+    const credits = new Map<string, PaymentCredit>();
+    const byKiosk = new Map<string, string[]>();
+    for (const p of payments) byKiosk.set(p.kiosk_id, [...(byKiosk.get(p.kiosk_id) ?? []), p.operation_id]);
+    for (const [kioskId, ops] of byKiosk)
+      for (const c of await inChunks(ops, (marks, chunk) => sql.all<PaymentCredit>(`${CREDIT_OF_PAYMENT} WHERE c.kiosk_id = ? AND c.operation_id IN (${marks})`, [kioskId, ...chunk])))
+        credits.set(`${c.kiosk_id}/${c.operation_id}`, c);
+    const seen = new Map<string, SeenRow[]>();
+    for (const r of await inChunks([...new Set(payments.map((p) => p.ref))], (marks, chunk) => sql.all<SeenRow>(`SELECT ref, kiosk_id, card_hash FROM recon_refs_seen WHERE ref IN (${marks})`, chunk)))
+      seen.set(r.ref, [...(seen.get(r.ref) ?? []), r]);
+    return { credits, seen };
+  }
+
+  /** Open or settle the cases of one payment, from everything known of it now (`pre`: read for its whole batch just before). */
+  async function evaluatePayment(sql: SqlPort, p: PaymentRow, pre?: Prefetched): Promise<number> {
     let changed = 0;
     const subject = `${p.kiosk_id}/${p.operation_id}`;
     const base = { subject, kioskId: p.kiosk_id, operationId: p.operation_id, last4: p.card_last4, ref: p.ref, amountCents: p.amount_cents === null ? null : Number(p.amount_cents) };
-    const credit = (
-      await sql.all<CreditRow & { collected_at: unknown; collected_operation: string | null }>(
-        `SELECT c.*, o.collected_at, o.collected_operation FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id WHERE c.kiosk_id = ? AND c.operation_id = ?`,
-        [p.kiosk_id, p.operation_id],
-      )
-    )[0];
-    const seen = await seenOnCard(sql, p.ref, p.kiosk_id, p.card_hash, credit?.card_number ?? null);
+    const credit = pre
+      ? pre.credits.get(subject)
+      : (await sql.all<PaymentCredit>(`${CREDIT_OF_PAYMENT} WHERE c.kiosk_id = ? AND c.operation_id = ?`, [p.kiosk_id, p.operation_id]))[0];
+    const seenRows = pre ? (pre.seen.get(p.ref) ?? []) : await sql.all<SeenRow>(`SELECT ref, kiosk_id, card_hash FROM recon_refs_seen WHERE ref = ?`, [p.ref]);
+    const seen = seenOnCard(seenRows, p.kiosk_id, p.card_hash, credit?.card_number ?? null);
     // A pending credit whose ref its card was seen holding (perhaps before the credit arrived): settled without loading.
     if (credit && credit.on_card_at === null && credit.collected_at === null && seen) {
       await settleOnCard(sql, credit.order_id, p.kiosk_id, 'refs-seen');
@@ -505,7 +528,9 @@ export function createReconciliation(
       if (touched.has(`${k.kiosk_id}/${k.operation_id}`)) continue;
       add(await sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id = ?`, [k.kiosk_id, k.operation_id]));
     }
-    for (const p of touched.values()) await evaluatePayment(sql, p);
+    if (touched.size === 0) return;
+    const pre = await prefetch(sql, [...touched.values()]);
+    for (const p of touched.values()) await evaluatePayment(sql, p, pre);
   }
 
   /** `justStored`: records the caller just stored (intake), used instead of reading them back when
@@ -583,7 +608,7 @@ export function createReconciliation(
             [c.order_id, cardNumber, localDate(new Date(c.created_at), timeZone), Number(c.amount_cents), c.ref],
           );
           // A read of this card at any kiosk already showed the ref: settled without loading.
-          if (await seenOnCard(sql, c.ref, c.kiosk_id, c.card_hash, cardNumber)) await settleOnCard(sql, c.order_id, c.kiosk_id, `refs-seen:bind`);
+          if (seenOnCard(await sql.all<SeenRow>(`SELECT ref, kiosk_id, card_hash FROM recon_refs_seen WHERE ref = ?`, [c.ref]), c.kiosk_id, c.card_hash, cardNumber)) await settleOnCard(sql, c.order_id, c.kiosk_id, `refs-seen:bind`);
           bound++;
         }
         return bound;

@@ -46,6 +46,9 @@ export interface FleetOptions {
   pollMs: number;
   ordersPerSecond: number;
   pool?: number;
+  /** Journal batches at work / allowed to wait, per back-office process (IntakeGate). */
+  intakeConcurrency?: number;
+  intakeQueue?: number;
   database?: string;
   quiet?: boolean;
 }
@@ -134,12 +137,13 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
     const kiosks = Array.from({ length: o.kiosks }, (_, i) => ({ id: `fleet-${String(i).padStart(5, '0')}`, secret: `fleet-kiosk-secret-${i}-${(i * 2654435761) % 1e9}` }));
     const kiosksFile = writeKiosksFile(dir, Object.fromEntries(kiosks.map((k) => [k.id, k.secret])));
     const pool = o.pool ?? Math.max(4, Math.floor(40 / o.processes));
+    const intakeEnv = { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(o.intakeConcurrency ?? 4), BACKOFFICE_INTAKE_QUEUE: String(o.intakeQueue ?? 64) };
     // The first process migrates; the others find the schema there (they would wait on the lock).
-    backOffices.push(await startBackOfficeProcess({ databaseUrl: url, kiosksFile, env: { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: '4', BACKOFFICE_INTAKE_QUEUE: '64' } }));
+    backOffices.push(await startBackOfficeProcess({ databaseUrl: url, kiosksFile, env: intakeEnv }));
     backOffices.push(
       ...(await Promise.all(
         Array.from({ length: o.processes - 1 }, () =>
-          startBackOfficeProcess({ databaseUrl: url!, kiosksFile, env: { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: '4', BACKOFFICE_INTAKE_QUEUE: '64' } }),
+          startBackOfficeProcess({ databaseUrl: url!, kiosksFile, env: intakeEnv }),
         ),
       )),
     );
@@ -287,6 +291,8 @@ async function main(): Promise<void> {
       'poll-ms': { type: 'string', default: '10000' },
       'orders-per-second': { type: 'string', default: '500' },
       pool: { type: 'string' },
+      'intake-concurrency': { type: 'string' },
+      'intake-queue': { type: 'string' },
       database: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -312,6 +318,8 @@ async function main(): Promise<void> {
     pollMs: int('poll-ms', values['poll-ms'], 100),
     ordersPerSecond: int('orders-per-second', values['orders-per-second'], 1),
     ...(values.pool ? { pool: int('pool', values.pool, 1) } : {}),
+    ...(values['intake-concurrency'] ? { intakeConcurrency: int('intake-concurrency', values['intake-concurrency'], 1) } : {}),
+    ...(values['intake-queue'] ? { intakeQueue: int('intake-queue', values['intake-queue'], 0) } : {}),
     ...(values.database ? { database: values.database } : {}),
   });
   for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(24)} ${v}`);

@@ -7,8 +7,10 @@
  *   to two processes at once is stored once: the second sees the first's records ('duplicate');
  * - gaps and contiguousSeq are computed inside that lock from what is committed, never guessed;
  * - blocked-list versions are max+1 under a table lock: they commit in version order.
- * Intake does a fixed number of statements per batch (not per record): the records of a batch go
- * in with one INSERT … SELECT FROM unnest(…).
+ * Intake does a fixed number of round trips per batch (not per record): BEGIN, journal_intake_lock
+ * (lock + state + neighbours, one server-side function), one INSERT … SELECT FROM unnest(…) for all
+ * records, journal_intake_finish (contiguous seq, state, gaps), COMMIT; then reconciliation's own.
+ * `npm run bench:pg-intake` counts them.
  */
 import type { Clock } from '../../contract/time.js';
 import type { CardKind } from '../../contract/card.js';
@@ -153,24 +155,15 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     const valid = checked.filter((c) => c.reason === undefined).map((c) => c.r);
     await ensurePartitions(valid);
     const receivedAt = now();
+    // Everything stored at, just before or just after the seqs of this batch.
+    const around = [...new Set(valid.flatMap((r) => [r.seq - 1, r.seq, r.seq + 1]))].filter((s) => s > 0);
     return db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO kiosk_state (kiosk_id) VALUES ($1) ON CONFLICT (kiosk_id) DO NOTHING`, [kioskId]);
-      const st = (
-        await tx.query<{ contiguous_seq: number; max_seq: number }>(
-          `SELECT contiguous_seq, max_seq FROM kiosk_state WHERE kiosk_id = $1 FOR UPDATE`,
-          [kioskId],
-        )
-      ).rows[0]!;
-      // Everything stored at, just before or just after the seqs of this batch.
-      const around = [...new Set(valid.flatMap((r) => [r.seq - 1, r.seq, r.seq + 1]))].filter((s) => s > 0);
+      // One round trip: the kiosk's intake lock (its kiosk_state row), its state, and the stored
+      // records around this batch, read after the lock (migration 1796060000000).
+      const locked = (await tx.query<{ s: { contiguous: number; max: number; known: [number, string, string][] } }>(`SELECT journal_intake_lock($1, $2::bigint[]) AS s`, [kioskId, around])).rows[0]!.s;
+      const st = { contiguous_seq: Number(locked.contiguous), max_seq: Number(locked.max) };
       const known = new Map<number, { hash: string; prev_hash: string }>();
-      if (around.length > 0) {
-        const rows = await tx.query<{ seq: number; hash: string; prev_hash: string }>(
-          `SELECT seq, hash, prev_hash FROM journal_records WHERE kiosk_id = $1 AND seq = ANY($2::bigint[])`,
-          [kioskId, around],
-        );
-        for (const row of rows.rows) known.set(row.seq, row);
-      }
+      for (const [seq, hash, prev_hash] of locked.known) known.set(Number(seq), { hash, prev_hash });
       const results: IntakeResultDto[] = [];
       const toInsert: JournalRecord[] = [];
       let maxSeq = st.max_seq;
@@ -239,25 +232,16 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
           );
         }
       }
-      // How far the journal is complete: walk up from contiguous over what is stored now.
-      let contiguous = st.contiguous_seq;
-      if (maxSeq > contiguous) {
-        const r = await tx.query<{ upto: number | null }>(
-          `SELECT max(seq) AS upto FROM (
-             SELECT seq, seq - row_number() OVER (ORDER BY seq) AS grp
-             FROM journal_records WHERE kiosk_id = $1 AND seq > $2
-           ) s WHERE grp = $2`,
-          [kioskId, contiguous],
-        );
-        contiguous = r.rows[0]?.upto ?? contiguous;
-      }
-      await tx.query(`UPDATE kiosk_state SET contiguous_seq = $2, max_seq = $3, updated_at = $4 WHERE kiosk_id = $1`, [
-        kioskId,
-        contiguous,
-        maxSeq,
-        receivedAt,
-      ]);
-      return { results, contiguousSeq: contiguous, gaps: await gapsOf(tx, kioskId, contiguous, maxSeq) };
+      // How far the journal is complete, the kiosk's new state and its gaps: one round trip.
+      const fin = (
+        await tx.query<{ f: { contiguous: number; gaps: { from: number; to: number }[] } }>(`SELECT journal_intake_finish($1, $2::bigint, $3::bigint, $4::timestamptz) AS f`, [
+          kioskId,
+          st.contiguous_seq,
+          maxSeq,
+          receivedAt,
+        ])
+      ).rows[0]!.f;
+      return { results, contiguousSeq: Number(fin.contiguous), gaps: fin.gaps.map((g) => ({ from: Number(g.from), to: Number(g.to) })) };
     });
   }
 
