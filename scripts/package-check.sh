@@ -8,7 +8,7 @@
 #  5. configured as an operator would (keys, terminal port, back office), the unit's own ExecStart
 #     runs as ns-kiosk (runuser) with a ZVT terminal simulator on a pseudo-terminal as its payment
 #     terminal, and serves / and /health,
-#  6. Chromium from the root, as ns-kiosk-display, under the installed policy, in cage (wlroots headless, grim): picture of the
+#  6. Chromium from the root, as ns-kiosk-display, under the installed policy, in cage (in Xvfb, grim): picture of the
 #     start screen; another origin, devtools:// and the remote-debugging port refused,
 #  7. reinstall (upgrade path) and remove keep /var/lib/ns-kiosk; purge deletes it.
 # The root runs under bubblewrap (pivot_root, not chroot: Chromium's namespace sandbox works there;
@@ -75,15 +75,18 @@ else
   tar -C "$ROOT" --exclude=./root/ns-kiosk.deb -cf "$DEPS_TAR.tmp" . && mv "$DEPS_TAR.tmp" "$DEPS_TAR"
   printf '%s' "$DEPENDS" > "$DEPS_STAMP"
 fi
-# grim (a Wayland screenshot tool) for the picture of the installed display: from the .deb cache
-# when a warm root lacks it.
-sb --net sh -c 'command -v grim >/dev/null || apt-get -y -q install -o Dpkg::Use-Pty=0 grim >/root/apt-grim.log 2>&1 || { tail -20 /root/apt-grim.log; exit 1; }'
+# grim (a Wayland screenshot tool) and Xvfb (the virtual display cage runs in) for the picture of the
+# installed display: test tools, not the package's; from the .deb cache when a warm root lacks them.
+sb --net sh -c '{ command -v grim && command -v Xvfb; } >/dev/null || apt-get -y -q install -o Dpkg::Use-Pty=0 grim xvfb >/root/apt-grim.log 2>&1 || { tail -20 /root/apt-grim.log; exit 1; }'
 step "dpkg -i the package"
 sb sh -c 'dpkg -i /root/ns-kiosk.deb >/root/dpkg.log 2>&1 || { tail -30 /root/dpkg.log; exit 1; }; dpkg -s ns-kiosk | grep -E "^(Status|Version)"'
 
 step "inside the root"
 cp "$REPO/packaging/test/inside-root.sh" "$ROOT/root/inside-root.sh"
-sb bash /root/inside-root.sh 2>&1 | tee "$OUT/transcript.txt"
+rc=0
+sb bash /root/inside-root.sh 2>&1 | tee "$OUT/transcript.txt" || rc=$?
+# The pictures and logs are kept whether or not a check failed: they are how a failure is read.
 cp "$ROOT/root/out/"* "$OUT/" 2>/dev/null || true
+[ "$rc" -eq 0 ] || { echo "[package-check] a check failed (exit $rc): see $OUT" >&2; exit "$rc"; }
 test -s "$OUT/installed-kiosk.png" || { echo "no screenshot" >&2; exit 1; }
 step "passed: $(du -h "$DEB" | cut -f1) package, results in release/check/"

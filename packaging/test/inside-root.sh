@@ -118,16 +118,23 @@ if $NODE -e 'fetch("http://127.0.0.1:9222/json/version").then(() => process.exit
 pass "remote debugging (DevTools protocol) refused: port 9222 closed"
 kill $CH 2>/dev/null || true
 
-echo "== the installed display unit's command (cage + kiosk-browser) on a headless wlroots output, as ns-kiosk-display"
+echo "== the installed display unit's command (cage + kiosk-browser) on a virtual display, as ns-kiosk-display"
 # DevTools is off by policy, so the picture is taken from the compositor (grim, a Wayland screenshot
-# tool) and not through Chromium: cage runs with wlroots' headless backend (no GPU, no tty), the
-# unit's own ExecStart and user, Chromium's sandbox on, the installed policy in force.
+# tool) and not through Chromium. There is no screen here: cage runs on wlroots' X11 backend inside
+# Xvfb (a virtual X display). wlroots' own headless backend (0.15 in bookworm) fails its output test
+# once Chromium's buffers arrive ("Basic output test failed for HEADLESS-1") and grim then captures
+# nothing; nested in Xvfb the same cage, Chromium and policy paint and grim captures the output.
+# The unit's own ExecStart and user, Chromium's sandbox on, the installed policy in force.
 command -v grim >/dev/null || dpkg -i /var/cache/apt/archives/grim_*.deb >/root/out/grim-install.log 2>&1 || true
 DISPLAY_UNIT=/lib/systemd/system/ns-kiosk-display.service
 XDG=/tmp/xdg-ns-kiosk-display
 mkdir -p "$XDG" /var/lib/ns-kiosk-display
 chown ns-kiosk-display:ns-kiosk-display "$XDG" /var/lib/ns-kiosk-display; chmod 0700 "$XDG"
-DENV="HOME=/var/lib/ns-kiosk-display XDG_RUNTIME_DIR=$XDG XDG_SESSION_TYPE=wayland WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 WLR_HEADLESS_OUTPUTS=1"
+(exec runuser -u ns-kiosk-display -- Xvfb :77 -screen 0 1080x1920x24 -nolisten tcp) >/root/out/xvfb.log 2>&1 &
+XVFB=$!
+for _ in $(seq 1 20); do [ -S /tmp/.X11-unix/X77 ] && break; sleep 0.5; done
+[ -S /tmp/.X11-unix/X77 ] || { tail -5 /root/out/xvfb.log; soft_fail "Xvfb did not start"; }
+DENV="HOME=/var/lib/ns-kiosk-display XDG_RUNTIME_DIR=$XDG XDG_SESSION_TYPE=wayland WLR_BACKENDS=x11 DISPLAY=:77 WLR_X11_OUTPUTS=1 WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1"
 DSTART=$(unit_value ExecStart $DISPLAY_UNIT)
 echo "ExecStart=$DSTART"
 (exec runuser -u ns-kiosk-display -- env -i PATH=/usr/bin:/bin $DENV $DSTART) >/root/out/cage.log 2>&1 &
@@ -163,14 +170,19 @@ wait $CAGE 2>/dev/null || true
 # policy turns off): Chromium as in kiosk-browser, under cage, pointed at another origin whose server
 # records every request. Refused by the policy = not one request reaches it; the control run without
 # the policy must reach it, so the check can fail.
-# cage_chromium URL SECONDS PNG: Chromium in kiosk mode on URL under headless cage, grim after SECONDS.
+# cage_chromium URL SECONDS PNG: Chromium in kiosk mode on URL under cage (in Xvfb), grim after SECONDS.
 cage_chromium() {
   rm -rf /tmp/cage-profile "$XDG"/wayland-*
   (exec runuser -u ns-kiosk-display -- env -i PATH=/usr/bin:/bin $DENV /usr/bin/cage -d -s -- /usr/bin/chromium --kiosk --ozone-platform=wayland \
     --user-data-dir=/tmp/cage-profile --no-first-run --no-default-browser-check --noerrdialogs "$1") >>/root/out/cage-refusals.log 2>&1 &
-  local pid=$!
+  local pid=$! sock=""
   sleep "$2"
-  runuser -u ns-kiosk-display -- env -i $DENV WAYLAND_DISPLAY=wayland-0 grim "$3" 2>>/root/out/grim.log || true
+  # The compositor's socket (wayland-0 unless an earlier cage's is still being torn down).
+  sock=$(cd "$XDG" && ls wayland-? 2>/dev/null | head -1)
+  kill -0 $pid 2>/dev/null || echo "cage_chromium $1: cage had already exited" >>/root/out/cage-refusals.log
+  # grim runs as the display user, who cannot write /root/out: via /tmp.
+  rm -f /tmp/cage-shot.png
+  [ -n "$sock" ] && runuser -u ns-kiosk-display -- env -i $DENV WAYLAND_DISPLAY=$sock grim /tmp/cage-shot.png 2>>/root/out/grim.log && cp /tmp/cage-shot.png "$3" || true
   kill $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true
 }
@@ -188,6 +200,7 @@ mv /root/policy-aside.json /etc/chromium/policies/managed/ns-kiosk.json
 kill $OTHER2 2>/dev/null || true
 cage_chromium 'devtools://devtools/bundled/inspector.html' 15 /root/out/devtools-refused.png
 [ -s /root/out/devtools-refused.png ] && pass "devtools:// under cage: picture devtools-refused.png" || soft_fail "no picture of devtools:// under cage"
+kill $XVFB 2>/dev/null || true
 
 echo "== data across upgrade, removal, purge"
 kill $KIOSK_PID; wait $KIOSK_PID 2>/dev/null || true
