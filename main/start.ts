@@ -55,11 +55,6 @@ async function main(): Promise<void> {
   }
   trace('host-listening');
   process.stdout.write(`KIOSK_URL=${early.url}\n`);
-  // Source maps for the code loaded from here on (the core): parsing the bundle's maps while the
-  // start screen was on its way cost ~300 ms CPU (KIOSK_STARTUP_TRACE, issue 15), so
-  // scripts/start.mjs no longer passes --enable-source-maps; the start path's stack traces name
-  // bundle lines (dist/host/start.mjs, not minified, each module headed by its source path).
-  process.setSourceMapsEnabled(true);
   // The rest of the host and the core, loaded (separate chunks in the compiled host) side by side.
   const hostModule = import('./host/browser-host.js');
   let kioskBuilt: Kiosk | undefined;
@@ -81,6 +76,11 @@ async function main(): Promise<void> {
     await kioskBuilt?.stop().catch(() => {});
     throw e;
   });
+  // Source maps from here on (code loaded later, stack traces of the running kiosk): parsing the
+  // bundle's maps while the start screen was on its way cost ~300 ms CPU (KIOSK_STARTUP_TRACE,
+  // issue 15), so scripts/start.mjs does not pass --enable-source-maps; the start path's stack
+  // traces name bundle lines (dist/host/*.mjs, not minified, each module headed by its source path).
+  process.setSourceMapsEnabled(true);
 
   let stopping = false;
   const stop = (signal: string) => {
