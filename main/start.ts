@@ -6,16 +6,17 @@
  * Prints one line `KIOSK_URL=<url>` on stdout once the start screen can be served, so a parent
  * process (scripts/start.mjs, scripts/bench-startup.ts) knows where to point a browser.
  *
- * Start-up order (issue 15: npm start to the start screen): the browser host listens first, and
- * the core (journal, back office, devices: main/composition.ts and everything it imports) is
- * loaded and built after that, while the kiosk's browser is already loading the screen. The
- * bridge and the tester routes wait for the core; a core that fails to start ends the process
- * (exit 1), as before.
+ * Start-up order (issue 15: npm start to the start screen): the host listens first, with node
+ * built-ins only (main/host/early-listener.ts: it serves the start page's files at once), and the
+ * rest of the host (fastify, ws: main/host/browser-host.ts) and the core (journal, back office,
+ * devices: main/composition.ts and everything it imports) are loaded and built after that, while
+ * the kiosk's browser is already loading the screen. The bridge, the tester routes and /health
+ * wait for them; a core that fails to start ends the process (exit 1), as before.
  */
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import type { Kiosk } from './composition.js';
-import { startBrowserHost } from './host/browser-host.js';
+import { listenEarly } from './host/early-listener.js';
 import { KIOSK_VERSION } from './version.js';
 
 /** KIOSK_STARTUP_TRACE=1: one stderr line per start-up phase: epoch ms and this process's CPU ms so far (scripts/bench-startup.ts reads them). */
@@ -41,12 +42,23 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel, base: { kiosk: config.kioskId, version: KIOSK_VERSION.version, build: KIOSK_VERSION.build } });
   log.info({ builtAt: KIOSK_VERSION.builtAt, hardware: config.hardware.mode, node: process.version }, `kiosk ${KIOSK_VERSION.version} (build ${KIOSK_VERSION.build}) starting`);
   trace('host-config-loaded');
-  // The core, once the host listens (below): loaded (a separate chunk in the compiled host) and started.
-  let listening!: () => void;
-  const hostUp = new Promise<void>((resolve) => (listening = resolve));
+  const mayHaveTester = config.tester && config.hardware.mode !== 'real';
+  let early;
+  try {
+    early = await listenEarly({ host: config.host.host, port: config.host.port, rendererDir: config.host.rendererDir, mayHaveTester });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'EADDRINUSE') {
+      process.stderr.write(`Port ${config.host.port} on ${config.host.host} is in use. Set KIOSK_PORT to another port (or 0 for any free one).\n`);
+      process.exit(3);
+    }
+    throw e;
+  }
+  trace('host-listening');
+  process.stdout.write(`KIOSK_URL=${early.url}\n`);
+  // The rest of the host and the core, loaded (separate chunks in the compiled host) side by side.
+  const hostModule = import('./host/browser-host.js');
   let kioskBuilt: Kiosk | undefined;
   const kioskReady = (async () => {
-    await hostUp;
     const { createKiosk } = await import('./composition.js');
     trace('host-core-modules-loaded');
     const kiosk = await createKiosk(config, { logger: log });
@@ -56,36 +68,19 @@ async function main(): Promise<void> {
     trace('host-kiosk-started');
     return kiosk;
   })();
-  let host;
-  try {
-    host = await startBrowserHost({
-      kiosk: kioskReady,
-      mayHaveTester: config.tester && config.hardware.mode !== 'real',
-      host: config.host.host,
-      port: config.host.port,
-      rendererDir: config.host.rendererDir,
-      log,
-    });
-  } catch (e) {
-    if ((e as { code?: string }).code === 'EADDRINUSE') {
-      process.stderr.write(`Port ${config.host.port} on ${config.host.host} is in use. Set KIOSK_PORT to another port (or 0 for any free one).\n`);
-      process.exit(3);
-    }
-    throw e;
-  }
-  trace('host-listening');
-  process.stdout.write(`KIOSK_URL=${host.url}\n`);
-  listening();
-  // Source maps for the code loaded from here on (the core): parsing the bundle's maps while the
-  // start screen was on its way cost ~300 ms CPU (KIOSK_STARTUP_TRACE, issue 15), so
-  // scripts/start.mjs no longer passes --enable-source-maps; the start path's stack traces name
-  // bundle lines (dist/host/start.mjs, not minified, each module headed by its source path).
-  process.setSourceMapsEnabled(true);
+  kioskReady.catch(() => {}); // reported below, once the host is up
+  const host = await (await hostModule).startBrowserHost({ early, kiosk: kioskReady, rendererDir: config.host.rendererDir, log });
+  trace('host-ready');
   const kiosk = await kioskReady.catch(async (e: unknown) => {
     await host.close().catch(() => {});
     await kioskBuilt?.stop().catch(() => {});
     throw e;
   });
+  // Source maps from here on (code loaded later, stack traces of the running kiosk): parsing the
+  // bundle's maps while the start screen was on its way cost ~300 ms CPU (KIOSK_STARTUP_TRACE,
+  // issue 15), so scripts/start.mjs does not pass --enable-source-maps; the start path's stack
+  // traces name bundle lines (dist/host/*.mjs, not minified, each module headed by its source path).
+  process.setSourceMapsEnabled(true);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -39,6 +39,22 @@ const startPathPackagesBundled = {
   },
 };
 
+/**
+ * zod's `locales` namespace (its error messages in ~60 languages, 64 modules) is bundled into the
+ * start path by `export * as locales` although the kiosk never uses it: zod sets up its English
+ * messages from their own module, which stays. Replaced by an empty namespace, the start path's
+ * zod chunk loses most of its size (issue 15, start-up). The kiosk's own words are in locales/*.json.
+ */
+const zodLocalesLeftOut = {
+  name: 'zod-locales-left-out',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`) ? { path: 'zod-locales', namespace: 'zod-locales-left-out' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales-left-out' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
 export async function buildHost({ quiet = false } = {}) {
   const started = Date.now();
   const { build } = await import('esbuild');
@@ -58,7 +74,7 @@ export async function buildHost({ quiet = false } = {}) {
     platform: 'node',
     format: 'esm',
     target: 'node24',
-    plugins: [startPathPackagesBundled],
+    plugins: [zodLocalesLeftOut, startPathPackagesBundled],
     sourcemap: 'linked',
     logLevel: 'warning',
     // ESM output has no require(); some bundled modules use createRequire themselves (nfc-pcsc loader).

@@ -25,13 +25,16 @@
  *   body-less POST cannot be, without a CORS preflight this host never answers) and, when the
  *   browser names an Origin or Sec-Fetch-Site, be same-origin.
  * - With a tester the host binds to loopback only; the printed URL is the address really bound.
+ *
+ * Listening, the gate and the start page's first files are early-listener.ts's (it listens before
+ * this module and its packages are loaded: main/start.ts); this module answers everything once
+ * it is ready, on the same server.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { isIP } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -41,8 +44,10 @@ import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../contract/fixture-car
 import { terminalBehaviourSchema } from '../../hardware/payment/config.js';
 import { TESTER_FAULTS, type Kiosk, type TesterFaultName } from '../composition.js';
 import type { KioskSnapshot, SendResult } from '../../contract/bridge.js';
-import { KIOSK_CSP } from '../core/csp.js';
 import { KIOSK_VERSION, type KioskVersion } from '../version.js';
+import { BOOT_COOKIE, listenEarly, type EarlyHost, type Gate, type UpgradeListener } from './early-listener.js';
+
+export { BOOT_COOKIE } from './early-listener.js';
 
 
 /** What the host needs of the kiosk core. */
@@ -71,15 +76,12 @@ export interface BrowserHostOptions {
   bootToken?: string;
   /** Shown on /health; default the running kiosk's (main/version.ts). */
   version?: KioskVersion;
-}
-
-/** The cookie that carries the per-boot token from the served page to the bridge upgrade. */
-export const BOOT_COOKIE = 'kiosk_boot';
-
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
-
-function isLoopbackBind(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  /**
+   * Already listening (main/start.ts: listenEarly before this module is even loaded): its server,
+   * address, token and tester setting are used, and `host`, `port`, `bootToken` and `mayHaveTester`
+   * are ignored. Without it the host listens itself, the same way.
+   */
+  early?: EarlyHost;
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
@@ -181,12 +183,6 @@ function registerTesterApi(app: FastifyInstance, testerOf: () => Promise<KioskTe
   app.get('/tester/ledger', async () => ({ ledger: (await terminal()).ledger() }));
 }
 
-/** Who may reach this host: decided once the port is known (see the header). */
-interface Gate {
-  hostAllowed(host: string | undefined): boolean;
-  originAllowed(origin: string | undefined): boolean;
-}
-
 /**
  * The core as the host reaches it: at once when it is there, else once it is (in order). A core
  * that fails to start leaves what waits for it waiting: main/start.ts then exits.
@@ -206,10 +202,10 @@ function coreAccess(kiosk: BrowserHostOptions['kiosk']): CoreAccess {
   return { with: (fn) => (current ? fn(current) : void promise.then(fn, () => {})), promise, now: () => current };
 }
 
-function attachBridge(app: FastifyInstance, core: CoreAccess, log: Logger, gate: Gate, bootToken: string): WebSocketServer {
+function attachBridge(core: CoreAccess, log: Logger, gate: Gate, bootToken: string): { wss: WebSocketServer; upgrade: UpgradeListener } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
 
-  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (status: string, why: string, extra?: object) => {
       log.warn({ ...extra, why }, 'bridge connection refused');
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`);
@@ -234,7 +230,7 @@ function attachBridge(app: FastifyInstance, core: CoreAccess, log: Logger, gate:
       }
       wss.emit('connection', ws, req);
     });
-  });
+  };
 
   // Heartbeat: a screen whose connection died without a goodbye (cable, sleep) is dropped, so its
   // snapshot subscription does not linger.
@@ -297,37 +293,34 @@ function attachBridge(app: FastifyInstance, core: CoreAccess, log: Logger, gate:
       unsubscribe();
     });
   });
-  return wss;
+  return { wss, upgrade };
 }
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const { log } = options;
   const core = coreAccess(options.kiosk);
-  const mayHaveTester = options.kiosk instanceof Promise ? options.mayHaveTester === true : options.kiosk.tester !== undefined;
-  const bindHost = options.host ?? '127.0.0.1';
-  if (mayHaveTester && !isLoopbackBind(bindHost))
-    throw new Error(`the browser host will not bind to ${bindHost} with the tester API on: loopback only (127.0.0.1, ::1, localhost)`);
-  const bootToken = options.bootToken ?? randomBytes(32).toString('base64url');
+  const early =
+    options.early ??
+    (await listenEarly({
+      host: options.host,
+      port: options.port,
+      rendererDir: options.rendererDir,
+      mayHaveTester: options.kiosk instanceof Promise ? options.mayHaveTester === true : options.kiosk.tester !== undefined,
+      bootToken: options.bootToken,
+    }));
+  const { gate, mayHaveTester, bootToken } = early;
+  // Fastify answers on the server that already listens (early-listener.ts): it never listens
+  // itself; its request handler is handed the requests once it is ready (below).
+  let fastifyHandler!: (req: IncomingMessage, res: import('node:http').ServerResponse) => void;
   const app = Fastify({
     // Request logs at warn: a kiosk's own screen loading is not news.
     loggerInstance: log.child({ component: 'browser-host' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
-  });
-
-  // Filled in once the port is known (listen below); no request is served before that.
-  let allowedHosts = new Set<string>();
-  const gate: Gate = {
-    hostAllowed: (host) => host !== undefined && allowedHosts.has(host.toLowerCase()),
-    originAllowed: (origin) => {
-      if (origin === undefined) return false;
-      try {
-        const u = new URL(origin);
-        return u.protocol === 'http:' && u.origin === origin && allowedHosts.has(u.host);
-      } catch {
-        return false;
-      }
+    serverFactory: (handler) => {
+      fastifyHandler = handler;
+      return early.server as Server;
     },
-  };
+  });
 
   let latest: KioskSnapshot | undefined;
   let unsubscribeLatest = () => {};
@@ -354,21 +347,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     }
     return undefined;
   });
-  // With the tester API (emulated hardware, loopback only) the tester console (/tester.html) shows
-  // the kiosk's own screen in a frame beside its controls: same origin may frame it. Without the
-  // tester nothing may frame the kiosk.
-  const csp = mayHaveTester ? KIOSK_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'") : KIOSK_CSP;
+  // The same headers as the start page's first responses (early-listener.ts); pages carry the boot cookie.
   app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('Content-Security-Policy', csp);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('Cache-Control', 'no-store');
-    reply.header('X-Frame-Options', mayHaveTester ? 'SAMEORIGIN' : 'DENY');
-    reply.header('Cross-Origin-Resource-Policy', 'same-origin');
-    // Pages this host serves carry the per-boot token to the bridge upgrade.
     const type = String(reply.getHeader('content-type') ?? '');
-    if (req.method === 'GET' && reply.statusCode === 200 && type.startsWith('text/html'))
-      reply.header('Set-Cookie', `${BOOT_COOKIE}=${bootToken}; HttpOnly; SameSite=Strict; Path=/`);
+    reply.headers(early.headers(req.method === 'GET' && reply.statusCode === 200 && type.startsWith('text/html')));
     return payload;
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
@@ -409,31 +391,25 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     };
   });
 
-  const wss = attachBridge(app, core, log, gate, bootToken);
-  await app.listen({ host: bindHost, port: options.port ?? 8765 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || !address) throw new Error('the browser host has no address after listen');
-  const port = address.port;
-  // The address really bound. A wildcard bind (0.0.0.0, ::) is reached from this machine through
-  // loopback; the URL says so instead of naming an address the host may not have.
-  const wildcard = address.address === '0.0.0.0' || address.address === '::';
-  const shownHost = wildcard ? (address.family === 'IPv6' ? '[::1]' : '127.0.0.1') : isIP(address.address) === 6 ? `[${address.address}]` : address.address;
-  const names = new Set(LOOPBACK_NAMES.map((n) => `${n}:${port}`));
-  names.add(`${shownHost}:${port}`);
-  if (!wildcard && bindHost !== address.address) names.add(`${bindHost.toLowerCase()}:${port}`);
-  allowedHosts = names;
-  const url = `http://${shownHost}:${port}`;
-  log.info({ url, bound: `${address.address}:${port}`, ...(wildcard ? { warning: 'listening on every interface' } : {}) }, 'browser host listening');
+  const { wss, upgrade } = attachBridge(core, log, gate, bootToken);
+  await app.ready();
+  early.handOver(fastifyHandler, upgrade);
+  const url = early.url;
+  const address = early.server.address();
+  const bound = typeof address === 'object' && address ? address : undefined;
+  const wildcard = bound?.address === '0.0.0.0' || bound?.address === '::';
+  log.info({ url, bound: bound ? `${bound.address}:${bound.port}` : undefined, ...(wildcard ? { warning: 'listening on every interface' } : {}) }, 'browser host listening');
 
   return {
     url,
-    port,
+    port: early.port,
     async close() {
       closing = true;
       unsubscribeLatest();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await app.close();
+      await early.close();
     },
   };
 }

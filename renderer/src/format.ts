@@ -1,6 +1,6 @@
 /** Amounts and dates per language, through Intl (never hand-built strings). */
 import type { Locale } from './bridge/contract.js';
-import { INTL_LOCALE } from './i18n.js';
+import { INTL_LOCALE } from './i18n-shared.js';
 
 const moneyFormats = new Map<Locale, Intl.NumberFormat>();
 

@@ -10,6 +10,10 @@ import en from '../../locales/en.json';
 import fr from '../../locales/fr.json';
 import nl from '../../locales/nl.json';
 import type { Locale } from './bridge/contract.js';
+import { I18N_OPTIONS } from './i18n-shared.js';
+
+// Moved to ./i18n-shared.ts (the kiosk page's boot path must not import all four languages: ./i18n-boot.ts).
+export { I18N_OPTIONS, INTL_LOCALE, missingKeys } from './i18n-shared.js';
 
 export const resources = {
   nl: { translation: nl },
@@ -18,26 +22,8 @@ export const resources = {
   fr: { translation: fr },
 } as const;
 
-/** Keys that were asked for but do not exist (for tests: a screen must never show a raw key). */
-export const missingKeys = new Set<string>();
-
 export function createI18n(lng: Locale = 'nl'): I18n {
   const instance = i18next.createInstance();
-  void instance.use(initReactI18next).init({
-    resources,
-    lng,
-    fallbackLng: false,
-    supportedLngs: ['nl', 'en', 'de', 'fr'],
-    initAsync: false,
-    interpolation: { escapeValue: false }, // React escapes
-    returnNull: false,
-    saveMissing: true,
-    missingKeyHandler: (_lngs, _ns, key) => {
-      missingKeys.add(key);
-    },
-  });
+  void instance.use(initReactI18next).init({ ...I18N_OPTIONS, resources, lng });
   return instance;
 }
-
-/** BCP 47 tags used for Intl: en-GB for European day-month order and "€1,234.50". */
-export const INTL_LOCALE: Record<Locale, string> = { nl: 'nl-NL', en: 'en-GB', de: 'de-DE', fr: 'fr-FR' };
