@@ -1,4 +1,5 @@
 import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
+import type { CardIdentification } from './technician-card.js';
 
 /**
  * Why a card operation failed. Every driver maps its own failures onto these codes, so the kiosk
@@ -58,6 +59,9 @@ export interface CardReader {
   currentCard(): string | undefined;
   /** Read the card in the field: only the sections asked for are guaranteed filled. */
   read(sections?: readonly CardSection[]): Promise<CardModel>;
+  /** Issue 13: which format the card in the field carries (a technician card and its credential).
+   * Optional: a reader without it never opens maintenance. */
+  identify?(): Promise<CardIdentification>;
   /** Apply an update to the card in the field, which must be `expected`. Returns the new state. */
   write(expected: CardIdentity, update: CardUpdate): Promise<CardModel>;
 }
