@@ -35,6 +35,12 @@ import { createUploader, type Uploader } from './uploader/uploader.js';
 import { createHealthMonitor } from './health/health-monitor.js';
 import type { HealthReport } from '../contract/health.js';
 import type { TerminalBehaviour } from '../hardware/payment/emulator-control.js';
+import { operatorPublicKey } from '../contract/technician-credential.js';
+import { emulationOperatorPublicKey } from '../hardware/card/technician-card.js';
+import { createMaintenanceDesk, fixtureTechnicianList } from './maintenance/maintenance-desk.js';
+import { maintenanceTerminal } from './maintenance/maintenance-actions.js';
+import type { TechnicianList } from './maintenance/technician-access.js';
+import { KIOSK_VERSION } from './version.js';
 
 /** Issue 13: the faults a tester can cause (emulated and wire hardware only). */
 export const TESTER_FAULTS = ['card-reader', 'payment-terminal', 'disk-full', 'backoffice'] as const;
@@ -268,8 +274,51 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       log: log.child({ service: 'orders' }),
     });
 
+    // Issue 13: the technicians' maintenance journey. The technician list: until the back office's
+    // sync lands, emulated and wire kiosks use the fixture technicians hashed here; a real kiosk has
+    // none yet (nobody gets in). The one line to swap for the synced list:
+    const fixtureList = config.hardware.mode !== 'real' && config.hardware.card.mode !== 'real' ? await fixtureTechnicianList() : undefined;
+    const technicianList = (): TechnicianList | undefined => fixtureList;
+    const startedAt = clock.now();
+    const desk = createMaintenanceDesk({
+      time,
+      operatorPublicKey: config.maintenance.operatorPublicKeyFile
+        ? operatorPublicKey(readFileSync(config.maintenance.operatorPublicKeyFile, 'utf8'))
+        : emulationOperatorPublicKey(),
+      technicianList,
+      maxPinAttempts: config.maintenance.maxPinAttempts,
+      lockoutMs: config.maintenance.lockoutMs,
+      lockoutFile: path.join(config.dataDir, 'technician-lockout.json'),
+      reader: card.reader,
+      waitForFreshCard: (signal) => cards.waitForCard(true, signal),
+      actions: {
+        journal,
+        terminal: maintenanceTerminal(pay),
+        drainUploads: () => up.drain(),
+        pendingUploads: () => up.status().pending,
+        setOutOfService: (reason) => health.setTechnicianOutOfService(reason),
+        newOperationId: () => `maintenance-${random.id(12)}`,
+      },
+      health: () => health.report(),
+      checkHealthNow: () => health.checkNow(),
+      uploads: () => up.status(),
+      oldestWaiting: () => journal.undelivered(1)[0]?.at,
+      version: KIOSK_VERSION,
+      configSummary: {
+        kioskId: config.kioskId,
+        hardware: config.hardware.mode,
+        backOffice: config.backOffice.mode,
+        station: config.stationPassage.stationCode,
+        timeZone: config.timeZone,
+        tester: config.tester,
+      },
+      startedAt,
+    });
+
     const runtime = createKioskRuntime({
+      maintenance: desk,
       machineInput: {
+        maintenance: { idleLockMs: config.maintenance.idleLockMs, refusedMs: config.maintenance.refusedMs },
         timing: config.timing,
         topUp: { amountsCents: config.topUp.amountsCents, maxBalanceCents: config.topUp.maxBalanceCents, cardKinds: money ? config.topUp.cardKinds : [] },
         menuOptions: config.menuOptions,
@@ -373,6 +422,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
                 await recover();
                 await card.control?.remove();
                 await card.control?.resetFixtures();
+                desk.clearLockouts();
                 pay.control?.setBehaviour(config.hardware.payment.behaviour);
               }),
           }
