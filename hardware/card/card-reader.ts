@@ -1,5 +1,4 @@
 import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
-import type { CardIdentification } from './technician-card.js';
 
 /**
  * Why a card operation failed. Every driver maps its own failures onto these codes, so the kiosk
@@ -37,6 +36,9 @@ export class CardError extends Error {
 export function isCardError(e: unknown): e is CardError {
   return e instanceof CardError;
 }
+
+/** Issue 13: which format a card carries (technician-card.ts reads it). Only `technician` opens maintenance. */
+export type CardIdentification = { format: 'traveller' } | { format: 'technician'; uid: string; credential: string };
 
 export type CardReaderEvent =
   | { type: 'card-presented'; uid: string }

@@ -19,6 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { signTechnicianCredential } from '../../contract/technician-credential.js';
 import { FIXTURE_TECHNICIANS, TECHNICIAN_CARDS, type TechnicianCardId } from '../../contract/fixture-technicians.js';
 import type { BlockSession } from './card-io.js';
+import type { CardIdentification } from './card-reader.js';
+
+export type { CardIdentification };
 import { SectorAccess } from './card-io.js';
 import type { CardImage } from './codec.js';
 import { uidBytes } from './codec-bytes.js';
@@ -53,7 +56,6 @@ export function emulationOperatorPublicKey(): KeyObject {
   return createPublicKey(emulationOperatorPrivateKey());
 }
 
-export type CardIdentification = { format: 'traveller' } | { format: 'technician'; uid: string; credential: string };
 
 function headerBlock(): Uint8Array {
   const h = new Uint8Array(BLOCK_SIZE);
