@@ -106,8 +106,11 @@ export function MaintenancePinScreen() {
       }
     >
       {m.technicianId ? <p data-testid="maintenance-technician">{t('maintenance.pin.technician', { id: m.technicianId })}</p> : null}
-      <p className="pin-dots" data-testid="maintenance-pin-dots" aria-live="polite" aria-label={t('maintenance.pin.entered', { count: pin.length })}>
-        <span aria-hidden="true">{pin.length ? '●'.repeat(pin.length) : '—'}</span>
+      <p className="pin-dots" aria-live="polite">
+        <span aria-hidden="true" data-testid="maintenance-pin-dots">
+          {pin.length ? '●'.repeat(pin.length) : '—'}
+        </span>
+        <span className="visually-hidden">{t('maintenance.pin.entered', { count: pin.length })}</span>
       </p>
       {busy ? <Progress label={t('maintenance.pin.checking')} /> : null}
       {m.wrongPin && !busy ? (
