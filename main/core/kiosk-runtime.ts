@@ -100,7 +100,15 @@ function buildMachine(
       verifyCredential: fromPromise<VerifyCredentialOutput, VerifyCredentialInput>(({ input }) => (m ? m.verifyCredential(input) : noMaintenance())),
       checkPin: fromPromise<CheckPinOutput, CheckPinInput>(({ input }) => (m ? m.checkPin(input) : noMaintenance())),
       // Tracked: an end-of-day or upload that runs is finished before the kiosk stops.
-      runAction: fromPromise<ActionResult, RunActionInput>(({ input }) => (m ? track(m.runAction(input)) : noMaintenance())),
+      runAction: fromPromise<ActionResult, RunActionInput>(({ input }) =>
+        m
+          ? track(m.runAction(input)).catch((e: unknown) => {
+              // The machine shows "broke off"; the log says why (never a PIN here: actions carry none).
+              log.error({ action: input.action, err: String(e) }, 'maintenance action broke off');
+              throw e;
+            })
+          : noMaintenance(),
+      ),
     },
   });
   const noOrders = () => Promise.reject(new Error('no order service configured'));
