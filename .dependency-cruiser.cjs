@@ -35,7 +35,7 @@ const LAYERS = [
   {
     name: 'renderer',
     path: '^renderer/',
-    may: ['^renderer/', '^contract/(bridge|locales|card|payment|fixture-cards)\\.ts$', '^locales/', '^hardware/payment/(payment-terminal|emulator-control)\\.ts$'],
+    may: ['^renderer/', '^contract/(bridge|locales|card|payment|fixture-cards|maintenance)\\.ts$', '^locales/', '^hardware/payment/(payment-terminal|emulator-control)\\.ts$'],
   },
 ];
 

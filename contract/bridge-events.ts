@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { LOCALES } from './locales.js';
+import { MAINTENANCE_ACTIONS } from './maintenance.js';
 
 /** Events a shell may send. Anything else is refused with a typed error. */
 export const kioskEventSchema = z.discriminatedUnion('type', [
@@ -23,6 +24,15 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('BACK') }),
   z.object({ type: z.literal('CANCEL') }),
   z.object({ type: z.literal('FINISH') }),
+  // Issue 13: the technician's events (taken only while the maintenance journey runs). A PIN is
+  // digits only; it is never logged nor shown back.
+  z.object({ type: z.literal('PIN'), pin: z.string().regex(/^\d{4,12}$/) }),
+  z.object({
+    type: z.literal('RUN'),
+    action: z.enum(MAINTENANCE_ACTIONS),
+    reason: z.string().trim().min(1).max(200).optional(),
+  }),
+  z.object({ type: z.literal('LOCK') }),
 ]);
 export type KioskEvent = z.infer<typeof kioskEventSchema>;
 

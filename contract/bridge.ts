@@ -6,6 +6,7 @@
 import type { KioskEvent } from './bridge-events.js';
 import type { CardKind } from './card.js';
 import type { NotOfferedReason } from './health.js';
+import type { ActionResult, CredentialRefusal, DashboardFacts, MaintenanceAction } from './maintenance.js';
 import type { PaymentFailureReason, PaymentPrompt } from './payment.js';
 
 import { DEFAULT_LOCALE, LOCALES, type Locale } from './locales.js';
@@ -36,6 +37,10 @@ export const SCREENS = [
   'service-unavailable', // back office or device unavailable for this function
   'goodbye', // take your card, thank you (brief, then start)
   'out-of-service', // issue 13: the machine is out of order; where to go instead
+  'maintenance-verifying', // issue 13: a technician card's credential is checked
+  'maintenance-refused', // forged, expired, revoked, unknown technician, locked out: see `refusal`
+  'maintenance-pin', // the technician's PIN (keypad; never echoed)
+  'maintenance-dashboard', // every subsystem, live, and the technician's actions
 ] as const;
 export type ScreenId = (typeof SCREENS)[number];
 
@@ -88,7 +93,7 @@ export interface OrderRefusalDetail {
 }
 
 /** Which journey a screen belongs to: the renderer never infers it from which fields are present. */
-export type JourneyKind = 'none' | 'top-up' | 'collect-orders' | 'station-passage';
+export type JourneyKind = 'none' | 'top-up' | 'collect-orders' | 'station-passage' | 'maintenance';
 
 /** The configured limits a screen's texts quote (never a hard-coded rule in the renderer). */
 export interface LimitsView {
@@ -142,6 +147,28 @@ export interface MenuView extends SnapshotBase {
 export interface OutOfServiceView extends SnapshotBase {
   screen: 'out-of-service';
   journey: 'none';
+}
+
+/** Issue 13: the technician's maintenance journey. Never a PIN, never a full card number. */
+export interface MaintenanceView extends SnapshotBase {
+  screen: 'maintenance-verifying' | 'maintenance-refused' | 'maintenance-pin' | 'maintenance-dashboard';
+  journey: 'maintenance';
+  maintenance: {
+    technicianId?: string;
+    refusal?: CredentialRefusal;
+    /** Locked out (ISO time the lockout ends). */
+    lockedUntil?: string;
+    /** PIN attempts left before this card is locked out here. */
+    attemptsLeft?: number;
+    /** The last PIN was wrong. */
+    wrongPin: boolean;
+    /** The action running now (progress shows), if any. */
+    running?: MaintenanceAction;
+    /** Results of this session's actions, newest first. */
+    results: ActionResult[];
+    /** Dashboard only: every subsystem as it is now (the runtime adds it, refreshed while shown). */
+    facts?: DashboardFacts;
+  };
 }
 
 export interface BalanceView extends SnapshotBase {
@@ -273,6 +300,7 @@ export type KioskSnapshot =
   | BalanceView
   | ServiceUnavailableView
   | OutOfServiceView
+  | MaintenanceView
   | TopUpAmountView
   | TopUpPaidView
   | TopUpWriteProblemView

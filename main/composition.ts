@@ -13,7 +13,7 @@ import type { CardEmulatorControl } from '../hardware/card/emulator-control.js';
 import type { TerminalEmulatorControl } from '../hardware/payment/emulator-control.js';
 import { createPaymentHardware, type PaymentHardware } from '../hardware/payment/index.js';
 import { enrollKiosk } from './backoffice-client/enrollment.js';
-import { openKeyRing, pruneKeyRing, resumeRotation, scheduleKeyRotation } from './backoffice-client/key-ring.js';
+import { openKeyRing, pruneKeyRing, resumeRotation, rotateKeyRing, scheduleKeyRotation } from './backoffice-client/key-ring.js';
 import { createHttpBackOfficeClient, type HttpBackOfficeClient } from './backoffice-client/http-client.js';
 import { BackOfficeUnavailableError, type BackOfficeClient } from './backoffice-client/types.js';
 import type { KioskConfig } from './config.js';
@@ -38,6 +38,11 @@ import type { HealthReport } from '../contract/health.js';
 import type { TerminalBehaviour } from '../hardware/payment/emulator-control.js';
 import { createTechnicianListSync, type TechnicianListSync } from './backoffice-client/technician-list.js';
 import { createHeartbeat, heartbeatOf } from './backoffice-client/heartbeat.js';
+import { operatorPublicKey } from '../contract/technician-credential.js';
+import { emulationOperatorPublicKey } from '../hardware/card/technician-card.js';
+import { createMaintenanceDesk } from './maintenance/maintenance-desk.js';
+import { maintenanceTerminal } from './maintenance/maintenance-actions.js';
+import type { TechnicianList } from './maintenance/technician-access.js';
 import { KIOSK_VERSION } from './version.js';
 
 /** Issue 13: the faults a tester can cause (emulated and wire hardware only). */
@@ -305,8 +310,64 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       log: log.child({ service: 'orders' }),
     });
 
+    // Issue 13: the technicians' maintenance journey. The technician list is the one synced from the
+    // back office (the embedded one is seeded with the fixture technicians); none synced yet:
+    // nobody gets in.
+    const technicianListNow = (): TechnicianList | undefined => technicianList.current();
+    const startedAt = clock.now();
+    const desk = createMaintenanceDesk({
+      time,
+      operatorPublicKey: config.maintenance.operatorPublicKeyFile
+        ? operatorPublicKey(readFileSync(config.maintenance.operatorPublicKeyFile, 'utf8'))
+        : emulationOperatorPublicKey(),
+      technicianList: technicianListNow,
+      maxPinAttempts: config.maintenance.maxPinAttempts,
+      lockoutMs: config.maintenance.lockoutMs,
+      lockoutFile: path.join(config.dataDir, 'technician-lockout.json'),
+      reader: card.reader,
+      waitForFreshCard: (signal) => cards.waitForCard(true, signal),
+      actions: {
+        journal,
+        terminal: maintenanceTerminal(pay),
+        drainUploads: () => up.drain(),
+        pendingUploads: () => up.status().pending,
+        setOutOfService: (reason) => health.setTechnicianOutOfService(reason),
+        newOperationId: () => `maintenance-${random.id(12)}`,
+        // Issue 11: an enrolled kiosk (key ring) with a remote back office rotates on demand.
+        ...(keyRing && config.backOffice.mode === 'remote'
+          ? {
+              rotateKey: () =>
+                rotateKeyRing({
+                  ring: keyRing,
+                  baseUrl,
+                  ...(config.backOffice.caFile ? { caPem: readFileSync(config.backOffice.caFile) } : {}),
+                  kioskId: config.kioskId,
+                  clock,
+                  keyIdsInUse: () => journal.keyIdsInUse(),
+                }),
+            }
+          : {}),
+      },
+      health: () => health.report(),
+      checkHealthNow: () => health.checkNow(),
+      uploads: () => up.status(),
+      oldestWaiting: () => journal.undelivered(1)[0]?.at,
+      version: KIOSK_VERSION,
+      configSummary: {
+        kioskId: config.kioskId,
+        hardware: config.hardware.mode,
+        backOffice: config.backOffice.mode,
+        station: config.stationPassage.stationCode,
+        timeZone: config.timeZone,
+        tester: config.tester,
+      },
+      startedAt,
+    });
+
     const runtime = createKioskRuntime({
+      maintenance: desk,
       machineInput: {
+        maintenance: { idleLockMs: config.maintenance.idleLockMs, refusedMs: config.maintenance.refusedMs },
         timing: config.timing,
         topUp: { amountsCents: config.topUp.amountsCents, maxBalanceCents: config.topUp.maxBalanceCents, cardKinds: money ? config.topUp.cardKinds : [] },
         menuOptions: config.menuOptions,
@@ -349,7 +410,6 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     cleanups.push(() => health.stop());
 
     // Issue 13: the fleet heartbeat: health, what is offered, the journal backlog, versions.
-    const startedAt = clock.now();
     const heartbeat = createHeartbeat({
       send: async (hb) => (outage(), backOffice.sendHeartbeat(hb)),
       collect: () => {
@@ -435,6 +495,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
                 await recover();
                 await card.control?.remove();
                 await card.control?.resetFixtures();
+                desk.clearLockouts();
                 pay.control?.setBehaviour(config.hardware.payment.behaviour);
               }),
           }

@@ -2,6 +2,7 @@
  * Issue 12, window 7: in real mode the kiosk's credit wait is checked against the configured
  * terminal profile (what the real terminal does), never against the emulators' commitWindowMs.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,11 +15,14 @@ const keyFile = path.join(dir, 'operator-keys.json');
 writeFileSync(keyFile, JSON.stringify({ format: 'ns-kiosk-card-keys/1', default: { a: '0123456789AB', b: 'BA9876543210' } }));
 const caFile = path.join(dir, 'ca.pem');
 writeFileSync(caFile, 'pem');
+const operatorKey = path.join(dir, 'operator-ed25519.pem');
+writeFileSync(operatorKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
 
 const real = (payment: Record<string, unknown>, creditWaitMs = 90_000) => ({
   hardware: { mode: 'real', card: { keyFile }, payment: { serialPath: '/dev/ttyUSB0', ...payment } },
   backOffice: { mode: 'remote', url: 'https://backoffice.ns.example', caFile },
   tester: false,
+  maintenance: { operatorPublicKeyFile: operatorKey },
   timing: { creditWaitMs },
 });
 

@@ -6,7 +6,7 @@
  * setting is wrong and why, never a crash deeper in.
  */
 import { DEFAULT_TIME_ZONE } from '../domain/dates.js';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -15,6 +15,16 @@ import { paymentHardwareConfigSchema, terminalCommitWindowMs, type ResolvedPayme
 import { DEFAULT_EXCLUSIVE_PRODUCT_GROUPS } from '../domain/order-rules.js';
 import { DEFAULT_EMULATION_KEY_FILE, loadKeyFile } from '../hardware/card/index.js';
 import { SECTOR_COUNT } from '../hardware/card/layout.js';
+import { emulationOperatorPublicKey } from '../hardware/card/technician-card.js';
+
+/** The shipped emulation operator key, by content (a copy under another name is still refused). */
+export function isEmulationOperatorKey(pem: string): boolean {
+  try {
+    return createPublicKey(pem).equals(emulationOperatorPublicKey());
+  } catch {
+    return false;
+  }
+}
 
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -161,6 +171,22 @@ const baseSchema = z
     stationPassage: stationPassageSchema,
     /** Menu options every readable card gets besides the journeys it qualifies for. */
     menuOptions: z.array(z.enum(['balance'])).default(['balance']),
+    /** Issue 13: the technicians' maintenance journey (main/maintenance/). */
+    maintenance: z
+      .object({
+        /** PEM (SPKI) of the operator's Ed25519 key that signs technician cards. Absent: the
+         * shipped emulation key (emulated and wire modes only; refused with a real device). */
+        operatorPublicKeyFile: z.string().min(1).optional(),
+        /** Wrong PINs before the card is locked out on this kiosk. */
+        maxPinAttempts: z.number().int().min(1).max(10).default(5),
+        /** How long a locked-out card stays locked out here. */
+        lockoutMs: z.number().int().min(1000).default(15 * 60_000),
+        /** A maintenance session untouched this long locks itself. */
+        idleLockMs: z.number().int().min(5_000).default(3 * 60_000),
+        /** How long a refusal (forged, revoked, locked out) stays on screen. */
+        refusedMs: z.number().int().min(500).default(6_000),
+      })
+      .prefault({}),
     /** Issue 13: the kiosk's own health checks (main/health/). */
     health: z
       .object({
@@ -293,6 +319,17 @@ export function safetyProblems(c: KioskConfig): string[] {
     if (c.tester) problems.push('tester is on with a real device: the tester API may only steer emulated or wire devices');
     if (c.backOffice.mode !== 'remote') problems.push("backOffice.mode must be 'remote' (an https back office) with a real device, not the in-process reference one");
     else if (!c.backOffice.url?.startsWith('https:')) problems.push('backOffice.url must be https with a real device');
+    // Issue 13: technician cards signed with the shipped emulation operator key never open a real kiosk.
+    const opKey = c.maintenance.operatorPublicKeyFile;
+    if (!opKey) problems.push("maintenance.operatorPublicKeyFile must name the operator's technician-card key with a real device, not the shipped emulation key");
+    else {
+      try {
+        if (isEmulationOperatorKey(readFileSync(opKey, 'utf8')))
+          problems.push(`maintenance.operatorPublicKeyFile ${opKey} is the shipped emulation operator key; a real kiosk needs the operator's own`);
+      } catch (e) {
+        problems.push(`maintenance.operatorPublicKeyFile: ${(e as Error).message}`);
+      }
+    }
     if (cardMode === 'real') {
       const keyFile = c.hardware.card.keyFile;
       if (!keyFile || path.resolve(keyFile) === DEFAULT_EMULATION_KEY_FILE)
@@ -338,6 +375,8 @@ export const ENV_VARS = {
   KIOSK_CARD_KEYS: 'hardware.card.keyFile',
   KIOSK_ENROLL_TOKEN: 'enrollmentToken (one-time, from the operator)',
   KIOSK_KEY_MAX_AGE_DAYS: 'backOffice.keyMaxAgeDays (scheduled key rotation)',
+  KIOSK_OPERATOR_KEY: "maintenance.operatorPublicKeyFile (PEM of the operator's technician-card key)",
+  KIOSK_MAINTENANCE_IDLE_MS: 'maintenance.idleLockMs',
   KIOSK_INACTIVITY_MS: 'timing.inactivityMs',
   KIOSK_INACTIVITY_WARNING_MS: 'timing.inactivityWarningMs',
   KIOSK_CREDIT_WAIT_MS: 'timing.creditWaitMs',
@@ -390,6 +429,7 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
     ['KIOSK_BACKOFFICE_CA', 'backOffice.caFile'],
     ['KIOSK_CARD_KEYS', 'hardware.card.keyFile'],
     ['KIOSK_ENROLL_TOKEN', 'enrollmentToken'],
+    ['KIOSK_OPERATOR_KEY', 'maintenance.operatorPublicKeyFile'],
   ];
   for (const [name, p] of str) {
     const v = env[name];
@@ -404,6 +444,7 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
     ['KIOSK_CREDIT_WAIT_MS', 'timing.creditWaitMs'],
     ['KIOSK_DONE_MS', 'timing.doneMs'],
     ['KIOSK_GOODBYE_MS', 'timing.goodbyeMs'],
+    ['KIOSK_MAINTENANCE_IDLE_MS', 'maintenance.idleLockMs'],
   ];
   for (const [name, p] of num) {
     const v = env[name];

@@ -141,6 +141,8 @@ const KIOSK_INPUT: KioskMachineInput = {
   ...TEST_INPUT,
   orders: { cardKinds: ['personal', 'anonymous', 'business'], exclusiveProductGroups: [['DAL-VOORDEEL']] },
   stationPassage: { enabled: true, stationCode: 'UT', minutes: 60, belowBalanceCents: 2000, cardKinds: ['personal', 'anonymous'] },
+  // Issue 13: technician cards are identified at the start and out-of-service screens.
+  maintenance: { idleLockMs: 180_000, refusedMs: 5_000 },
 };
 
 const reads: ReadCardOutput[] = [
@@ -170,6 +172,9 @@ const sessionModel: Model = {
   outputs: {
     waitForCard: [{ uid: 'U' }],
     readCard: reads,
+    identifyCard: [{ format: 'traveller' }, { format: 'technician', uid: '04E7C1A0000001', credential: 'c.s' }],
+    // The maintenance journey's own walk is in maintenance/maintenance-machine.test.ts; it always ends locked.
+    maintenance: [{ outcome: 'locked', why: 'lock', technicianId: 'T-0001' }],
     topUp: [{ outcome: 'back' }, { outcome: 'cancelled' }, { outcome: 'finished', balanceCents: 6000 }],
     collectOrders: [{ outcome: 'back', card: after }, { outcome: 'back' }, { outcome: 'finished', card: after }, { outcome: 'cancelled' }],
     stationPassage: [{ outcome: 'back', card: after }, { outcome: 'finished', card: after }],
@@ -187,6 +192,10 @@ const sessionModel: Model = {
     // Forwarded to a journey child (the walk of that child covers what it does).
     SELECT_AMOUNT: [{ type: 'SELECT_AMOUNT', amountCents: 1000 }],
     SELECT_ORDER: [{ type: 'SELECT_ORDER', orderId: 'KSC-1' }],
+    // Forwarded to the maintenance journey.
+    PIN: [{ type: 'PIN', pin: '2580' }],
+    RUN: [{ type: 'RUN', action: 'terminal-status' }],
+    LOCK: [{ type: 'LOCK' }],
     // Issue 13: the health model's decisions (sent by the runtime): whole, a part missing, out of service.
     HEALTH: [
       { type: 'HEALTH', availability: FULL_SERVICE },
@@ -210,7 +219,7 @@ const sessionModel: Model = {
   },
   screenless: (s) => {
     const j = (s.value as { journey?: unknown }).journey;
-    return j === 'topUp' || j === 'collectOrders' || j === 'stationPassage';
+    return j === 'topUp' || j === 'collectOrders' || j === 'stationPassage' || j === 'maintenance';
   },
   // A health change is walked where it decides something (before a card is taken); elsewhere it
   // only updates the context the next card check reads (state-machines/kiosk/health-states.test.ts).

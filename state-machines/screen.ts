@@ -39,11 +39,18 @@ export function activeJourney(snapshot: AnyMachineSnapshot): { id: JourneyId; sn
  * until the child's done event moves it on. Shells must not be shown such a step.
  */
 export function currentScreen(snapshot: AnyMachineSnapshot): ScreenId | undefined {
-  const journey = activeJourney(snapshot);
+  const journey = activeJourney(snapshot) ?? activeMaintenance(snapshot);
   return (journey && screenFromMeta(journey.snapshot)) ?? screenFromMeta(snapshot);
 }
 
+/** Issue 13: the technician's maintenance child (invoked as 'maintenance'), while it runs. */
+export function activeMaintenance(snapshot: AnyMachineSnapshot): { id: 'maintenance'; snapshot: AnyMachineSnapshot } | undefined {
+  const child = (snapshot.children as Record<string, { getSnapshot(): unknown } | undefined>)['maintenance'];
+  const s = child?.getSnapshot() as AnyMachineSnapshot | undefined;
+  return s && s.status === 'active' ? { id: 'maintenance', snapshot: s } : undefined;
+}
+
 export function hasTag(snapshot: AnyMachineSnapshot, tag: string): boolean {
-  const journey = activeJourney(snapshot);
+  const journey = activeJourney(snapshot) ?? activeMaintenance(snapshot);
   return snapshot.hasTag(tag) || (journey?.snapshot.hasTag(tag) ?? false);
 }

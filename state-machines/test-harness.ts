@@ -26,6 +26,16 @@ import { kioskMachine, sendUserEvent, USER_EVENT_TYPES, type KioskUserEvent } fr
 import { stationPassageMachine } from './station-passage/station-passage-machine.js';
 import { topUpMachine } from './top-up/top-up-machine.js';
 import { currentScreen, activeJourney } from './screen.js';
+import { maintenanceMachine } from './maintenance/maintenance-machine.js';
+import type {
+  ActionResult,
+  CheckPinInput,
+  CheckPinOutput,
+  RunActionInput,
+  VerifyCredentialInput,
+  VerifyCredentialOutput,
+} from './maintenance/maintenance-types.js';
+import type { IdentifyCardOutput } from './types.js';
 
 /** Every transition any harness-driven machine took, as `source|event|index` (see transitionKey). */
 export const TAKEN_TRANSITIONS = new Set<string>();
@@ -95,6 +105,9 @@ export const TEST_INPUT: KioskMachineInput = {
   menuOptions: ['balance'],
 };
 
+/** Issue 13: the session with technician cards asked for (the maintenance journey on). */
+export const MAINTENANCE_TEST_INPUT: KioskMachineInput = { ...TEST_INPUT, maintenance: { idleLockMs: 180_000, refusedMs: 5_000 } };
+
 export function card(over: Partial<CardInfo> = {}): CardInfo {
   return {
     uid: '04B1B2C3D4E5F6',
@@ -126,7 +139,18 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
   const fetches: Pending<FetchOrdersInput, FetchOrdersOutput>[] = [];
   const collects: Pending<CollectOrderInput, CollectOrderOutput>[] = [];
   const passages: Pending<StationPassageInput, StationPassageOutput>[] = [];
+  const identifies: Pending<void, IdentifyCardOutput>[] = [];
+  const verifies: Pending<VerifyCredentialInput, VerifyCredentialOutput>[] = [];
+  const pinChecks: Pending<CheckPinInput, CheckPinOutput>[] = [];
+  const actions: Pending<RunActionInput, ActionResult>[] = [];
   const clock = new SimulatedClock();
+  const maintenance = maintenanceMachine.provide({
+    actors: {
+      verifyCredential: pendingActor<VerifyCredentialOutput, VerifyCredentialInput>(verifies),
+      checkPin: pendingActor<CheckPinOutput, CheckPinInput>(pinChecks),
+      runAction: pendingActor<ActionResult, RunActionInput>(actions),
+    },
+  });
 
   const topUp = topUpMachine.provide({
     actors: {
@@ -160,6 +184,8 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
     actors: {
       waitForCard: pendingActor<WaitForCardOutput, WaitForCardInput>(waits),
       readCard: pendingActor<ReadCardOutput, void>(reads),
+      identifyCard: pendingActor<IdentifyCardOutput, void>(identifies),
+      maintenance,
       topUp,
       collectOrders,
       stationPassage,
@@ -191,6 +217,10 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
     fetches,
     collects,
     passages,
+    identifies,
+    verifies,
+    pinChecks,
+    actions,
     errors,
     /** A traveller's event goes through the same door as in the runtime (sendUserEvent: the
      * session's can() decides, a refused touch still counts as activity); internal events go straight in. */
@@ -210,6 +240,10 @@ export function startKiosk(input: KioskMachineInput = TEST_INPUT) {
     lastFetch: () => last(fetches, 'order fetch'),
     lastCollect: () => last(collects, 'order collect'),
     lastPassage: () => last(passages, 'station passage'),
+    lastIdentify: () => last(identifies, 'card identification'),
+    lastVerify: () => last(verifies, 'credential check'),
+    lastPinCheck: () => last(pinChecks, 'PIN check'),
+    lastAction: () => last(actions, 'maintenance action'),
     /** Let resolved promises reach the machine. */
     flush: async () => {
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import './kiosk/kiosk-machine.test.js';
 import './kiosk/card-states.test.js';
 import './kiosk/health-states.test.js';
+import './kiosk/maintenance-entry.test.js';
 import './top-up/top-up-machine.test.js';
 import './collect-orders/collect-orders-machine.test.js';
 import './station-passage/station-passage-machine.test.js';

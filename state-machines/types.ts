@@ -8,6 +8,7 @@ import type { CardIdentity, CardKind } from '../contract/card.js';
 import type { PaymentFailureReason, PaymentPrompt } from '../contract/payment.js';
 import type { CardProblem, Locale, MenuOption, WriteProblem } from '../contract/bridge.js';
 import type { OrderInfo, OrderRefusalDetail } from '../domain/order-rules.js';
+import type { MaintenanceTiming } from './maintenance/maintenance-types.js';
 
 /**
  * The card as the machines know it: what the screens and the checks need. Deliberately without
@@ -154,6 +155,14 @@ export interface KioskMachineInput {
   orders?: OrderSettings;
   /** The free station passage. Absent: not offered. */
   stationPassage?: StationPassageSettings;
+  /** Issue 13: technician cards open the maintenance journey (from the start and out-of-service
+   * screens). Absent: no card is asked what it is, and a technician card reads as unreadable. */
+  maintenance?: MaintenanceTiming;
 }
+
+// ---- actor: identifyCard (fromPromise) -------------------------------------------------------
+/** Issue 13: which format the card just held carries. Only `technician` opens maintenance; the
+ * credential is checked by the maintenance journey, never here. */
+export type IdentifyCardOutput = { format: 'traveller' } | { format: 'technician'; uid: string; credential: string };
 
 export type { CardProblem, Locale, MenuOption, OrderInfo, OrderRefusalDetail, WriteProblem };

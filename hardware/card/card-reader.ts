@@ -37,6 +37,9 @@ export function isCardError(e: unknown): e is CardError {
   return e instanceof CardError;
 }
 
+/** Issue 13: which format a card carries (technician-card.ts reads it). Only `technician` opens maintenance. */
+export type CardIdentification = { format: 'traveller' } | { format: 'technician'; uid: string; credential: string };
+
 export type CardReaderEvent =
   | { type: 'card-presented'; uid: string }
   | { type: 'card-removed'; uid: string }
@@ -58,6 +61,9 @@ export interface CardReader {
   currentCard(): string | undefined;
   /** Read the card in the field: only the sections asked for are guaranteed filled. */
   read(sections?: readonly CardSection[]): Promise<CardModel>;
+  /** Issue 13: which format the card in the field carries (a technician card and its credential).
+   * Optional: a reader without it never opens maintenance. */
+  identify?(): Promise<CardIdentification>;
   /** Apply an update to the card in the field, which must be `expected`. Returns the new state. */
   write(expected: CardIdentity, update: CardUpdate): Promise<CardModel>;
 }

@@ -1,3 +1,6 @@
+import { isTechnicianCardId, TECHNICIAN_CARDS } from '../../contract/fixture-technicians.js';
+import { verifyTechnicianCredential } from '../../contract/technician-credential.js';
+import { emulationOperatorPublicKey } from './technician-card.js';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../contract/time.js';
 import type { CardModel } from '../../contract/card.js';
@@ -40,10 +43,26 @@ describe('emulated card reader', () => {
   it('reads every readable fixture as its model', async () => {
     const r = await reader();
     for (const f of r.fixtures()) {
-      if (f.id === 'corrupt') continue;
+      if (f.id === 'corrupt' || isTechnicianCardId(f.id)) continue;
       await r.present(f.id);
+      expect(await r.identify()).toEqual({ format: 'traveller' });
       expect(await r.read()).toEqual(FIXTURE_CARD_MODELS[f.id]);
     }
+  });
+
+  it('identifies a technician card by its header and reads its credential, signed by the emulation operator key and bound to its UID', async () => {
+    const r = await reader();
+    await r.present('technician');
+    const id = await r.identify();
+    expect(id.format).toBe('technician');
+    if (id.format !== 'technician') return;
+    const check = verifyTechnicianCredential(id.credential, id.uid, emulationOperatorPublicKey(), new Date('2026-11-30T12:00:00Z'));
+    expect(check).toMatchObject({ ok: true, credential: { technicianId: 'T-0001', uid: TECHNICIAN_CARDS.technician.uid } });
+    // A technician card is no traveller card: the traveller read refuses it.
+    await expect(r.read()).rejects.toMatchObject({ code: 'corrupt' });
+    await r.present('technician-expired');
+    const ex = await r.identify();
+    expect(ex.format === 'technician' && verifyTechnicianCredential(ex.credential, ex.uid, emulationOperatorPublicKey(), new Date('2026-11-30T12:00:00Z'))).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('reports the corrupt card as corrupt, a blocked card as a model with blocked=true, no card as no-card', async () => {

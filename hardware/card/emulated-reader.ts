@@ -6,11 +6,12 @@
 import type { Clock } from '../../contract/time.js';
 import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
 import { CardError, type CardReader, type CardReaderEvent, type CardUpdate } from './card-reader.js';
+import type { CardIdentification } from './technician-card.js';
 import type { BlockSession } from './card-io.js';
 import type { CardImage } from './codec.js';
 import type { CardEmulatorControl } from './emulator-control.js';
 import { FixtureDeck } from './fixture-deck.js';
-import type { FixtureCardId } from '../../contract/fixture-cards.js';
+import type { PresentableCardId } from '../../contract/fixture-technicians.js';
 import type { KeyProvider, KeyType } from './keys.js';
 import { firstBlockOfSector } from './layout.js';
 import { MifareClassic4kChip } from './mifare-classic.js';
@@ -56,7 +57,7 @@ class ChipSession implements BlockSession {
 export class EmulatedCardReader implements CardReader, CardEmulatorControl {
   private readonly core: CardReaderCore;
   private readonly deck: FixtureDeck;
-  private current: { id: FixtureCardId | undefined; chip: MifareClassic4kChip } | undefined;
+  private current: { id: PresentableCardId | undefined; chip: MifareClassic4kChip } | undefined;
   private started = false;
   private tearBudget: number | undefined;
   private ops = 0;
@@ -95,17 +96,21 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
     return this.core.read(sections);
   }
 
+  identify(): Promise<CardIdentification> {
+    return this.core.identify();
+  }
+
   write(expected: CardIdentity, update: CardUpdate): Promise<CardModel> {
     return this.core.write(expected, update);
   }
 
   // --- CardEmulatorControl ------------------------------------------------------------------
 
-  fixtures(): { id: FixtureCardId; label: string }[] {
+  fixtures(): { id: PresentableCardId; label: string }[] {
     return this.deck.list();
   }
 
-  async present(fixtureId: FixtureCardId): Promise<void> {
+  async present(fixtureId: PresentableCardId): Promise<void> {
     this.place(fixtureId, this.deck.chip(fixtureId));
   }
 
@@ -122,7 +127,7 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
     if (this.started) this.emit({ type: 'card-removed', uid: was.chip.uid });
   }
 
-  presented(): FixtureCardId | undefined {
+  presented(): PresentableCardId | undefined {
     return this.current?.id;
   }
 
@@ -147,7 +152,7 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
   }
 
   /** A copy of a fixture card's memory as it is now. */
-  fixtureImage(id: FixtureCardId): CardImage | undefined {
+  fixtureImage(id: PresentableCardId): CardImage | undefined {
     return this.deck.has(id) ? this.deck.chip(id).image() : undefined;
   }
 
@@ -169,7 +174,7 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
     throw new CardError('card-gone', 'the card left the field before it answered');
   }
 
-  private place(id: FixtureCardId | undefined, chip: MifareClassic4kChip): void {
+  private place(id: PresentableCardId | undefined, chip: MifareClassic4kChip): void {
     if (this.current) {
       const old = this.current;
       this.current = undefined;

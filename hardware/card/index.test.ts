@@ -8,7 +8,7 @@ const clock = fixedClock('2026-11-23T09:00:00Z');
 describe('createCardHardware', () => {
   it('emulated mode gives a started reader with tester control over the fixtures', async () => {
     const hw = await createCardHardware({ mode: 'emulated' }, { clock });
-    expect(hw.control!.fixtures()).toHaveLength(9);
+    expect(hw.control!.fixtures()).toHaveLength(9 + 3) // nine traveller fixtures and three technician cards (issue 13);
     await hw.control!.present('near-limit');
     expect((await hw.reader.read()).balanceCents).toBe(14_250);
     await hw.stop();

@@ -9,6 +9,7 @@ import { ALL_SECTIONS } from '../../contract/card.js';
 import type { CardReaderEvent, CardUpdate } from './card-reader.js';
 import { type BlockSession, readCard, writeCard } from './card-io.js';
 import type { KeyProvider } from './keys.js';
+import { type CardIdentification, identifyCard } from './technician-card.js';
 
 export interface CardReaderCoreOptions {
   keys: KeyProvider;
@@ -32,6 +33,11 @@ export class CardReaderCore {
 
   read(sections: readonly CardSection[] = ALL_SECTIONS): Promise<CardModel> {
     return this.serial(async () => (await readCard(this.session(), this.opts.keys, sections)).model);
+  }
+
+  /** Issue 13: a traveller's card or a technician card (never throws: see technician-card.ts). */
+  identify(): Promise<CardIdentification> {
+    return this.serial(() => identifyCard(this.session(), this.opts.keys)).catch(() => ({ format: 'traveller' }) as const);
   }
 
   write(expected: CardIdentity, update: CardUpdate): Promise<CardModel> {

@@ -15,6 +15,7 @@ import type {
   CollectOrderOutput,
   FetchOrdersInput,
   FetchOrdersOutput,
+  IdentifyCardOutput,
   StationPassageInput,
   StationPassageOutput,
   CreditCardInput,
@@ -35,6 +36,15 @@ import type { KioskBridge, KioskEvent, KioskSnapshot, SendResult } from '../../c
 import { systemTime, type TimerHandle, type Time } from '../../contract/time.js';
 import { deriveSnapshot } from './snapshot.js';
 import { FULL_SERVICE, type Availability } from '../../contract/health.js';
+import type { ActionResult, DashboardFacts } from '../../contract/maintenance.js';
+import { maintenanceMachine } from '../../state-machines/maintenance/maintenance-machine.js';
+import type {
+  CheckPinInput,
+  CheckPinOutput,
+  RunActionInput,
+  VerifyCredentialInput,
+  VerifyCredentialOutput,
+} from '../../state-machines/maintenance/maintenance-types.js';
 
 export interface KioskRuntimeDeps {
   machineInput: KioskMachineInput;
@@ -49,6 +59,19 @@ export interface KioskRuntimeDeps {
   onSessionCrash?: () => Promise<void>;
   /** Called when a journey broke (the session carried on): settle what it left open. */
   onJourneyFailed?: () => Promise<void>;
+  /** Issue 13: the technicians' side (absent: no card is identified, maintenance never opens). */
+  maintenance?: MaintenanceDeps;
+}
+
+/** Issue 13: what the maintenance journey needs from main (technician access, the actions, the dashboard). */
+export interface MaintenanceDeps {
+  identify(): Promise<IdentifyCardOutput>;
+  verifyCredential(input: VerifyCredentialInput): Promise<VerifyCredentialOutput>;
+  checkPin(input: CheckPinInput): Promise<CheckPinOutput>;
+  runAction(input: RunActionInput): Promise<ActionResult>;
+  /** The dashboard's live facts (refreshed every `dashboardRefreshMs` while the dashboard shows). */
+  dashboard(): DashboardFacts;
+  dashboardRefreshMs?: number;
 }
 
 export interface KioskRuntime {
@@ -69,7 +92,25 @@ function buildMachine(
   orders: OrderService | undefined,
   track: <T>(p: Promise<T>) => Promise<T>,
   log: Logger,
+  m: MaintenanceDeps | undefined,
 ) {
+  const noMaintenance = () => Promise.reject(new Error('no maintenance configured'));
+  const maintenance = maintenanceMachine.provide({
+    actors: {
+      verifyCredential: fromPromise<VerifyCredentialOutput, VerifyCredentialInput>(({ input }) => (m ? m.verifyCredential(input) : noMaintenance())),
+      checkPin: fromPromise<CheckPinOutput, CheckPinInput>(({ input }) => (m ? m.checkPin(input) : noMaintenance())),
+      // Tracked: an end-of-day or upload that runs is finished before the kiosk stops.
+      runAction: fromPromise<ActionResult, RunActionInput>(({ input }) =>
+        m
+          ? track(m.runAction(input)).catch((e: unknown) => {
+              // The machine shows "broke off"; the log says why (never a PIN here: actions carry none).
+              log.error({ action: input.action, err: String(e) }, 'maintenance action broke off');
+              throw e;
+            })
+          : noMaintenance(),
+      ),
+    },
+  });
   const noOrders = () => Promise.reject(new Error('no order service configured'));
   const waitForCard = fromPromise<WaitForCardOutput, WaitForCardInput>(({ input, signal }) => cards.waitForCard(input.fresh, signal));
   const journey = topUpMachine.provide({
@@ -131,6 +172,8 @@ function buildMachine(
     actors: {
       waitForCard,
       readCard: fromPromise<ReadCardOutput, void>(() => track(cards.read())),
+      identifyCard: fromPromise<IdentifyCardOutput, void>(() => (m ? track(m.identify()) : Promise.resolve({ format: 'traveller' as const }))),
+      maintenance,
       topUp: journey,
       collectOrders,
       stationPassage,
@@ -150,7 +193,7 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     p.then(drop, drop);
     return p;
   };
-  const machine = buildMachine(deps.cards, deps.topUp, deps.orders, track, log);
+  const machine = buildMachine(deps.cards, deps.topUp, deps.orders, track, log, deps.maintenance);
   const listeners = new Set<(s: KioskSnapshot) => void>();
   const warningSeconds = Math.ceil(machineInput.timing.inactivityWarningMs / 1000);
 
@@ -170,6 +213,17 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
   let ticker: TimerHandle | undefined;
   let restarting: Promise<void> | undefined;
   let availability: Availability = FULL_SERVICE;
+  let dashboardTimer: TimerHandle | undefined;
+
+  /** Issue 13: while the dashboard shows, its facts are refreshed (published only when they changed). */
+  function refreshDashboard(): void {
+    if (dashboardTimer !== undefined || !deps.maintenance) return;
+    dashboardTimer = time.setTimeout(() => {
+      dashboardTimer = undefined;
+      if (!actor || current.screen !== 'maintenance-dashboard') return;
+      publish(actor.getSnapshot());
+    }, deps.maintenance.dashboardRefreshMs ?? 2_000);
+  }
 
   function secondsLeft(): number {
     if (warningSince === undefined) return warningSeconds;
@@ -203,12 +257,13 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     }
     let next: KioskSnapshot | undefined;
     try {
-      next = deriveSnapshot(root, { rev: 0, secondsLeft: secondsLeft() });
+      next = deriveSnapshot(root, { rev: 0, secondsLeft: secondsLeft(), ...(deps.maintenance ? { dashboard: deps.maintenance.dashboard } : {}) });
     } catch (e) {
       log.error({ err: String(e) }, 'snapshot derivation failed');
       return;
     }
     if (!next) return; // between screens: the next step shows where the session went
+    if (next.screen === 'maintenance-dashboard') refreshDashboard();
     const key = JSON.stringify(next);
     if (key === lastKey) return;
     lastKey = key;
@@ -253,6 +308,8 @@ export function createKioskRuntime(deps: KioskRuntimeDeps): KioskRuntime {
     actor = undefined;
     a?.stop();
     stopTicking();
+    time.clearTimeout(dashboardTimer);
+    dashboardTimer = undefined;
     // Let a running card write or payment finish (they journal their own outcome).
     while (inFlight.size) await Promise.allSettled([...inFlight]);
   }

@@ -11,7 +11,10 @@ import { collectOrdersView } from '../../state-machines/collect-orders/collect-o
 import type { CollectOrdersMachine } from '../../state-machines/collect-orders/collect-orders-machine.js';
 import type { KioskMachine } from '../../state-machines/kiosk/kiosk-machine.js';
 import { kioskView, sessionBase } from '../../state-machines/kiosk/kiosk-view.js';
-import { activeJourney } from '../../state-machines/screen.js';
+import { activeJourney, activeMaintenance } from '../../state-machines/screen.js';
+import type { DashboardFacts } from '../../contract/maintenance.js';
+import type { MaintenanceMachine } from '../../state-machines/maintenance/maintenance-machine.js';
+import { maintenanceView } from '../../state-machines/maintenance/maintenance-view.js';
 import { stationPassageView } from '../../state-machines/station-passage/station-passage-view.js';
 import type { StationPassageMachine } from '../../state-machines/station-passage/station-passage-machine.js';
 import { topUpView } from '../../state-machines/top-up/top-up-view.js';
@@ -23,6 +26,8 @@ export interface SnapshotExtras {
   rev: number;
   /** Seconds until the inactivity reset, while the warning shows. */
   secondsLeft: number;
+  /** Issue 13: the dashboard's live facts (main decides what they are; the machine never sees them). */
+  dashboard?: () => DashboardFacts;
 }
 
 /** The running journey, typed by the id the session machine invokes each journey machine under. */
@@ -38,6 +43,12 @@ export function deriveSnapshot(root: AnyMachineSnapshot, extras: SnapshotExtras)
   // kiosk-machine.ts invokes topUpMachine as 'topUp', collectOrdersMachine as 'collectOrders' and
   // stationPassageMachine as 'stationPassage' (JOURNEY_IDS), so the id says which snapshot it is.
   const journey = activeJourney(root) as RunningJourney | undefined;
+  const maintenance = activeMaintenance(root);
+  if (maintenance) {
+    const v = maintenanceView(maintenance.snapshot as SnapshotFrom<MaintenanceMachine>, sessionBase(session, extras));
+    if (v?.screen === 'maintenance-dashboard' && extras.dashboard) v.maintenance.facts = extras.dashboard();
+    return v;
+  }
   const card = session.context.card;
   if (!journey || !card) return kioskView(session, extras);
   const input = { base: sessionBase(session, extras), card, today: session.context.today };

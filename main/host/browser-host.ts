@@ -40,7 +40,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { FIXTURE_CARD_IDS, type FixtureCardId } from '../../contract/fixture-cards.js';
+import { PRESENTABLE_CARD_IDS, type PresentableCardId } from '../../contract/fixture-technicians.js';
 import { terminalBehaviourSchema } from '../../hardware/payment/config.js';
 import { TESTER_FAULTS, type Kiosk, type TesterFaultName } from '../composition.js';
 import type { KioskSnapshot, SendResult } from '../../contract/bridge.js';
@@ -112,7 +112,7 @@ const inboundSchema = z.object({
   event: z.unknown(),
 });
 
-const presentSchema = z.object({ fixtureId: z.enum(FIXTURE_CARD_IDS as [FixtureCardId, ...FixtureCardId[]]) });
+const presentSchema = z.object({ fixtureId: z.enum(PRESENTABLE_CARD_IDS as [PresentableCardId, ...PresentableCardId[]]) });
 const behaviourSchema = z.object({ behaviour: terminalBehaviourSchema });
 const backOfficeSchema = z.object({ reachable: z.boolean() });
 const faultSchema = z.object({ fault: z.enum(TESTER_FAULTS as unknown as [TesterFaultName, ...TesterFaultName[]]), on: z.boolean() });

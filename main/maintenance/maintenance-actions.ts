@@ -30,6 +30,8 @@ export function maintenanceTerminal(pay: { terminal: MaintenanceTerminal; driver
   return (pay.driver as MaintenanceTerminal | undefined) ?? pay.terminal;
 }
 
+type Detail = ActionResult['detail'];
+
 export interface MaintenanceActionDeps {
   journal: Pick<Journal, 'append'> & { verifyChain(): { ok: boolean; checked: number; firstBad?: { seq: number; reason: string } } };
   terminal: MaintenanceTerminal;
@@ -39,13 +41,16 @@ export interface MaintenanceActionDeps {
   newOperationId(): string;
   /** Key rotation (absent: a configured key, which rotates in the configuration only). */
   rotateKey?(): Promise<{ keyId: number }>;
+  /** Actions that need more of the kiosk than these deps (the card test read, the back-office
+   * check: maintenance-desk.ts), journaled here like every other. */
+  extra?: Partial<Record<RunActionInput['action'], () => Promise<{ ok: boolean; detail: Detail }>>>;
 }
-
-type Detail = ActionResult['detail'];
 
 export function createMaintenanceActions(d: MaintenanceActionDeps) {
   async function perform(input: RunActionInput): Promise<{ ok: boolean; detail: Detail }> {
     const t = d.terminal;
+    const extra = d.extra?.[input.action];
+    if (extra) return extra();
     switch (input.action) {
       case 'terminal-end-of-day': {
         if (!t.endOfDay) return { ok: false, detail: { error: 'this terminal driver has no end-of-day' } };

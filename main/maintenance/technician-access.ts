@@ -41,6 +41,8 @@ export interface TechnicianAccessOptions {
 export interface TechnicianAccess {
   verifyCredential(input: VerifyCredentialInput): Promise<VerifyCredentialOutput>;
   checkPin(input: CheckPinInput): Promise<CheckPinOutput>;
+  /** Tester reset only (emulated/wire: composition.ts): every lockout lifted. */
+  clearLockouts(): void;
 }
 
 export function createTechnicianAccess(o: TechnicianAccessOptions): TechnicianAccess {
@@ -65,6 +67,10 @@ export function createTechnicianAccess(o: TechnicianAccessOptions): TechnicianAc
   const entry = (id: string) => o.list()?.technicians.find((t) => t.technicianId === id);
 
   return {
+    clearLockouts() {
+      state = {};
+      save();
+    },
     async verifyCredential({ credential, uid }) {
       const c = verifyTechnicianCredential(credential, uid, o.publicKey, o.clock.now());
       if (!c.ok) return { ok: false, reason: c.reason };

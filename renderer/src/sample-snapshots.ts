@@ -4,6 +4,7 @@
  * photograph). Not used by the kiosk itself.
  */
 import type { JourneyKind, KioskSnapshot, Locale, MenuOption, ScreenId } from './bridge/contract.js';
+import type { ActionResult, DashboardFacts } from '../../contract/maintenance.js';
 
 type KeysOf<M> = M extends unknown ? keyof M : never;
 type ValueAt<M, K extends PropertyKey> = M extends unknown ? (K extends keyof M ? M[K] : never) : never;
@@ -15,10 +16,47 @@ const ORDER_SCREENS: ScreenId[] = ['orders', 'order-confirm', 'order-refused', '
 
 /** The journey a screen belongs to unless the sample says otherwise (shared card-write screens: top-up). */
 function defaultJourney(screen: ScreenId): JourneyKind {
+  if (screen.startsWith('maintenance-')) return 'maintenance';
   if (TOP_UP_SCREENS.includes(screen)) return 'top-up';
   if (ORDER_SCREENS.includes(screen)) return 'collect-orders';
   return 'none';
 }
+
+/** Issue 13: what the maintenance screens show (the dashboard with every subsystem's facts). */
+const SAMPLE_FACTS: DashboardFacts = {
+  cardReader: { ok: true, state: 'ready', since: '2026-11-23T06:00:00.000Z', facts: { readerName: 'Emulated reader', lastAtr: null } },
+  paymentTerminal: { ok: true, state: 'ready', since: '2026-11-23T06:00:00.000Z', facts: { checkedAt: '2026-11-23T09:59:45.000Z' } },
+  journal: {
+    ok: true,
+    state: 'writable',
+    since: '2026-11-23T06:00:00.000Z',
+    facts: { lastSeq: 1042, waiting: 3, oldestWaitingSeconds: 41, lastUpload: '2026-11-23T09:58:00.000Z', chainOk: true, freeBytes: 52_428_800_000 },
+  },
+  backOffice: {
+    ok: false,
+    state: 'unreachable',
+    lastError: 'connect ECONNREFUSED',
+    since: '2026-11-23T09:40:00.000Z',
+    facts: { lastContact: '2026-11-23T09:39:12.000Z', blockedListVersion: 17, blockedListAgeSeconds: 1260, technicianListAgeSeconds: null },
+  },
+  software: { ok: true, state: 'running', facts: { version: '0.1.0', build: 'a1b2c3d4e5f6', builtAt: null, uptimeMinutes: 240, kioskId: 'NS-KIOSK-UT-03', hardware: 'emulated', station: 'UT' } },
+  outOfService: [],
+};
+export const SAMPLE_MAINTENANCE = {
+  'maintenance-verifying': { wrongPin: false, results: [] },
+  'maintenance-refused': { refusal: 'revoked' as const, technicianId: 'T-0002', wrongPin: false, results: [] },
+  'maintenance-pin': { technicianId: 'T-0001', attemptsLeft: 5, wrongPin: false, results: [] },
+  'maintenance-dashboard': {
+    technicianId: 'T-0001',
+    wrongPin: false,
+    results: [
+      { action: 'terminal-end-of-day', outcome: 'ok', detail: { resultCode: 0, totalCents: 3500, trace: '000042' } },
+      { action: 'reader-test-read', outcome: 'ok', detail: { kind: 'personal', maskedNumber: '•••• 0017', balanceCents: 1250 } },
+      { action: 'backoffice-check', outcome: 'failed', detail: { reachable: false, blockedListVersion: 17 } },
+    ] as ActionResult[],
+    facts: SAMPLE_FACTS,
+  },
+};
 
 export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: SampleExtra = {}): KioskSnapshot {
   const order = { orderId: 'o-1', kind: 'ns-extra' as const, announcedOn: '2026-01-10', amountCents: 1000, lastLoadableDay: '2027-01-10' };
@@ -63,6 +101,7 @@ export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: SampleEx
     unavailable: 'backoffice' as const,
     stationPassage: { station: 'UT', minutes: 60 },
     limits: { maxBalanceCents: 15_000 },
+    maintenance: SAMPLE_MAINTENANCE[screen as keyof typeof SAMPLE_MAINTENANCE] ?? SAMPLE_MAINTENANCE['maintenance-dashboard'],
     ...extra,
   };
   const journey = extra.journey ?? defaultJourney(screen);
@@ -94,6 +133,11 @@ export function sampleSnapshot(screen: ScreenId, locale: Locale, extra: SampleEx
     case 'station-passage':
       member = { ...common, stationPassage: all.stationPassage, ...writeProblem };
       break;
+    case 'maintenance': {
+      const { card: _card, ...rest } = common;
+      member = { ...rest, busy: screen === 'maintenance-verifying' || all.busy, maintenance: all.maintenance };
+      break;
+    }
   }
   // Each branch above builds the member the core's view functions build for that screen and journey.
   return member as KioskSnapshot;
@@ -170,6 +214,31 @@ export const SAMPLE_VARIANTS: { name: string; screen: ScreenId; extra: SampleExt
       extra: { problem: 'blocked', card: { ...sampleSnapshot('menu', 'nl').card!, kind: 'business', balanceCents: 0 } },
     },
     { name: 'balance-business', screen: 'balance', extra: { card: { ...sampleSnapshot('menu', 'nl').card!, kind: 'business', balanceCents: 0, rights: [] } } },
+    // Issue 13: the maintenance screens' other states.
+    { name: 'maintenance-pin-wrong', screen: 'maintenance-pin', extra: { maintenance: { technicianId: 'T-0001', attemptsLeft: 2, wrongPin: true, results: [] } } },
+    { name: 'maintenance-pin-checking', screen: 'maintenance-pin', extra: { busy: true } },
+    {
+      name: 'maintenance-locked-out',
+      screen: 'maintenance-refused',
+      extra: { maintenance: { refusal: 'locked-out', technicianId: 'T-0001', lockedUntil: '2099-11-23T10:15:00.000Z', attemptsLeft: 0, wrongPin: true, results: [] } },
+    },
+    { name: 'maintenance-refused-forged', screen: 'maintenance-refused', extra: { maintenance: { refusal: 'forged', wrongPin: false, results: [] } } },
+    {
+      name: 'maintenance-running',
+      screen: 'maintenance-dashboard',
+      extra: { busy: true, maintenance: { ...SAMPLE_MAINTENANCE['maintenance-dashboard'], running: 'terminal-end-of-day' } },
+    },
+    {
+      name: 'maintenance-out-of-service',
+      screen: 'maintenance-dashboard',
+      extra: {
+        maintenance: {
+          ...SAMPLE_MAINTENANCE['maintenance-dashboard'],
+          facts: { ...SAMPLE_FACTS, outOfService: ['technician'] },
+          results: [{ action: 'out-of-service', outcome: 'ok', detail: { reason: 'repair' } }],
+        },
+      },
+    },
     { name: 'inactivity-warning', screen: 'menu', extra: { inactivity: { warning: true, secondsLeft: 12 } } },
     { name: 'menu-large-text', screen: 'menu', extra: { largeText: true } },
     { name: 'balance-large-text', screen: 'balance', extra: { largeText: true } },

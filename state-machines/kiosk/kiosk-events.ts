@@ -6,6 +6,7 @@
 import type { CardProblem, Locale, MenuOption } from '../../contract/bridge.js';
 import type { Availability, NotOfferedReason } from '../../contract/health.js';
 import type { CardInfo, KioskMachineInput } from '../types.js';
+import type { MaintenanceAction } from '../maintenance/maintenance-types.js';
 
 /** Events a shell may send (validated by contract/bridge-events.ts kioskEventSchema before they get here). */
 export type KioskUserEvent =
@@ -22,7 +23,11 @@ export type KioskUserEvent =
   | { type: 'RETRY' }
   | { type: 'BACK' }
   | { type: 'CANCEL' }
-  | { type: 'FINISH' };
+  | { type: 'FINISH' }
+  /** Issue 13, the technician's events (forwarded to the maintenance journey while it runs). */
+  | { type: 'PIN'; pin: string }
+  | { type: 'RUN'; action: MaintenanceAction; reason?: string }
+  | { type: 'LOCK' };
 
 /** Internal events: never accepted from a shell. */
 export type KioskInternalEvent =
@@ -53,6 +58,9 @@ export const USER_EVENT_TYPES = [
   'BACK',
   'CANCEL',
   'FINISH',
+  'PIN',
+  'RUN',
+  'LOCK',
 ] as const satisfies readonly KioskUserEvent['type'][];
 
 /** What can take a user event: a running session actor (or anything with its snapshot's `can`). */
@@ -94,4 +102,8 @@ export interface KioskContext {
   needFreshCard: boolean;
   /** The running journey child's latest snapshot (from onSnapshot): which events it takes now. */
   journeyNow?: { can(event: KioskMachineEvent): boolean };
+  /** Issue 13: the technician card just held (its credential is checked by the maintenance journey). */
+  technicianCard?: { uid: string; credential: string };
+  /** Issue 13: the maintenance child's latest snapshot: which technician events it takes now. */
+  maintenanceNow?: { can(event: KioskMachineEvent): boolean };
 }

@@ -412,6 +412,9 @@ describe('session machine: every touch counts as activity', () => {
     BACK: { type: 'BACK' },
     CANCEL: { type: 'CANCEL' },
     FINISH: { type: 'FINISH' },
+    PIN: { type: 'PIN', pin: '2580' },
+    RUN: { type: 'RUN', action: 'terminal-status' },
+    LOCK: { type: 'LOCK' },
   };
   for (const type of USER_EVENT_TYPES) {
     for (const phase of ['counting', 'warning'] as const) {

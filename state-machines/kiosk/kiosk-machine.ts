@@ -21,12 +21,23 @@
  * Pure: card reading and waiting for a card are actors the runtime provides; the top-up child
  * gets its own actors through `topUpMachine.provide(...)` before it is provided here as `topUp`.
  */
-import { assign, raise } from 'xstate';
+import { assign, raise, sendTo } from 'xstate';
 import { DEFAULT_LOCALE } from '../../contract/bridge.js';
 import { FULL_SERVICE } from '../../contract/health.js';
 import { expiredMenu, menuFor, notOfferedFor } from '../../domain/card-kinds.js';
 import { journeyState } from './kiosk-journeys.js';
 import { kioskSetup } from './kiosk-setup.js';
+import type { KioskContext, KioskMachineEvent } from './kiosk-events.js';
+
+/** Issue 13: the technician's events, forwarded to the maintenance journey when it takes them now. */
+const MAINTENANCE_FORWARDED = ['PIN', 'RUN', 'LOCK', 'CANCEL', 'ACTIVITY'] as const;
+function maintenanceTakes(context: KioskContext, event: KioskMachineEvent): boolean {
+  try {
+    return context.maintenanceNow?.can(event) ?? false;
+  } catch {
+    return false;
+  }
+}
 
 // The session lives in four modules: its events and context (kiosk-events.ts), its `setup`
 // (kiosk-setup.ts), the journey factory (kiosk-journeys.ts), and the config here.
@@ -76,18 +87,86 @@ export const kioskMachine = kioskSetup.createMachine({
           invoke: {
             src: 'waitForCard',
             input: () => ({ fresh: true }),
-            onDone: 'readingCard',
+            // Issue 13: with maintenance on, the card is first asked what it is (a technician card
+            // opens maintenance; only here and on the out-of-service screen).
+            onDone: [{ guard: 'maintenanceOn', target: 'identifyingCard' }, { target: 'readingCard' }],
             onError: { target: 'serviceUnavailable', actions: assign({ unavailable: 'card-reader' }) },
           },
           on: { START: 'presentCard' },
         },
         outOfService: {
-          // Issue 13: no card is taken; the screen says the machine is out of order and where to
-          // go instead (in the traveller's language: SET_LOCALE is taken on the region). Back to
-          // the start screen by itself when the health model says the kiosk is whole again.
+          // Issue 13: no traveller's card is taken; the screen says the machine is out of order and
+          // where to go instead (in the traveller's language: SET_LOCALE is taken on the region).
+          // Back to the start screen by itself when the health model says the kiosk is whole again.
+          // A technician's card is still heard (to bring the kiosk back): with maintenance on, a
+          // card held anew is identified, and anything but a technician card comes back here.
           meta: { screen: 'out-of-service' },
           entry: ['resetSession', 'disarm'],
           always: { guard: 'inService', target: 'start' },
+          initial: 'choosing',
+          states: {
+            choosing: { always: [{ guard: 'maintenanceOn', target: 'listening' }, { target: 'closed' }] },
+            listening: {
+              invoke: {
+                src: 'waitForCard',
+                input: () => ({ fresh: true }),
+                onDone: '#kiosk.journey.identifyingCard',
+                // No reader: nothing to listen to; the health model brings the kiosk back.
+                onError: 'closed',
+              },
+            },
+            closed: {},
+          },
+        },
+        identifyingCard: {
+          // Issue 13: one block read says whether this is a technician card (technician-card.ts).
+          meta: { screen: 'reading-card' },
+          tags: ['busy'],
+          entry: 'disarm',
+          invoke: {
+            src: 'identifyCard',
+            onDone: [
+              {
+                guard: ({ event }) => event.output.format === 'technician',
+                target: 'maintenance',
+                actions: assign({
+                  technicianCard: ({ event }) => (event.output.format === 'technician' ? { uid: event.output.uid, credential: event.output.credential } : undefined),
+                }),
+              },
+              { guard: 'outOfService', target: 'outOfService' },
+              { target: 'readingCard' },
+            ],
+            onError: [{ guard: 'outOfService', target: 'outOfService' }, { target: 'readingCard' }],
+          },
+        },
+        maintenance: {
+          // Issue 13: the technician's journey (state-machines/maintenance/). Its own idle lock
+          // replaces the traveller's inactivity count; it always ends locked, and then back to the
+          // start screen (which goes on to out of service if the technician left it so).
+          entry: 'disarm',
+          exit: assign({ maintenanceNow: undefined, technicianCard: undefined }),
+          invoke: {
+            id: 'maintenance',
+            src: 'maintenance',
+            input: ({ context }) => ({
+              credential: context.technicianCard?.credential ?? '',
+              uid: context.technicianCard?.uid ?? '',
+              timing: context.config.maintenance ?? { idleLockMs: 60_000, refusedMs: 5_000 },
+            }),
+            onSnapshot: { actions: assign({ maintenanceNow: ({ event }) => event.snapshot as unknown as KioskContext['maintenanceNow'] }) },
+            // No onError: the maintenance machine turns every actor failure into `locked` itself; a
+            // child that still broke is a bug, and the runtime restarts the session (at start).
+            onDone: 'start',
+          },
+          on: Object.fromEntries(
+            MAINTENANCE_FORWARDED.map((type) => [
+              type,
+              {
+                guard: ({ context, event }: { context: KioskContext; event: KioskMachineEvent }) => maintenanceTakes(context, event),
+                actions: sendTo('maintenance', ({ event }: { event: KioskMachineEvent }) => event as never),
+              },
+            ]),
+          ),
         },
         presentCard: {
           meta: { screen: 'present-card' },

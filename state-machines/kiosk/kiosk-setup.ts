@@ -9,7 +9,8 @@ import { collectOrdersMachine } from '../collect-orders/collect-orders-machine.j
 import { notProvidedIn } from '../shared/card-write.js';
 import { stationPassageMachine } from '../station-passage/station-passage-machine.js';
 import { topUpMachine, type ScreenMeta } from '../top-up/top-up-machine.js';
-import type { KioskMachineInput, ReadCardOutput, WaitForCardInput, WaitForCardOutput } from '../types.js';
+import type { IdentifyCardOutput, KioskMachineInput, ReadCardOutput, WaitForCardInput, WaitForCardOutput } from '../types.js';
+import { maintenanceMachine } from '../maintenance/maintenance-machine.js';
 import type { KioskContext, KioskEmitted, KioskMachineEvent } from './kiosk-events.js';
 
 const notProvided = notProvidedIn('kiosk');
@@ -26,6 +27,8 @@ export const kioskSetup = setup({
   actors: {
     waitForCard: fromPromise<WaitForCardOutput, WaitForCardInput>(notProvided('waitForCard')),
     readCard: fromPromise<ReadCardOutput, void>(notProvided('readCard')),
+    identifyCard: fromPromise<IdentifyCardOutput, void>(notProvided('identifyCard')),
+    maintenance: maintenanceMachine,
     topUp: topUpMachine,
     collectOrders: collectOrdersMachine,
     stationPassage: stationPassageMachine,
@@ -41,6 +44,8 @@ export const kioskSetup = setup({
     /** Issue 13: the health model says the kiosk must take no card now. */
     outOfService: ({ context }) => context.health.outOfService.length > 0,
     inService: ({ context }) => context.health.outOfService.length === 0,
+    /** Issue 13: technician cards are asked for (the runtime provides the maintenance journey). */
+    maintenanceOn: ({ context }) => context.config.maintenance !== undefined,
   },
   actions: {
     arm: raise({ type: 'IDLE.ARM' }),
@@ -57,6 +62,7 @@ export const kioskSetup = setup({
       menu: [],
       notOffered: [],
       needFreshCard: false,
+      technicianCard: undefined,
     }),
   },
 });

@@ -3,22 +3,10 @@
  * provides the actors (credential check, PIN check, the dashboard's actions) with `provide`.
  */
 
-/** Dashboard actions a technician can run; each is journaled as `maintenance.action`. */
-export const MAINTENANCE_ACTIONS = [
-  'reader-test-read',
-  'terminal-status',
-  'terminal-diagnosis',
-  'terminal-register',
-  'terminal-end-of-day',
-  'journal-verify',
-  'upload-now',
-  'backoffice-check',
-  'out-of-service',
-  'back-in-service',
-  /** Issue 11: rotate the kiosk's key with the back office (main/backoffice-client/key-ring.ts). */
-  'rotate-key',
-] as const;
-export type MaintenanceAction = (typeof MAINTENANCE_ACTIONS)[number];
+import type { ActionResult, CredentialRefusal, MaintenanceAction } from '../../contract/maintenance.js';
+
+// The actions, their result and the refusals are shared with the bridge (contract/maintenance.ts).
+export { MAINTENANCE_ACTIONS, type ActionResult, type CredentialRefusal, type MaintenanceAction } from '../../contract/maintenance.js';
 
 export interface Technician {
   technicianId: string;
@@ -33,7 +21,6 @@ export interface VerifyCredentialInput {
   credential: string;
   uid: string;
 }
-export type CredentialRefusal = 'forged' | 'expired' | 'revoked' | 'unknown-technician' | 'locked-out' | 'wrong-card';
 export type VerifyCredentialOutput =
   | { ok: true; technician: Technician; attemptsLeft: number }
   | { ok: false; reason: CredentialRefusal; technicianId?: string; lockedUntil?: string };
@@ -55,12 +42,6 @@ export interface RunActionInput {
   action: MaintenanceAction;
   /** out-of-service: the technician's reason. */
   reason?: string;
-}
-export interface ActionResult {
-  action: MaintenanceAction;
-  outcome: 'ok' | 'failed';
-  /** Plain, privacy-safe facts to show (e.g. end-of-day totals, the masked number of a test read). */
-  detail: Record<string, string | number | boolean | null>;
 }
 
 export interface MaintenanceTiming {

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../../main/config.js';
 import { DEFAULT_EMULATION_KEY_FILE } from '../../hardware/card/index.js';
+import { emulationOperatorPublicKey } from '../../hardware/card/technician-card.js';
+import { generateKeyPairSync } from 'node:crypto';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-unsafe-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,11 +28,17 @@ writeFileSync(
 );
 const caFile = path.join(dir, 'ca.pem');
 writeFileSync(caFile, 'pem');
+/** Issue 13: the operator's own technician-card key, and the shipped emulation one under another name. */
+const operatorKey = path.join(dir, 'operator-ed25519.pem');
+writeFileSync(operatorKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+const copiedEmulationOperatorKey = path.join(dir, 'operator-innocent.pem');
+writeFileSync(copiedEmulationOperatorKey, emulationOperatorPublicKey().export({ type: 'spki', format: 'pem' }));
 
 /** A configuration a real kiosk may run with. */
 const safeReal = () => ({
   hardware: { mode: 'real', card: { keyFile: operatorKeys }, payment: { serialPath: '/dev/ttyUSB0' } },
   backOffice: { mode: 'remote', url: 'https://backoffice.ns.example', caFile },
+  maintenance: { operatorPublicKeyFile: operatorKey },
   tester: false,
 });
 
@@ -102,6 +110,12 @@ describe('attack: unsafe configurations are refused, naming the setting', () => 
     refused({ ...c, hardware: { ...c.hardware, card: {} } }, /hardware\.card\.keyFile must name the operator's card keys/);
     refused({ ...c, hardware: { ...c.hardware, card: { keyFile: copiedEmulationKeys } } }, /innocent-name\.json holds emulation keys/);
     refused({ ...c, hardware: { ...c.hardware, card: { keyFile: emulationSamKeys } } }, /new-keys-old-sam\.json holds emulation keys/);
+  });
+
+  it('technician cards signed with the shipped emulation operator key: no operator key named, or the emulation key copied under another name', () => {
+    const c = safeReal();
+    refused({ ...c, maintenance: {} }, /maintenance\.operatorPublicKeyFile must name the operator's technician-card key/);
+    refused({ ...c, maintenance: { operatorPublicKeyFile: copiedEmulationOperatorKey } }, /operator-innocent\.pem is the shipped emulation operator key/);
   });
 
   it('a non-loopback browser-host bind with the tester on', () => {

@@ -18,7 +18,7 @@ import { SCREENS } from '../../contract/bridge.js';
 import { SAMPLE_VARIANTS, sampleSnapshot } from '../../renderer/src/sample-snapshots.js';
 import { LOCALES, SCREENS_DIR } from './support/kiosk.js';
 
-const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage)\.[a-zA-Z][\w-]*/;
+const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage|maintenance)\.[a-zA-Z][\w-]*/;
 /** The type scale's smallest size (docs/design.md). */
 const MIN_TEXT_PX = 28;
 /** The screen's own actions (back, cancel, pay, finish): this high at least. */

@@ -12,6 +12,7 @@
 import type { Clock } from '../../../contract/time.js';
 import type { CardIdentity, CardModel, CardSection } from '../../../contract/card.js';
 import { CardError, type CardErrorCode, type CardReader, type CardReaderEvent, type CardUpdate } from '../card-reader.js';
+import type { CardIdentification } from '../technician-card.js';
 import type { BlockSession } from '../card-io.js';
 import type { KeyProvider, KeyType } from '../keys.js';
 import { firstBlockOfSector } from '../layout.js';
@@ -151,6 +152,10 @@ export class PcscCardReader implements CardReader {
 
   read(sections?: readonly CardSection[]): Promise<CardModel> {
     return this.core.read(sections);
+  }
+
+  identify(): Promise<CardIdentification> {
+    return this.core.identify();
   }
 
   write(expected: CardIdentity, update: CardUpdate): Promise<CardModel> {

@@ -1,3 +1,4 @@
+import { isTechnicianCardId, TECHNICIAN_CARDS, type PresentableCardId } from '../../../contract/fixture-technicians.js';
 /**
  * The card stack end to end on the wire path: the real nfc-pcsc driver -> @pokusew/pcsclite ->
  * a real pcscd -> vpcd -> the virtual MIFARE Classic 4K card (this repo) on the shared codec.
@@ -44,7 +45,7 @@ async function waitUntil(what: string, cond: () => boolean, timeoutMs = 15_000):
   }
 }
 
-async function present(hw: CardHardware, id: FixtureCardId): Promise<void> {
+async function present(hw: CardHardware, id: PresentableCardId): Promise<void> {
   const seen = nextEvent(hw, 'card-presented');
   await hw.control!.present(id);
   await seen;
@@ -91,6 +92,13 @@ describe.skipIf(skip)(`card stack on a real pcscd + vpcd${skip ? ` (skipped: ${s
 
   it('reads every fixture card through pcscd with the real nfc-pcsc driver', async () => {
     for (const { id } of emu.fixtures()) {
+      if (isTechnicianCardId(id)) {
+        // Issue 13: a technician card carries only its credential, read through the same stack.
+        await present(hw, id);
+        const got = await hw.reader.identify!();
+        expect(got).toMatchObject({ format: 'technician', uid: TECHNICIAN_CARDS[id].uid });
+        continue;
+      }
       await present(hw, id);
       if (id === 'corrupt') {
         expect(await errorCode(hw.reader.read())).toBe('corrupt');

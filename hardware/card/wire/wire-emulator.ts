@@ -4,7 +4,7 @@
  */
 import type { CardEmulatorControl } from '../emulator-control.js';
 import { FixtureDeck } from '../fixture-deck.js';
-import type { FixtureCardId } from '../../../contract/fixture-cards.js';
+import type { PresentableCardId } from '../../../contract/fixture-technicians.js';
 import type { KeyProvider } from '../keys.js';
 import { MifareClassic4kChip } from '../mifare-classic.js';
 import type { CardImage } from '../codec.js';
@@ -13,18 +13,18 @@ import { VpcdVirtualCard, type VpcdVirtualCardOptions } from './vpcd-card.js';
 export class WireCardEmulator implements CardEmulatorControl {
   readonly card: VpcdVirtualCard;
   private readonly deck: FixtureDeck;
-  private current: FixtureCardId | undefined;
+  private current: PresentableCardId | undefined;
 
   constructor(keys: KeyProvider, opts: VpcdVirtualCardOptions = {}) {
     this.deck = new FixtureDeck(keys);
     this.card = new VpcdVirtualCard(opts);
   }
 
-  fixtures(): { id: FixtureCardId; label: string }[] {
+  fixtures(): { id: PresentableCardId; label: string }[] {
     return this.deck.list();
   }
 
-  async present(fixtureId: FixtureCardId): Promise<void> {
+  async present(fixtureId: PresentableCardId): Promise<void> {
     const chip = this.deck.chip(fixtureId);
     await this.card.eject();
     this.current = undefined;
@@ -44,7 +44,7 @@ export class WireCardEmulator implements CardEmulatorControl {
     await this.card.eject();
   }
 
-  presented(): FixtureCardId | undefined {
+  presented(): PresentableCardId | undefined {
     // A tear (or tester) may have taken the card away underneath us.
     if (this.current !== undefined && this.card.inserted() !== this.deck.chip(this.current)) this.current = undefined;
     return this.current;
@@ -55,7 +55,7 @@ export class WireCardEmulator implements CardEmulatorControl {
     if (this.current !== undefined) this.card.replaceChip(this.deck.chip(this.current));
   }
 
-  fixtureImage(id: FixtureCardId): CardImage | undefined {
+  fixtureImage(id: PresentableCardId): CardImage | undefined {
     return this.deck.has(id) ? this.deck.chip(id).image() : undefined;
   }
 

@@ -11,6 +11,7 @@ import {
   StartScreen,
 } from './entry.js';
 import { OutOfServiceScreen } from './out-of-service.js';
+import { MaintenanceDashboardScreen, MaintenancePinScreen, MaintenanceRefusedScreen, MaintenanceVerifyingScreen } from './maintenance/maintenance.js';
 import { OrderConfirmScreen, OrderDoneScreen, OrderRefusedScreen, OrdersScreen } from './orders.js';
 import {
   PaymentFailedScreen,
@@ -48,4 +49,8 @@ export const SCREEN_COMPONENTS: Record<ScreenId, ComponentType> = {
   'service-unavailable': ServiceUnavailableScreen,
   goodbye: GoodbyeScreen,
   'out-of-service': OutOfServiceScreen,
+  'maintenance-verifying': MaintenanceVerifyingScreen,
+  'maintenance-refused': MaintenanceRefusedScreen,
+  'maintenance-pin': MaintenancePinScreen,
+  'maintenance-dashboard': MaintenanceDashboardScreen,
 };

@@ -21,14 +21,14 @@ function render(snapshot: KioskSnapshot): string {
 }
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&[a-z#0-9]+;/g, ' ');
-const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage)\.[a-zA-Z-]+/;
+const RAW_KEY = /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage|maintenance)\.[a-zA-Z-]+/;
 const SCREENS = Object.keys(SCREEN_COMPONENTS) as ScreenId[];
 const LOCALES: Locale[] = ['nl', 'en', 'de', 'fr'];
 const WAITS: ScreenId[] = ['present-card', 'reading-card', 'payment', 'present-again', 'writing-card'];
 
 describe('screens', () => {
-  it('has a component for each of the 22 screens in the contract', () => {
-    expect(SCREENS).toHaveLength(22);
+  it('has a component for each of the 26 screens in the contract (22 for travellers, 4 for technicians)', () => {
+    expect(SCREENS).toHaveLength(26);
   });
 
   for (const locale of LOCALES) {
@@ -47,6 +47,8 @@ describe('screens', () => {
       // Out of service: nothing can be chosen; the way on is another language, in the language bar
       // every screen has (App.tsx LanguageBar).
       if (screen === 'out-of-service') expect(html).toMatch(/<nav class="langbar"[^>]*><button/);
+      // Checking a technician's credential takes no input and ends by itself (refused or PIN).
+      else if (screen === 'maintenance-verifying') expect(html).toContain('role="progressbar"');
       else if (screen !== 'writing-card') expect(html).toMatch(/<div class="actions"><button/);
     });
   }
@@ -160,5 +162,38 @@ describe('screens', () => {
     expect(html).toContain('Ticket machine ut-01');
     const online = { ...sampleSnapshot('balance', 'de').card!, topUps: [{ at: '2026-11-01T12:00:00Z', amountCents: 500, location: 'online' }] };
     expect(text(render(sampleSnapshot('balance', 'de', { card: online })))).toContain('Online (Mijn NS)');
+  });
+});
+
+describe('issue 13: the technician screens', () => {
+  const variant = (name: string) => {
+    const v = SAMPLE_VARIANTS.find((x) => x.name === name);
+    if (!v) throw new Error(`no sample variant ${name}`);
+    return v;
+  };
+
+  it('the dashboard shows every subsystem, the end-of-day total as money, and "unknown" for the technician-list age (not synced yet)', () => {
+    const html = render(sampleSnapshot('maintenance-dashboard', 'en'));
+    for (const id of ['cardReader', 'paymentTerminal', 'journal', 'backOffice', 'software']) expect(html).toContain(`data-testid="subsystem-${id}"`);
+    expect(text(html)).toContain('€35.00');
+    expect(html).toMatch(/data-testid="facts-backOffice-technicianListAgeSeconds">unknown</);
+    expect(text(html)).toContain('connect ECONNREFUSED'); // the back office's last error
+    expect(html).not.toContain(FULL_NUMBER);
+  });
+
+  it('the dashboard in Dutch, and a running action shows progress', () => {
+    const nl = text(render(sampleSnapshot('maintenance-dashboard', 'nl')));
+    expect(nl).toContain('Dagafsluiting');
+    const v = variant('maintenance-running');
+    expect(render(sampleSnapshot(v.screen, 'nl', v.extra))).toContain('role="progressbar"');
+  });
+
+  it('a lockout says until when; a wrong PIN says how many attempts are left; the PIN itself is never in the page', () => {
+    const lo = variant('maintenance-locked-out');
+    expect(render(sampleSnapshot(lo.screen, 'en', lo.extra))).toContain('data-testid="maintenance-locked-until"');
+    const wrong = variant('maintenance-pin-wrong');
+    const html = render(sampleSnapshot(wrong.screen, 'nl', wrong.extra));
+    expect(text(html)).toContain('Verkeerde pincode');
+    expect(html).toMatch(/aria-hidden="true" data-testid="maintenance-pin-dots">—</);
   });
 });

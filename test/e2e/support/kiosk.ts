@@ -9,6 +9,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
 import type { FixtureCardId } from '../../../contract/fixture-cards.js';
+import type { PresentableCardId } from '../../../contract/fixture-technicians.js';
 import type { LedgerEntry, TerminalBehaviour } from '../../../hardware/payment/emulator-control.js';
 import type { KioskSnapshot, Locale, ScreenId } from '../../../contract/bridge.js';
 import de from '../../../locales/de.json' with { type: 'json' };
@@ -33,7 +34,7 @@ export class Tester {
   }
 
   reset = () => this.post('/tester/reset', {});
-  present = (fixtureId: FixtureCardId) => this.post('/tester/card/present', { fixtureId });
+  present = (fixtureId: PresentableCardId) => this.post('/tester/card/present', { fixtureId });
   remove = () => this.post('/tester/card/remove', {});
   behaviour = (behaviour: TerminalBehaviour) => this.post('/tester/terminal/behaviour', { behaviour });
   /** Make the back office reachable or not (the reset makes it reachable again). */
@@ -49,7 +50,7 @@ export class Tester {
 
 /** A key-like string: a locale namespace followed by dotted segments (what i18next shows for a missing key). */
 const RAW_KEY =
-  /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage)\.[a-zA-Z][\w-]*/;
+  /\b(app|common|lang|largeText|inactivity|card|start|presentCard|readingCard|problem|menu|topup|payment|presentAgain|writingCard|writeProblem|topupDone|paymentUndone|refundOwed|orders|orderConfirm|orderRefused|orderDone|balance|unavailable|goodbye|product|stationPassage|maintenance)\.[a-zA-Z][\w-]*/;
 
 export class ScreenRecorder {
   /** Every screen the kiosk sent, in order (consecutive duplicates collapsed). */
