@@ -19,6 +19,7 @@ import { bundleMain } from './electron/bundle-main.mjs';
 import { excludedFromProduction } from './production-files.mjs';
 import { FuseV1Options } from '@electron/fuses';
 import { FIXTURE_CARDS } from '../contract/fixture-cards.js';
+import { FIXTURE_TECHNICIANS } from '../contract/fixture-technicians.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -140,8 +141,15 @@ describe('the Electron package', () => {
     try {
       const out = path.join(dir, 'main.js');
       const swapped: string[] = await bundleMain(root, out);
-      expect(swapped.sort()).toEqual(['backoffice/server.ts', 'hardware/card/emulated-reader.ts', 'hardware/card/fixtures.ts', 'hardware/card/wire/wire-emulator.ts']);
+      expect(swapped.sort()).toEqual([
+        'backoffice/server.ts',
+        'contract/fixture-technicians.ts',
+        'hardware/card/emulated-reader.ts',
+        'hardware/card/fixtures.ts',
+        'hardware/card/wire/wire-emulator.ts',
+      ]);
       const code = readFileSync(out, 'utf8');
+      for (const t of Object.values(FIXTURE_TECHNICIANS)) expect(code).not.toContain(`'${t.technicianId}'`);
       for (const card of Object.values(FIXTURE_CARDS)) expect(code).not.toContain(card.cardNumber);
       expect(code).not.toContain('CREATE TABLE orders'); // the back office's store
       expect(code).not.toContain("'/tester/"); // the tester API routes (browser host)

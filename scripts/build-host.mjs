@@ -82,7 +82,7 @@ export async function buildHost({ quiet = false } = {}) {
   });
   // Files the code finds next to itself through import.meta.url (hardware/card/keys.ts).
   const keys = path.join(root, 'hardware', 'card', 'keys');
-  if (existsSync(keys)) cpSync(keys, path.join(root, 'dist', 'host', 'keys'), { recursive: true, filter: (src) => statSync(src).isDirectory() || src.endsWith('.json') });
+  if (existsSync(keys)) cpSync(keys, path.join(root, 'dist', 'host', 'keys'), { recursive: true, filter: (src) => statSync(src).isDirectory() || src.endsWith('.json') || src.endsWith('.pem') });
   const info = writeBuildInfo(root);
   if (!quiet) console.log(`[build:host] dist/host/start.mjs (version ${info.version}, build ${info.build}) in ${Date.now() - started} ms`);
   return info;

@@ -34,4 +34,12 @@ export const ABSENT_MODULES = {
   }),
   'hardware/card/fixture-deck.ts': stub('the card fixture deck', { FixtureDeck: 'class' }),
   'contract/fixture-cards.ts': stub('the fixture cards', { FIXTURE_CARDS: 'emptyRecord', FIXTURE_CARD_IDS: 'emptyList' }),
+  // Issue 13: the fixture technicians (ids, PINs) and their cards.
+  'contract/fixture-technicians.ts': stub('the fixture technicians', {
+    FIXTURE_TECHNICIANS: 'emptyRecord',
+    TECHNICIAN_CARDS: 'emptyRecord',
+    TECHNICIAN_CARD_IDS: 'emptyList',
+    PRESENTABLE_CARD_IDS: 'emptyList',
+    isTechnicianCardId: 'function',
+  }),
 };

@@ -66,6 +66,10 @@ sleep 2
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=ns-kiosk-check-ca \
   -keyout /root/ca.key -out /etc/ssl/ns-kiosk-backoffice-ca.pem 2>/dev/null
 chmod 0644 /etc/ssl/ns-kiosk-backoffice-ca.pem
+# The operator's technician-card key (issue 13): its public half, as the operator would install it.
+openssl genpkey -algorithm ed25519 -out /root/operator-technician.key 2>/dev/null
+openssl pkey -in /root/operator-technician.key -pubout -out /etc/ns-kiosk/operator-technician-key.pem 2>/dev/null
+chmod 0644 /etc/ns-kiosk/operator-technician-key.pem
 # The kiosk's secret, as enrollment (KIOSK_ENROLL_TOKEN) would leave it: 0600, the service user's.
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > /var/lib/ns-kiosk/kiosk-secret
 chown ns-kiosk:ns-kiosk /var/lib/ns-kiosk/kiosk-secret; chmod 0600 /var/lib/ns-kiosk/kiosk-secret
