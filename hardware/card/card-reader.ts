@@ -66,4 +66,11 @@ export interface CardReader {
   identify?(): Promise<CardIdentification>;
   /** Apply an update to the card in the field, which must be `expected`. Returns the new state. */
   write(expected: CardIdentity, update: CardUpdate): Promise<CardModel>;
+  /** Issue 13 (the technician's dashboard): the ATR (hex) of the last card that came into the
+   * field, if any. Optional: a reader without it shows none. */
+  lastAtr?(): string | undefined;
 }
+
+/** The ATR a PC/SC reader reports for a MIFARE Classic 4K (PC/SC part 3 storage-card ATR); the
+ * emulated reader reports it for its emulated chips, as vpcd's virtual card answers on the wire. */
+export const MIFARE_CLASSIC_4K_ATR_HEX = '3B8F8001804F0CA0000003060300020000000069';

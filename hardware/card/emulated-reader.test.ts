@@ -4,7 +4,7 @@ import { emulationOperatorPublicKey } from './technician-card.js';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../contract/time.js';
 import type { CardModel } from '../../contract/card.js';
-import { CardError, type CardUpdate } from './card-reader.js';
+import { CardError, MIFARE_CLASSIC_4K_ATR_HEX, type CardUpdate } from './card-reader.js';
 import { EmulatedCardReader } from './emulated-reader.js';
 import { FIXTURE_CARD_MODELS } from './fixtures.js';
 import { loadKeyFile } from './keys.js';
@@ -78,7 +78,9 @@ describe('emulated card reader', () => {
     const r = await reader();
     const events: string[] = [];
     r.subscribe((e) => events.push(e.type));
+    expect(r.lastAtr()).toBeUndefined();
     await r.present('anonymous');
+    expect(r.lastAtr()).toBe(MIFARE_CLASSIC_4K_ATR_HEX); // as vpcd's virtual card answers on the wire
     const before = await r.read();
     await r.write(before, topUp(500, 'aaaa0001'));
     await r.present('business');

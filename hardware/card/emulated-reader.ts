@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../contract/time.js';
 import type { CardIdentity, CardModel, CardSection } from '../../contract/card.js';
-import { CardError, type CardReader, type CardReaderEvent, type CardUpdate } from './card-reader.js';
+import { CardError, MIFARE_CLASSIC_4K_ATR_HEX, type CardReader, type CardReaderEvent, type CardUpdate } from './card-reader.js';
 import type { CardIdentification } from './technician-card.js';
 import type { BlockSession } from './card-io.js';
 import type { CardImage } from './codec.js';
@@ -90,6 +90,11 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
 
   currentCard(): string | undefined {
     return this.current?.chip.uid;
+  }
+
+  private atr: string | undefined;
+  lastAtr(): string | undefined {
+    return this.atr;
   }
 
   read(sections?: readonly CardSection[]): Promise<CardModel> {
@@ -182,6 +187,7 @@ export class EmulatedCardReader implements CardReader, CardEmulatorControl {
       if (this.started) this.emit({ type: 'card-removed', uid: old.chip.uid });
     }
     this.current = { id, chip };
+    this.atr = MIFARE_CLASSIC_4K_ATR_HEX;
     this.opts.log?.('card presented', { fixture: id ?? 'custom' });
     if (this.started) this.emit({ type: 'card-presented', uid: chip.uid });
   }

@@ -98,7 +98,7 @@ export function createMaintenanceDesk(d: MaintenanceDeskDeps): MaintenanceDeps &
       ...(since ? { since } : {}),
     });
     return {
-      cardReader: sub(p.cardReader.ok, p.cardReader.ok ? 'ready' : 'gone', { readerName: p.cardReader.readerName ?? null, lastAtr: null }, p.cardReader.detail, p.cardReader.since),
+      cardReader: sub(p.cardReader.ok, p.cardReader.ok ? 'ready' : 'gone', { readerName: p.cardReader.readerName ?? null, lastAtr: d.reader.lastAtr?.() ?? null }, p.cardReader.detail, p.cardReader.since),
       paymentTerminal: sub(p.paymentTerminal.ok, p.paymentTerminal.state ?? 'unknown', { checkedAt: p.paymentTerminal.checkedAt ?? null }, p.paymentTerminal.detail, p.paymentTerminal.since),
       journal: sub(
         p.journal.ok,

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../contract/time.js';
-import { CardError, type CardReaderEvent } from '../card-reader.js';
+import { CardError, type CardReaderEvent, MIFARE_CLASSIC_4K_ATR_HEX } from '../card-reader.js';
 import { imageBlock } from '../codec.js';
 import { FIXTURE_CARD_MODELS, fixtureCardImage } from '../fixtures.js';
 import { keyProviderFromJson, loadKeyFile } from '../keys.js';
@@ -144,7 +144,7 @@ afterEach(async () => {
 });
 
 describe('nfc-pcsc card reader driver', () => {
-  it('reads a card through the PC/SC pseudo-APDUs and reports its UID on arrival', async () => {
+  it('reads a card through the PC/SC pseudo-APDUs and reports its UID (and ATR) on arrival', async () => {
     const { reader, events, attach } = setup();
     active = reader;
     await reader.start();
@@ -154,6 +154,9 @@ describe('nfc-pcsc card reader driver', () => {
     expect(events.map((e) => e.type)).toEqual(['reader-status', 'card-presented']);
     expect(reader.currentCard()).toBe(FIXTURE_CARD_MODELS['personal-products'].uid);
     expect(await reader.read()).toEqual(FIXTURE_CARD_MODELS['personal-products']);
+    // The technician's dashboard shows the ATR nfc-pcsc reported with the card.
+    expect(reader.lastAtr()).toBe(MIFARE_CLASSIC_4K_ATR.toString('hex').toUpperCase());
+    expect(reader.lastAtr()).toBe(MIFARE_CLASSIC_4K_ATR_HEX);
     r.removeCard();
     expect(events.at(-1)).toEqual({ type: 'card-removed', uid: FIXTURE_CARD_MODELS['personal-products'].uid });
     expect(await codeOf(reader.read())).toBe('no-card');

@@ -17,7 +17,7 @@ import type { BlockSession } from '../card-io.js';
 import type { KeyProvider, KeyType } from '../keys.js';
 import { firstBlockOfSector } from '../layout.js';
 import { CardReaderCore } from '../reader-core.js';
-import { loadNfcPcsc, type Nfc, type NfcPcscError, type NfcReader } from './nfc-pcsc.js';
+import { loadNfcPcsc, type Nfc, type NfcCardInfo, type NfcPcscError, type NfcReader } from './nfc-pcsc.js';
 
 export interface PcscCardReaderOptions {
   keys: KeyProvider;
@@ -143,6 +143,11 @@ export class PcscCardReader implements CardReader {
 
   currentCard(): string | undefined {
     return this.active && !this.active.gone ? this.active.uid : undefined;
+  }
+
+  private atr: string | undefined;
+  lastAtr(): string | undefined {
+    return this.atr;
   }
 
   /** Names of the readers in use now. */
@@ -301,9 +306,10 @@ export class PcscCardReader implements CardReader {
     this.setReady(true, undefined, name);
     let cardSeen = false;
 
-    reader.on('card', () => {
+    reader.on('card', (info?: NfcCardInfo) => {
       if (gen !== this.nfcGeneration) return;
       cardSeen = true;
+      if (info?.atr && info.atr.length > 0) this.atr = info.atr.toString('hex').toUpperCase();
       void this.cardArrived(reader);
     });
     reader.on('card.off', () => {
