@@ -120,3 +120,26 @@ export function sleep(time: Time, ms: number, signal?: AbortSignal): Promise<voi
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Run `tick` now and then every `intervalMs` on the time port (which has timers, no interval: one
+ * timer at a time, set again on each tick). Returns stop(). The blocked-list refresh, the
+ * technician-list sync and the heartbeat share it.
+ */
+export function every(time: Time, intervalMs: number, tick: () => void): () => void {
+  let stopped = false;
+  let handle: TimerHandle | undefined;
+  const schedule = () => {
+    handle = time.setTimeout(() => {
+      if (stopped) return;
+      schedule();
+      tick();
+    }, intervalMs);
+  };
+  tick();
+  schedule();
+  return () => {
+    stopped = true;
+    time.clearTimeout(handle);
+  };
+}

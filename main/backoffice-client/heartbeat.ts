@@ -8,7 +8,7 @@
  */
 import { HeartbeatRequest, type HeartbeatDto } from '../../contract/backoffice-api.js';
 import type { HealthReport, PartHealth } from '../../contract/health.js';
-import { systemTime, type Clock, type Time, type TimerHandle } from '../../contract/time.js';
+import { every, systemTime, type Clock, type Time } from '../../contract/time.js';
 
 /** What a heartbeat is made of, as the kiosk's parts report it (the composition root gathers it). */
 export interface HeartbeatFacts {
@@ -95,25 +95,9 @@ export function createHeartbeat(o: HeartbeatOptions): Heartbeat {
     beat,
     status: () => ({ ...st }),
     start(intervalMs) {
-      const time = o.time ?? systemTime(o.clock);
-      let stopped = false;
-      let handle: TimerHandle | undefined;
-      const tick = () => {
+      return every(o.time ?? systemTime(o.clock), intervalMs, () => {
         beat().catch((e: unknown) => log('heartbeat not sent (next one at the next interval)', { err: String(e) }));
-      };
-      const schedule = () => {
-        handle = time.setTimeout(() => {
-          if (stopped) return;
-          schedule();
-          tick();
-        }, intervalMs);
-      };
-      tick();
-      schedule();
-      return () => {
-        stopped = true;
-        time.clearTimeout(handle);
-      };
+      });
     },
   };
 }

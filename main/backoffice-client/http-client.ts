@@ -35,7 +35,7 @@ import {
   OrdersQueryResponse,
   type IntakeResponseDto,
 } from '../../contract/backoffice-api.js';
-import { systemTime, type Clock, type TimerHandle, type Time } from '../../contract/time.js';
+import { every, systemTime, type Clock, type Time } from '../../contract/time.js';
 import type { JournalRecord } from '../journal/journal.js';
 import { cardRef, type SecretKey } from '../../contract/record-crypto.js';
 import { HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, signRequest, verifyResponseSignature } from '../../contract/request-signing.js';
@@ -289,23 +289,7 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
             running = false;
           });
       };
-      // One port timer at a time, set again on each tick (the time port has no interval).
-      const time = options.time ?? systemTime(clock);
-      let stopped = false;
-      let handle: TimerHandle | undefined;
-      const schedule = () => {
-        handle = time.setTimeout(() => {
-          if (stopped) return;
-          schedule();
-          tick();
-        }, intervalMs);
-      };
-      tick();
-      schedule();
-      return () => {
-        stopped = true;
-        time.clearTimeout(handle);
-      };
+      return every(options.time ?? systemTime(clock), intervalMs, tick);
     },
   };
 }

@@ -16,7 +16,7 @@ import { closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, read
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { TechnicianListResponse, type TechnicianListDto } from '../../contract/backoffice-api.js';
-import { systemTime, type Clock, type Time, type TimerHandle } from '../../contract/time.js';
+import { every, systemTime, type Clock, type Time } from '../../contract/time.js';
 
 /** The list as technician-access.ts reads it (structurally its TechnicianList). */
 export type TechnicianList = TechnicianListDto;
@@ -133,26 +133,9 @@ export function createTechnicianListSync(o: TechnicianListSyncOptions): Technici
     },
     refresh,
     start(intervalMs) {
-      const time = o.time ?? systemTime(o.clock);
-      let stopped = false;
-      let handle: TimerHandle | undefined;
-      const tick = () => {
+      return every(o.time ?? systemTime(o.clock), intervalMs, () => {
         refresh().catch((e: unknown) => log('technician list sync failed (the last good list stays in use)', { err: String(e) }));
-      };
-      // One port timer at a time, set again on each tick (the time port has no interval).
-      const schedule = () => {
-        handle = time.setTimeout(() => {
-          if (stopped) return;
-          schedule();
-          tick();
-        }, intervalMs);
-      };
-      tick();
-      schedule();
-      return () => {
-        stopped = true;
-        time.clearTimeout(handle);
-      };
+      });
     },
   };
 }
