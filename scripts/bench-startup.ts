@@ -13,6 +13,12 @@
  * `npm start` (npm, the start script, the kiosk host and anything they waited for) had used when
  * the start screen showed: on a loaded machine wall time mostly measures the others' load, CPU time
  * much less so. KIOSK_HOST_FROM_SOURCE=1 measures the host run through tsx instead of compiled.
+ *
+ * The floor, side by side: before each kiosk run (alternating, so both see the same machine), the
+ * same Chromium is launched at the same moment as a bare node:http server (`node -e`, one static
+ * page holding `[data-screen="start"]`, nothing else); its time to that element is what any kiosk
+ * made of a Node process and this browser needs on this machine, before doing anything of its own.
+ * `--no-floor` skips it.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -234,6 +240,37 @@ async function oneRun(
   }
 }
 
+/** A bare node:http server on `port`, serving one static start screen (the floor's server). */
+const FLOOR_SERVER = `
+const html = '<!doctype html><html><body><main data-screen="start"><h1>Welkom</h1></main></body></html>';
+require('node:http').createServer((q, r) => { r.writeHead(200, { 'content-type': 'text/html' }); r.end(html); })
+  .listen(Number(process.env.FLOOR_PORT), '127.0.0.1', () => console.log('KIOSK_URL=http://127.0.0.1:' + process.env.FLOOR_PORT));
+`;
+
+/** The floor: Chromium and a bare Node server started at the same moment, to the start element. */
+async function floorRun(): Promise<number> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const server = spawn(process.execPath, ['-e', FLOOR_SERVER], { env: { ...process.env, FLOOR_PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const browserP = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browserP.catch(() => {}); // awaited below
+  try {
+    const url = await waitForUrl(server, 30_000);
+    const browser = await browserP;
+    try {
+      const page = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
+      await page.goto(url, { waitUntil: 'commit' });
+      await page.locator('[data-screen="start"]').waitFor({ state: 'visible', timeout: 30_000 });
+      return performance.now() - t0;
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await browserP.then((b) => b.close(), () => {});
+    server.kill('SIGKILL');
+  }
+}
+
 function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
@@ -247,7 +284,13 @@ async function main(): Promise<void> {
   const cpu: number[] = [];
   const phaseRuns: PhaseTimes[] = [];
   console.log(`load average at the start: ${loadAverage()}`);
+  const withFloor = !process.argv.includes('--no-floor');
+  const floor: number[] = [];
   for (let i = 1; i <= runs; i++) {
+    if (withFloor) {
+      floor.push(await floorRun());
+      console.log(`floor ${i}/${runs}: Chromium + a bare Node server, started together -> start element ${floor.at(-1)!.toFixed(0)} ms`);
+    }
     const r = await oneRun(cards);
     phaseRuns.push(r.phases);
     startup.push(r.startupMs);
@@ -288,6 +331,12 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`npm start -> kiosk listening (${listening.length} runs): ${fmt(stats(listening))}`);
   console.log(`npm start -> start screen shown (${startup.length} runs): ${fmt(stats(startup))}`);
+  if (floor.length) {
+    const f = stats(floor).median;
+    const k = stats(startup).median;
+    console.log(`floor: Chromium + a bare Node server -> start element (${floor.length} runs, alternating): ${fmt(stats(floor))}`);
+    console.log(`the kiosk's own share (start screen median - floor median): ${(k - f).toFixed(0)} ms; kiosk / floor ${(k / f).toFixed(2)}x`);
+  }
   console.log(`CPU used by npm start's process tree until the start screen (${cpu.length} runs): ${fmt(stats(cpu))}`);
   console.log(`load average at the end: ${loadAverage()} (${process.env.KIOSK_HOST_FROM_SOURCE === '1' ? 'host through tsx' : 'compiled host'})`);
   console.log(`card presented -> menu shown (${cardToMenu.length} presentations): ${fmt(stats(cardToMenu))}`);
