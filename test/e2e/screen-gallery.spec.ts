@@ -192,6 +192,27 @@ test('every screen in every language at this size: axe-clean (WCAG 2.2 AA), no t
   testInfo.annotations.push({ type: 'gallery', description: `${shots.length} screens and states × ${locales.length} languages at ${size}${runAxe ? ', axe-clean' : ''}` });
 });
 
+test('on a 1024×768 panel the start screen keeps its pictogram and reader hint below the title and inside the hero, and its actions on screen', async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== 'landscape', 'one viewport of its own: run once, under the landscape project');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  const set = await openGallery(page);
+  for (const [i, locale] of LOCALES.entries()) {
+    await set({ ...sampleSnapshot('start', locale, {}), rev: i + 1 });
+    await expect(page.locator('html')).toHaveAttribute('lang', locale);
+    const boxes = await page.evaluate(() => {
+      const d = (globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): { top: number; bottom: number } } | null } }).document;
+      const box = (s: string) => { const r = d.querySelector(s)?.getBoundingClientRect(); return r ? { top: r.top, bottom: r.bottom } : null; };
+      return { title: box('main h1'), hero: box('main .hero'), art: box('.hold-card-art'), label: box('.hold-card-label'), actions: box('main .actions') };
+    });
+    const where = `1024×768/${locale}`;
+    expect(boxes.art!.top, `${where}: the card art starts below the title`).toBeGreaterThanOrEqual(boxes.title!.bottom - 1);
+    expect(boxes.label!.bottom, `${where}: the reader hint is not cut off by the hero`).toBeLessThanOrEqual(boxes.hero!.bottom + 1);
+    expect(boxes.actions!.bottom, `${where}: the actions are on the screen`).toBeLessThanOrEqual(768);
+  }
+  await page.screenshot({ path: path.join(SCREENS_DIR, 'start-1024x768.png') });
+});
+
 test('the layout check itself flags small text, overflow, a small target and actions out of reach', async ({ page }) => {
   await page.setContent(`<body style="margin:0">
     <p style="font-size:20px">small text</p>
