@@ -102,7 +102,11 @@ say(`stripped ${stripBinaries()} ELF files`);
 // xwayland: Debian 12's cage is built with XWayland and will not start without its server
 // ("Cannot create XWayland server"; seen by scripts/package-check.sh), although Chromium itself
 // runs on Wayland.
-const depends = ['adduser', 'systemd', 'pcscd', 'polkitd', 'cage', 'xwayland', 'chromium', 'init-system-helpers (>= 1.54)', ...sharedLibraryDepends()];
+// udev: the package's rules give the service user the reader and the terminal's port; only a
+// Recommends of systemd, so named here. fonts-dejavu-core: the screens' fallback face and the
+// monospace of booking references (renderer/src/styles.css); Chromium only recommends fonts.
+// The install proof (scripts/package-check.sh) installs without Recommends: this line must suffice.
+const depends = ['adduser', 'systemd', 'udev', 'pcscd', 'polkitd', 'cage', 'xwayland', 'chromium', 'fonts-dejavu-core', 'init-system-helpers (>= 1.54)', ...sharedLibraryDepends()];
 const installedKb = Math.ceil(duBytes(stage, ['DEBIAN']) / 1024);
 writeFileSync(
   path.join(control, 'control'),
