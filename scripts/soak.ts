@@ -20,7 +20,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
@@ -314,6 +314,8 @@ async function main(): Promise<void> {
       if (i % every === 0) {
         await new Promise((r) => setTimeout(r, 600)); // one upload interval: the uploader delivers
         const s = sample();
+        // SOAK_HEAP_SNAPSHOTS=DIR: a V8 heap snapshot at every report (compare two to find what grows).
+        if (process.env.SOAK_HEAP_SNAPSHOTS) writeHeapSnapshot(path.join(process.env.SOAK_HEAP_SNAPSHOTS, `soak-${i}.heapsnapshot`));
         reports.push(s);
         const j = journalStats(dataDir, clock.now());
         const now = performance.now();

@@ -11,6 +11,7 @@ import type { Apdu } from '../apdu.js';
 import { deferred, type Deferred } from '../inbox.js';
 import { build, type StatusInformation } from '../messages.js';
 import { RESULT } from '../result-codes.js';
+import { forgetOldestFinished } from './ledger-bound.js';
 
 /** The negative answer to 04 0F that makes the terminal reverse ("goods not issued"). */
 export const NEGATIVE_VEND_ANSWER = RESULT.ABORTED;
@@ -100,6 +101,11 @@ export class Approvals {
   set(paymentId: string, a: Approval): void {
     a.paymentId = paymentId;
     this.byPayment.set(paymentId, a);
+    forgetOldestFinished(this.byPayment, (x) => x.state === 'committed' || x.state === 'reversed' || x.state === 'booked');
+  }
+  /** How many approvals the ledger holds (bounded: ledger-bound.ts). */
+  get size(): number {
+    return this.byPayment.size;
   }
 
   /** Tell the kiosk (awaited, it journals) before a decision reaches the terminal. */

@@ -45,6 +45,7 @@ import { RESULT, promptForIntermediateStatus, reasonForResult } from '../result-
 import type { Apdu } from '../apdu.js';
 import { isAnswer, type Conversation } from './conversation.js';
 import type { Registration } from './registration.js';
+import { forgetOldestFinished } from './ledger-bound.js';
 import { doubling, retrying } from './retry.js';
 
 export type ReservationState = 'reserved' | 'booked' | 'released';
@@ -182,6 +183,7 @@ export class Reservations {
         else if (!reserved && info.receiptNumber) {
           reserved = { paymentId, amountCents, receipt: toReceipt(info, amountCents, this.o.clock.now()), state: 'reserved' };
           this.byPayment.set(paymentId, reserved);
+          forgetOldestFinished(this.byPayment, (x) => x.state !== 'reserved');
           prompt('approved');
         } else if (!info.receiptNumber) failCode = RESULT.PROTOCOL_ERROR; // a reservation nobody can name cannot be booked
         continue;
@@ -299,6 +301,7 @@ export class Reservations {
     if (!hints.amountCents) throw new PaymentTerminalError('unknown-payment', `no amount for the reservation of ${paymentId} (pass hints.amountCents)`);
     const res: Reservation = { paymentId, amountCents: hints.amountCents, receipt, state: 'reserved' };
     this.byPayment.set(paymentId, res);
+    forgetOldestFinished(this.byPayment, (x) => x.state !== 'reserved');
     return res;
   }
 
