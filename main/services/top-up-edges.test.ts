@@ -12,7 +12,7 @@ import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { MAX_TOP_UPS } from '../../contract/card.js';
 import type { PaymentTerminal } from '../../hardware/payment/payment-terminal.js';
 import { fixedClock } from '../../contract/time.js';
-import { sequentialRandom } from '../../contract/random.js';
+import { sequentialRandom, type Random } from '../../contract/random.js';
 import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
 import type { JournalHealth } from '../money/journal-guard.js';
 import { createTopUpService, paymentRef, writeMayHaveLanded } from './top-up.js';
@@ -50,30 +50,35 @@ function fakeTerminal(o: Partial<PaymentTerminal> = {}): PaymentTerminal & { cal
   };
 }
 
-async function setup(terminal: PaymentTerminal, opts: { health?: () => JournalHealth; maxBalanceCents?: number } = {}) {
+type Opts = { health?: () => JournalHealth; maxBalanceCents?: number; random?: Random; noLeftOpen?: boolean };
+async function setup(terminal: PaymentTerminal, opts: Opts = {}) {
   const clock = fixedClock(NOW);
   const reader = new EmulatedCardReader({ keys: loadKeyFile(DEFAULT_EMULATION_KEY_FILE), clock });
   await reader.start();
   const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: SECRET, clock });
   open.push(journal);
   const leftOpen: string[] = [];
+  /** What the service logs (the technician's view), parsed. */
+  const logged: Record<string, unknown>[] = [];
   const service = createTopUpService({
     reader,
     terminal,
     journal,
     clock,
-    random: sequentialRandom(),
+    random: opts.random ?? sequentialRandom(),
     kioskId: 'K7',
     maxBalanceCents: opts.maxBalanceCents ?? 15_000,
     cardRef: (n) => cardRef(n, SECRET),
-    log: pino({ level: 'silent' }),
-    onLeftOpen: (id) => leftOpen.push(id),
+    log: pino({ level: 'debug' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) }),
+    ...(opts.noLeftOpen ? {} : { onLeftOpen: (id: string) => void leftOpen.push(id) }),
     ...(opts.health ? { journalHealth: opts.health } : {}),
   });
   const records = (id: string) => journal.operation(id);
   const types = (id: string) => records(id).map((r) => r.type);
   const last = (id: string) => records(id).at(-1)!;
-  return { reader, journal, service, leftOpen, records, types, last };
+  /** The log lines at `level` (pino: 30 info, 40 warn, 50 error) about `paymentId`. */
+  const logs = (level: number, paymentId?: string) => logged.filter((l) => l['level'] === level && (paymentId === undefined || l['paymentId'] === paymentId));
+  return { reader, journal, service, leftOpen, records, types, last, logged, logs };
 }
 
 describe('writeMayHaveLanded: did the last card write of a payment perhaps land?', () => {
@@ -411,5 +416,200 @@ describe('rollback', () => {
     );
     expect((await reversed.t.service.rollback({ paymentId: reversed.a.paymentId, amountCents: 600, card: ANON })).result).toBe('credit-pending');
     expect(reversed.t.leftOpen).toEqual([]);
+  });
+});
+
+/** Payment ids whose ref has hex letters (sequentialRandom's refs are all digits, where case cannot show). */
+function hexRandom(): Random {
+  let n = 0;
+  return { id: (bytes = 16) => `abcd${(++n).toString(16).padStart(4, '0')}`.padEnd(bytes * 2, 'e'), next: () => 0.5 };
+}
+
+describe('the traveller’s reference', () => {
+  it('is the payment ref in capitals, on approval, on a refund owed and on a pending credit', async () => {
+    const t = await setup(fakeTerminal({ rollback: async () => ({ undone: false, detail: 'booked' }) }), { random: hexRandom() });
+    const a = await t.service.authorize({ amountCents: 500, card: ANON });
+    expect(a.reference).toMatch(/^ABCD[0-9A-F]{4}$/);
+    expect(a.reference).toBe(paymentRef(a.paymentId).toUpperCase());
+    expect(await t.service.rollback({ paymentId: a.paymentId, amountCents: 500, card: ANON })).toEqual({ result: 'refund-owed', reference: a.reference });
+    const b = await t.service.authorize({ amountCents: 500, card: ANON });
+    t.journal.append({ type: 'card.write-intent', operationId: b.paymentId, amountCents: 500, card: cardRef(ANON.cardNumber, SECRET), data: { ref: paymentRef(b.paymentId) } });
+    expect(await t.service.rollback({ paymentId: b.paymentId, amountCents: 500, card: ANON })).toEqual({ result: 'credit-pending', reference: b.reference });
+    expect(b.reference).toMatch(/[A-F]/);
+  });
+});
+
+describe('a service built without a settler (onLeftOpen absent)', () => {
+  it('a commit or a pending credit the terminal does not answer still ends for the traveller, without throwing', async () => {
+    const t = await setup(
+      fakeTerminal({
+        commit: async () => {
+          throw coded('no answer', 'timeout');
+        },
+      }),
+      { noLeftOpen: true },
+    );
+    await t.reader.present('anonymous');
+    const a = await t.service.authorize({ amountCents: 500, card: ANON });
+    expect(await t.service.credit({ paymentId: a.paymentId, amountCents: 500, card: ANON })).toEqual({ result: 'credited', balanceCents: 2535 });
+    const b = await t.service.authorize({ amountCents: 500, card: ANON });
+    t.journal.append({ type: 'card.write-intent', operationId: b.paymentId, amountCents: 500, card: cardRef(ANON.cardNumber, SECRET), data: { ref: paymentRef(b.paymentId) } });
+    expect((await t.service.rollback({ paymentId: b.paymentId, amountCents: 500, card: ANON })).result).toBe('credit-pending');
+  });
+});
+
+describe('what the journal says why', () => {
+  it('a pending credit records why it was kept; an over-limit credit records the refusal, certain', async () => {
+    const t = await setup(fakeTerminal(), { maxBalanceCents: 2035 });
+    await t.reader.present('anonymous');
+    const a = await t.service.authorize({ amountCents: 100, card: ANON });
+    expect((await t.service.credit({ paymentId: a.paymentId, amountCents: 100, card: ANON })).result).toBe('write-failed');
+    expect(t.last(a.paymentId)).toMatchObject({ type: 'card.write-failed', data: { reason: 'over-limit', uncertain: false } });
+    const b = await t.service.authorize({ amountCents: 100, card: ANON });
+    t.journal.append({ type: 'card.write-intent', operationId: b.paymentId, amountCents: 100, card: cardRef(ANON.cardNumber, SECRET), data: { ref: paymentRef(b.paymentId) } });
+    await t.service.rollback({ paymentId: b.paymentId, amountCents: 100, card: ANON });
+    expect(t.records(b.paymentId).find((r) => r.type === 'payment.credit-pending')!.data).toEqual({ ref: paymentRef(b.paymentId), reason: 'card write result unknown' });
+  });
+
+  it('an unclear declined outcome is undone with the reason "authorization ended unclear"', async () => {
+    const t = await setup(fakeTerminal({ authorize: async (r) => ({ result: 'failed', paymentId: r.paymentId, amountCents: r.amountCents, reason: 'communication', uncertain: true }) as never }));
+    const a = await t.service.authorize({ amountCents: 500, card: ANON });
+    expect(t.records(a.paymentId)[2]).toMatchObject({ type: 'payment.rollback-intent', data: { reason: 'authorization ended unclear' } });
+  });
+});
+
+/** The technician reads the log: every money event is logged with the payment it is about. */
+describe('the technician’s log', () => {
+  const line = (fields: Record<string, unknown>) => expect.objectContaining({ ...fields, msg: expect.stringMatching(/\w{3}/) });
+  const ERROR = 50;
+  const WARN = 40;
+  const INFO = 30;
+
+  it('authorize: approval and a declined outcome at info, a terminal error at warn, a closed journal at error', async () => {
+    const t = await setup(fakeTerminal());
+    const a = await t.service.authorize({ amountCents: 500, card: ANON });
+    expect(t.logs(INFO, a.paymentId)).toEqual([line({ amountCents: 500 })]);
+
+    const d = await setup(fakeTerminal({ authorize: async (r) => ({ result: 'failed', paymentId: r.paymentId, amountCents: r.amountCents, reason: 'declined' }) as never }));
+    const b = await d.service.authorize({ amountCents: 500, card: ANON });
+    expect(d.logs(INFO, b.paymentId)).toEqual([line({ reason: 'declined', uncertain: false })]);
+    const u = await setup(fakeTerminal({ authorize: async (r) => ({ result: 'failed', paymentId: r.paymentId, amountCents: r.amountCents, reason: 'communication', uncertain: true }) as never }));
+    const c = await u.service.authorize({ amountCents: 500, card: ANON });
+    expect(u.logs(INFO, c.paymentId)).toEqual([line({ reason: 'communication', uncertain: true })]);
+
+    const e = await setup(
+      fakeTerminal({
+        authorize: async () => {
+          throw coded('busy now', 'busy');
+        },
+      }),
+    );
+    const f = await e.service.authorize({ amountCents: 500, card: ANON });
+    expect(e.logs(WARN, f.paymentId)).toEqual([line({ code: 'busy', err: 'busy now' })]);
+
+    const j = await setup(fakeTerminal(), { health: () => ({ ok: false, reason: 'journal-unavailable', detail: 'SQLITE_FULL', since: NOW }) });
+    await j.service.authorize({ amountCents: 500, card: ANON });
+    expect(j.logs(ERROR)).toEqual([line({ detail: 'SQLITE_FULL' })]);
+  });
+
+  it('a failed abort at warn', async () => {
+    const t = await setup(
+      fakeTerminal({
+        abort: async () => {
+          throw new Error('gone');
+        },
+      }),
+    );
+    await t.service.abort();
+    expect(t.logs(WARN)).toEqual([line({ err: 'gone' })]);
+  });
+
+  it('credit: no card, a landed earlier write and a credit at info; a silent terminal and a failed write at warn', async () => {
+    const t = await setup(fakeTerminal());
+    const a = await t.service.authorize({ amountCents: 500, card: ANON });
+    await t.service.credit({ paymentId: a.paymentId, amountCents: 500, card: ANON });
+    expect(t.logs(INFO, a.paymentId).slice(1)).toEqual([line({ code: 'no-card' })]);
+    await t.reader.present('anonymous');
+    await t.service.credit({ paymentId: a.paymentId, amountCents: 500, card: ANON });
+    expect(t.logs(INFO, a.paymentId).slice(2)).toEqual([line({ amountCents: 500 })]);
+
+    let commits = 0;
+    const l = await setup(
+      fakeTerminal({
+        commit: async () => {
+          if (++commits === 1) throw coded('no answer', 'timeout');
+        },
+      }),
+    );
+    await l.reader.present('anonymous');
+    const b = await l.service.authorize({ amountCents: 500, card: ANON });
+    await l.service.credit({ paymentId: b.paymentId, amountCents: 500, card: ANON });
+    await l.service.credit({ paymentId: b.paymentId, amountCents: 500, card: ANON });
+    expect(l.logs(INFO, b.paymentId).slice(1)).toEqual([line({ amountCents: 500 }), line({})]);
+    expect(l.logs(ERROR, b.paymentId)).toEqual([line({ code: 'timeout', err: 'no answer' })]);
+
+    const s = await setup(
+      fakeTerminal({
+        issuing: async () => {
+          throw new Error('no ack');
+        },
+      }),
+    );
+    await s.reader.present('anonymous');
+    const c = await s.service.authorize({ amountCents: 500, card: ANON });
+    await s.service.credit({ paymentId: c.paymentId, amountCents: 500, card: ANON });
+    expect(s.logs(WARN, c.paymentId)).toEqual([line({ err: 'no ack' })]);
+
+    // the card torn away mid-write: tear after more and more chip operations until a write has started
+    for (let n = 1; n < 100; n++) {
+      const w = await setup(fakeTerminal());
+      await w.reader.present('anonymous');
+      const d = await w.service.authorize({ amountCents: 500, card: ANON });
+      w.reader.tearAfterOperations(n);
+      await w.service.credit({ paymentId: d.paymentId, amountCents: 500, card: ANON });
+      w.reader.tearAfterOperations(undefined);
+      const failed = w.last(d.paymentId);
+      if (failed.type !== 'card.write-failed') continue;
+      expect(w.logs(WARN, d.paymentId)).toEqual([line({ reason: failed.data?.['reason'], uncertain: failed.data?.['uncertain'] })]);
+      return;
+    }
+    expect.unreachable('no tear point inside the write');
+  });
+
+  it('rollback: a refund owed, a rollback left for the settler, and a pending credit left open or reversed, each at error; a committed pending credit logs no error', async () => {
+    const owed = await setup(fakeTerminal({ rollback: async () => ({ undone: false, detail: 'booked' }) }));
+    const a = await owed.service.authorize({ amountCents: 500, card: ANON });
+    await owed.service.rollback({ paymentId: a.paymentId, amountCents: 500, card: ANON });
+    expect(owed.logs(ERROR, a.paymentId)).toEqual([line({ detail: 'booked', msg: expect.stringContaining('refund owed') })]);
+
+    const gone = await setup(
+      fakeTerminal({
+        rollback: async () => {
+          throw coded('no line', 'offline');
+        },
+      }),
+    );
+    const b = await gone.service.authorize({ amountCents: 500, card: ANON });
+    await gone.service.rollback({ paymentId: b.paymentId, amountCents: 500, card: ANON });
+    expect(gone.logs(ERROR, b.paymentId)).toEqual([line({ detail: expect.stringContaining('no line'), msg: expect.stringContaining('settler') })]);
+
+    const pending = async (commit: PaymentTerminal['commit']) => {
+      const t = await setup(fakeTerminal({ commit }));
+      const p = await t.service.authorize({ amountCents: 500, card: ANON });
+      t.journal.append({ type: 'card.write-intent', operationId: p.paymentId, amountCents: 500, card: cardRef(ANON.cardNumber, SECRET), data: { ref: paymentRef(p.paymentId) } });
+      await t.service.rollback({ paymentId: p.paymentId, amountCents: 500, card: ANON });
+      return t.logs(ERROR, p.paymentId);
+    };
+    expect(
+      await pending(async () => {
+        throw coded('no answer', 'timeout');
+      }),
+    ).toEqual([line({ detail: 'no answer', msg: expect.stringContaining('settler') })]);
+    expect(
+      await pending(async () => {
+        throw coded('nothing open', 'not-open');
+      }),
+    ).toEqual([line({ detail: 'nothing open', msg: expect.stringContaining('reversed') })]);
+    expect(await pending(async () => {})).toEqual([]);
   });
 });
