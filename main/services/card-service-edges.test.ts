@@ -148,3 +148,39 @@ describe('toCardInfo: what the machines see of a card', () => {
     expect(JSON.stringify(info)).not.toMatch(/birth|creditRefs|ref"/);
   });
 });
+
+describe('the technician’s log', () => {
+  it('a failed read at warn with its code; a refs record or a blocked-list check that failed at error', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const line = (fields: Record<string, unknown>) => expect.objectContaining({ ...fields, msg: expect.stringMatching(/\w{3}/) });
+    const clock = fixedClock(NOW);
+    const reader = new EmulatedCardReader({ keys: loadKeyFile(DEFAULT_EMULATION_KEY_FILE), clock });
+    await reader.start();
+    const service = createCardService({
+      reader,
+      backOffice: {
+        isBlocked: () => {
+          throw new Error('cache gone');
+        },
+      },
+      clock,
+      timeZone: 'UTC',
+      log: logger,
+      refsSeen: {
+        journal: {
+          append: () => {
+            throw new Error('SQLITE_FULL');
+          },
+        },
+        cardRef: () => ({ hash: 'h', last4: '0000' }),
+      },
+    });
+    await service.read();
+    expect(lines).toEqual([line({ level: 40, code: 'no-card', err: expect.any(String) })]);
+    await reader.present('anonymous');
+    await service.read();
+    expect(lines.slice(1)).toEqual([line({ level: 50, err: 'Error: SQLITE_FULL' }), line({ level: 50, err: 'Error: cache gone' })]);
+    await reader.stop();
+  });
+});

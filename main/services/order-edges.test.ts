@@ -12,7 +12,7 @@ import { CardError, type CardReader } from '../../hardware/card/card-reader.js';
 import { FIXTURE_CARDS, type FixtureCardId } from '../../contract/fixture-cards.js';
 import { MAX_TOP_UPS, type CardModel } from '../../contract/card.js';
 import type { OrderInfo } from '../../domain/order-rules.js';
-import { BackOfficeRejectedError, type PendingOrder } from '../backoffice-client/types.js';
+import { BackOfficeRejectedError, BackOfficeUnavailableError, type PendingOrder } from '../backoffice-client/types.js';
 import { fixedClock } from '../../contract/time.js';
 import { sequentialRandom } from '../../contract/random.js';
 import { cardRef, openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
@@ -55,6 +55,8 @@ async function setup(opts: { rejects?: boolean; pendingThrows?: Error } = {}) {
   const journal = openJournal({ path: ':memory:', kioskId: 'K1', hmacKey: SECRET, clock });
   journals.push(journal);
   const marked: [string, string, string][] = [];
+  /** What the service logs (the technician's view), parsed. */
+  const logged: Record<string, unknown>[] = [];
   const service = createOrderService({
     reader,
     backOffice: {
@@ -75,9 +77,11 @@ async function setup(opts: { rejects?: boolean; pendingThrows?: Error } = {}) {
     exclusiveProductGroups: [['DAL-VOORDEEL', 'TRAJECT-VRIJ', 'WEEKEND-VRIJ']],
     stationPassage: PASSAGE,
     cardRef: (n) => cardRef(n, SECRET),
-    log: pino({ level: 'silent' }),
+    log: pino({ level: 'debug' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) }),
   });
-  return { inner, reader, change, journal, service, marked, cref: (f: FixtureCardId) => cardRef(FIXTURE_CARDS[f].cardNumber, SECRET) };
+  /** The log lines at `level` (pino: 30 info, 40 warn, 50 error). */
+  const logs = (level: number) => logged.filter((l) => l['level'] === level);
+  return { inner, reader, change, journal, service, marked, logs, cref: (f: FixtureCardId) => cardRef(FIXTURE_CARDS[f].cardNumber, SECRET) };
 }
 
 describe('fetchOrders', () => {
@@ -271,5 +275,89 @@ describe('the station passage: one a day, by the ref log', () => {
     t.change.fn = (c) => ({ ...c, balanceCents: 5000 });
     expect(await t.service.grantStationPassage({ card: id('personal-ns-extra') })).toEqual({ result: 'refused' });
     expect((await t.inner.read()).products).toEqual([]);
+  });
+});
+
+/** The technician reads the log: every card change and every failure is logged with the operation and order it is about. */
+describe('the technician’s log', () => {
+  const line = (fields: Record<string, unknown>) => expect.objectContaining({ ...fields, msg: expect.stringMatching(/\w{3}/) });
+  const ERROR = 50;
+  const WARN = 40;
+  const INFO = 30;
+  const N = FIXTURE_CARDS['personal-ns-extra'].cardNumber;
+
+  it('fetching: the orders found at info, the back office down at warn (offline or not), with the last four digits only', async () => {
+    const ok = await setup();
+    await ok.service.fetchOrders({ cardNumber: N });
+    expect(ok.logs(INFO)).toEqual([line({ card: N.slice(-4), orders: 1 })]);
+    const down = await setup({ pendingThrows: new BackOfficeUnavailableError('down') });
+    await down.service.fetchOrders({ cardNumber: N });
+    expect(down.logs(WARN)).toEqual([line({ card: N.slice(-4), offline: true, err: 'down' })]);
+    const odd = await setup({ pendingThrows: new Error('bad json') });
+    await odd.service.fetchOrders({ cardNumber: N });
+    expect(odd.logs(WARN)).toEqual([line({ offline: false, err: 'bad json' })]);
+  });
+
+  it('collecting: a card not there and a load at info; a refusal after the load at error; a failed write at warn', async () => {
+    const t = await setup();
+    await t.service.collect({ order: NSX, card: id('personal-ns-extra'), today: TODAY });
+    expect(t.logs(INFO)).toEqual([line({ orderId: 'NSX-9', code: 'no-card', operationId: expect.any(String) })]);
+    await t.inner.present('personal-ns-extra');
+    await t.service.collect({ order: NSX, card: id('personal-ns-extra'), today: TODAY });
+    expect(t.logs(INFO).slice(1)).toEqual([line({ orderId: 'NSX-9', kind: 'ns-extra', operationId: expect.any(String) })]);
+    await t.service.collect({ order: NSX, card: id('personal-ns-extra'), today: TODAY });
+    expect(t.logs(INFO).slice(2)).toEqual([line({ orderId: 'NSX-9', operationId: expect.any(String), msg: expect.stringContaining('already') })]);
+
+    const r = await setup({ rejects: true });
+    await r.inner.present('personal-ns-extra');
+    await r.service.collect({ order: NSX, card: id('personal-ns-extra'), today: TODAY });
+    expect(r.logs(ERROR)).toEqual([line({ orderId: 'NSX-9', code: 'not-loadable', operationId: expect.any(String) })]);
+
+    const f = await setup();
+    await f.inner.present('personal-ns-extra');
+    f.change.fn = () => {
+      throw new CardError('no-card', 'gone');
+    };
+    await f.service.collect({ order: NSX, card: id('personal-ns-extra'), today: TODAY });
+    expect(f.logs(WARN)).toEqual([line({ orderId: 'NSX-9', uncertain: false, reason: expect.any(String), operationId: expect.any(String) })]);
+  });
+
+  it('the back office not reached after the load: at warn, saying the journal upload confirms it', async () => {
+    const t = await setup();
+    await t.inner.present('personal-ns-extra');
+    const service = createOrderService({
+      reader: t.reader,
+      backOffice: {
+        pendingOrders: async () => [],
+        markCollected: async () => {
+          throw new BackOfficeUnavailableError('offline');
+        },
+      },
+      journal: t.journal,
+      clock: fixedClock(NOW),
+      random: sequentialRandom(),
+      timeZone: 'Europe/Amsterdam',
+      maxBalanceCents: 15_000,
+      exclusiveProductGroups: [],
+      cardRef: (n) => cardRef(n, SECRET),
+      log: pino({ level: 'debug' }, { write: (l: string) => void seen.push(JSON.parse(l) as Record<string, unknown>) }),
+    });
+    const seen: Record<string, unknown>[] = [];
+    await service.collect({ order: NSX, card: id('personal-ns-extra'), today: TODAY });
+    expect(seen.filter((l) => l['level'] === WARN)).toEqual([line({ orderId: 'NSX-9', err: 'offline', operationId: expect.any(String) })]);
+  });
+
+  it('the station passage: granted at info with the station, a failed write at warn', async () => {
+    const t = await setup();
+    await t.inner.present('personal-ns-extra');
+    await t.service.grantStationPassage({ card: id('personal-ns-extra') });
+    expect(t.logs(INFO)).toEqual([line({ station: 'UT', operationId: expect.any(String) })]);
+    const f = await setup();
+    await f.inner.present('personal-ns-extra');
+    f.change.fn = () => {
+      throw new CardError('no-card', 'gone');
+    };
+    expect(await f.service.grantStationPassage({ card: id('personal-ns-extra') })).toEqual({ result: 'card-removed' });
+    expect(f.logs(WARN)).toEqual([line({ uncertain: false, reason: expect.any(String), operationId: expect.any(String) })]);
   });
 });
