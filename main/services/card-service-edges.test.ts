@@ -184,3 +184,40 @@ describe('the technician’s log', () => {
     await reader.stop();
   });
 });
+
+describe('waitForCard leaves nothing behind (a kiosk waits for millions of cards)', () => {
+  it('after a card came or the wait was aborted, its reader subscription and abort listener are gone', async () => {
+    let subscribers = 0;
+    let emit: ((e: { type: 'card-presented'; uid: string }) => void) | undefined;
+    const reader = {
+      currentCard: () => undefined,
+      subscribe: (f: (e: { type: 'card-presented'; uid: string }) => void) => {
+        subscribers++;
+        emit = f;
+        return () => void subscribers--;
+      },
+    } as unknown as CardReader;
+    const service = createCardService({ reader, backOffice: { isBlocked: () => false }, clock: fixedClock(NOW), timeZone: 'UTC', log });
+    const ac = new AbortController();
+    let listeners = 0;
+    const add = ac.signal.addEventListener.bind(ac.signal);
+    const remove = ac.signal.removeEventListener.bind(ac.signal);
+    ac.signal.addEventListener = ((...a: Parameters<typeof add>) => {
+      listeners++;
+      add(...a);
+    }) as typeof add;
+    ac.signal.removeEventListener = ((...a: Parameters<typeof remove>) => {
+      listeners--;
+      remove(...a);
+    }) as typeof remove;
+    const came = service.waitForCard(true, ac.signal);
+    expect([subscribers, listeners]).toEqual([1, 1]);
+    emit!({ type: 'card-presented', uid: '04AA' });
+    expect(await came).toEqual({ uid: '04AA' });
+    expect([subscribers, listeners]).toEqual([0, 0]);
+    const aborted = service.waitForCard(true, ac.signal);
+    ac.abort(new Error('left'));
+    await expect(aborted).rejects.toThrow('left');
+    expect([subscribers, listeners]).toEqual([0, 0]);
+  });
+});
