@@ -19,4 +19,9 @@ describe('cardCreditRefs: the refs a card holds, newest first, for card.refs-see
     });
     expect(refs).toEqual(['eeeeeeee', 'aaaaaaaa', 'bbbbbbbb', 'cccccccc', 'dddddddd']);
   });
+
+  it('drops a ref of more than 8 hex characters, whichever end the extra ones are on (the back office matches whole refs)', () => {
+    const refs = cardCreditRefs({ creditRefs: ['001234abcd', '1234abcd00', '1234abcd'], topUps: [], products: [] });
+    expect(refs).toEqual(['1234abcd']);
+  });
 });
