@@ -117,6 +117,15 @@ describe('the hints settlement hands the terminal to find a payment again', () =
     t.close();
   });
 
+  it('an approval without data: only the amount', async () => {
+    const t = setup();
+    t.journal.append({ type: 'payment.intent', operationId: 'p4', amountCents: 650, card: CARD });
+    t.journal.append({ type: 'payment.approved', operationId: 'p4', amountCents: 650, card: CARD });
+    await t.settlement.commit({ paymentId: 'p4' });
+    expect(t.calls[0]!.hints).toStrictEqual({ amountCents: 650 });
+    t.close();
+  });
+
   it('a payment the journal holds nothing of: no hints at all', async () => {
     const t = setup({ commit: async () => Promise.reject(offline()) });
     await t.settlement.commit({ paymentId: 'unknown' });
