@@ -108,6 +108,7 @@ describe('entry validation: the schema and the privacy gate', () => {
   it('an operation id holding a card number is refused', () => {
     expect(codeOf(() => validateEntry(note(undefined, 'op-3528010000000017')))).toBe('privacy');
     expect(codeOf(() => validateEntry(note(undefined, 'op-352801000000')))).toBeUndefined();
+    expect(() => validateEntry(note(undefined, 'op-3528010000000017'))).toThrow('an operation id may not contain a card number');
   });
 });
 
@@ -196,7 +197,7 @@ describe('recovery card check, with a scripted reader', () => {
     ],
   });
 
-  function make(o: { present?: boolean[]; read?: () => Promise<unknown>; waitMs?: number } = {}) {
+  function make(o: { present?: boolean[]; read?: (areas: string[]) => Promise<unknown>; waitMs?: number } = {}) {
     const seen: [string, string][] = [];
     let polls = 0;
     const present = o.present ?? [true];
@@ -252,6 +253,24 @@ describe('recovery card check, with a scripted reader', () => {
     expect(await t.check({ records: [] })).toBe('unknown');
     expect(t.seen.map((s) => s[1])).toEqual(Array(4).fill('the write intent names no ref or card'));
     expect(t.polls()).toBe(0);
+  });
+
+  it('reads the areas that hold refs: identity, purse (top-up records, credit-ref log) and products', async () => {
+    const asked: string[][] = [];
+    const t = make({ read: async (areas) => (asked.push(areas), cardOnReader) });
+    await t.check(op('top00001'));
+    expect(asked).toEqual([['identity', 'purse', 'products']]);
+  });
+
+  it('the newest write intent is the one asked about, even when a later record (its failure) follows it', async () => {
+    const t = make();
+    const records: Pick<JournalRecord, 'type' | 'card' | 'data'>[] = [...op('top00001').records, { type: 'card.write-failed', data: { reason: 'x', uncertain: true } }];
+    expect(await t.check({ records })).toBe('written');
+  });
+
+  it('an intent without data is unknown, not a crash', async () => {
+    const t = make();
+    expect(await t.check({ records: [{ type: 'card.write-intent', card: { hash: hash(CARD_NO), last4: '0017' } }] })).toBe('unknown');
   });
 
   it('unknown when the card cannot be read, with the reader\'s message', async () => {

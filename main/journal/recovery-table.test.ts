@@ -263,6 +263,83 @@ describe('recovery of a payment, by the record it stopped at', () => {
   });
 });
 
+describe('recovery: what each decision carries', () => {
+  it('an uncertain payment.failed whose payment the terminal holds nothing of: payment.failed {interrupted}, final', async () => {
+    const t = setup({ resolve: 'reversed' });
+    t.put('p1', ['payment.intent']);
+    t.journal.append({ type: 'payment.failed', operationId: 'p1', amountCents: 1000, card: CARD, data: { reason: 'communication', uncertain: true } });
+    const r = await t.recover();
+    expect(r.operations[0]).toMatchObject({ stoppedAt: 'payment.failed', action: 'payment-failed' });
+    expect(t.last('p1').data).toMatchObject({ reason: 'interrupted' });
+    expect(t.journal.unfinishedOperations()).toEqual([]);
+  });
+
+  it('card.write-intent, card certainly not written: the rollback says why ("card not written")', async () => {
+    const t = setup();
+    t.put('p1', TOP_UP_TO_WRITE);
+    await t.recover({ checkCardWrite: async () => 'not-written' });
+    expect(t.journal.operation('p1')[4]).toMatchObject({ type: 'payment.rollback-intent', data: { reason: 'card not written' } });
+  });
+
+  it('an uncertain card.write-failed, card unknown: kept under the write intent\'s ref (not the failure record\'s), with why', async () => {
+    const t = setup();
+    t.put('p1', ['payment.intent', 'payment.approved']);
+    t.journal.append({ type: 'card.write-intent', operationId: 'p1', amountCents: 1000, card: CARD, data: { ref: 'intent01' } });
+    t.journal.append({ type: 'card.write-failed', operationId: 'p1', amountCents: 1000, card: CARD, data: { reason: 'x', uncertain: true } });
+    const r = await t.recover();
+    expect(r.operations[0]).toMatchObject({ action: 'credit-pending', detail: 'card write result unknown: payment kept, credit intent01 owed to the card' });
+    expect(t.journal.recordsOfType(['payment.credit-pending'])[0]!.data).toMatchObject({ ref: 'intent01', reason: 'card write result unknown' });
+  });
+
+  it('the keep path without any write intent (an uncertain failure journaled straight after approval) uses the payment ref', async () => {
+    const t = setup();
+    t.put('ABCDEF12-9', ['payment.intent', 'payment.approved']);
+    t.journal.append({ type: 'card.write-failed', operationId: 'ABCDEF12-9', amountCents: 1000, card: CARD, data: { reason: 'x', uncertain: true } });
+    const r = await t.recover();
+    expect(r.operations[0]!.action).toBe('credit-pending');
+    expect(t.journal.recordsOfType(['payment.credit-pending'])[0]!.data).toMatchObject({ ref: 'abcdef12' });
+  });
+
+  it('a payment.credit-pending record without data: kept under the write intent\'s ref', async () => {
+    const t = setup();
+    t.put('p1', ['payment.intent', 'payment.approved']);
+    t.journal.append({ type: 'card.write-intent', operationId: 'p1', amountCents: 1000, card: CARD, data: { ref: 'intent02' } });
+    t.journal.append({ type: 'payment.credit-pending', operationId: 'p1', amountCents: 1000, card: CARD });
+    const r = await t.recover();
+    expect(r.operations[0]).toMatchObject({ action: 'credit-pending', detail: 'credit pending: payment kept, credit intent02 owed to the card' });
+  });
+
+  it('the card written by a card check carries the operation\'s amount and card ref, as every recovery record does', async () => {
+    const t = setup();
+    t.put('p1', TOP_UP_TO_WRITE);
+    await t.recover({ checkCardWrite: async () => 'written' });
+    for (const rec of t.journal.operation('p1').slice(3)) expect(rec).toMatchObject({ amountCents: 1000, card: CARD, data: { recovered: true } });
+  });
+
+  it('the card ref is the newest record that has one, even when the last record has none', async () => {
+    const t = setup();
+    t.journal.append({ type: 'payment.intent', operationId: 'p1', amountCents: 500, card: CARD });
+    t.journal.append({ type: 'payment.approved', operationId: 'p1', amountCents: 500 });
+    await t.recover();
+    expect(t.last('p1')).toMatchObject({ type: 'payment.reversed', card: CARD, amountCents: 500 });
+  });
+
+  it('the order id is found on whichever record carries it, not only the first', async () => {
+    const t = setup();
+    t.journal.append({ type: 'order.collect-intent', operationId: 'o1' });
+    t.journal.append({ type: 'card.write-intent', operationId: 'o1', card: CARD, data: { orderId: 'ORD-9', ref: 'r' } });
+    await t.recover();
+    expect(t.last('o1')).toMatchObject({ type: 'order.collect-failed', data: { orderId: 'ORD-9' } });
+  });
+
+  it('without a card check, nothing is logged about a failed check: the write result is simply unknown', async () => {
+    const t = setup();
+    t.put('c1', ['card.write-intent']);
+    await t.recover();
+    expect(t.logs.map((l) => l.msg)).toEqual(['recovery: c1 (card, stopped at card.write-intent) -> card-write-failed']);
+  });
+});
+
 describe('recovery of order collections and card-only writes', () => {
   const ORDER = { data: { orderId: 'ORD-7' } };
 

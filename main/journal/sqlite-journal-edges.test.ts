@@ -3,7 +3,7 @@
  * item 6): what `openJournal` refuses, the upload queue's bookkeeping, the technician views, and
  * the chain check's verdict on each way a stored journal can be wrong.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -93,7 +93,39 @@ describe('openJournal refuses what it cannot use safely', () => {
       }
       expect(err).toBeInstanceOf(JournalError);
       expect((err as JournalError).code).toBe('closed');
+      expect((err as Error).message).toBe('the journal is closed');
     }
+  });
+});
+
+describe('closing', () => {
+  it('close really closes the database: the last connection checkpoints and removes the WAL file', () => {
+    const path = tmpDb();
+    const j = open('k', path);
+    j.append({ type: 'kiosk.note', operationId: 'n' });
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    j.close();
+    expect(existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0).toBe(false);
+  });
+});
+
+describe('records under a key id', () => {
+  it('a kiosk without the key ring cannot vouch for records that name a key id: unknown-key, even when the secret is the same', () => {
+    const path = tmpDb();
+    const rotated = openJournal({
+      path,
+      kioskId: 'k',
+      hmacKey: KEY,
+      clock: fixedClock('2026-01-01'),
+      recordKeys: { current: () => ({ keyId: 1, secret: KEY }), lookup: (id) => (id === 1 ? KEY : undefined) },
+    });
+    rotated.append({ type: 'kiosk.note', operationId: 'n' });
+    expect(rotated.keyIdsInUse()).toEqual([1]);
+    expect(rotated.verifyChain()).toEqual({ ok: true, checked: 1 });
+    rotated.close();
+    const plain = open('k', path);
+    expect(plain.verifyChain()).toEqual({ ok: false, checked: 0, firstBad: { seq: 1, reason: 'unknown-key' } });
+    plain.close();
   });
 });
 
