@@ -163,7 +163,19 @@ async function main(): Promise<void> {
     send({ type: 'done', delivered: total(), appended: kiosks.reduce((s, k) => s + k.nextSeq - 1, 0), ...stats });
   } else if (cfg.scenario === 'blocked') {
     // Every kiosk polls the blocked list; report when each first knows the card is blocked.
-    const stops = kiosks.map((k) => k.client.startBlockedListRefresh(cfg.pollMs, () => stats.otherFailures++));
+    // Real kiosks were switched on at different moments: each starts polling at a random point of
+    // the first interval (5,000 polls in the same millisecond would measure a herd no fleet makes).
+    const stops: (() => void)[] = [];
+    const starts = kiosks.map((k) =>
+      setTimeout(() => {
+        stops.push(
+          k.client.startBlockedListRefresh(cfg.pollMs, (e) => {
+            stats.otherFailures++;
+            if (stats.errorSamples.length < 5) stats.errorSamples.push(`${(e as Error).name}: ${(e as Error).message}`);
+          }),
+        );
+      }, Math.random() * cfg.pollMs),
+    );
     send({ type: 'ready' });
     const go = await waitFor('go');
     const blockedAt = Number((go as { at?: number }).at ?? Date.now());
@@ -179,6 +191,7 @@ async function main(): Promise<void> {
       }
       await sleep(20);
     }
+    starts.forEach(clearTimeout);
     stops.forEach((s) => s());
     send({ type: 'done', seenAfter, missing: kiosks.length - seen.size, ...stats });
   } else {
