@@ -237,6 +237,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
         pollMs: o.pollMs,
         kiosksInformed: seen.length,
         kiosksMissing: sum('missing'),
+        versionRegressions: sum('versionRegressions'),
         p50ms: Math.round(pct(seen, 50)),
         p99ms: Math.round(pct(seen, 99)),
         maxMs: Math.round(pct(seen, 100)),
