@@ -212,6 +212,10 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
         recordsSent: o.scenario === 'storm' ? expected : sum('appended'),
         recordsStored: counts.n,
         storedExactlyOnce: counts.n === counts.distinct && counts.n === (o.scenario === 'storm' ? expected : sum('appended')),
+        // Which way it failed, when it did: a record stored twice, or records still in the kiosks'
+        // queues at the end (steady gives the backlog 30 s after the last minute, then stops).
+        duplicateRows: Number(counts.n) - Number(counts.distinct),
+        recordsNotStored: (o.scenario === 'storm' ? expected : sum('appended')) - Number(counts.n),
         kiosksWithGaps: incomplete,
         falseGapReports: o.scenario === 'storm' ? sum('gapReports') : 'n/a',
         batches: sum('batches'),
