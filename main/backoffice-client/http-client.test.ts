@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,6 +78,39 @@ describe('blocked-card list refresh on the time port', () => {
     expect(errors).toEqual([]);
     await client.close();
     await proxy.close();
+    await backOffice.close();
+  });
+});
+
+describe('blocked-card list cache file', () => {
+  it('is written when the list changed and left alone (no write, no fsync) by a poll that brings nothing new', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blocked-cache-'));
+    dirs.push(dir);
+    const secret = 's'.repeat(32);
+    const backOffice = await startBackOffice({ port: 0, dbPath: ':memory:', clock: fixedClock('2026-11-30T10:00:00Z'), kiosks: { 'kiosk-1': secret } });
+    const cachePath = join(dir, 'blocked.json');
+    const client = createHttpBackOfficeClient({ baseUrl: backOffice.url, kioskId: 'kiosk-1', secret, clock: fixedClock('2026-11-30T10:00:00Z'), blockedCachePath: cachePath });
+    const newCard = '3528019999990007';
+    backOffice.store.setBlocked(newCard, true);
+    const first = await client.refreshBlockedList();
+    expect(existsSync(cachePath)).toBe(true);
+    expect(client.isBlocked(newCard)).toBe(true);
+    // The file is removed behind the client's back: a poll with nothing new must not rewrite it.
+    rmSync(cachePath);
+    const again = await client.refreshBlockedList();
+    expect(again).toEqual({ version: first.version, applied: 0 });
+    expect(existsSync(cachePath)).toBe(false);
+    expect(client.isBlocked(newCard)).toBe(true);
+    // A change is written, and a new client (a restarted kiosk) reads it from the file.
+    backOffice.store.setBlocked(newCard, false);
+    const third = await client.refreshBlockedList();
+    expect(third.version).toBe(first.version + 1);
+    expect(JSON.parse(readFileSync(cachePath, 'utf8'))).toMatchObject({ version: third.version });
+    expect(client.isBlocked(newCard)).toBe(false);
+    const restarted = createHttpBackOfficeClient({ baseUrl: backOffice.url, kioskId: 'kiosk-1', secret, clock: fixedClock('2026-11-30T10:00:00Z'), blockedCachePath: cachePath });
+    expect(restarted.blockedListVersion()).toBe(third.version);
+    await client.close();
+    await restarted.close();
     await backOffice.close();
   });
 });
