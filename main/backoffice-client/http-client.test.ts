@@ -114,3 +114,21 @@ describe('blocked-card list cache file', () => {
     await backOffice.close();
   });
 });
+
+describe('a back office that never answers', () => {
+  it('is given up after the request timeout as unreachable (the kiosk goes on offline)', async () => {
+    const held: import('node:http').ServerResponse[] = [];
+    const silent: Server = createServer((_req, res) => held.push(res)); // reads the request, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const client = createHttpBackOfficeClient({ baseUrl: `http://127.0.0.1:${port}`, kioskId: 'kiosk-1', secret: 's'.repeat(32), clock: fixedClock('2026-11-30T10:00:00Z'), timeoutMs: 150, blockedCachePath: join(tmpdir(), 'never-written-blocked.json') });
+      const t0 = performance.now();
+      await expect(client.pendingOrders('3528010000000017')).rejects.toThrow(/back office not reachable/);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    } finally {
+      for (const res of held) res.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+});
