@@ -61,6 +61,15 @@ describe('the seal', () => {
     expect(Buffer.from(onCard)).toEqual(Buffer.from(raw.refs));
   });
 
+  it('a full credit-ref log (16 refs of 16 characters: a refs record over 255 bytes) is sealed and reads back', () => {
+    const creditRefs = Array.from({ length: MAX_CREDIT_REFS }, (_, i) => `r${String(i).padStart(2, '0')}`.padEnd(16, 'x'));
+    const m = model({ creditRefs });
+    const { raw, idx } = sealedRecords(m, 9);
+    expect(recordBody('refs', raw.refs).length).toBeGreaterThan(255);
+    expect(decodeRecords(m.uid, idx, raw, keys).creditRefs).toEqual(creditRefs);
+    expect(decodeCardImage(encodeCardImage(m, keys), keys)).toEqual(m);
+  });
+
   it('a write counter other than the index counter is tampered, one higher or one lower', () => {
     const m = model();
     const { raw, idx } = sealedRecords(m, 5);
