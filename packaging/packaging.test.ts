@@ -132,6 +132,7 @@ describe('the Electron package', () => {
     expect(excludedFromProduction('dist/renderer/assets/tester-BhQmC99h.js')).toBe(true);
     expect(excludedFromProduction('dist/hardware/card/keys/emulation-keys.json')).toBe(true);
     expect(excludedFromProduction('dist/main/start.js.map')).toBe(true);
+    expect(excludedFromProduction('dist/.node-compile-cache/v24.18.1-x64-cf738c9d-0/01cb0e01')).toBe(true);
     expect(excludedFromProduction('dist/renderer/index.html')).toBe(false);
     expect(excludedFromProduction('dist/renderer/assets/kiosk-Cxqtt15j.js')).toBe(false);
   });

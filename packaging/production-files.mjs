@@ -4,7 +4,8 @@
 //  - source maps: not needed to run, and they carry the sources;
 //  - the tester page (renderer/tester.html and its assets): steers emulated hardware;
 //  - the emulation keys (hardware/card/keys/): the appliance reads its keys from /etc/ns-kiosk;
-//  - card and order fixtures data files.
+//  - card and order fixtures data files;
+//  - Node's compile cache from the build machine's own starts (dist/.node-compile-cache).
 // The compiled modules of the reference back office and the emulators stay in the Debian package:
 // main/composition.ts imports them statically, and the appliance's configuration check
 // (packaging/bin/check-config.mjs) refuses to run them (real hardware, remote back office only).
@@ -21,6 +22,9 @@ export const PRODUCTION_EXCLUDES = [
   /^dist\/hardware\/card\/keys(\/|$)/,
   /\.test\.js$/,
   /(^|\/)test-support\//,
+  // Node's on-disk compile cache left in dist/ by `npm start` on the build machine: that machine's
+  // state, not the product (and the appliance's /opt is read-only for the service).
+  /(^|\/)\.node-compile-cache(\/|$)/,
 ];
 
 export function excludedFromProduction(relPath) {
