@@ -25,7 +25,7 @@ import { cryptoRandom, type Random } from '../contract/random.js';
 import { createCardWriteCheck } from './journal/card-write-check.js';
 import { recoverUnfinished } from './journal/recovery.js';
 import { createSettler } from './money/settler.js';
-import { createJournalGuard } from './money/journal-guard.js';
+import { createJournalGuard, type JournalHealth } from './money/journal-guard.js';
 import { checkChainAtStartUp } from './journal/start-up-check.js';
 import { createDecisionHook } from './money/decision-hook.js';
 import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journal.js';
@@ -251,11 +251,16 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
 
     // Issue 12 window 6: money only while the journal can be written.
     const journalGuard = createJournalGuard(journal, { clock, onChange: (h) => (h.ok ? log.warn('journal writable again: top-ups resume') : log.error({ detail: h.detail }, 'journal cannot be written: no top-ups')) });
+    // A broken chain (start-up check above) stops money for the whole run: the same "cannot record
+    // payments safely" health as an unwritable journal, so the traveller is told why there is no
+    // top-up (menu "not offered" text) and the top-up service refuses before the terminal is asked.
+    const chainBroken: JournalHealth = { ok: false, reason: 'journal-unavailable', detail: 'journal chain broken at start-up', since: clock.now().toISOString() };
+    const moneyHealth = (): JournalHealth => (money ? journalGuard.health() : chainBroken);
     const topUp = createTopUpService({
       reader: card.reader,
       terminal: pay.terminal,
       journal: journalGuard.journal,
-      journalHealth: () => journalGuard.health(),
+      journalHealth: moneyHealth,
       clock,
       random,
       kioskId: config.kioskId,
@@ -273,7 +278,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       log: log.child({ service: 'card' }),
       refsSeen: { journal, cardRef: (n) => cardRef(n, secret) },
       onTampered: journalTamperedCard(journal, random),
-      journalHealth: () => journalGuard.health(),
+      journalHealth: moneyHealth,
     });
 
     const recover = async () => {
@@ -369,7 +374,8 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       machineInput: {
         maintenance: { idleLockMs: config.maintenance.idleLockMs, refusedMs: config.maintenance.refusedMs },
         timing: config.timing,
-        topUp: { amountsCents: config.topUp.amountsCents, maxBalanceCents: config.topUp.maxBalanceCents, cardKinds: money ? config.topUp.cardKinds : [] },
+        // With the chain broken top-up stays configured but is refused by moneyHealth (and said why).
+        topUp: { amountsCents: config.topUp.amountsCents, maxBalanceCents: config.topUp.maxBalanceCents, cardKinds: config.topUp.cardKinds },
         menuOptions: config.menuOptions,
         ...(money
           ? {

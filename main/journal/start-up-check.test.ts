@@ -41,13 +41,14 @@ async function startKiosk(dataDir: string) {
     return snaps.at(-1)!;
   };
   /** The menu the anonymous fixture card gets. */
-  const menu = async () => {
+  const menuScreen = async () => {
     kiosk.bridge.send({ type: 'START' });
     await until((s) => s.screen === 'present-card' && !s.busy, 'present-card');
     await kiosk.tester!.card!.present('anonymous');
-    return (await until((s) => s.screen === 'menu' && !s.busy, 'menu')).menu;
+    return until((s) => s.screen === 'menu' && !s.busy, 'menu');
   };
-  return { kiosk, config, logLines, menu };
+  const menu = async () => (await menuScreen()).menu;
+  return { kiosk, config, logLines, menu, menuScreen };
 }
 
 function journalOf(dataDir: string, kioskId: string) {
@@ -76,7 +77,7 @@ describe('journal chain checked at start-up', () => {
     expect(k.logLines.join('')).not.toContain('journal chain broken');
   });
 
-  it('a record edited on disk: no top-up, no collection; the log and the journal say why', async () => {
+  it('a record edited on disk: no top-up (the traveller is told why), no collection; the log and the journal say why', async () => {
     const { dataDir, kioskId } = await usedDataDir();
     const db = new Database(path.join(dataDir, 'journal.sqlite'));
     db.exec('DROP TRIGGER records_no_update');
@@ -84,7 +85,10 @@ describe('journal chain checked at start-up', () => {
     db.close();
 
     const k = await startKiosk(dataDir);
-    const menu = await k.menu();
+    const screen = await k.menuScreen();
+    const menu = screen.menu;
+    // The traveller is told why there is no top-up (the "cannot record payments safely" text).
+    expect((screen as { notOffered?: unknown }).notOffered).toEqual(expect.arrayContaining([{ option: 'topup', reason: 'journal-unavailable' }]));
     expect(menu).not.toContain('topup');
     expect(menu).not.toContain('collect-orders');
     expect(menu).not.toContain('station-passage');
