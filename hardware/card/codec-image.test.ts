@@ -260,4 +260,27 @@ describe('write planning', () => {
     expect(logged.model.creditRefs).toEqual(['held', 'new']);
     expect(MAX_CREDIT_REFS).toBe(16);
   });
+
+  it('a top-up or product ref that has scrolled out of a full log (its record still on the card) is not logged again: it would push a newer credit out of the log', () => {
+    const log = Array.from({ length: MAX_CREDIT_REFS }, (_, i) => `c0de${String(i).padStart(4, '0')}`);
+    const image = encodeCardImage(
+      model({
+        creditRefs: log,
+        topUps: [{ at: '2026-11-01T08:00:00.000Z', amountCents: 100, location: 'K', ref: 'top-old' }],
+        products: [{ code: 'P', validFrom: '2026-01-01', validUntil: '2026-12-31', ref: 'prod-old' }],
+      }),
+      keys,
+    );
+    const cur = decodeCardImage(image, keys);
+    const plan = planCardUpdate(indexOf(image), cur, { ...cur, balanceCents: cur.balanceCents - 100 }, keys);
+    expect(plan.changedAreas).toEqual(['purse', 'refs']);
+    expect(plan.model.creditRefs).toEqual(log);
+  });
+
+  it('a ref the card holds only in its log counts as held: an update that drops it from the log and puts it on a product does not log it back', () => {
+    const image = encodeCardImage(model({ creditRefs: ['in-log', 'other'], topUps: [] }), keys);
+    const cur = decodeCardImage(image, keys);
+    const plan = planCardUpdate(indexOf(image), cur, { ...cur, creditRefs: ['other'], products: [{ code: 'P', validFrom: '2026-01-01', validUntil: '2026-01-02', ref: 'in-log' }] }, keys);
+    expect(plan.model.creditRefs).toEqual(['other']);
+  });
 });
