@@ -135,6 +135,8 @@ describe('model checks after the seal', () => {
     const v = validateModel({ ...model(), birthDate: undefined });
     expect(Object.keys(v)).not.toContain('birthDate');
     expect(() => validateModel({ ...model(), cardNumber: '12', balanceCents: 0.5 })).toThrow(/^card model does not fit the card format: cardNumber: .+; balanceCents: /);
+    // a field inside a list is named by its whole path, dot-separated
+    expect(() => validateModel({ ...model(), products: [{ code: '', validFrom: '2026-01-01', validUntil: '2026-01-02' }] })).toThrow(/^card model does not fit the card format: products\.0\.code: /);
   });
 });
 
