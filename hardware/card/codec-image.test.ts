@@ -5,7 +5,7 @@
  * copy and half alternation, the credit-ref log the format adds itself). Written for the mutation
  * run (docs/mutation/codec.md).
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type CardModel, MAX_CREDIT_REFS } from '../../contract/card.js';
 import { CardError } from './card-reader.js';
 import { uidBytes } from './codec-bytes.js';
@@ -141,8 +141,13 @@ describe('model checks after the seal', () => {
 });
 
 describe('a fresh card image', () => {
+  // Built inside each test (not once in the describe body): Stryker's per-test coverage counts only
+  // what runs inside a test, so an image built here would leave these checks out of the mutation run.
   const m = model();
-  const image = encodeCardImage(m, keys);
+  let image: CardImage;
+  beforeEach(() => {
+    image = encodeCardImage(m, keys);
+  });
 
   it('is 4096 bytes; an image of another size is corrupt', () => {
     expect(image.data.length).toBe(IMAGE_SIZE);
