@@ -181,6 +181,13 @@ describe('a fresh card image', () => {
     }
   });
 
+  it('asks the SAM for exactly key A and key B of each of the 40 sectors, nothing else', () => {
+    const asked: string[] = [];
+    const spy = { ...keys, sectorKey: (uid: string, sector: number, type: 'A' | 'B') => (asked.push(`${sector}${type}`), keys.sectorKey(uid, sector, type)) };
+    encodeCardImage(m, spy);
+    expect(asked).toEqual(Array.from({ length: SECTOR_COUNT }, (_, s) => [`${s}A`, `${s}B`]).flat());
+  });
+
   it('index half 0 with counter 1 and every area in copy 0; index half 1 and every copy-1 block blank', () => {
     expect(chooseIndex(imageBlock(image, INDEX_BLOCKS[0]), imageBlock(image, INDEX_BLOCKS[1]))).toMatchObject({ counter: 1, half: 0, copy: { identity: 0, purse: 0, history: 0, products: 0, refs: 0 } });
     expect([...imageBlock(image, INDEX_BLOCKS[1])]).toEqual(new Array(16).fill(0));
