@@ -5,7 +5,7 @@
  * copy and half alternation, the credit-ref log the format adds itself). Written for the mutation
  * run (docs/mutation/codec.md).
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { type CardModel, MAX_CREDIT_REFS } from '../../contract/card.js';
 import { CardError } from './card-reader.js';
 import { uidBytes } from './codec-bytes.js';
@@ -135,12 +135,19 @@ describe('model checks after the seal', () => {
     const v = validateModel({ ...model(), birthDate: undefined });
     expect(Object.keys(v)).not.toContain('birthDate');
     expect(() => validateModel({ ...model(), cardNumber: '12', balanceCents: 0.5 })).toThrow(/^card model does not fit the card format: cardNumber: .+; balanceCents: /);
+    // a field inside a list is named by its whole path, dot-separated
+    expect(() => validateModel({ ...model(), products: [{ code: '', validFrom: '2026-01-01', validUntil: '2026-01-02' }] })).toThrow(/^card model does not fit the card format: products\.0\.code: /);
   });
 });
 
 describe('a fresh card image', () => {
+  // Built inside each test (not once in the describe body): Stryker's per-test coverage counts only
+  // what runs inside a test, so an image built here would leave these checks out of the mutation run.
   const m = model();
-  const image = encodeCardImage(m, keys);
+  let image: CardImage;
+  beforeEach(() => {
+    image = encodeCardImage(m, keys);
+  });
 
   it('is 4096 bytes; an image of another size is corrupt', () => {
     expect(image.data.length).toBe(IMAGE_SIZE);
@@ -172,6 +179,13 @@ describe('a fresh card image', () => {
       expect([...t.subarray(6, 10)], `sector ${s}`).toEqual([0x78, 0x77, 0x88, 0x69]);
       expect(Buffer.from(t.subarray(10)), `sector ${s}`).toEqual(Buffer.from(keys.sectorKey(m.uid, s, 'B')));
     }
+  });
+
+  it('asks the SAM for exactly key A and key B of each of the 40 sectors, nothing else', () => {
+    const asked: string[] = [];
+    const spy = { ...keys, sectorKey: (uid: string, sector: number, type: 'A' | 'B') => (asked.push(`${sector}${type}`), keys.sectorKey(uid, sector, type)) };
+    encodeCardImage(m, spy);
+    expect(asked).toEqual(Array.from({ length: SECTOR_COUNT }, (_, s) => [`${s}A`, `${s}B`]).flat());
   });
 
   it('index half 0 with counter 1 and every area in copy 0; index half 1 and every copy-1 block blank', () => {
@@ -259,5 +273,28 @@ describe('write planning', () => {
     const logged = planCardUpdate(withTop.index, now, { ...now, creditRefs: ['held', 'new'], products: [{ code: 'P', validFrom: '2026-01-01', validUntil: '2026-01-02', ref: 'new' }] }, keys);
     expect(logged.model.creditRefs).toEqual(['held', 'new']);
     expect(MAX_CREDIT_REFS).toBe(16);
+  });
+
+  it('a top-up or product ref that has scrolled out of a full log (its record still on the card) is not logged again: it would push a newer credit out of the log', () => {
+    const log = Array.from({ length: MAX_CREDIT_REFS }, (_, i) => `c0de${String(i).padStart(4, '0')}`);
+    const image = encodeCardImage(
+      model({
+        creditRefs: log,
+        topUps: [{ at: '2026-11-01T08:00:00.000Z', amountCents: 100, location: 'K', ref: 'top-old' }],
+        products: [{ code: 'P', validFrom: '2026-01-01', validUntil: '2026-12-31', ref: 'prod-old' }],
+      }),
+      keys,
+    );
+    const cur = decodeCardImage(image, keys);
+    const plan = planCardUpdate(indexOf(image), cur, { ...cur, balanceCents: cur.balanceCents - 100 }, keys);
+    expect(plan.changedAreas).toEqual(['purse', 'refs']);
+    expect(plan.model.creditRefs).toEqual(log);
+  });
+
+  it('a ref the card holds only in its log counts as held: an update that drops it from the log and puts it on a product does not log it back', () => {
+    const image = encodeCardImage(model({ creditRefs: ['in-log', 'other'], topUps: [] }), keys);
+    const cur = decodeCardImage(image, keys);
+    const plan = planCardUpdate(indexOf(image), cur, { ...cur, creditRefs: ['other'], products: [{ code: 'P', validFrom: '2026-01-01', validUntil: '2026-01-02', ref: 'in-log' }] }, keys);
+    expect(plan.model.creditRefs).toEqual(['other']);
   });
 });

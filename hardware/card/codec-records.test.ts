@@ -165,6 +165,15 @@ describe('refs record (credit-ref log and seal)', () => {
     expect(() => encodeAreaRecord('refs', model(), seal(1, new Uint8Array(MAC_BYTES + 1)))).toThrow(CardEncodeError);
   });
 
+  it('only the refs record carries the MAC: a seal handed in for another area is not asked and changes no byte of its record', () => {
+    for (const a of ['identity', 'purse', 'history', 'products'] as const) {
+      let asked = false;
+      const rec = encodeAreaRecord(a, model(), { writeCounter: 1, mac: () => ((asked = true), MAC) });
+      expect(asked, a).toBe(false);
+      expect(rec, a).toEqual(encodeAreaRecord(a, model()));
+    }
+  });
+
   it('decodes 16 refs; 17 is corrupt; an empty or a repeated ref is corrupt', () => {
     const refs = (n: number) => Array.from({ length: n }, (_, i) => str(`r${i}`)).flat();
     expect(decodeAreaRecord('refs', frame('refs', [...u32(1), 16, ...refs(16), ...MAC]), U).creditRefs).toHaveLength(16);
