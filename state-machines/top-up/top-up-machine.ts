@@ -193,9 +193,9 @@ export const topUpMachine = setup({
         },
         'PAYMENT.FAILED': {
           target: 'paymentFailed',
+          // (A failed payment's id is not kept: only an approved one is credited or undone.)
           actions: assign({
             failure: ({ event }) => event.reason,
-            paymentId: ({ event }) => event.paymentId,
             reference: ({ event }) => event.reference,
           }),
         },
