@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AuthorizePaymentInput, CreditCardOutput, PaymentActorCommand, RollbackPaymentOutput, WaitForCardInput, WaitForCardOutput } from '../types.js';
 import { card, okRead, recordTransitions, startKiosk, TEST_INPUT, TEST_TIMING, toApproved, toMenu, type KioskHarness } from '../test-harness.js';
 
 const topUpCtx = (h: KioskHarness) => {
@@ -212,6 +213,7 @@ describe('top-up: writing the card', () => {
     h.lastWait().resolve({ uid: '04B1B2C3D4E5F6' });
     await h.flush();
     expect(h.screen()).toBe('writing-card');
+    expect(h.journey()!.snapshot.hasTag('busy')).toBe(true);
     expect(h.lastCredit().input).toEqual({
       paymentId: 'abcdef0123456789',
       amountCents: 1000,
@@ -331,6 +333,16 @@ describe('top-up: giving the money back', () => {
     expect(h.journey()!.snapshot.hasTag('busy')).toBe(false);
     h.send({ type: 'FINISH' });
     expect(h.screen()).toBe('goodbye');
+  });
+
+  it('runs no inactivity timer while the payment is being undone', async () => {
+    const h = await approved();
+    h.send({ type: 'CANCEL' });
+    expect(h.screen()).toBe('payment-undone');
+    expect(h.idle()).toBe('disarmed');
+    h.clock.increment(10 * TEST_TIMING.inactivityMs);
+    expect(h.screen()).toBe('payment-undone');
+    expect(h.rollbacks).toHaveLength(1);
   });
 
   it('payment-undone moves on by itself after doneMs', async () => {
@@ -486,5 +498,139 @@ describe('top-up: inactivity', () => {
     h.lastRollback().resolve({ result: 'refund-owed', reference: 'R' });
     await h.flush();
     expect(h.idle()).toBe('counting');
+  });
+});
+
+describe('top-up: what the journey tells the session at its end (its output)', () => {
+  type Outputs = { credit?: CreditCardOutput; rollback?: RollbackPaymentOutput };
+  /** The machine alone, its actors answering at once: the terminal approves (or declines), the card is there once. */
+  async function journey(payment: 'approved' | 'declined', outputs: Outputs = {}) {
+    const { createActor, fromCallback, fromPromise } = await import('xstate');
+    const { topUpMachine } = await import('./top-up-machine.js');
+    let waits = 0;
+    const machine = topUpMachine.provide({
+      actors: {
+        authorizePayment: fromCallback(({ sendBack }) => {
+          sendBack(payment === 'approved' ? { type: 'PAYMENT.APPROVED', paymentId: 'p-1', reference: 'P1' } : { type: 'PAYMENT.FAILED', reason: 'declined' });
+        }),
+        // The card is there once; after a write problem the traveller does not put it back.
+        waitForCard: fromPromise(() => (waits++ === 0 ? Promise.resolve({ uid: 'U' }) : new Promise<never>(() => {}))),
+        creditCard: fromPromise(async () => outputs.credit ?? { result: 'credited' as const, balanceCents: 1500 }),
+        rollbackPayment: fromPromise(async () => outputs.rollback ?? { result: 'reversed' as const }),
+      },
+    });
+    const a = createActor(machine, {
+      inspect: recordTransitions,
+      input: { card: { uid: 'U', cardNumber: 'N', kind: 'anonymous', balanceCents: 1000 }, amountsCents: [500], maxBalanceCents: 15_000, creditWaitMs: 60_000, doneMs: 60_000 },
+    });
+    a.start();
+    const settle = () => new Promise((r) => setTimeout(r, 0));
+    return { a, settle };
+  }
+
+  it('BACK on the amount screen ends "back", with no balance', async () => {
+    const { a } = await journey('approved');
+    a.send({ type: 'BACK' });
+    expect(a.getSnapshot().output).toStrictEqual({ outcome: 'back' });
+  });
+
+  it('CANCEL on the amount screen ends "cancelled", with no balance', async () => {
+    const { a } = await journey('approved');
+    a.send({ type: 'CANCEL' });
+    expect(a.getSnapshot().output).toStrictEqual({ outcome: 'cancelled' });
+  });
+
+  for (const leave of ['CANCEL', 'FINISH'] as const) {
+    it(`${leave} after a failed payment ends "cancelled", with no balance`, async () => {
+      const { a } = await journey('declined');
+      a.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+      a.send({ type: 'CONFIRM' });
+      expect(a.getSnapshot().value).toBe('paymentFailed');
+      a.send({ type: leave });
+      expect(a.getSnapshot().output).toStrictEqual({ outcome: 'cancelled' });
+    });
+  }
+
+  it('a credited card ends "finished" with its new balance', async () => {
+    const { a, settle } = await journey('approved', { credit: { result: 'credited', balanceCents: 1500 } });
+    a.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    a.send({ type: 'CONFIRM' });
+    await settle();
+    expect(a.getSnapshot().value).toBe('done');
+    a.send({ type: 'FINISH' });
+    expect(a.getSnapshot().output).toStrictEqual({ outcome: 'finished', balanceCents: 1500 });
+  });
+
+  for (const rollback of [{ result: 'reversed' }, { result: 'refund-owed', reference: 'R1' }] as const) {
+    it(`a payment given back (${rollback.result}) ends "finished" with no balance: the card was not credited`, async () => {
+      const { a, settle } = await journey('approved', { credit: { result: 'card-removed' }, rollback });
+      a.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+      a.send({ type: 'CONFIRM' });
+      await settle();
+      expect(a.getSnapshot().value).toEqual({ awaitingCredit: 'writeProblem' });
+      a.send({ type: 'CANCEL' });
+      await settle();
+      a.send({ type: 'FINISH' });
+      expect(a.getSnapshot().output).toStrictEqual({ outcome: 'finished' });
+    });
+  }
+});
+
+describe('top-up: the approved payment id for the card write and the rollback', () => {
+  it('is the approved payment id', async () => {
+    const { approvedPaymentId } = await import('./top-up-machine.js');
+    expect(approvedPaymentId({ paymentId: 'p-1' })).toBe('p-1');
+  });
+
+  it('throws rather than credit or undo a payment under no id (unreachable in the machine: only PAYMENT.APPROVED leads there)', async () => {
+    const { approvedPaymentId } = await import('./top-up-machine.js');
+    expect(() => approvedPaymentId({})).toThrow('top-up: no approved payment id for the card write or the rollback');
+  });
+});
+
+describe('top-up: an actor the runtime did not provide fails loudly, naming itself', () => {
+  /** Runs the machine with only the given actors provided; returns the messages of the actor errors it saw. */
+  async function errorsWith(provided: 'none' | 'payment' | 'payment+card') {
+    const { createActor, fromCallback, fromPromise } = await import('xstate');
+    const { topUpMachine } = await import('./top-up-machine.js');
+    let waits = 0;
+    const approve = fromCallback<PaymentActorCommand, AuthorizePaymentInput>(({ sendBack }) => {
+      sendBack({ type: 'PAYMENT.APPROVED', paymentId: 'p-1', reference: 'P1' });
+    });
+    const cardOnce = fromPromise<WaitForCardOutput, WaitForCardInput>(() => (waits++ === 0 ? Promise.resolve({ uid: 'U' }) : new Promise<never>(() => {})));
+    const machine =
+      provided === 'none'
+        ? topUpMachine
+        : provided === 'payment'
+          ? topUpMachine.provide({ actors: { authorizePayment: approve } })
+          : topUpMachine.provide({ actors: { authorizePayment: approve, waitForCard: cardOnce } });
+    const errors: string[] = [];
+    const a = createActor(machine, {
+      inspect: (e) => {
+        recordTransitions(e);
+        if (e.type === '@xstate.event' && e.event.type.startsWith('xstate.error.actor')) errors.push((e.event as unknown as { error: Error }).error.message);
+      },
+      input: { card: { uid: 'U', cardNumber: 'N', kind: 'anonymous', balanceCents: 1000 }, amountsCents: [500], maxBalanceCents: 15_000, creditWaitMs: 60_000, doneMs: 60_000 },
+    });
+    a.start();
+    a.send({ type: 'SELECT_AMOUNT', amountCents: 500 });
+    a.send({ type: 'CONFIRM' });
+    await new Promise((r) => setTimeout(r, 0));
+    if (provided === 'payment+card') a.send({ type: 'CANCEL' }); // from the write problem: undo
+    await new Promise((r) => setTimeout(r, 0));
+    return { errors, state: a.getSnapshot().value };
+  }
+  const msg = (name: string) => `top-up machine: actor '${name}' was not provided by the runtime`;
+
+  it('the payment actor', async () => {
+    expect(await errorsWith('none')).toEqual({ errors: [msg('authorizePayment')], state: 'paymentFailed' });
+  });
+
+  it('the card wait, then the rollback (the payment is given back, or a refund owed)', async () => {
+    expect(await errorsWith('payment')).toEqual({ errors: [msg('waitForCard'), msg('rollbackPayment')], state: 'refundOwed' });
+  });
+
+  it('the card write', async () => {
+    expect(await errorsWith('payment+card')).toEqual({ errors: [msg('creditCard'), msg('rollbackPayment')], state: 'refundOwed' });
   });
 });

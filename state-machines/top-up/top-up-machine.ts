@@ -11,7 +11,7 @@
  * Side effects are actors the runtime provides (see ../types.ts); the defaults here throw, so a
  * machine that was not provided fails loudly instead of pretending.
  */
-import { assign, fromCallback, fromPromise, sendTo, setup, stateIn } from 'xstate';
+import { assertEvent, assign, fromCallback, fromPromise, sendTo, setup, stateIn } from 'xstate';
 import type { CardIdentity, CardKind } from '../../contract/card.js';
 import type { PaymentFailureReason, PaymentPrompt } from '../../contract/payment.js';
 import type { ScreenId, WriteProblem } from '../../contract/bridge.js';
@@ -59,7 +59,8 @@ export interface TopUpContext extends TopUpInput {
   /** The card wait ran out while a write was in progress: undo once the write has failed. */
   creditWindowExpired: boolean;
   newBalanceCents?: number;
-  outcome?: TopUpOutcome;
+  /** How the journey ends: 'cancelled' unless it ends by BACK on the amount screen or after a payment. */
+  outcome: TopUpOutcome;
 }
 
 /** User events the top-up machine handles (forwarded by the session machine). */
@@ -80,6 +81,20 @@ export interface ScreenMeta {
 }
 
 const notProvided = notProvidedIn('top-up');
+
+/** A credit actor's answer on the branch whose guard took only 'credited'. */
+type Credited = Extract<CreditCardOutput, { result: 'credited' }>;
+
+/**
+ * The approved payment's id, for the card write and the rollback. `awaitingCredit` and `undoing`
+ * are entered only through PAYMENT.APPROVED, which sets it (paying's entry clears it only before);
+ * should that ever change, this throws (the machine stops in error) rather than credit or undo a
+ * payment under an empty id.
+ */
+export function approvedPaymentId(context: Pick<TopUpContext, 'paymentId'>): string {
+  if (context.paymentId === undefined) throw new Error('top-up: no approved payment id for the card write or the rollback');
+  return context.paymentId;
+}
 
 export const topUpMachine = setup({
   types: {
@@ -103,9 +118,15 @@ export const topUpMachine = setup({
   guards: {
     // Only the configured amounts may be paid (issue 11 finding 8): any other amount has no
     // transition, so the runtime answers not-allowed-now and nothing is paid.
-    offered: ({ context, event }) => event.type === 'SELECT_AMOUNT' && context.amountsCents.includes(event.amountCents),
-    overLimit: ({ context, event }) =>
-      event.type === 'SELECT_AMOUNT' && context.amountsCents.includes(event.amountCents) && event.amountCents > context.roomCents,
+    // Both sit only on SELECT_AMOUNT; assertEvent narrows the event's type (and would throw elsewhere).
+    offered: ({ context, event }) => {
+      assertEvent(event, 'SELECT_AMOUNT');
+      return context.amountsCents.includes(event.amountCents);
+    },
+    overLimit: ({ context, event }) => {
+      assertEvent(event, 'SELECT_AMOUNT');
+      return context.amountsCents.includes(event.amountCents) && event.amountCents > context.roomCents;
+    },
     amountChosen: ({ context }) => context.selectedCents !== undefined && context.selectedCents <= context.roomCents,
     writing: stateIn('#topUp.awaitingCredit.writing'),
     windowExpired: ({ context }) => context.creditWindowExpired,
@@ -115,12 +136,15 @@ export const topUpMachine = setup({
   context: ({ input }) => ({
     ...input,
     roomCents: Math.max(0, input.maxBalanceCents - input.card.balanceCents),
+    // Set once here: awaitingCredit, the only state that changes them, is entered at most once per
+    // journey (only from paying on PAYMENT.APPROVED; it leaves only to undoing or done, which end it).
     needFreshCard: false,
     creditWindowExpired: false,
+    outcome: 'cancelled',
   }),
   initial: 'amount',
   output: ({ context }) => ({
-    outcome: context.outcome ?? 'cancelled',
+    outcome: context.outcome,
     ...(context.newBalanceCents !== undefined ? { balanceCents: context.newBalanceCents } : {}),
   }),
   states: {
@@ -144,7 +168,7 @@ export const topUpMachine = setup({
         ],
         CONFIRM: { guard: 'amountChosen', target: 'paying' },
         BACK: { target: 'leaving', actions: assign({ outcome: 'back' }) },
-        CANCEL: { target: 'leaving', actions: assign({ outcome: 'cancelled' }) },
+        CANCEL: 'leaving',
       },
     },
     paying: {
@@ -169,9 +193,9 @@ export const topUpMachine = setup({
         },
         'PAYMENT.FAILED': {
           target: 'paymentFailed',
+          // (A failed payment's id is not kept: only an approved one is credited or undone.)
           actions: assign({
             failure: ({ event }) => event.reason,
-            paymentId: ({ event }) => event.paymentId,
             reference: ({ event }) => event.reference,
           }),
         },
@@ -184,14 +208,14 @@ export const topUpMachine = setup({
       on: {
         RETRY: 'paying',
         BACK: { target: 'amount', actions: assign({ failure: undefined, prompt: undefined }) },
-        CANCEL: { target: 'leaving', actions: assign({ outcome: 'cancelled' }) },
-        FINISH: { target: 'leaving', actions: assign({ outcome: 'cancelled' }) },
+        // Left without a payment: the outcome stays 'cancelled'.
+        CANCEL: 'leaving',
+        FINISH: 'leaving',
       },
     },
     awaitingCredit: {
       tags: ['protected'],
       initial: 'presentAgain',
-      entry: assign({ needFreshCard: false, creditWindowExpired: false, writeProblem: undefined }),
       after: {
         creditWait: [
           { guard: 'writing', actions: assign({ creditWindowExpired: true }) },
@@ -216,7 +240,7 @@ export const topUpMachine = setup({
           invoke: {
             src: 'creditCard',
             input: ({ context }) => ({
-              paymentId: context.paymentId ?? '',
+              paymentId: approvedPaymentId(context),
               amountCents: context.selectedCents ?? 0,
               card: { uid: context.card.uid, cardNumber: context.card.cardNumber },
             }),
@@ -225,7 +249,8 @@ export const topUpMachine = setup({
                 guard: ({ event }) => event.output.result === 'credited',
                 target: '#topUp.done',
                 actions: assign({
-                  newBalanceCents: ({ event }) => (event.output.result === 'credited' ? event.output.balanceCents : undefined),
+                  // The guard above let only 'credited' through (XState does not narrow an action's event by its guard).
+                  newBalanceCents: ({ event }) => (event.output as Credited).balanceCents,
                   writeProblem: undefined,
                 }),
               },
@@ -265,7 +290,7 @@ export const topUpMachine = setup({
       invoke: {
         src: 'rollbackPayment',
         input: ({ context }) => ({
-          paymentId: context.paymentId ?? '',
+          paymentId: approvedPaymentId(context),
           amountCents: context.selectedCents ?? 0,
           card: { uid: context.card.uid, cardNumber: context.card.cardNumber },
         }),
