@@ -29,6 +29,7 @@ export const SCREENS = [
   'topup-done', // new balance
   'payment-undone', // gave up: the payment was reversed, nothing charged
   'refund-owed', // could not credit nor reverse: what to do, with a reference
+  'credit-pending', // issue 12: the card write's result is unknown: payment kept, credit loaded at the next tap
   'orders', // list of pending orders
   'order-confirm', // what will happen; "Akkoord"
   'order-refused', // why an order cannot be loaded now
@@ -220,7 +221,7 @@ export interface TopUpAmountView extends TopUpBase {
 
 /** Paying, and every screen after the amount was chosen: the payment is always there. */
 export interface TopUpPaidView extends TopUpBase {
-  screen: 'payment' | 'payment-failed' | 'payment-undone' | 'refund-owed' | 'present-again' | 'writing-card' | 'topup-done';
+  screen: 'payment' | 'payment-failed' | 'payment-undone' | 'refund-owed' | 'credit-pending' | 'present-again' | 'writing-card' | 'topup-done';
   payment: PaymentView;
 }
 

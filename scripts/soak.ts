@@ -127,7 +127,7 @@ async function topUp(t: Traveller, card: FixtureCardId, fault?: TerminalBehaviou
     }
     await t.tester.card!.present(card);
   }
-  const end = await t.screen('topup-done', 'payment-failed', 'payment-undone', 'refund-owed', 'write-problem');
+  const end = await t.screen('topup-done', 'payment-failed', 'payment-undone', 'refund-owed', 'credit-pending', 'write-problem');
   return `top-up${fault ? ` ${fault}` : ''}: ${end.screen}${end.payment?.failure ? ` (${end.payment.failure})` : ''}`;
 }
 

@@ -11,7 +11,7 @@ type ValueAt<M, K extends PropertyKey> = M extends unknown ? (K extends keyof M 
 /** Any member's fields, for overriding a sample (the sample keeps only what its member carries). */
 export type SampleExtra = { [K in KeysOf<KioskSnapshot>]?: ValueAt<KioskSnapshot, K> };
 
-const TOP_UP_SCREENS: ScreenId[] = ['topup-amount', 'payment', 'payment-failed', 'payment-undone', 'refund-owed', 'topup-done', 'present-again', 'writing-card', 'write-problem'];
+const TOP_UP_SCREENS: ScreenId[] = ['topup-amount', 'payment', 'payment-failed', 'payment-undone', 'refund-owed', 'credit-pending', 'topup-done', 'present-again', 'writing-card', 'write-problem'];
 const ORDER_SCREENS: ScreenId[] = ['orders', 'order-confirm', 'order-refused', 'order-done'];
 
 /** The journey a screen belongs to unless the sample says otherwise (shared card-write screens: top-up). */

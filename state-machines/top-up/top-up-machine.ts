@@ -296,6 +296,13 @@ export const topUpMachine = setup({
         }),
         onDone: [
           { guard: ({ event }) => event.output.result === 'reversed', target: 'undone' },
+          // Issue 12: the write may have landed; the payment is kept and the credit is loaded at the
+          // next tap. Never the refund screen: a refund at the desk plus that credit pays twice.
+          {
+            guard: ({ event }) => event.output.result === 'credit-pending',
+            target: 'creditPending',
+            actions: assign({ reference: ({ event }) => (event.output.result === 'credit-pending' ? event.output.reference : undefined) }),
+          },
           {
             target: 'refundOwed',
             actions: assign({
@@ -318,6 +325,10 @@ export const topUpMachine = setup({
     },
     refundOwed: {
       meta: { screen: 'refund-owed' },
+      on: { FINISH: { target: 'leaving', actions: assign({ outcome: 'finished' }) } },
+    },
+    creditPending: {
+      meta: { screen: 'credit-pending' },
       on: { FINISH: { target: 'leaving', actions: assign({ outcome: 'finished' }) } },
     },
     leaving: { type: 'final' },

@@ -52,6 +52,7 @@ export function topUpView(snapshot: SnapshotFrom<TopUpMachine>, input: JourneyVi
     case 'payment-failed':
     case 'payment-undone':
     case 'refund-owed':
+    case 'credit-pending':
     case 'writing-card':
     case 'topup-done':
       return { ...common, screen, payment: paymentView(t) };

@@ -319,6 +319,34 @@ export function PaymentUndoneScreen() {
   );
 }
 
+/** Issue 12: the card write's result is unknown; the payment is kept and the credit waits for the next tap. */
+export function CreditPendingScreen() {
+  const { t } = useTranslation();
+  const { locale } = useKiosk();
+  const p = useScreen('credit-pending').payment;
+  return (
+    <Screen
+      id="credit-pending"
+      title={t('creditPending.title')}
+      tone="info"
+      pictogram="card"
+      actions={
+        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          {t('common.finish')}
+        </EventButton>
+      }
+    >
+      <p className="lead">{t('creditPending.body', { amount: formatMoney(p.amountCents, locale) })}</p>
+      <p>{t('creditPending.once')}</p>
+      {p.reference ? (
+        <p className="reference big-amount" data-testid="reference">
+          {t('payment.reference', { reference: p.reference })}
+        </p>
+      ) : null}
+    </Screen>
+  );
+}
+
 export function RefundOwedScreen() {
   const { t } = useTranslation();
   const { locale } = useKiosk();
