@@ -28,7 +28,14 @@
  *   and no sign of the credit on the card after `unconfirmedAfterMs`; settled by the reconciliation
  *   itself ("settled-by-credit", actor `reconciliation`) when the credit shows up later;
  * - loaded-twice: an order (or pending credit) written onto a card by two operations, or a pending
- *   credit written while its payment's own write is known to have landed.
+ *   credit written while its payment's own write is known to have landed, or an order written onto
+ *   a card after a card read had shown its ref there (below).
+ * Order loads of unknown outcome (`card.write-failed {orderId, uncertain}`: the card left, or was
+ * absent at recovery, after the write began) leave the order pending; the kiosk's next collection
+ * finds the ref on the card and writes nothing. Not every traveller collects again, and a ref can
+ * leave the card's log (16 later credits): so a card read at ANY kiosk (`card.refs-seen`) that shows
+ * the order's ref on the order's card (or, for NS Extra, the card that replaced it) marks the order
+ * collected ("refs-seen:<kiosk>"): it is no longer served, and cannot be loaded a second time.
  * States: open -> settled-by-credit | refunded | written-off, by an operator only (operator-routes.ts).
  *
  * Both stores run this one module over a small SQL port: the tables (migration
@@ -140,6 +147,11 @@ export function storedRecordOf(r: { seq: number; type: string; operationId: stri
 
 export function paymentCardRef(paymentId: string): string {
   return paymentId.slice(0, 8).toLowerCase();
+}
+
+/** The card ref of an order: SHA-256("order:" + orderId), first 8 hex (main/money/ids.ts orderRef, repeated: no main/ here). */
+export function orderCardRef(orderId: string): string {
+  return createHash('sha256').update(`order:${orderId}`).digest('hex').slice(0, 8);
 }
 
 /** The order id a pending credit is served under: one per kiosk and payment, within OrderId's alphabet and length. */
@@ -354,6 +366,49 @@ export function createReconciliation(
     await sql.run(`UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`, [at, kioskId, operation, orderId]);
   }
 
+  /**
+   * Record this batch's uncertain order loads, then mark collected every pending order with an
+   * uncertain load whose ref was seen on its card: on the very card the uncertain write went to
+   * (same kiosk, same keyed hash), or on the order's card — for NS Extra also the card that replaced
+   * it — by its number's keyed hash under the reading kiosk's secret. A ref seen on any other card
+   * changes nothing (a kiosk cannot collect someone else's order by naming its ref).
+   */
+  async function settleUncertainLoads(sql: SqlPort, kioskId: string, uncertain: readonly StoredRecord[], seenRefs: readonly string[]): Promise<void> {
+    for (const r of uncertain) {
+      const orderId = r.data!['orderId'] as string;
+      await sql.run(`INSERT INTO recon_uncertain_loads (order_id, kiosk_id, operation_id, card_hash, ref, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
+        orderId,
+        kioskId,
+        r.operationId,
+        r.cardHash,
+        orderCardRef(orderId),
+        r.at,
+      ]);
+    }
+    const refs = [...new Set([...seenRefs, ...uncertain.map((r) => orderCardRef(r.data!['orderId'] as string))])];
+    if (refs.length === 0) return;
+    const rows = await inChunks(refs, (marks, chunk) =>
+      sql.all<{ order_id: string; kiosk_id: string; card_hash: string; ref: string; card_number: string; kind: string; replaced_by: string | null }>(
+        `SELECT u.order_id, u.kiosk_id, u.card_hash, u.ref, o.card_number, o.kind, c.replaced_by
+           FROM recon_uncertain_loads u JOIN orders o ON o.order_id = u.order_id LEFT JOIN cards c ON c.card_number = o.card_number
+          WHERE o.collected_at IS NULL AND u.ref IN (${marks})`,
+        chunk,
+      ),
+    );
+    for (const u of rows) {
+      const seen = await sql.all<SeenRow>(`SELECT ref, kiosk_id, card_hash FROM recon_refs_seen WHERE ref = ?`, [u.ref]);
+      const numbers = [u.card_number, ...(u.kind === 'ns-extra' && u.replaced_by !== null ? [u.replaced_by] : [])];
+      const by = seen.find((s) => (s.kiosk_id === u.kiosk_id && s.card_hash === u.card_hash) || numbers.some((n) => hashAt(s.kiosk_id, n) === s.card_hash));
+      if (!by) continue;
+      await sql.run(`UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`, [
+        now(),
+        by.kiosk_id,
+        `refs-seen:${by.kiosk_id}`,
+        u.order_id,
+      ]);
+    }
+  }
+
   /** Rows of `sql` for the values in `list`, asked in chunks (`IN (…)` with at most 500 values). */
   async function inChunks<R>(list: readonly unknown[], query: (marks: string, chunk: unknown[]) => Promise<R[]>): Promise<R[]> {
     const out: R[] = [];
@@ -379,6 +434,7 @@ export function createReconciliation(
     const pays = new Map<string, { ref: string; cardHash: string | null; last4: string | null; amount: number | null; firstAt: string; flags: Flags }>();
     const cardOnly = new Map<string, Flags>();
     const loads: StoredRecord[] = [];
+    const uncertainLoads: StoredRecord[] = [];
     const orderIds = new Set<string>();
     const newCredits: unknown[][] = [];
     const seenRecords: { r: StoredRecord; refs: string[] }[] = [];
@@ -409,6 +465,9 @@ export function createReconciliation(
           orderIds.add(orderId);
           // A write that loaded an order; one found on the card already (confirmedBy) loaded nothing.
           if (r.type === 'card.written' && r.data?.['confirmedBy'] === undefined) loads.push(r);
+          // A load whose outcome the kiosk could not know: the order stays pending (settled below
+          // when its ref is seen on the card).
+          if (r.type === 'card.write-failed' && r.data?.['uncertain'] === true && r.cardHash !== null && OrderId.safeParse(orderId).success) uncertainLoads.push(r);
           continue;
         }
         const col = r.type === 'card.written' ? 'written' : r.data?.['uncertain'] === true ? 'write_uncertain' : undefined;
@@ -475,6 +534,15 @@ export function createReconciliation(
       const r = loads.find((x) => x.data!['orderId'] === c.order_id)!;
       await ensureCase(sql, { kind: 'loaded-twice', subject: `order/${c.order_id}`, kioskId, orderId: c.order_id, last4: r.cardLast4, ref: null, amountCents: r.amountCents, detail: 'the order was written onto the card by two operations' });
     }
+    // A write of an order that a card read had already shown on its card (settled "refs-seen" in an
+    // earlier batch): the second time it was loaded.
+    const onCardBefore = await inChunks(loaded, (marks, chunk) =>
+      sql.all<{ order_id: string }>(`SELECT order_id FROM orders WHERE order_id IN (${marks}) AND collected_operation LIKE 'refs-seen:%'`, chunk),
+    );
+    for (const { order_id } of onCardBefore) {
+      const r = loads.find((x) => x.data!['orderId'] === order_id)!;
+      await ensureCase(sql, { kind: 'loaded-twice', subject: `order/${order_id}`, kioskId, orderId: order_id, last4: r.cardLast4, ref: null, amountCents: r.amountCents, detail: 'the order was written onto the card although a card read had shown it there already' });
+    }
     // 4. Refs seen on cards.
     const allRefs = [...new Set(seenRecords.flatMap((s) => s.refs))];
     for (const { r, refs } of seenRecords)
@@ -492,6 +560,8 @@ export function createReconciliation(
       );
       if (by) await settleOnCard(sql, c.order_id, kioskId, `refs-seen:${kioskId}:${by.r.seq}`);
     }
+    // 4b. Orders whose load was uncertain, their ref seen on their card (in this batch, or earlier).
+    await settleUncertainLoads(sql, kioskId, uncertainLoads, allRefs);
     // 5. Evaluate the payments that can disagree.
     const touched = new Map<string, PaymentRow>();
     const add = (rows: PaymentRow[]) => rows.forEach((p) => touched.set(`${p.kiosk_id}/${p.operation_id}`, p));
