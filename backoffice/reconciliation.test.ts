@@ -242,6 +242,40 @@ for (const engine of engines) {
       expect(await cases()).toEqual([]);
     });
 
+    it('a pending credit whose payment the terminal then reversed on its own is never served: not before binding, and withdrawn after it (nothing given away)', async () => {
+      const a = kiosk(A);
+      const b = kiosk(B);
+      const PAY2 = 'b1b2c3d4-00000000-11111111-22222222';
+      // PAY1: kept (credit pending), then the terminal had nothing open: payment.reversed {creditPending}, before any tap.
+      a.creditPending(PAY1, 'anonymous', 1000);
+      a.append({ type: 'payment.reversed', operationId: PAY1, amountCents: 1000, card: a.ref(num('anonymous')), data: { creditPending: true, cardCredited: null } });
+      // PAY2: kept, its credit bound to the card by a tap (served), and only then reversed.
+      a.creditPending(PAY2, 'anonymous', 700);
+      await a.upload();
+      expect((await b.client.pendingOrders(num('anonymous'))).map((o) => o.orderId)).toContain(creditOrderId(A, PAY2));
+      a.append({ type: 'payment.reversed', operationId: PAY2, amountCents: 700, card: a.ref(num('anonymous')), data: { creditPending: true, cardCredited: null } });
+      await a.upload();
+      await card.present('anonymous');
+      const before = (await card.read()).balanceCents;
+      const served = await b.orders.fetchOrders({ cardNumber: num('anonymous') });
+      const ids = served.ok ? served.orders!.map((o) => o.orderId) : [];
+      expect(ids).not.toContain(creditOrderId(A, PAY1));
+      expect(ids).not.toContain(creditOrderId(A, PAY2));
+      // A kiosk that fetched the list before the reversal and collects all the same is refused by the back office.
+      expect(await b.client.markCollected(creditOrderId(A, PAY2), num('anonymous'), 'late-collect').then(() => 'collected', (e: Error) => e.message)).not.toBe('collected');
+      expect((await card.read()).balanceCents).toBe(before);
+      // Nothing was credited and nothing is paid: consistent, no case (also after the unconfirmed time).
+      clock.advance(3 * DAY);
+      await operator('POST', '/operator/api/reconcile');
+      expect(await cases()).toEqual([]);
+      // Had that late kiosk written it onto the card, its journal says so: one case, credited but not paid.
+      const c = b.ref(num('anonymous'));
+      for (const [type, data] of [['order.collect-intent', {}], ['card.write-intent', { ref: paymentRef(PAY2) }], ['card.written', { balanceCents: before + 700 }]] as const)
+        b.append({ type, operationId: 'late-collect', amountCents: 700, card: c, data: { orderId: creditOrderId(A, PAY2), ...data } });
+      await b.upload();
+      expect((await cases()).map((x) => [x.kind, x.operationId])).toEqual([['credited-not-paid', PAY2]]);
+    });
+
     it('a card that already holds the ref (refs-seen uploaded) settles the credit without loading it', async () => {
       const a = kiosk(A);
       const b = kiosk(B);

@@ -11,7 +11,11 @@
  *   (ns-extra with creditRef) at its next tap at ANY kiosk. The journal names the card only by its
  *   keyed hash under the sending kiosk's secret, so the card number is learnt at that tap: the
  *   card's hash under the credit kiosk's secret matches ("binding"; then an order row exists and the
- *   existing collect path loads it exactly once: the order row's collected_operation);
+ *   existing collect path loads it exactly once: the order row's collected_operation). A credit
+ *   whose payment was reversed (the terminal had nothing open when the kiosk booked its kept
+ *   payment: `payment.reversed {creditPending}`) or could not be undone (refund owed) is nothing
+ *   owed: it is never bound, and a bound one is withdrawn (its order closed as
+ *   "void:payment-reversed"), so it is never loaded — else the card would get a credit nobody paid;
  * - card.written / card.write-failed {uncertain}: whether the card got the credit;
  * - card.written {orderId} without confirmedBy: a write that loaded an order (loaded twice?);
  * - card.refs-seen {refs}: the refs a card held when read. A pending credit whose ref the card
@@ -136,13 +140,18 @@ export interface Reconciliation {
   caseDetail(id: number): Promise<{ case: CaseDto; events: CaseEventDto[] } | undefined>;
   transition(id: number, to: (typeof CASE_TRANSITIONS)[number], actor: string, note: string): Promise<TransitionOutcome>;
   /** Pending credits (tests, the operator page): state derived from the tables. */
-  credits(): Promise<{ orderId: string; kioskId: string; operationId: string; ref: string; amountCents: number; state: 'pending' | 'bound' | 'loaded' | 'on-card' }[]>;
+  credits(): Promise<{ orderId: string; kioskId: string; operationId: string; ref: string; amountCents: number; state: 'pending' | 'bound' | 'loaded' | 'on-card' | 'void' }[]>;
 }
 
 /** The card ref of a top-up: the payment id's first 8 characters (main/money/ids.ts paymentRef). */
 /** A journal record as reconciliation reads it. */
 export function storedRecordOf(r: { seq: number; type: string; operationId: string; at: string; amountCents?: number; card?: { hash: string; last4: string }; data?: Record<string, unknown> }): StoredRecord {
   return { seq: r.seq, type: r.type, operationId: r.operationId, at: r.at, amountCents: r.amountCents ?? null, cardHash: r.card?.hash ?? null, cardLast4: r.card?.last4 ?? null, data: r.data ?? null };
+}
+
+/** An order closed without a load: a pending credit withdrawn because its payment does not stand. */
+export function isVoid(collectedOperation: string | null | undefined): boolean {
+  return typeof collectedOperation === 'string' && collectedOperation.startsWith('void:');
 }
 
 export function paymentCardRef(paymentId: string): string {
@@ -303,6 +312,7 @@ export function createReconciliation(
     return rows.some((r) => (cardHash !== null && r.kiosk_id === kioskId && r.card_hash === cardHash) || (cardNumber !== null && hashAt(r.kiosk_id, cardNumber) === r.card_hash));
   }
 
+  const VOID_REVERSED = 'void:payment-reversed';
   const CREDIT_OF_PAYMENT = `SELECT c.*, o.collected_at, o.collected_operation FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id`;
 
   /** Two queries for all of `payments` instead of two per payment (issue 10: round trips per batch).
@@ -336,7 +346,19 @@ export function createReconciliation(
       await settleOnCard(sql, credit.order_id, p.kiosk_id, 'refs-seen');
       credit.on_card_at = now();
     }
-    const creditLoaded = credit !== undefined && (credit.on_card_at !== null || credit.collected_at !== null);
+    // Withdrawn (its payment reversed): loaded only if a kiosk wrote it all the same (it had fetched the list before).
+    const creditLoaded =
+      credit !== undefined &&
+      (credit.on_card_at !== null ||
+        (credit.collected_at !== null && !isVoid(credit.collected_operation)) ||
+        (isVoid(credit.collected_operation) && Number((await sql.all<{ n: number }>(`SELECT count(*) AS n FROM recon_loads WHERE order_id = ?`, [credit.order_id]))[0]?.n ?? 0) > 0));
+    // A pending credit of a payment that does not stand is nothing owed: withdraw it before anyone loads it.
+    if (credit && credit.collected_at === null && credit.on_card_at === null && (p.reversed === 1 || p.refund_owed === 1)) {
+      const at = now();
+      await sql.run(`UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`, [at, p.kiosk_id, VOID_REVERSED, credit.order_id]);
+      credit.collected_at = at;
+      credit.collected_operation = VOID_REVERSED;
+    }
     const credited = p.written === 1 || p.reversed_credited === 1 || seen || creditLoaded;
     const paid = p.committed === 1 || p.credit_pending === 1 || (p.approved === 1 && p.failed === 0);
     if (p.refund_owed === 1 && (await ensureCase(sql, { ...base, kind: 'refund-owed', detail: 'the kiosk could not undo the payment: a refund is owed' }))) changed++;
@@ -664,7 +686,12 @@ export function createReconciliation(
       }
       if (hashes.size === 0) return 0;
       const candidates = await inChunks([...new Set(hashes.values())], (marks, chunk) =>
-        backend.sql.all<CreditRow>(`SELECT * FROM recon_credits WHERE card_number IS NULL AND on_card_at IS NULL AND card_hash IN (${marks})`, chunk),
+        // Never a credit whose payment does not stand (reversed, refund owed): nothing is owed.
+        backend.sql.all<CreditRow>(
+          `SELECT * FROM recon_credits c WHERE c.card_number IS NULL AND c.on_card_at IS NULL AND c.card_hash IN (${marks})
+             AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.kiosk_id = c.kiosk_id AND p.operation_id = c.operation_id AND (p.reversed = 1 OR p.refund_owed = 1))`,
+          chunk,
+        ),
       );
       const mine = candidates.filter((c) => hashes.get(c.kiosk_id) === c.card_hash);
       if (mine.length === 0) return 0;
@@ -672,7 +699,10 @@ export function createReconciliation(
         let bound = 0;
         for (const c of mine) {
           // Bound by another request meanwhile: its order exists already.
-          if ((await sql.run(`UPDATE recon_credits SET card_number = ? WHERE order_id = ? AND card_number IS NULL`, [cardNumber, c.order_id])) === 0) continue;
+          // (Re-checked here: a reversal stored since the query above withdraws it.)
+          const bind = `UPDATE recon_credits SET card_number = ? WHERE order_id = ? AND card_number IS NULL
+             AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.kiosk_id = recon_credits.kiosk_id AND p.operation_id = recon_credits.operation_id AND (p.reversed = 1 OR p.refund_owed = 1))`;
+          if ((await sql.run(bind, [cardNumber, c.order_id])) === 0) continue;
           await sql.run(
             `INSERT INTO orders (order_id, card_number, kind, announced_on, amount_cents, credit_ref) VALUES (?, ?, 'ns-extra', ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
             [c.order_id, cardNumber, localDate(new Date(c.created_at), timeZone), Number(c.amount_cents), c.ref],
@@ -728,7 +758,7 @@ export function createReconciliation(
         operationId: c.operation_id,
         ref: c.ref,
         amountCents: Number(c.amount_cents),
-        state: c.on_card_at !== null ? 'on-card' : c.collected_at !== null ? 'loaded' : c.card_number !== null ? 'bound' : 'pending',
+        state: c.on_card_at !== null ? 'on-card' : isVoid(c.collected_operation) ? 'void' : c.collected_at !== null ? 'loaded' : c.card_number !== null ? 'bound' : 'pending',
       }));
     },
   };
