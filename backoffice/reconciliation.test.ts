@@ -109,6 +109,8 @@ const ADMITTED_OUTCOMES: { outcome: string; steps: Step[]; seen?: boolean; expec
   { outcome: 'could not be undone: refund owed', steps: [...W, ['card.write-failed', { uncertain: false }], ['payment.rollback-intent'], ['payment.refund-owed']], expected: 'refund-owed' },
   { outcome: 'credit pending, never loaded nor seen', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }]], expected: 'paid-not-credited' },
   { outcome: 'credit pending, card seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }]], seen: true, expected: 'consistent' },
+  { outcome: 'credit pending, then the terminal reversed on its own (credit withdrawn)', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }], ['payment.reversed', { creditPending: true }]], expected: 'consistent' },
+  { outcome: 'credit pending, then the terminal reversed on its own, card seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }], ['payment.reversed', { creditPending: true }]], seen: true, expected: 'credited-not-paid' },
   { outcome: 'committed while the write was uncertain, card never seen', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.committed']], expected: 'paid-not-credited' },
   { outcome: 'committed while the write was uncertain, card seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.committed']], seen: true, expected: 'consistent' },
   { outcome: 'approved, then nothing (kiosk lost)', steps: [['payment.intent'], ['payment.approved']], expected: 'paid-not-credited' },
