@@ -20,7 +20,7 @@ import { createHttpBackOfficeClient } from '../main/backoffice-client/http-clien
 import { cardRef, openJournal, type SqliteJournal } from '../main/journal/sqlite-journal.js';
 import { createCardService } from '../main/services/card-service.js';
 import { createOrderService } from '../main/services/order-service.js';
-import { paymentRef } from '../main/money/ids.js';
+import { orderRef, paymentRef } from '../main/money/ids.js';
 import type { OrderInfo } from '../domain/order-rules.js';
 import { startBackOffice, startPgBackOffice } from './server.js';
 import { openDatabase, type Db } from './db/engine.js';
@@ -74,7 +74,7 @@ const engines: Engine[] = [
     },
     async start(clock) {
       await pgDb!.query(
-        `TRUNCATE cards, orders, blocked_changes, kiosk_state, journal_records, meta, recon_cursor, recon_payments, recon_loads, recon_refs_seen, recon_credits, recon_cases, recon_case_events`,
+        `TRUNCATE cards, orders, blocked_changes, kiosk_state, journal_records, meta, recon_cursor, recon_payments, recon_loads, recon_refs_seen, recon_credits, recon_cases, recon_case_events, recon_uncertain_loads`,
       );
       const s = await startPgBackOffice({
         port: 0,
@@ -109,6 +109,8 @@ const ADMITTED_OUTCOMES: { outcome: string; steps: Step[]; seen?: boolean; expec
   { outcome: 'could not be undone: refund owed', steps: [...W, ['card.write-failed', { uncertain: false }], ['payment.rollback-intent'], ['payment.refund-owed']], expected: 'refund-owed' },
   { outcome: 'credit pending, never loaded nor seen', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }]], expected: 'paid-not-credited' },
   { outcome: 'credit pending, card seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }]], seen: true, expected: 'consistent' },
+  { outcome: 'credit pending, then the terminal reversed on its own (credit withdrawn)', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }], ['payment.reversed', { creditPending: true }]], expected: 'consistent' },
+  { outcome: 'credit pending, then the terminal reversed on its own, card seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.credit-pending', { ref: 'REF' }], ['payment.reversed', { creditPending: true }]], seen: true, expected: 'credited-not-paid' },
   { outcome: 'committed while the write was uncertain, card never seen', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.committed']], expected: 'paid-not-credited' },
   { outcome: 'committed while the write was uncertain, card seen with the ref', steps: [...W, ['card.write-failed', { uncertain: true }], ['payment.committed']], seen: true, expected: 'consistent' },
   { outcome: 'approved, then nothing (kiosk lost)', steps: [['payment.intent'], ['payment.approved']], expected: 'paid-not-credited' },
@@ -242,6 +244,40 @@ for (const engine of engines) {
       expect(await cases()).toEqual([]);
     });
 
+    it('a pending credit whose payment the terminal then reversed on its own is never served: not before binding, and withdrawn after it (nothing given away)', async () => {
+      const a = kiosk(A);
+      const b = kiosk(B);
+      const PAY2 = 'b1b2c3d4-00000000-11111111-22222222';
+      // PAY1: kept (credit pending), then the terminal had nothing open: payment.reversed {creditPending}, before any tap.
+      a.creditPending(PAY1, 'anonymous', 1000);
+      a.append({ type: 'payment.reversed', operationId: PAY1, amountCents: 1000, card: a.ref(num('anonymous')), data: { creditPending: true, cardCredited: null } });
+      // PAY2: kept, its credit bound to the card by a tap (served), and only then reversed.
+      a.creditPending(PAY2, 'anonymous', 700);
+      await a.upload();
+      expect((await b.client.pendingOrders(num('anonymous'))).map((o) => o.orderId)).toContain(creditOrderId(A, PAY2));
+      a.append({ type: 'payment.reversed', operationId: PAY2, amountCents: 700, card: a.ref(num('anonymous')), data: { creditPending: true, cardCredited: null } });
+      await a.upload();
+      await card.present('anonymous');
+      const before = (await card.read()).balanceCents;
+      const served = await b.orders.fetchOrders({ cardNumber: num('anonymous') });
+      const ids = served.ok ? served.orders!.map((o) => o.orderId) : [];
+      expect(ids).not.toContain(creditOrderId(A, PAY1));
+      expect(ids).not.toContain(creditOrderId(A, PAY2));
+      // A kiosk that fetched the list before the reversal and collects all the same is refused by the back office.
+      expect(await b.client.markCollected(creditOrderId(A, PAY2), num('anonymous'), 'late-collect').then(() => 'collected', (e: Error) => e.message)).not.toBe('collected');
+      expect((await card.read()).balanceCents).toBe(before);
+      // Nothing was credited and nothing is paid: consistent, no case (also after the unconfirmed time).
+      clock.advance(3 * DAY);
+      await operator('POST', '/operator/api/reconcile');
+      expect(await cases()).toEqual([]);
+      // Had that late kiosk written it onto the card, its journal says so: one case, credited but not paid.
+      const c = b.ref(num('anonymous'));
+      for (const [type, data] of [['order.collect-intent', {}], ['card.write-intent', { ref: paymentRef(PAY2) }], ['card.written', { balanceCents: before + 700 }]] as const)
+        b.append({ type, operationId: 'late-collect', amountCents: 700, card: c, data: { orderId: creditOrderId(A, PAY2), ...data } });
+      await b.upload();
+      expect((await cases()).map((x) => [x.kind, x.operationId])).toEqual([['credited-not-paid', PAY2]]);
+    });
+
     it('a card that already holds the ref (refs-seen uploaded) settles the credit without loading it', async () => {
       const a = kiosk(A);
       const b = kiosk(B);
@@ -312,6 +348,71 @@ for (const engine of engines) {
       expect((await operator('GET', '/operator/api/credits')).json['credits']).toMatchObject([{ state: 'bound' }]);
       // And the other card is never served someone else's credit.
       expect((await b.client.pendingOrders(num('personal-ns-extra'))).some((o) => o.orderId === creditOrderId(A, PAY1))).toBe(false);
+    });
+
+    /** Kiosk `k` journals an order load whose outcome it could not know (the orders crash table's card-absent cases). */
+    function uncertainLoad(k: ReturnType<typeof kiosk>, operationId: string, orderId: string, f: FixtureCardId, amountCents: number) {
+      const c = k.ref(num(f));
+      const e = (type: JournalEntryInput['type'], data: Record<string, string | boolean> = {}) => k.append({ type, operationId, amountCents, card: c, data: { orderId, ...data } });
+      e('order.collect-intent', { kind: 'ns-extra', ref: orderRef(orderId) });
+      e('card.write-intent', { ref: orderRef(orderId) });
+      e('card.write-failed', { reason: 'interrupted', uncertain: true });
+      e('order.collect-failed', { reason: 'card-write-unknown' });
+    }
+    const served = async (k: ReturnType<typeof kiosk>, f: FixtureCardId) => (await k.client.pendingOrders(num(f))).map((o) => o.orderId);
+
+    it('an order load of unknown outcome that landed: a card read at any kiosk showing its ref marks it collected (not served again); writing it again after that opens loaded-twice', async () => {
+      const a = kiosk(A);
+      const b = kiosk(B);
+      // Kiosk A was killed after the last block write; the card was away at recovery: collect-failed, order pending.
+      uncertainLoad(a, 'collect-1', 'FX-NSX-0025', 'personal-ns-extra', 1250);
+      await a.upload();
+      expect(await served(b, 'personal-ns-extra')).toContain('FX-NSX-0025');
+      // The write had landed: the card holds the NS Extra under the order's ref.
+      await creditCard('personal-ns-extra', 1250, orderRef('FX-NSX-0025'));
+      // Attack first: kiosk B claims ANOTHER card holds that ref: the order stays pending.
+      b.append({ type: 'card.refs-seen', operationId: 'refs-seen:forged', card: b.ref(num('anonymous')), data: { refs: orderRef('FX-NSX-0025') } });
+      await b.upload();
+      expect(await served(b, 'personal-ns-extra')).toContain('FX-NSX-0025');
+      // The traveller taps at kiosk B, just to see the balance: the read journals the card's refs.
+      expect((await b.cards.read()).ok).toBe(true);
+      await b.upload();
+      expect(await served(b, 'personal-ns-extra')).not.toContain('FX-NSX-0025');
+      expect(await served(a, 'personal-ns-extra')).not.toContain('FX-NSX-0025');
+      expect(await cases()).toEqual([]);
+      // A kiosk that fetched the list before and writes it all the same (or its ref had left the card): loaded twice.
+      const c = a.ref(num('personal-ns-extra'));
+      for (const [type, data] of [['order.collect-intent', {}], ['card.write-intent', { ref: orderRef('FX-NSX-0025') }], ['card.written', { balanceCents: 5000 }], ['order.loaded', {}]] as const)
+        a.append({ type, operationId: 'collect-2', amountCents: 1250, card: c, data: { orderId: 'FX-NSX-0025', ...data } });
+      await a.upload();
+      expect((await cases()).map((x) => [x.kind, x.orderId, x.state])).toEqual([['loaded-twice', 'FX-NSX-0025', 'open']]);
+    });
+
+    it('an order load of unknown outcome: the ref seen before the uncertain record arrives (kiosk offline) settles it too; a load that did not land stays pending and loads once', async () => {
+      const a = kiosk(A);
+      const b = kiosk(B);
+      uncertainLoad(a, 'collect-1', 'FX-NSX-0025', 'personal-ns-extra', 1250);
+      await creditCard('personal-ns-extra', 1250, orderRef('FX-NSX-0025'));
+      expect((await b.cards.read()).ok).toBe(true);
+      await b.upload();
+      // Kiosk A comes back online after B's read reached the back office.
+      await a.upload();
+      expect(await served(b, 'personal-ns-extra')).not.toContain('FX-NSX-0025');
+      // The other order of that card: its uncertain load did NOT land; the read shows no ref -> still served, loaded exactly once.
+      uncertainLoad(a, 'collect-3', 'FX-NSX-0017', 'personal-kaartservicecode', 500);
+      await a.upload();
+      await card.present('personal-kaartservicecode');
+      expect((await b.cards.read()).ok).toBe(true);
+      await b.upload();
+      const list = await b.orders.fetchOrders({ cardNumber: num('personal-kaartservicecode') });
+      const order = list.ok ? list.orders!.find((o) => o.orderId === 'FX-NSX-0017') : undefined;
+      expect(order).toBeDefined();
+      const before = (await card.read()).balanceCents;
+      expect((await b.orders.collect({ order: order!, card: ident('personal-kaartservicecode'), today: '2026-11-23' })).result).toBe('loaded');
+      expect((await card.read()).balanceCents - before).toBe(500);
+      await b.upload();
+      expect(await served(b, 'personal-kaartservicecode')).not.toContain('FX-NSX-0017');
+      expect(await cases()).toEqual([]);
     });
 
     it('opens a case per disagreement: credited but not paid, refund owed, paid but not credited in time, loaded twice', async () => {

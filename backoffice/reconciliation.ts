@@ -11,7 +11,11 @@
  *   (ns-extra with creditRef) at its next tap at ANY kiosk. The journal names the card only by its
  *   keyed hash under the sending kiosk's secret, so the card number is learnt at that tap: the
  *   card's hash under the credit kiosk's secret matches ("binding"; then an order row exists and the
- *   existing collect path loads it exactly once: the order row's collected_operation);
+ *   existing collect path loads it exactly once: the order row's collected_operation). A credit
+ *   whose payment was reversed (the terminal had nothing open when the kiosk booked its kept
+ *   payment: `payment.reversed {creditPending}`) or could not be undone (refund owed) is nothing
+ *   owed: it is never bound, and a bound one is withdrawn (its order closed as
+ *   "void:payment-reversed"), so it is never loaded — else the card would get a credit nobody paid;
  * - card.written / card.write-failed {uncertain}: whether the card got the credit;
  * - card.written {orderId} without confirmedBy: a write that loaded an order (loaded twice?);
  * - card.refs-seen {refs}: the refs a card held when read. A pending credit whose ref the card
@@ -28,7 +32,14 @@
  *   and no sign of the credit on the card after `unconfirmedAfterMs`; settled by the reconciliation
  *   itself ("settled-by-credit", actor `reconciliation`) when the credit shows up later;
  * - loaded-twice: an order (or pending credit) written onto a card by two operations, or a pending
- *   credit written while its payment's own write is known to have landed.
+ *   credit written while its payment's own write is known to have landed, or an order written onto
+ *   a card after a card read had shown its ref there (below).
+ * Order loads of unknown outcome (`card.write-failed {orderId, uncertain}`: the card left, or was
+ * absent at recovery, after the write began) leave the order pending; the kiosk's next collection
+ * finds the ref on the card and writes nothing. Not every traveller collects again, and a ref can
+ * leave the card's log (16 later credits): so a card read at ANY kiosk (`card.refs-seen`) that shows
+ * the order's ref on the order's card (or, for NS Extra, the card that replaced it) marks the order
+ * collected ("refs-seen:<kiosk>"): it is no longer served, and cannot be loaded a second time.
  * States: open -> settled-by-credit | refunded | written-off, by an operator only (operator-routes.ts).
  *
  * Both stores run this one module over a small SQL port: the tables (migration
@@ -129,7 +140,7 @@ export interface Reconciliation {
   caseDetail(id: number): Promise<{ case: CaseDto; events: CaseEventDto[] } | undefined>;
   transition(id: number, to: (typeof CASE_TRANSITIONS)[number], actor: string, note: string): Promise<TransitionOutcome>;
   /** Pending credits (tests, the operator page): state derived from the tables. */
-  credits(): Promise<{ orderId: string; kioskId: string; operationId: string; ref: string; amountCents: number; state: 'pending' | 'bound' | 'loaded' | 'on-card' }[]>;
+  credits(): Promise<{ orderId: string; kioskId: string; operationId: string; ref: string; amountCents: number; state: 'pending' | 'bound' | 'loaded' | 'on-card' | 'void' }[]>;
 }
 
 /** The card ref of a top-up: the payment id's first 8 characters (main/money/ids.ts paymentRef). */
@@ -138,8 +149,18 @@ export function storedRecordOf(r: { seq: number; type: string; operationId: stri
   return { seq: r.seq, type: r.type, operationId: r.operationId, at: r.at, amountCents: r.amountCents ?? null, cardHash: r.card?.hash ?? null, cardLast4: r.card?.last4 ?? null, data: r.data ?? null };
 }
 
+/** An order closed without a load: a pending credit withdrawn because its payment does not stand. */
+export function isVoid(collectedOperation: string | null | undefined): boolean {
+  return typeof collectedOperation === 'string' && collectedOperation.startsWith('void:');
+}
+
 export function paymentCardRef(paymentId: string): string {
   return paymentId.slice(0, 8).toLowerCase();
+}
+
+/** The card ref of an order: SHA-256("order:" + orderId), first 8 hex (main/money/ids.ts orderRef, repeated: no main/ here). */
+export function orderCardRef(orderId: string): string {
+  return createHash('sha256').update(`order:${orderId}`).digest('hex').slice(0, 8);
 }
 
 /** The order id a pending credit is served under: one per kiosk and payment, within OrderId's alphabet and length. */
@@ -291,6 +312,7 @@ export function createReconciliation(
     return rows.some((r) => (cardHash !== null && r.kiosk_id === kioskId && r.card_hash === cardHash) || (cardNumber !== null && hashAt(r.kiosk_id, cardNumber) === r.card_hash));
   }
 
+  const VOID_REVERSED = 'void:payment-reversed';
   const CREDIT_OF_PAYMENT = `SELECT c.*, o.collected_at, o.collected_operation FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id`;
 
   /** Two queries for all of `payments` instead of two per payment (issue 10: round trips per batch).
@@ -324,7 +346,19 @@ export function createReconciliation(
       await settleOnCard(sql, credit.order_id, p.kiosk_id, 'refs-seen');
       credit.on_card_at = now();
     }
-    const creditLoaded = credit !== undefined && (credit.on_card_at !== null || credit.collected_at !== null);
+    // Withdrawn (its payment reversed): loaded only if a kiosk wrote it all the same (it had fetched the list before).
+    const creditLoaded =
+      credit !== undefined &&
+      (credit.on_card_at !== null ||
+        (credit.collected_at !== null && !isVoid(credit.collected_operation)) ||
+        (isVoid(credit.collected_operation) && Number((await sql.all<{ n: number }>(`SELECT count(*) AS n FROM recon_loads WHERE order_id = ?`, [credit.order_id]))[0]?.n ?? 0) > 0));
+    // A pending credit of a payment that does not stand is nothing owed: withdraw it before anyone loads it.
+    if (credit && credit.collected_at === null && credit.on_card_at === null && (p.reversed === 1 || p.refund_owed === 1)) {
+      const at = now();
+      await sql.run(`UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`, [at, p.kiosk_id, VOID_REVERSED, credit.order_id]);
+      credit.collected_at = at;
+      credit.collected_operation = VOID_REVERSED;
+    }
     const credited = p.written === 1 || p.reversed_credited === 1 || seen || creditLoaded;
     const paid = p.committed === 1 || p.credit_pending === 1 || (p.approved === 1 && p.failed === 0);
     if (p.refund_owed === 1 && (await ensureCase(sql, { ...base, kind: 'refund-owed', detail: 'the kiosk could not undo the payment: a refund is owed' }))) changed++;
@@ -354,6 +388,49 @@ export function createReconciliation(
     await sql.run(`UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`, [at, kioskId, operation, orderId]);
   }
 
+  /**
+   * Record this batch's uncertain order loads, then mark collected every pending order with an
+   * uncertain load whose ref was seen on its card: on the very card the uncertain write went to
+   * (same kiosk, same keyed hash), or on the order's card — for NS Extra also the card that replaced
+   * it — by its number's keyed hash under the reading kiosk's secret. A ref seen on any other card
+   * changes nothing (a kiosk cannot collect someone else's order by naming its ref).
+   */
+  async function settleUncertainLoads(sql: SqlPort, kioskId: string, uncertain: readonly StoredRecord[], seenRefs: readonly string[]): Promise<void> {
+    for (const r of uncertain) {
+      const orderId = r.data!['orderId'] as string;
+      await sql.run(`INSERT INTO recon_uncertain_loads (order_id, kiosk_id, operation_id, card_hash, ref, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
+        orderId,
+        kioskId,
+        r.operationId,
+        r.cardHash,
+        orderCardRef(orderId),
+        r.at,
+      ]);
+    }
+    const refs = [...new Set([...seenRefs, ...uncertain.map((r) => orderCardRef(r.data!['orderId'] as string))])];
+    if (refs.length === 0) return;
+    const rows = await inChunks(refs, (marks, chunk) =>
+      sql.all<{ order_id: string; kiosk_id: string; card_hash: string; ref: string; card_number: string; kind: string; replaced_by: string | null }>(
+        `SELECT u.order_id, u.kiosk_id, u.card_hash, u.ref, o.card_number, o.kind, c.replaced_by
+           FROM recon_uncertain_loads u JOIN orders o ON o.order_id = u.order_id LEFT JOIN cards c ON c.card_number = o.card_number
+          WHERE o.collected_at IS NULL AND u.ref IN (${marks})`,
+        chunk,
+      ),
+    );
+    for (const u of rows) {
+      const seen = await sql.all<SeenRow>(`SELECT ref, kiosk_id, card_hash FROM recon_refs_seen WHERE ref = ?`, [u.ref]);
+      const numbers = [u.card_number, ...(u.kind === 'ns-extra' && u.replaced_by !== null ? [u.replaced_by] : [])];
+      const by = seen.find((s) => (s.kiosk_id === u.kiosk_id && s.card_hash === u.card_hash) || numbers.some((n) => hashAt(s.kiosk_id, n) === s.card_hash));
+      if (!by) continue;
+      await sql.run(`UPDATE orders SET collected_at = ?, collected_kiosk = ?, collected_operation = ? WHERE order_id = ? AND collected_at IS NULL`, [
+        now(),
+        by.kiosk_id,
+        `refs-seen:${by.kiosk_id}`,
+        u.order_id,
+      ]);
+    }
+  }
+
   /** Rows of `sql` for the values in `list`, asked in chunks (`IN (…)` with at most 500 values). */
   async function inChunks<R>(list: readonly unknown[], query: (marks: string, chunk: unknown[]) => Promise<R[]>): Promise<R[]> {
     const out: R[] = [];
@@ -379,6 +456,7 @@ export function createReconciliation(
     const pays = new Map<string, { ref: string; cardHash: string | null; last4: string | null; amount: number | null; firstAt: string; flags: Flags }>();
     const cardOnly = new Map<string, Flags>();
     const loads: StoredRecord[] = [];
+    const uncertainLoads: StoredRecord[] = [];
     const orderIds = new Set<string>();
     const newCredits: unknown[][] = [];
     const seenRecords: { r: StoredRecord; refs: string[] }[] = [];
@@ -409,6 +487,9 @@ export function createReconciliation(
           orderIds.add(orderId);
           // A write that loaded an order; one found on the card already (confirmedBy) loaded nothing.
           if (r.type === 'card.written' && r.data?.['confirmedBy'] === undefined) loads.push(r);
+          // A load whose outcome the kiosk could not know: the order stays pending (settled below
+          // when its ref is seen on the card).
+          if (r.type === 'card.write-failed' && r.data?.['uncertain'] === true && r.cardHash !== null && OrderId.safeParse(orderId).success) uncertainLoads.push(r);
           continue;
         }
         const col = r.type === 'card.written' ? 'written' : r.data?.['uncertain'] === true ? 'write_uncertain' : undefined;
@@ -475,6 +556,15 @@ export function createReconciliation(
       const r = loads.find((x) => x.data!['orderId'] === c.order_id)!;
       await ensureCase(sql, { kind: 'loaded-twice', subject: `order/${c.order_id}`, kioskId, orderId: c.order_id, last4: r.cardLast4, ref: null, amountCents: r.amountCents, detail: 'the order was written onto the card by two operations' });
     }
+    // A write of an order that a card read had already shown on its card (settled "refs-seen" in an
+    // earlier batch): the second time it was loaded.
+    const onCardBefore = await inChunks(loaded, (marks, chunk) =>
+      sql.all<{ order_id: string }>(`SELECT order_id FROM orders WHERE order_id IN (${marks}) AND collected_operation LIKE 'refs-seen:%'`, chunk),
+    );
+    for (const { order_id } of onCardBefore) {
+      const r = loads.find((x) => x.data!['orderId'] === order_id)!;
+      await ensureCase(sql, { kind: 'loaded-twice', subject: `order/${order_id}`, kioskId, orderId: order_id, last4: r.cardLast4, ref: null, amountCents: r.amountCents, detail: 'the order was written onto the card although a card read had shown it there already' });
+    }
     // 4. Refs seen on cards.
     const allRefs = [...new Set(seenRecords.flatMap((s) => s.refs))];
     for (const { r, refs } of seenRecords)
@@ -492,6 +582,8 @@ export function createReconciliation(
       );
       if (by) await settleOnCard(sql, c.order_id, kioskId, `refs-seen:${kioskId}:${by.r.seq}`);
     }
+    // 4b. Orders whose load was uncertain, their ref seen on their card (in this batch, or earlier).
+    await settleUncertainLoads(sql, kioskId, uncertainLoads, allRefs);
     // 5. Evaluate the payments that can disagree.
     const touched = new Map<string, PaymentRow>();
     const add = (rows: PaymentRow[]) => rows.forEach((p) => touched.set(`${p.kiosk_id}/${p.operation_id}`, p));
@@ -594,7 +686,12 @@ export function createReconciliation(
       }
       if (hashes.size === 0) return 0;
       const candidates = await inChunks([...new Set(hashes.values())], (marks, chunk) =>
-        backend.sql.all<CreditRow>(`SELECT * FROM recon_credits WHERE card_number IS NULL AND on_card_at IS NULL AND card_hash IN (${marks})`, chunk),
+        // Never a credit whose payment does not stand (reversed, refund owed): nothing is owed.
+        backend.sql.all<CreditRow>(
+          `SELECT * FROM recon_credits c WHERE c.card_number IS NULL AND c.on_card_at IS NULL AND c.card_hash IN (${marks})
+             AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.kiosk_id = c.kiosk_id AND p.operation_id = c.operation_id AND (p.reversed = 1 OR p.refund_owed = 1))`,
+          chunk,
+        ),
       );
       const mine = candidates.filter((c) => hashes.get(c.kiosk_id) === c.card_hash);
       if (mine.length === 0) return 0;
@@ -602,7 +699,10 @@ export function createReconciliation(
         let bound = 0;
         for (const c of mine) {
           // Bound by another request meanwhile: its order exists already.
-          if ((await sql.run(`UPDATE recon_credits SET card_number = ? WHERE order_id = ? AND card_number IS NULL`, [cardNumber, c.order_id])) === 0) continue;
+          // (Re-checked here: a reversal stored since the query above withdraws it.)
+          const bind = `UPDATE recon_credits SET card_number = ? WHERE order_id = ? AND card_number IS NULL
+             AND NOT EXISTS (SELECT 1 FROM recon_payments p WHERE p.kiosk_id = recon_credits.kiosk_id AND p.operation_id = recon_credits.operation_id AND (p.reversed = 1 OR p.refund_owed = 1))`;
+          if ((await sql.run(bind, [cardNumber, c.order_id])) === 0) continue;
           await sql.run(
             `INSERT INTO orders (order_id, card_number, kind, announced_on, amount_cents, credit_ref) VALUES (?, ?, 'ns-extra', ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
             [c.order_id, cardNumber, localDate(new Date(c.created_at), timeZone), Number(c.amount_cents), c.ref],
@@ -658,7 +758,7 @@ export function createReconciliation(
         operationId: c.operation_id,
         ref: c.ref,
         amountCents: Number(c.amount_cents),
-        state: c.on_card_at !== null ? 'on-card' : c.collected_at !== null ? 'loaded' : c.card_number !== null ? 'bound' : 'pending',
+        state: c.on_card_at !== null ? 'on-card' : isVoid(c.collected_operation) ? 'void' : c.collected_at !== null ? 'loaded' : c.card_number !== null ? 'bound' : 'pending',
       }));
     },
   };

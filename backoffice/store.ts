@@ -185,6 +185,20 @@ CREATE TABLE kiosk_heartbeats (
 );
 CREATE INDEX intake_maintenance ON intake (at) WHERE type = 'maintenance.action';
   `,
+  // 5: order loads of unknown outcome (issue 12): the same table as the PostgreSQL migration
+  // 1796061000000_recon-uncertain-loads.sql (backoffice/reconciliation.ts).
+  `
+CREATE TABLE recon_uncertain_loads (
+  order_id text NOT NULL,
+  kiosk_id text NOT NULL,
+  operation_id text NOT NULL,
+  card_hash text NOT NULL,
+  ref text NOT NULL,
+  at text NOT NULL,
+  PRIMARY KEY (order_id, kiosk_id, operation_id)
+);
+CREATE INDEX recon_uncertain_loads_ref ON recon_uncertain_loads (ref);
+  `,
 ];
 
 export const KNOWN_RECORD_TYPES: ReadonlySet<string> = new Set(JOURNAL_ENTRY_TYPES);

@@ -90,7 +90,7 @@ for (const engine of engines) {
 
     it('runs its schema as versioned migrations (node-pg-migrate), the journal partitioned by month', async () => {
       const ran = await db.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY run_on`);
-      expect(ran.rows.map((r) => r.name)).toEqual(['1764460000000_initial-schema', '1796057400000_enrollment', '1796057700000_reconciliation', '1796058000000_technicians-fleet', '1796060000000_intake-round-trips']);
+      expect(ran.rows.map((r) => r.name)).toEqual(['1764460000000_initial-schema', '1796057400000_enrollment', '1796057700000_reconciliation', '1796058000000_technicians-fleet', '1796060000000_intake-round-trips', '1796061000000_recon-uncertain-loads']);
       const part = await db.query<{ strategy: string }>(`SELECT partstrat AS strategy FROM pg_partitioned_table WHERE partrelid = 'journal_records'::regclass`);
       expect(part.rows).toEqual([{ strategy: 'r' }]);
       // Keys of the tables that grow with the fleet start with kiosk_id (the distribution column).

@@ -35,7 +35,9 @@ import { recoverUnfinished } from '../../main/journal/recovery.js';
 import { cardRef, openJournal } from '../../main/journal/sqlite-journal.js';
 import { crashAfterFromEnv } from '../../main/journal/testing/crash-points.js';
 import { localDate } from '../../domain/dates.js';
+import { createCardService } from '../../main/services/card-service.js';
 import { createOrderService } from '../../main/services/order-service.js';
+import { creditRefsOnCard } from '../../contract/card.js';
 import { createTopUpService, type TopUpService } from '../../main/services/top-up.js';
 import { createDecisionHook } from '../../main/money/decision-hook.js';
 import { createUploader } from '../../main/uploader/uploader.js';
@@ -50,7 +52,8 @@ export const runnerConfigSchema = z.object({
   backOfficeUrl: z.string().url(),
   /** ZVT settings (timers, holdMs, orphanListenMs...), as in hardware/payment/config.ts. */
   payment: z.record(z.string(), z.unknown()).default({}),
-  flow: z.enum(['none', 'top-up', 'collect-order']).default('none'),
+  /** read-card: a tap just to see the balance (the card service's read, which journals card.refs-seen). */
+  flow: z.enum(['none', 'top-up', 'collect-order', 'read-card']).default('none'),
   /** collect-order: the back-office order to collect for the card on the reader. */
   orderId: z.string().min(1).optional(),
   amountCents: z.number().int().positive().default(100),
@@ -162,7 +165,7 @@ if (config.flow === 'collect-order') {
     log,
   });
   const c = await card.reader.read(['identity', 'purse', 'products']);
-  out({ event: 'before', balanceCents: c.balanceCents, refs: [...c.topUps.map((t) => t.ref), ...c.products.flatMap((p) => (p.ref ? [p.ref] : []))] });
+  out({ event: 'before', balanceCents: c.balanceCents, refs: creditRefsOnCard(c) });
   const pending = await orders.fetchOrders({ cardNumber: c.cardNumber });
   const order = pending.ok ? pending.orders.find((o) => o.orderId === config.orderId) : undefined;
   if (!order) out({ event: 'collected', error: `order ${config.orderId} not offered: ${JSON.stringify(pending)}` });
@@ -170,6 +173,13 @@ if (config.flow === 'collect-order') {
     const result = await orders.collect({ order, card: { uid: c.uid, cardNumber: c.cardNumber }, today: localDate(clock.now(), 'Europe/Amsterdam') });
     out({ event: 'collected', result: result.result });
   }
+}
+if (config.flow === 'read-card') {
+  // The traveller taps just to see the balance: the kiosk's card service reads the card and
+  // journals the refs it holds (card.refs-seen), as at every read; the uploader below delivers them.
+  const cards = createCardService({ reader: card.reader, backOffice, clock, timeZone: 'Europe/Amsterdam', log, refsSeen: { journal, cardRef: (n) => cardRef(n, config.secret) } });
+  const r = await cards.read();
+  out({ event: 'read', ok: r.ok, ...(r.ok ? { balanceCents: r.card.balanceCents } : {}) });
 }
 if (config.flow === 'top-up') {
   const identity = await card.reader.read(['identity', 'purse']);
@@ -208,7 +218,8 @@ for (let attempt = 1; ; attempt++) {
   }
   try {
     const c = await card.reader.read(['identity', 'purse', 'products']);
-    out({ event: 'card', balanceCents: c.balanceCents, refs: [...c.topUps.map((t) => t.ref), ...c.products.flatMap((p) => (p.ref ? [p.ref] : []))] });
+    // every credit ref the card holds: its credit-ref log (last 16 credits), top-up records, products
+    out({ event: 'card', balanceCents: c.balanceCents, refs: creditRefsOnCard(c) });
     break;
   } catch (e) {
     if (attempt >= 3) {

@@ -7,6 +7,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { paymentRef } from '../../main/services/top-up.js';
+import { CaseFilter, creditOrderId } from '../../backoffice/reconciliation.js';
 import type { MoneyRig, RunnerHandle, SimulatorLedger } from './rig.js';
 
 export interface TopUpOutcome {
@@ -88,6 +89,38 @@ export async function topUpOutcome(
   };
 }
 
+/**
+ * The traveller's next tap after a pending credit (issue 12): collect it at ANOTHER kiosk, where the
+ * back office serves it as an order under the payment's ref once it learns the card number. What
+ * the card and the back office hold afterwards.
+ */
+export async function collectPendingCredit(
+  rig: MoneyRig,
+  creditKiosk: { kioskId: string },
+  paymentId: string,
+  balanceBefore: number,
+): Promise<{ result: unknown; refOnCard: boolean; totalDeltaCents: number; collected: boolean; exitCode: number | null }> {
+  const orderId = creditOrderId(creditKiosk.kioskId, paymentId);
+  const run = rig.runKiosk(rig.newKiosk(), { flow: 'collect-order', orderId });
+  const collected = await run.event('collected', 60_000);
+  await run.event('done', 60_000);
+  const exit = await run.exit();
+  const card = await run.event('card');
+  return {
+    result: collected['result'] ?? collected['error'],
+    refOnCard: ((card['refs'] as string[] | undefined) ?? []).includes(paymentRef(paymentId)),
+    totalDeltaCents: (card['balanceCents'] as number) - balanceBefore,
+    collected: rig.backOffice.store.order(orderId)?.collected === true,
+    exitCode: exit.code,
+  };
+}
+
+/** The reconciliation cases the back office holds for a payment (kind and state). */
+export async function casesOf(rig: MoneyRig, paymentId: string): Promise<string[]> {
+  const all = await rig.backOffice.store.recon.listCases(CaseFilter.parse({}));
+  return all.filter((c) => c.operationId === paymentId).map((c) => `${c.kind} ${c.state}`);
+}
+
 export interface OutcomeRow {
   point: string;
   outcome: TopUpOutcome;
@@ -103,7 +136,16 @@ export function outcomeTable(title: string, rows: OutcomeRow[], file: string): s
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r, i) => {
       const o = r.outcome;
-      const inv = o.terminalStands === o.cardCredited && !o.creditPending ? 'yes' : o.terminalStands && o.creditPending ? `yes — credit-pending ${o.creditPendingRef ?? '?'}: ${o.cardCredited ? 'the card holds the ref, nothing more to load' : 'loaded once at the next tap'}` : `NO — recorded: ${o.journalSaysCardCredited ? 'payment.reversed {cardCredited}: a credit not paid' : o.journalSaysWriteUncertain ? 'card.write-failed {uncertain} then reversed: back office reconciles with the card ref' : 'NOT RECORDED'}`;
+      const inv =
+        o.terminalStands === o.cardCredited && !o.creditPending
+          ? 'yes'
+          : o.terminalStands && o.creditPending
+            ? `yes — credit-pending ${o.creditPendingRef ?? '?'}: ${o.cardCredited ? 'the card holds the ref, nothing more to load' : 'loaded once at the next tap'}`
+            : o.journalSaysCardCredited
+              ? 'no — payment.reversed {cardCredited}: ends in the reconciliation case credited-not-paid'
+              : o.journalSaysWriteUncertain
+                ? 'no — card.write-failed {uncertain} then reversed: case credited-not-paid when the card shows the ref'
+                : 'NO — NOT RECORDED';
       return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'}${o.creditPending ? ' (credit-pending)' : ''}${o.journalSaysCardCredited && o.journalFinal === 'payment.reversed' ? ' (cardCredited)' : ''} | ${o.terminalStands ? 'booked' : 'not booked'} (${o.terminalEntries}) | ${o.cardCredited ? `credited +${o.balanceDeltaCents}` : `not credited (${o.balanceDeltaCents >= 0 ? '+' : ''}${o.balanceDeltaCents})`} | ${o.backOfficeComplete ? `all records, ${o.backOfficeFinal ?? '-'}` : 'INCOMPLETE'} | ${inv}${r.note ? ` — ${r.note}` : ''} |`;
     }),
     '',
@@ -161,18 +203,51 @@ export async function orderOutcome(
   };
 }
 
-export function orderTable(title: string, rows: { point: string; outcome: OrderOutcome; nothingOnCard?: boolean }[], file: string): string {
+/**
+ * What the traveller's next tap made of an order recovery left inconsistent or pending (the test
+ * continues the scenario): the back office's order state and the card after it.
+ */
+export interface NextTap {
+  /** What the next tap was, e.g. "balance look at another kiosk, then collect". */
+  how: string;
+  /** The back office marks the order collected after it. */
+  collected: boolean;
+  /** The card holds the order's ref after it. */
+  refOnCard: boolean;
+  /** Balance change since before the first attempt: the order's amount once, never twice. */
+  totalDeltaCents: number;
+  expectedDeltaCents: number;
+}
+
+export interface OrderRow {
+  point: string;
+  outcome: OrderOutcome;
+  nothingOnCard?: boolean;
+  next?: NextTap;
+}
+
+/** consistent now; else consistent after the next tap (the order on the card exactly once, the back office says collected); else NO. */
+export function orderConsistency(r: OrderRow): string {
+  const o = r.outcome;
+  const now = r.nothingOnCard
+    ? !o.cardLoaded && o.balanceDeltaCents === 0 && o.backOfficeCollected === (o.journalFinal === 'order.collected')
+    : o.cardLoaded === o.backOfficeCollected && o.cardLoaded === (o.journalFinal === 'order.collected');
+  const n = r.next;
+  const after = n !== undefined && n.collected && n.refOnCard && n.totalDeltaCents === n.expectedDeltaCents;
+  if (now) return after ? `yes; after the next tap (${n.how}): collected, loaded once (+${n.totalDeltaCents} in all)` : 'yes';
+  if (after) return `consistent after the next tap (${n.how}): collected, loaded once (+${n.totalDeltaCents} in all)`;
+  return n ? `NO, even after the next tap (${n.how}): ${JSON.stringify(n)}` : 'NO';
+}
+
+export function orderTable(title: string, rows: OrderRow[], file: string): string {
   const lines = [
     `## ${title}`,
     '',
-    '| # | injected failure | recovery at restart | journal verdict | card | back office order | consistent |',
+    '| # | injected failure | recovery at restart | journal verdict | card | back office order | consistent (at restart; else after the next tap, which the test runs) |',
     '|---|---|---|---|---|---|---|',
     ...rows.map((r, i) => {
       const o = r.outcome;
-      const ok = r.nothingOnCard
-        ? !o.cardLoaded && o.balanceDeltaCents === 0 && o.backOfficeCollected === (o.journalFinal === 'order.collected')
-        : o.cardLoaded === o.backOfficeCollected && o.cardLoaded === (o.journalFinal === 'order.collected');
-      return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'} | ${r.nothingOnCard ? `nothing to write (+${o.balanceDeltaCents})` : o.cardLoaded ? `loaded +${o.balanceDeltaCents}` : `not loaded (+${o.balanceDeltaCents})`} | ${o.backOfficeCollected ? 'collected' : 'still pending'} | ${ok ? 'yes' : 'NO'} |`;
+      return `| ${i + 1} | ${r.point} | ${o.recovery} | ${o.journalFinal ?? 'none'} | ${r.nothingOnCard ? `nothing to write (+${o.balanceDeltaCents})` : o.cardLoaded ? `loaded +${o.balanceDeltaCents}` : `not loaded (+${o.balanceDeltaCents})`} | ${o.backOfficeCollected ? 'collected' : 'still pending'} | ${orderConsistency(r)} |`;
     }),
     '',
   ];

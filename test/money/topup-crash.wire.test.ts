@@ -22,7 +22,7 @@ import type { RunnerConfig } from './kiosk-runner.js';
 import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { orderRef } from '../../main/services/order-service.js';
 import { paymentRef } from '../../main/services/top-up.js';
-import { orderOutcome, orderTable, outcomeTable, topUpOutcome, type OrderOutcome, type OutcomeRow, type TopUpOutcome } from './outcome.js';
+import { collectPendingCredit, orderConsistency, orderOutcome, orderTable, outcomeTable, topUpOutcome, type NextTap, type OrderOutcome, type OrderRow, type OutcomeRow, type TopUpOutcome } from './outcome.js';
 import { moneyRigSkipReason, runsUnder, startMoneyRig, ZVT, type MoneyRig, type TerminalFlow } from './rig.js';
 
 const skip = moneyRigSkipReason();
@@ -60,13 +60,24 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted (term
   const rows: OutcomeRow[] = [];
 
   beforeAll(async () => {
-    rig = await startMoneyRig({ flow });
+    // a kiosk per crash run, card present and absent, plus one per "next tap" of a pending credit
+    rig = await startMoneyRig({ flow, kiosks: 48 });
   }, 90_000);
 
   afterAll(async () => {
     if (rows.length) console.log(outcomeTable(`Top-up crash test (terminal profile ${flow}; SIGKILL at every step, restart, recovery)`, rows, flow === 'commit-point' ? 'money-crash.md' : 'money-crash-reservation.md'));
     await rig?.stop();
   }, 30_000);
+
+  let lastTopUp: { kiosk: { kioskId: string; dataDir: string }; balanceBefore: number } | undefined;
+
+  /** The traveller's next tap after a pending credit: it ends with the amount on the card exactly once since before the top-up. */
+  async function nextTapLoadsPendingCredit(o: TopUpOutcome): Promise<string> {
+    const { kiosk, balanceBefore } = lastTopUp!;
+    const n = await collectPendingCredit(rig, kiosk, o.paymentId!, balanceBefore);
+    expect(n, 'the pending credit is offered and loaded (or found on the card), once, and collected').toEqual({ result: 'loaded', refOnCard: true, totalDeltaCents: AMOUNT, collected: true, exitCode: 0 });
+    return `next tap (collect at another kiosk): ${o.cardCredited ? 'ref found on the card, nothing loaded' : `pending credit loaded +${AMOUNT}`}; +${AMOUNT} in all, once (proven)`;
+  }
 
   /** Run one top-up, kill it where the case says, restart, recover, upload; return what became of it. */
   async function crashAndRecover(c: CrashCase, cardAtRestart: 'present' | 'absent'): Promise<TopUpOutcome> {
@@ -91,6 +102,7 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted (term
     }
     if (torn) await rig.card({ cmd: 'tearAfterWrite', n: c.tearAfterWrite! });
     const before = await run1.event('before', 60_000);
+    lastTopUp = { kiosk, balanceBefore: before['balanceCents'] as number };
     if (torn) {
       // the traveller does not come back: the kiosk undoes the payment (unless killed first)
       const paused = await Promise.race([run1.event('paused', 30_000), run1.exited]);
@@ -188,8 +200,11 @@ describe.skipIf(skip)(`top-up killed (SIGKILL) at every step and restarted (term
       it(`killed ${c.point}, card ${cardAtRestart} at restart: recovery leaves journal, card, terminal and back office consistent (${expected})`, async () => {
         expect(writesPerCredit, 'the baseline ran first').toBeGreaterThan(1);
         const o = await crashAndRecover(c, cardAtRestart);
-        rows.push({ point: `${c.point} — card ${cardAtRestart} at restart`, outcome: o });
+        const row: OutcomeRow = { point: `${c.point} — card ${cardAtRestart} at restart`, outcome: o };
+        rows.push(row);
         expectConsistent(o, expected);
+        // credit pending: go on to the traveller's next tap, which must end with the credit exactly once
+        if (expected === 'credit pending') row.note = await nextTapLoadsPendingCredit(o);
       }, 150_000);
     }
 });
@@ -204,7 +219,7 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
   let rig: MoneyRig;
   let writesPerLoad = 0;
   let orderNo = 0;
-  const rows: { point: string; outcome: OrderOutcome; nothingOnCard?: boolean }[] = [];
+  const rows: OrderRow[] = [];
   const NSX = 100;
 
   beforeAll(async () => {
@@ -224,12 +239,11 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
     return orderId;
   }
 
-  let last: { kiosk: { kioskId: string; dataDir: string }; orderId: string } | undefined;
+  let last: { kiosk: { kioskId: string; dataDir: string }; orderId: string; balanceBefore: number } | undefined;
 
   async function collectAndRecover(c: { after?: string; afterWrite?: number | 'mid' | 'last'; kind?: 'kaartservicecode' }, cardAtRestart: 'present' | 'absent' = 'present'): Promise<OrderOutcome> {
     const kiosk = rig.newKiosk();
     const orderId = newOrder(c.kind ?? 'ns-extra');
-    last = { kiosk, orderId };
     await rig.card({ cmd: 'disarm' });
     const run1 = rig.runKiosk(kiosk, { flow: 'collect-order', orderId }, c.after ? { KIOSK_CRASH_AFTER: c.after } : {});
     if (c.afterWrite !== undefined) {
@@ -237,6 +251,7 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
       await rig.card({ cmd: 'killAfterWrite', pid: run1.pid, n });
     }
     const before = await run1.event('before', 60_000);
+    last = { kiosk, orderId, balanceBefore: before['balanceCents'] as number };
     const exit = await run1.exit();
     if (c.after || c.afterWrite !== undefined) expect(exit.signal, run1.stderr().slice(-1500)).toBe('SIGKILL');
     if (cardAtRestart === 'absent') await rig.card({ cmd: 'remove' });
@@ -294,46 +309,80 @@ describe.skipIf(skip)(`order collection killed (SIGKILL) at every step and resta
     it(`killed ${c.point}: ${claim} (${c.loaded ? 'collected' : 'still pending, collected on the next visit'})`, async () => {
       expect(writesPerLoad, 'the baseline ran first').toBeGreaterThan(1);
       const o = await collectAndRecover(c);
-      rows.push({ point: c.point, outcome: o, ...(c.kind === 'kaartservicecode' ? { nothingOnCard: true } : {}) });
+      const row: OrderRow = { point: c.point, outcome: o, ...(c.kind === 'kaartservicecode' ? { nothingOnCard: true } : {}) };
+      rows.push(row);
       expectConsistent(o, c.loaded, c.kind);
       if (!c.loaded) {
         // nothing lost: the order is still pending, and the traveller collects it on the next visit
-        const { kiosk, orderId } = last!;
+        const { kiosk, orderId, balanceBefore } = last!;
         const again = rig.runKiosk(kiosk, { flow: 'collect-order', orderId });
         expect((await again.event('collected', 60_000))['result']).toBe('loaded');
         await again.event('done', 60_000);
-        if (c.kind !== 'kaartservicecode') expect((await again.event('card'))['refs']).toContain(orderRef(orderId));
+        const card = await again.event('card');
+        if (c.kind !== 'kaartservicecode') {
+          expect(card['refs']).toContain(orderRef(orderId));
+          row.next = nextTap('collect at the same kiosk', orderId, card, balanceBefore);
+          expect(row.next.totalDeltaCents, 'loaded once').toBe(NSX);
+        }
         expect(rig.backOffice.store.order(orderId)?.collected).toBe(true);
       }
     }, 150_000);
   }
 
+  /** The state after the traveller's next tap (the scenario goes on after recovery). */
+  function nextTap(how: string, orderId: string, card: Record<string, unknown>, balanceBefore: number): NextTap {
+    return {
+      how,
+      collected: rig.backOffice.store.order(orderId)?.collected === true,
+      refOnCard: ((card['refs'] as string[] | undefined) ?? []).includes(orderRef(orderId)),
+      totalDeltaCents: (card['balanceCents'] as number) - balanceBefore,
+      expectedDeltaCents: NSX,
+    };
+  }
+
   // The card kept away until recovery ended: recovery cannot check the card, so an interrupted
-  // load fails (card-write-unknown) and the order stays pending; collecting it again loads it
-  // exactly once (the ref on the card tells a load that landed).
-  const absentCases: { point: string; after?: `${JournalEntryType}`; afterWrite?: number | 'mid' | 'last'; onCard: boolean }[] = [
-    { point: 'after card.write-intent', after: 'card.write-intent', onCard: false },
-    { point: 'mid card write: after block write 1', afterWrite: 1, onCard: false },
-    { point: 'mid card write: after the last block write (answer lost)', afterWrite: 'last', onCard: true },
+  // load ends order.collect-failed {card-write-unknown} and the order stays pending, while the NS
+  // Extra may be on the card already (killed after the last block write: card loaded, order
+  // pending — inconsistent at restart). The scenario goes on with the traveller's next tap:
+  // - 'balance elsewhere': a balance look at ANOTHER kiosk (its card read journals card.refs-seen);
+  //   the back office marks the order collected iff the card holds its ref (reconciliation.ts),
+  //   then a collection at the first kiosk: not offered any more (on the card) or loaded once;
+  // - 'collect': the traveller collects at the same kiosk: the ref on the card -> nothing written.
+  // Either way: the order ends collected, on the card exactly once (+NSX in all), never twice.
+  const absentCases: { point: string; after?: `${JournalEntryType}`; afterWrite?: number | 'mid' | 'last'; onCard: boolean; next: 'balance elsewhere' | 'collect' }[] = [
+    { point: 'after card.write-intent', after: 'card.write-intent', onCard: false, next: 'balance elsewhere' },
+    { point: 'mid card write: after block write 1', afterWrite: 1, onCard: false, next: 'balance elsewhere' },
+    { point: 'mid card write: after the last block write (answer lost)', afterWrite: 'last', onCard: true, next: 'balance elsewhere' },
+    { point: 'mid card write: after the last block write (answer lost)', afterWrite: 'last', onCard: true, next: 'collect' },
   ];
   for (const c of absentCases)
-    it(`killed ${c.point}, card absent at restart: the order stays pending and collecting it again loads it exactly once`, async () => {
+    it(`killed ${c.point}, card absent at restart, next tap: ${c.next}: the order ends collected and on the card exactly once (${c.onCard ? 'loaded before the crash: found, never loaded again' : 'not loaded: loaded once'})`, async () => {
       expect(writesPerLoad, 'the baseline ran first').toBeGreaterThan(1);
       const o = await collectAndRecover(c, 'absent');
-      rows.push({ point: `${c.point} — card absent at restart`, outcome: o });
+      const row: OrderRow = { point: `${c.point} — card absent at restart, next tap: ${c.next}`, outcome: o };
+      rows.push(row);
       const all = JSON.stringify(o);
       expect(o.unfinishedAfterRecovery, all).toBe(0);
       expect(o.journalFinal, all).toBe('order.collect-failed');
       expect(o.backOfficeCollected, all).toBe(false);
       expect(o.cardLoaded, all).toBe(c.onCard);
-      const { kiosk, orderId } = last!;
+      const { kiosk, orderId, balanceBefore } = last!;
+      if (c.next === 'balance elsewhere') {
+        const look = rig.runKiosk(rig.newKiosk(), { flow: 'read-card' });
+        expect((await look.event('read', 60_000))['ok']).toBe(true);
+        await look.event('done', 60_000);
+        expect((await look.exit()).code).toBe(0);
+        expect(rig.backOffice.store.order(orderId)?.collected, 'the back office marks it collected iff the card holds its ref').toBe(c.onCard);
+      }
       const again = rig.runKiosk(kiosk, { flow: 'collect-order', orderId });
-      const before = (await again.event('before', 60_000))['balanceCents'] as number;
-      expect((await again.event('collected', 60_000))['result']).toBe('loaded');
+      const collected = await again.event('collected', 60_000);
+      if (c.onCard && c.next === 'balance elsewhere') expect(collected['error'], 'collected already: not offered again').toMatch(/not offered/);
+      else expect(collected['result']).toBe('loaded');
       await again.event('done', 60_000);
       const card = await again.event('card');
-      expect(card['refs']).toContain(orderRef(orderId));
-      expect((card['balanceCents'] as number) - before, 'loaded once, never twice').toBe(c.onCard ? 0 : NSX);
-      expect(rig.backOffice.store.order(orderId)?.collected).toBe(true);
+      row.next = nextTap(c.next === 'collect' ? 'collect at the same kiosk' : 'balance look at another kiosk, then collect', orderId, card, balanceBefore);
+      expect(row.next, 'loaded once, never twice; collected; the ref on the card').toEqual({ ...row.next, collected: true, refOnCard: true, totalDeltaCents: NSX });
+      // card loaded, order pending at restart: consistent only after the next tap; not loaded: consistent at once, and after it
+      expect(orderConsistency(row)).toMatch(c.onCard ? /^consistent after the next tap/ : /^yes; after the next tap/);
     }, 150_000);
 });

@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerminalBehaviour } from '../../hardware/payment/emulator-control.js';
 import type { JournalEntryType } from '../../main/journal/journal.js';
 import type { RunnerConfig } from './kiosk-runner.js';
-import { outcomeTable, topUpOutcome, type OutcomeRow, type TopUpOutcome } from './outcome.js';
+import { casesOf, collectPendingCredit, outcomeTable, topUpOutcome, type OutcomeRow, type TopUpOutcome } from './outcome.js';
 import { paymentRef } from '../../main/services/top-up.js';
 import { moneyRigSkipReason, runsUnder, startMoneyRig, ZVT, type MoneyRig, type RunnerHandle, type TerminalFlow } from './rig.js';
 
@@ -103,6 +103,9 @@ describe.skipIf(skip)(`the money invariant on the wire (terminal profile ${flow}
     }
   }
 
+  let lastKiosk: { kioskId: string; dataDir: string } | undefined;
+  let lastBalanceBefore = 0;
+
   async function inject(c: InvariantCase): Promise<TopUpOutcome> {
     const kiosk = rig.newKiosk();
     await rig.setBehaviour(c.behaviour ?? 'approve');
@@ -124,6 +127,8 @@ describe.skipIf(skip)(`the money invariant on the wire (terminal profile ${flow}
       c.crashAfter ? { KIOSK_CRASH_AFTER: c.crashAfter } : {},
     );
     const before = await run1.event('before', 60_000);
+    lastKiosk = kiosk;
+    lastBalanceBefore = before['balanceCents'] as number;
     await drive(run1, c);
     const exit = await run1.exit();
     if (c.crashAfter || c.crash) expect(exit.signal, `killed at ${c.point}`).toBe('SIGKILL');
@@ -228,8 +233,23 @@ describe.skipIf(skip)(`the money invariant on the wire (terminal profile ${flow}
     it(`${c.point}: ${expected}`, async () => {
       expect(writesPerCredit, 'the baseline ran first').toBeGreaterThan(1);
       const o = await inject(c);
-      rows.push({ point: c.point, outcome: o, ...(expected.includes('recorded') ? { note: expected } : {}) });
+      const row: OutcomeRow = { point: c.point, outcome: o };
+      rows.push(row);
       expectOutcome(o, expected);
+      // consistent: no reconciliation case for it
+      if (expected === 'booked' || expected === 'not booked') expect(await casesOf(rig, o.paymentId!), 'consistent: no reconciliation case').toEqual([]);
+      if (expected === 'recorded: credited, not paid') {
+        // not left as "recorded": the back office's reconciliation opened exactly one case for it
+        expect(await casesOf(rig, o.paymentId!), 'one reconciliation case, credited-not-paid').toEqual(['credited-not-paid open']);
+        row.note = 'case credited-not-paid opened by the back office (proven)';
+      }
+      if (expected === 'credit pending') {
+        // the traveller's next tap ends with the credit on the card exactly once
+        const n = await collectPendingCredit(rig, lastKiosk!, o.paymentId!, lastBalanceBefore);
+        expect(n, 'the pending credit is offered and loaded (or found on the card), once, and collected').toEqual({ result: 'loaded', refOnCard: true, totalDeltaCents: AMOUNT, collected: true, exitCode: 0 });
+        row.note = `next tap (collect at another kiosk): ${o.cardCredited ? 'ref found on the card, nothing loaded' : `pending credit loaded +${AMOUNT}`}; +${AMOUNT} in all, once (proven)`;
+        expect(await casesOf(rig, o.paymentId!), 'no case: consistent').toEqual([]);
+      }
       // the reservation profile never sends 06 01: whatever the terminal holds is a reservation
       if (flow === 'reservation') expect(o.terminalEntries, 'the reservation flow on the wire (06 22)').not.toMatch(/\bpayment\b/);
     }, 150_000);
