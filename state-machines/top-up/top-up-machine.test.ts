@@ -425,6 +425,17 @@ describe('top-up: giving the money back', () => {
     expect(h.screen()).toBe('goodbye');
   });
 
+  it('a credit-pending rollback answer shows credit-pending (loaded at the next tap), never the refund screen', async () => {
+    const h = await approved();
+    h.send({ type: 'CANCEL' });
+    h.lastRollback().resolve({ result: 'credit-pending', reference: 'PEND0001' });
+    await h.flush();
+    expect(h.screen()).toBe('credit-pending');
+    expect(topUpCtx(h).reference).toBe('PEND0001');
+    h.send({ type: 'FINISH' });
+    expect(h.screen()).toBe('goodbye');
+  });
+
   it('a rollback actor error shows refund-owed with the payment reference', async () => {
     const h = await approved();
     h.send({ type: 'CANCEL' });

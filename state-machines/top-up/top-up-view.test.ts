@@ -105,6 +105,16 @@ describe('topUpView: paying and its endings', () => {
     expect(view(h)?.screen).toBe('refund-owed');
     expect(payment(h)).toStrictEqual({ amountCents: 1000, prompt: 'approved', reference: 'REF12345' });
   });
+
+  it('credit-pending shows the payment with the reference under which the credit waits', async () => {
+    const h = await atAmount(1000);
+    await toApproved(h, 1000);
+    h.send({ type: 'CANCEL' });
+    h.lastRollback().resolve({ result: 'credit-pending', reference: 'PEND0001' });
+    await h.flush();
+    expect(view(h)?.screen).toBe('credit-pending');
+    expect(payment(h)).toStrictEqual({ amountCents: 1000, prompt: 'approved', reference: 'PEND0001' });
+  });
 });
 
 describe('topUpView: states the machine does not reach, checked on resolved snapshots', () => {
