@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signRequest } from '../contract/request-signing.js';
 import { fixedClock } from '../contract/time.js';
 import { FIXTURE_CARDS } from '../contract/fixture-cards.js';
-import { startBackOffice, type BackOfficeServer, type PollSheddingOptions } from './server.js';
+import { startBackOffice, startPgBackOffice, type BackOfficeServer, type PollSheddingOptions } from './server.js';
+import { openDatabase, type Db } from './db/engine.js';
 import { pollSheddingSettings } from './poll-shedding.js';
 import { pollSheddingFromEnv } from './main.js';
 
@@ -64,6 +65,13 @@ async function signed(method: 'GET' | 'POST', path: string, body?: unknown) {
 
 const poll = () => signed('GET', '/v1/blocked?since=0');
 
+async function fetchPoll(url: string) {
+  const path = '/v1/blocked?since=0';
+  const headers = signRequest({ kioskId: KIOSK, secret: SECRET, method: 'GET', pathWithQuery: path, body: '', at: clock.now() });
+  const res = await fetch(url + path, { headers, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), json: (await res.json()) as Record<string, unknown> };
+}
+
 describe('poll shedding: too many polls in flight', () => {
   it('answers the poll past maxInFlight 503 overloaded + Retry-After at once, without a single store call; serves again when a slot is free', async () => {
     const s = await start({ maxInFlight: 2, retryAfterS: 7 });
@@ -94,6 +102,42 @@ describe('poll shedding: too many polls in flight', () => {
     expect(served.status).toBe(200);
     expect(served.json).toMatchObject({ version: expect.any(Number), changes: expect.any(Array) });
   }, 30_000);
+});
+
+describe('poll shedding on the PostgreSQL store (PGlite)', () => {
+  it('sheds the poll past maxInFlight without a single database query, and serves when a slot is free', async () => {
+    const inner = await openDatabase('pglite:memory');
+    let queries = 0;
+    // Every statement and transaction the back office sends to its database is counted.
+    const db = {
+      engine: inner.engine,
+      query: (text: string, params?: readonly unknown[]) => (queries++, inner.query(text, params)),
+      transaction: (fn: Parameters<Db['transaction']>[0]) => (queries++, inner.transaction(fn)),
+      withMigrationClient: (fn: Parameters<Db['withMigrationClient']>[0]) => inner.withMigrationClient(fn),
+      close: () => inner.close(),
+    } as unknown as Db;
+    let release = () => {};
+    const pg = await startPgBackOffice({ port: 0, database: db, clock, kiosks: { [KIOSK]: SECRET }, pollShedding: { maxInFlight: 1, retryAfterS: 4 }, reconciliation: { sweepEveryMs: 0 } });
+    try {
+      const released = new Promise<void>((r) => (release = r));
+      const orig = pg.store.blockedVersion.bind(pg.store);
+      pg.store.blockedVersion = () => released.then(() => orig());
+      const held = fetchPoll(pg.url);
+      for (let i = 0; i < 400 && pg.pollLoad().inFlight < 1; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(pg.pollLoad().inFlight).toBe(1);
+      await new Promise((r) => setTimeout(r, 100)); // inside the store now
+      const before = queries;
+      const shed = await fetchPoll(pg.url);
+      expect(shed).toMatchObject({ status: 503, retryAfter: '4', json: { error: 'overloaded' } });
+      expect(queries).toBe(before);
+      release();
+      expect((await held).status).toBe(200);
+      expect((await fetchPoll(pg.url)).status).toBe(200);
+    } finally {
+      release();
+      await pg.close(1000);
+    }
+  }, 180_000);
 });
 
 describe('poll shedding: event loop running late', () => {
