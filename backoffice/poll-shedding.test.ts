@@ -93,7 +93,10 @@ describe('poll shedding: too many polls in flight', () => {
     expect(s.pollLoad()).toMatchObject({ inFlight: 2, shedInFlight: 1 });
     // The technician list and the heartbeat are the same shape: shed the same way.
     expect((await signed('GET', '/v1/technicians')).status).toBe(503);
+    expect((await signed('POST', '/v1/heartbeat', { not: 'even read' })).status).toBe(503);
     expect(counter.calls()).toBe(before);
+    // Other routes are not counted in the poll slots: a traveller's order query is served.
+    expect((await signed('POST', '/v1/orders/query', { cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber })).status).toBe(200);
 
     release();
     expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200]);
@@ -156,6 +159,7 @@ describe('poll shedding: event loop running late', () => {
     expect(shed).toMatchObject({ status: 503, retryAfter: '3', json: { error: 'overloaded' } });
     expect(counter.calls()).toBe(before);
     expect(s.pollLoad()!.shedEventLoop).toBeGreaterThanOrEqual(1);
+    expect(s.pollLoad()!.eventLoopDelayMs).toBeGreaterThan(50);
     // A traveller's order query is never shed by the poll gate.
     const orders = await signed('POST', '/v1/orders/query', { cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber });
     expect(orders.status).toBe(200);

@@ -96,14 +96,9 @@ export function registerPollShedding(app: FastifyInstance, settings: PollSheddin
   app.addHook('onRequest', async (req, reply) => {
     if (!isPoll(req)) return;
     if (!(await gate.enter())) return reply.code(503).header('retry-after', retryAfter).send(OVERLOADED);
-    // The slot is given back once, when the answer is done or the connection closed.
-    let held = true;
-    reply.raw.once('close', () => {
-      if (held) {
-        held = false;
-        gate.leave();
-      }
-    });
+    // The slot is given back once ('close' comes once per response), when the answer is done or
+    // the connection closed (a kiosk that timed out and went away does not keep a slot).
+    reply.raw.once('close', () => gate.leave());
   });
 
   return () => ({
