@@ -21,6 +21,9 @@
  *   BACKOFFICE_DB    the legacy SQLite store instead (a file or ':memory:'), when set and no URL is.
  *   BACKOFFICE_POOL  connections per process to a server (default 10).
  *   BACKOFFICE_INTAKE_CONCURRENCY / BACKOFFICE_INTAKE_QUEUE  backpressure (server.ts IntakeGate).
+ *   BACKOFFICE_POLL_MAX_IN_FLIGHT / BACKOFFICE_POLL_MAX_LOOP_DELAY_MS / BACKOFFICE_POLL_RETRY_AFTER_S
+ *                    load shedding on the kiosks' periodic routes (poll-shedding.ts; defaults 64 / 2000 / 5;
+ *                    out-of-range values are refused at start).
  *   BACKOFFICE_KIOSKS  configured kiosk secrets as `id=secret,id2=secret2` (secrets >= 16 characters).
  *   BACKOFFICE_KIOSKS_FILE  a JSON object {"kiosk-id": "secret", ...} instead (a fleet).
  *                      There is no built-in kiosk: without configured kiosks, enrolled kiosks or an
@@ -47,6 +50,7 @@ import { migrate } from './db/migrate.js';
 import { pgKioskKeys } from './db/pg-kiosk-keys.js';
 import { issueEnrollmentToken, type KioskKeyStore } from './kiosk-keys.js';
 import { checkOperators } from './operator-routes.js';
+import { pollSheddingSettings, type PollShedding } from './poll-shedding.js';
 import { createPrivateKey } from 'node:crypto';
 import { openPgStore } from './db/pg-store.js';
 import { issueTechnician, revokeTechnician, type TechnicianSigning, type TechnicianStore } from './technicians.js';
@@ -192,7 +196,7 @@ function kiosksFromEnv(): Record<string, string> {
   return parseKiosks(process.env.BACKOFFICE_KIOSKS);
 }
 
-function intEnv(name: string): number | undefined {
+export function intEnv(name: string): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
@@ -200,10 +204,28 @@ function intEnv(name: string): number | undefined {
   return n;
 }
 
+/** The poll-shedding limits from the environment, validated (an unsafe value: the back office does not start). */
+export function pollSheddingFromEnv(): PollShedding {
+  const maxInFlight = intEnv('BACKOFFICE_POLL_MAX_IN_FLIGHT');
+  const maxEventLoopDelayMs = intEnv('BACKOFFICE_POLL_MAX_LOOP_DELAY_MS');
+  const retryAfterS = intEnv('BACKOFFICE_POLL_RETRY_AFTER_S');
+  try {
+    return pollSheddingSettings({
+      ...(maxInFlight !== undefined ? { maxInFlight } : {}),
+      ...(maxEventLoopDelayMs !== undefined ? { maxEventLoopDelayMs } : {}),
+      ...(retryAfterS !== undefined ? { retryAfterS } : {}),
+    });
+  } catch (e) {
+    const names: Record<string, string> = { maxInFlight: 'BACKOFFICE_POLL_MAX_IN_FLIGHT', maxEventLoopDelayMs: 'BACKOFFICE_POLL_MAX_LOOP_DELAY_MS', retryAfterS: 'BACKOFFICE_POLL_RETRY_AFTER_S' };
+    throw new Error((e as Error).message.replace(/^poll shedding: (\w+)/, (_, k: string) => `${names[k] ?? k}`));
+  }
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.BACKOFFICE_PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`BACKOFFICE_PORT: not a port: ${process.env.BACKOFFICE_PORT}`);
   const host = process.env.BACKOFFICE_HOST ?? '127.0.0.1';
+  const pollShedding = pollSheddingFromEnv();
   const kiosks = kiosksFromEnv();
   const logger = { level: process.env.LOG_LEVEL ?? 'info' };
   const operators = parseOperators(process.env.BACKOFFICE_OPERATORS);
@@ -226,7 +248,7 @@ async function main(): Promise<void> {
         s.close();
       }
     }
-    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger, operators, reconciliation, ...fleetAndTechnicians });
+    const server = await startBackOffice({ port, host, dbPath, clock: systemClock, kiosks, logger, operators, reconciliation, pollShedding, ...fleetAndTechnicians });
     ({ url } = server);
     close = () => server.close();
   } else {
@@ -250,6 +272,7 @@ async function main(): Promise<void> {
       operators,
       reconciliation,
       ...fleetAndTechnicians,
+      pollShedding,
       intake: { ...(concurrency ? { concurrency } : {}), ...(maxWaiting !== undefined ? { maxWaiting } : {}) },
     });
     ({ url } = server);

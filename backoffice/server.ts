@@ -23,6 +23,7 @@ import {
 import { openStore, type BackOfficeStore } from './store.js';
 import { HttpError, errorReply, parse } from './http-errors.js';
 import { IntakeGate, type IntakeGateOptions } from './intake-gate.js';
+import { pollSheddingSettings, registerPollShedding, type PollLoad, type PollSheddingOptions } from './poll-shedding.js';
 import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
 import { candidateKeys, intakeKeysOf, type KioskKey } from './kiosk-keys.js';
@@ -33,7 +34,7 @@ import { registerFleetRoutes } from './fleet-routes.js';
 import { seedFixtureTechnicians, type TechnicianSigning } from './technicians.js';
 import type { FleetSettings } from './fleet.js';
 
-export type { IntakeGateOptions };
+export type { IntakeGateOptions, PollLoad, PollSheddingOptions };
 
 export interface BackOfficeOptions {
   /** 0 = any free port. */
@@ -66,6 +67,10 @@ export interface BackOfficeOptions {
   /** Issue 13: put the fixture technicians (contract/fixture-technicians.ts) on an empty list —
    * the embedded back office of emulated/wire kiosks only, never a real one. Default false. */
   seedTechnicians?: boolean;
+  /** Issue 10: early 503 + Retry-After on the periodic kiosk routes when saturated (poll-shedding.ts).
+   * The PostgreSQL back office always sheds (these settings or their defaults); the SQLite one only
+   * when given (the kiosk's in-process development back office shares the kiosk's event loop). */
+  pollShedding?: PollSheddingOptions;
 }
 
 export interface BackOfficeServer {
@@ -74,6 +79,8 @@ export interface BackOfficeServer {
   /** Direct access for testers and tests: add orders and cards, block cards, inspect intake. */
   store: BackOfficeStore;
   app: FastifyInstance;
+  /** Poll shedding's figures (undefined when it is off). */
+  pollLoad(): PollLoad | undefined;
 }
 
 export interface PgBackOfficeOptions extends Omit<BackOfficeOptions, 'dbPath'> {
@@ -95,6 +102,8 @@ export interface PgBackOfficeServer {
   app: FastifyInstance;
   /** Intake requests running / waiting now, and how many were turned away (503) so far. */
   load(): { running: number; waiting: number; shed: number };
+  /** Poll requests in flight and how many were shed (poll-shedding.ts). */
+  pollLoad(): PollLoad;
 }
 
 declare module 'fastify' {
@@ -124,8 +133,10 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
   }
   const gate = new IntakeGate(Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY);
   let app: FastifyInstance;
+  const poll: { load?: () => PollLoad } = {};
   try {
-    app = await listen(buildApp(asyncStore, options, gate), options);
+    const shedding = options.pollShedding ? pollSheddingSettings(options.pollShedding) : undefined;
+    app = await listen(buildApp(asyncStore, { ...options, ...(shedding ? { shedding } : {}) }, gate, poll), options);
   } catch (e) {
     store.close();
     throw e;
@@ -135,6 +146,7 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
     url: urlOf(app, options),
     store,
     app,
+    pollLoad: () => poll.load?.(),
     async close() {
       stopSweep();
       await app.close();
@@ -146,6 +158,7 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<BackO
 /** The back office on PostgreSQL (a server, or PGlite embedded). Stateless: run several. */
 export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<PgBackOfficeServer> {
   checkOperators(options.operators);
+  const shedding = pollSheddingSettings(options.pollShedding); // refused before anything is opened
   const db = typeof options.database === 'string' ? await openDatabase(options.database, { ...(options.poolSize ? { max: options.poolSize } : {}) }) : options.database;
   let store: PgStore;
   try {
@@ -158,8 +171,9 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
   const g = options.intake ?? {};
   const gate = new IntakeGate(g.concurrency ?? 8, g.maxWaiting ?? 64, g.maxWaitMs ?? 3000);
   let app: FastifyInstance;
+  const poll: { load?: () => PollLoad } = {};
   try {
-    app = await listen(buildApp(store, { ...options, retryAfterS: g.retryAfterS ?? 2 }, gate), options);
+    app = await listen(buildApp(store, { ...options, retryAfterS: g.retryAfterS ?? 2, shedding }, gate, poll), options);
   } catch (e) {
     await store.close();
     throw e;
@@ -171,6 +185,7 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
     store,
     app,
     load: () => ({ running: gate.running, waiting: gate.queued, shed: gate.shed }),
+    pollLoad: () => poll.load!(),
     close(drainMs = 10_000) {
       closing ??= (async () => {
         stopSweep();
@@ -257,7 +272,12 @@ function urlOf(app: FastifyInstance, options: { port: number; host?: string; tls
   return `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 'dbPath'> & { retryAfterS?: number }, gate: IntakeGate): FastifyInstance {
+function buildApp(
+  store: AsyncBackOfficeStore,
+  options: Omit<BackOfficeOptions, 'dbPath'> & { retryAfterS?: number; shedding?: ReturnType<typeof pollSheddingSettings> },
+  gate: IntakeGate,
+  poll: { load?: () => PollLoad },
+): FastifyInstance {
   const { clock, kiosks } = options;
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const app = Fastify({
@@ -268,6 +288,8 @@ function buildApp(store: AsyncBackOfficeStore, options: Omit<BackOfficeOptions, 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  // First of all hooks: a saturated process turns polls away before any other work (poll-shedding.ts).
+  if (options.shedding) poll.load = registerPollShedding(app, options.shedding);
   app.decorateRequest('rawBody', '');
   app.decorateRequest('kioskId', '');
   app.decorateRequest('kioskKey', undefined as unknown as KioskKey);

@@ -37,6 +37,10 @@ const Config = z.object({
 type Config = z.infer<typeof Config>;
 
 const send = (msg: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(msg)}\n`);
+// The simulator (scripts/fleet.ts) is our only reader: once it is gone (EPIPE on our stdout: the
+// progress line goes out every second) there is nobody to report to, so stop instead of crashing
+// on the write or running on as an orphan.
+process.stdout.on('error', () => process.exit(1));
 
 class MemoryQueue implements UploadQueue {
   private readonly pending = new Map<number, JournalRecord>();
@@ -169,10 +173,14 @@ async function main(): Promise<void> {
     const starts = kiosks.map((k) =>
       setTimeout(() => {
         stops.push(
-          k.client.startBlockedListRefresh(cfg.pollMs, (e) => {
-            stats.otherFailures++;
-            if (stats.errorSamples.length < 5) stats.errorSamples.push(`${(e as Error).name}: ${(e as Error).message}`);
-          }),
+          k.client.startBlockedListRefresh(
+            cfg.pollMs,
+            (e) => {
+              stats.otherFailures++;
+              if (stats.errorSamples.length < 5) stats.errorSamples.push(`${(e as Error).name}: ${(e as Error).message}`);
+            },
+            () => stats.busy++, // shed (503 + Retry-After): retried after the jittered wait
+          ),
         );
       }, Math.random() * cfg.pollMs),
     );

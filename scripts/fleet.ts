@@ -17,6 +17,13 @@
  * Options: --clients C (client processes, default 2), --batch N (uploader batch, default 500),
  * --timeout-ms (kiosk request timeout, default 10000), --pool (connections per back office),
  * --json (print the figures as one JSON line too).
+ *
+ * Stopping it (SIGINT / Ctrl-C, SIGTERM) in any phase: the client processes are stopped, then the
+ * back-office processes (SIGTERM: they drain), then the throwaway PostgreSQL cluster (pg_ctl stop,
+ * its directory removed); what was measured so far is printed; the exit code is 130 (SIGINT) or
+ * 143 (SIGTERM). A second signal skips the orderly part (everything SIGKILLed, the cluster removed).
+ * Children run in their own process groups so a stop reaches the node process under each tsx
+ * wrapper too (a SIGKILL to tsx alone left it running, orphaned, and crashing on EPIPE).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,8 +62,39 @@ export interface FleetOptions {
 
 export type FleetFigures = Record<string, number | string | boolean>;
 
-/** Synchronous cleanups for an interrupted run (main's signal handler). */
+/** The run was stopped by a signal: what it had measured until then. */
+export class FleetInterrupted extends Error {
+  constructor(
+    readonly signal: string,
+    readonly figures: FleetFigures,
+  ) {
+    super(`fleet run interrupted by ${signal}`);
+    this.name = 'FleetInterrupted';
+  }
+}
+
+/** Synchronous cleanups for a second signal (main's signal handler): no waiting any more. */
 const onInterrupt: (() => void)[] = [];
+
+/** Signal a child's whole process group (tsx's wrapper and the node process under it). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function exited(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
 
 function pct(values: number[], p: number): number {
   if (values.length === 0) return 0;
@@ -79,7 +117,11 @@ function startClient(config: Record<string, unknown>, dir: string, n: number): C
   const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/fleet-client.ts'), configPath], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
+    detached: true, // its own process group: see killGroup
   });
+  // A client that already exited (killed, crashed) closed its stdin: a message to it is lost, not
+  // a crash of the simulator (EPIPE); its exit is reported by wait().
+  child.stdin!.on('error', () => undefined);
   const lines: Record<string, unknown>[] = [];
   const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
   const c: Client = {
@@ -93,15 +135,24 @@ function startClient(config: Record<string, unknown>, dir: string, n: number): C
         waiters.push({ type, resolve });
         child.once('exit', (code) => reject(new Error(`fleet client exited (${code}) before '${type}'`)));
       }),
-    tell: (msg) => child.stdin!.write(`${JSON.stringify(msg)}\n`),
+    tell: (msg) => {
+      if (child.stdin!.writable) child.stdin!.write(`${JSON.stringify(msg)}\n`);
+    },
   };
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
-      const msg = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>;
+      const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        console.error(`fleet client said: ${line}`);
+        continue;
+      }
       if (msg.type === 'error') console.error(`fleet client error: ${String(msg.message)}`);
       if (msg.type === 'progress') c.last = msg;
       else lines.push(msg);
@@ -114,10 +165,20 @@ function startClient(config: Record<string, unknown>, dir: string, n: number): C
   return c;
 }
 
-export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
+export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<FleetFigures> {
   const say = (s: string) => {
     if (!o.quiet) process.stdout.write(s);
   };
+  // Every wait of the run gives way to a stop signal (then the finally below cleans up in order).
+  const interrupt = new Promise<never>((_, reject) => {
+    if (signal?.aborted) reject(new Error('interrupted'));
+    signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true });
+  });
+  interrupt.catch(() => undefined);
+  const until = <T>(p: Promise<T>): Promise<T> => (signal ? Promise.race([p, interrupt]) : p);
+  const partial: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, phase: 'starting the PostgreSQL cluster' };
+  let progress: NodeJS.Timeout | undefined;
+  let store: Awaited<ReturnType<typeof openPgStore>> | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
   // The kiosks' blocked-list caches: each real kiosk fsyncs its own file on its own disk; thousands
   // of simulated kiosks in one process would queue their fsyncs behind each other on this machine's
@@ -128,8 +189,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
   const clients: Client[] = [];
   try {
     onInterrupt.push(() => {
-      for (const c of clients) c.child.kill('SIGKILL');
-      for (const b of backOffices) b.child.kill('SIGKILL');
+      for (const c of clients) killGroup(c.child, 'SIGKILL');
+      for (const b of backOffices) b.kill('SIGKILL');
       cluster?.destroy();
       rmSync(dir, { recursive: true, force: true });
       rmSync(cacheDir, { recursive: true, force: true });
@@ -137,23 +198,23 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
     let url = o.database;
     if (!url) {
       cluster = await startPgCluster({ settings: { max_connections: '300', shared_buffers: '256MB', synchronous_commit: 'on' } });
-      url = await cluster.createDatabase('fleet');
+      say(`fleet: PostgreSQL cluster ${cluster.dataDir} (port ${cluster.port}), working directory ${dir}\n`);
+      url = await until(cluster.createDatabase('fleet'));
     }
+    partial.phase = 'starting the back-office processes';
     const kiosks = Array.from({ length: o.kiosks }, (_, i) => ({ id: `fleet-${String(i).padStart(5, '0')}`, secret: `fleet-kiosk-secret-${i}-${(i * 2654435761) % 1e9}` }));
     const kiosksFile = writeKiosksFile(dir, Object.fromEntries(kiosks.map((k) => [k.id, k.secret])));
     const pool = o.pool ?? Math.max(4, Math.floor(40 / o.processes));
     const intakeEnv = { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(o.intakeConcurrency ?? 4), BACKOFFICE_INTAKE_QUEUE: String(o.intakeQueue ?? 64) };
     // The first process migrates; the others find the schema there (they would wait on the lock).
-    backOffices.push(await startBackOfficeProcess({ databaseUrl: url, kiosksFile, env: intakeEnv }));
-    backOffices.push(
-      ...(await Promise.all(
-        Array.from({ length: o.processes - 1 }, () =>
-          startBackOfficeProcess({ databaseUrl: url!, kiosksFile, env: intakeEnv }),
-        ),
-      )),
-    );
-    const db = await openDatabase(url, { max: 2 });
-    const store = await openPgStore({ db, clock: systemClock, seedFixtures: false });
+    const boOptions = { kiosksFile, env: intakeEnv, detached: true, ...(signal ? { signal } : {}) };
+    backOffices.push(await until(startBackOfficeProcess({ databaseUrl: url, ...boOptions })));
+    const more = Array.from({ length: o.processes - 1 }, () => startBackOfficeProcess({ databaseUrl: url!, ...boOptions }));
+    // Kept as they come, so a stop in the middle still finds (and stops) every one that started.
+    for (const p of more) void p.then((b) => backOffices.push(b), () => undefined);
+    await until(Promise.all(more));
+    const db = await until(openDatabase(url, { max: 2 }));
+    store = await until(openPgStore({ db, clock: systemClock, seedFixtures: false }));
     const blockedCard = '3528019999990001';
     const perClient = Math.ceil(o.kiosks / o.clients);
     for (let c = 0; c < o.clients; c++) {
@@ -177,26 +238,30 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
       );
     }
     say(`fleet: ${o.scenario}, ${o.kiosks} kiosks, ${o.processes} back-office process(es), ${clients.length} client process(es); preparing journals…\n`);
-    await Promise.all(clients.map((c) => c.wait('ready')));
+    partial.phase = 'preparing the kiosks';
+    await until(Promise.all(clients.map((c) => c.wait('ready'))));
     const t0 = performance.now();
+    partial.phase = 'running';
     let blockedAt = 0;
     if (o.scenario === 'blocked') {
-      await new Promise((r) => setTimeout(r, o.pollMs * 1.5)); // every kiosk has polled once
+      await until(new Promise((r) => setTimeout(r, o.pollMs * 1.5))); // every kiosk has polled once
       blockedAt = Date.now();
       await store.setBlocked(blockedCard, true);
     }
     for (const c of clients) c.tell({ type: 'go', at: blockedAt });
     const expected = o.kiosks * o.records;
-    const progress = setInterval(() => {
+    progress = setInterval(() => {
       const delivered = clients.reduce((s, c) => s + Number(c.last.delivered ?? 0), 0);
       const busy = clients.reduce((s, c) => s + Number(c.last.busy ?? 0), 0);
       const timeouts = clients.reduce((s, c) => s + Number(c.last.timeouts ?? 0), 0);
       const secs = (performance.now() - t0) / 1000;
+      Object.assign(partial, { seconds: Number(secs.toFixed(1)), delivered, batches: clients.reduce((s, c) => s + Number(c.last.batches ?? 0), 0), retries503: busy, timeouts });
       const of = o.scenario === 'storm' ? ` / ${expected}` : '';
       say(`\r  ${secs.toFixed(1)} s  delivered ${delivered}${of}  ${Math.round(delivered / Math.max(secs, 0.001))}/s  503s ${busy}  timeouts ${timeouts}   `);
     }, 1000);
-    const done = await Promise.all(clients.map((c) => c.wait('done')));
+    const done = await until(Promise.all(clients.map((c) => c.wait('done'))));
     clearInterval(progress);
+    partial.phase = 'counting';
     const wall = performance.now() - t0;
     say('\n');
     const sum = (k: string) => done.reduce((s, d) => s + Number(d[k] ?? 0), 0);
@@ -246,6 +311,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
         p99ms: Math.round(pct(seen, 99)),
         maxMs: Math.round(pct(seen, 100)),
         allWithinOnePoll: seen.length === o.kiosks && pct(seen, 100) <= o.pollMs,
+        polls503: sum('busy'),
         pollFailures: sum('otherFailures'),
         errorSamples: done.flatMap((d) => (d.errorSamples as string[] | undefined) ?? []).slice(0, 3).join(' | ') || 'none',
       });
@@ -258,36 +324,64 @@ export async function runFleet(o: FleetOptions): Promise<FleetFigures> {
         p99ms: Number(pct(lat, 99).toFixed(1)),
       });
     }
-    const stops = await Promise.all(backOffices.map((b) => b.stop()));
-    backOffices.length = 0;
+    const stops = await Promise.all(backOffices.splice(0).map((b) => b.stop()));
     figures.shutdownMaxMs = Math.round(Math.max(...stops.map((s) => s.ms)));
-    await store.close();
     return figures;
+  } catch (e) {
+    if (signal?.aborted) throw new FleetInterrupted(String(signal.reason ?? 'a signal'), partial);
+    throw e;
   } finally {
-    for (const c of clients) if (c.child.exitCode === null) c.child.kill('SIGKILL');
-    await Promise.all(backOffices.map((b) => b.stop()));
-    cluster?.destroy();
+    // In order: the kiosks stop asking, the back offices drain and exit, then the database goes.
+    if (progress) clearInterval(progress);
+    for (const c of clients) killGroup(c.child, 'SIGTERM');
+    const gone = await Promise.all(clients.map((c) => exited(c.child, 3000)));
+    clients.forEach((c, i) => gone[i] || killGroup(c.child, 'SIGKILL'));
+    await Promise.all(
+      backOffices.splice(0).map(async (b) => {
+        // SIGTERM: main.ts drains (at most 10 s) and exits; past 15 s it is killed.
+        const stopped = await Promise.race([b.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+        if (!stopped) b.kill('SIGKILL');
+      }),
+    );
+    await store?.close().catch(() => undefined);
+    try {
+      cluster?.stop('fast'); // pg_ctl stop -m fast -w
+    } catch (e) {
+      console.error(`fleet: pg_ctl stop failed (${String(e)}); stopping it immediately`);
+    }
+    cluster?.destroy(); // immediate stop if still running, then its directory removed
     rmSync(dir, { recursive: true, force: true });
     rmSync(cacheDir, { recursive: true, force: true });
     onInterrupt.length = 0;
   }
 }
 
+/** Exit code for a run stopped by `signal` (128 + its number, as a shell reports it). */
+export function exitCodeFor(signal: string): number {
+  return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1;
+}
+
 async function main(): Promise<void> {
-  // Ctrl-C / SIGTERM: stop the processes and remove the throwaway cluster (pg_ctl daemonises it:
-  // it would outlive us), then exit.
-  const onSignal = () => {
-    for (const c of onInterrupt.splice(0)) {
-      try {
-        c();
-      } catch {
-        // best effort
+  // Ctrl-C / SIGTERM: an orderly stop (runFleet's finally: clients, back offices, then pg_ctl stop
+  // of the throwaway cluster, which pg_ctl daemonised: it would outlive us), the figures so far,
+  // exit 130/143. A second signal: everything killed at once, the cluster removed, exit.
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      for (const c of onInterrupt.splice(0)) {
+        try {
+          c();
+        } catch {
+          // best effort
+        }
       }
+      process.exit(exitCodeFor(sig));
     }
-    process.exit(130);
+    process.stderr.write(`\nfleet: ${sig}: stopping the clients, the back offices and the PostgreSQL cluster (again to kill at once)…\n`);
+    stop.abort(sig);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'storm' },
@@ -316,7 +410,9 @@ async function main(): Promise<void> {
   };
   const scenario = values.scenario;
   if (scenario !== 'storm' && scenario !== 'steady' && scenario !== 'blocked' && scenario !== 'orders') throw new Error(`--scenario: storm, steady, blocked or orders`);
-  const figures = await runFleet({
+  let figures: FleetFigures;
+  try {
+    figures = await runFleet({
     scenario,
     kiosks: int('kiosks', values.kiosks, 1),
     records: int('records', values.records, 0),
@@ -333,7 +429,14 @@ async function main(): Promise<void> {
     ...(values['intake-concurrency'] ? { intakeConcurrency: int('intake-concurrency', values['intake-concurrency'], 1) } : {}),
     ...(values['intake-queue'] ? { intakeQueue: int('intake-queue', values['intake-queue'], 0) } : {}),
     ...(values.database ? { database: values.database } : {}),
-  });
+    }, stop.signal);
+  } catch (e) {
+    if (!(e instanceof FleetInterrupted)) throw e;
+    console.log(`\nfleet: interrupted by ${e.signal}; measured so far:`);
+    for (const [k, v] of Object.entries(e.figures)) console.log(`  ${k.padEnd(24)} ${v}`);
+    if (values.json) console.log(JSON.stringify({ interrupted: e.signal, ...e.figures }));
+    process.exit(exitCodeFor(e.signal));
+  }
   for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(24)} ${v}`);
   if (values.json) console.log(JSON.stringify(figures));
 }

@@ -132,3 +132,87 @@ describe('a back office that never answers', () => {
     }
   });
 });
+
+describe('a back office that sheds the blocked-list poll (503 + Retry-After)', () => {
+  it.each([
+    [0, 4000],
+    [0.5, 6000],
+    [0.99, 7960],
+  ])('with random() = %s: keeps the cached list, reports no error, asks nothing before %s ms (Retry-After 4 s, jittered up to 2x), then retries and gets the list', async (random, wait) => {
+    const dir = mkdtempSync(join(tmpdir(), 'blocked-busy-'));
+    dirs.push(dir);
+    const time = simulatedTime('2026-12-01T10:00:00Z');
+    const secret = 's'.repeat(32);
+    const backOffice = await startBackOffice({ port: 0, dbPath: ':memory:', clock: fixedClock('2026-12-01T10:00:00Z'), kiosks: { 'kiosk-1': secret } });
+    // In front of the real back office: while `busy`, answer polls as a saturated back office does
+    // (backoffice/poll-shedding.ts: 503 overloaded, Retry-After, unsigned); else pass through.
+    let busy = false;
+    const asked: string[] = [];
+    const target = new URL(backOffice.url);
+    const front: Server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      if (busy) {
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '4' });
+        res.end(JSON.stringify({ error: 'overloaded', message: 'saturated' }));
+        req.resume();
+        return;
+      }
+      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+    const client = createHttpBackOfficeClient({
+      baseUrl: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+      kioskId: 'kiosk-1',
+      secret,
+      clock: time,
+      time,
+      random: () => random,
+      blockedCachePath: join(dir, 'blocked.json'),
+    });
+    const settle = async () => {
+      for (let i = 0; i < 40; i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    try {
+      const stolen = '3528019999990011';
+      backOffice.store.setBlocked(stolen, true);
+      const first = await client.refreshBlockedList();
+      expect(client.isBlocked(stolen)).toBe(true);
+
+      busy = true;
+      const errors: unknown[] = [];
+      const busies: number[] = [];
+      const stop = client.startBlockedListRefresh(60_000, (e) => errors.push(e), (e) => busies.push(e.retryAfterMs));
+      await settle();
+      expect(asked).toHaveLength(2);
+      expect(busies).toEqual([wait]);
+      expect(errors).toEqual([]); // not a failure: nobody is alarmed
+      // The cached list stays in use, unchanged.
+      expect(client.isBlocked(stolen)).toBe(true);
+      expect(client.blockedListVersion()).toBe(first.version);
+      // Anyone else asking for the list before the wait is over (the health check) is told "busy"
+      // at once, and nothing is sent.
+      time.advance(wait - 1);
+      await settle();
+      await expect(client.refreshBlockedList()).rejects.toMatchObject({ name: 'BackOfficeBusyError', retryAfterMs: 1 });
+      expect(asked).toHaveLength(2);
+
+      busy = false;
+      backOffice.store.setBlocked(stolen, false);
+      time.advance(1); // the wait is over: the refresh tries again, not an interval (60 s) later
+      await settle();
+      expect(asked).toHaveLength(3);
+      expect(client.isBlocked(stolen)).toBe(false);
+      expect(errors).toEqual([]);
+      stop();
+      expect(time.pending()).toBe(0);
+    } finally {
+      await client.close();
+      await new Promise<void>((r) => front.close(() => r()));
+      await backOffice.close();
+    }
+  });
+});

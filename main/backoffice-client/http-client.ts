@@ -15,6 +15,15 @@
  * Errors: no answer, a timeout, a 5xx or an answer that fails validation -> BackOfficeUnavailableError
  * (the kiosk may retry later); a 4xx -> BackOfficeRejectedError with the back office's error code.
  *
+ * Polls under backpressure (issue 10 item 6): the periodic routes (the blocked list, the technician
+ * list, the heartbeat) may be answered 503 + Retry-After by a saturated back office
+ * (backoffice/poll-shedding.ts). The client then does not ask that route again before
+ * Retry-After × (1 + random()) has passed (jittered, so a shed fleet does not come back in one
+ * wave; randomness injected): an earlier call fails at once with BackOfficeBusyError, nothing sent.
+ * The blocked-list refresh loop retries once that wait is over instead of waiting a whole interval,
+ * and does not report a busy answer as a failure (the cached list stays in use and keeps its age:
+ * staleness is decided on the last successful fetch, as before).
+ *
  * The blocked-card list is kept in memory and on disk (a JSON file replaced atomically), as keyed
  * card hashes only, so `isBlocked` answers offline and after a restart.
  */
@@ -35,7 +44,8 @@ import {
   OrdersQueryResponse,
   type IntakeResponseDto,
 } from '../../contract/backoffice-api.js';
-import { every, systemTime, type Clock, type Time } from '../../contract/time.js';
+import { every, systemTime, type Clock, type Time, type TimerHandle } from '../../contract/time.js';
+import { cryptoRandom } from '../../contract/random.js';
 import type { JournalRecord } from '../journal/journal.js';
 import { cardRef, type SecretKey } from '../../contract/record-crypto.js';
 import { HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, signRequest, verifyResponseSignature } from '../../contract/request-signing.js';
@@ -67,7 +77,12 @@ export interface HttpBackOfficeClientOptions {
   blockedCachePath: string;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
+  /** Uniform in [0, 1): the jitter of the wait after a busy poll; default node:crypto. */
+  random?: () => number;
 }
+
+/** The periodic routes a saturated back office may shed (backoffice/poll-shedding.ts POLL_ROUTES). */
+const POLL_PATHS: ReadonlySet<string> = new Set(['/blocked', '/technicians', '/heartbeat']);
 
 export class BackOfficeTransportError extends Error {
   constructor(message: string) {
@@ -106,8 +121,12 @@ export interface HttpBackOfficeClient extends BackOfficeClient, JournalIntake {
   /** Fetch blocked-list changes since the cached version and persist them. */
   refreshBlockedList(): Promise<{ version: number; applied: number }>;
   blockedListVersion(): number;
-  /** Refresh the blocked list now and every `intervalMs` (errors are reported, not thrown). */
-  startBlockedListRefresh(intervalMs: number, onError?: (e: unknown) => void): () => void;
+  /**
+   * Refresh the blocked list now and every `intervalMs` (errors are reported, not thrown). A busy
+   * back office (BackOfficeBusyError) is not an error: it goes to `onBusy`, and the refresh is tried
+   * again once its jittered Retry-After has passed.
+   */
+  startBlockedListRefresh(intervalMs: number, onError?: (e: unknown) => void, onBusy?: (e: BackOfficeBusyError) => void): () => void;
   /** Issue 13: the technician list (GET /v1/technicians), signed over this request and validated. */
   fetchTechnicianList(): Promise<TechnicianListDto>;
   /** Issue 13: report this kiosk's health, backlog and versions (POST /v1/heartbeat). */
@@ -175,10 +194,19 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
   const base = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const agent = transportFor(options.baseUrl, options.caPem);
+  const random = options.random ?? cryptoRandom.next;
   let cache = loadCache(options.blockedCachePath, kioskId);
+  /** Poll route -> not asked again before this time (ms since the epoch, on `clock`). */
+  const notBefore = new Map<string, number>();
 
   async function request<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S): Promise<z.infer<S>> {
     const pathWithQuery = `${API_PREFIX}${path}`;
+    const route = path.split('?')[0]!;
+    const poll = POLL_PATHS.has(route);
+    if (poll) {
+      const left = (notBefore.get(route) ?? 0) - clock.now().getTime();
+      if (left > 0) throw new BackOfficeBusyError(`back office busy: ${route} not asked again for ${left} ms (Retry-After)`, left);
+    }
     const text = body === undefined ? '' : JSON.stringify(body);
     const signing = options.requestSecret?.() ?? secret; // one key for the request and its answer
     const headers: Record<string, string> = signRequest({ kioskId, secret: signing, method, pathWithQuery, body: text, at: clock.now() });
@@ -211,7 +239,12 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
       } catch {
         // not JSON: the status says enough
       }
-      throw new BackOfficeBusyError(`back office busy (HTTP ${res.status}${code})`, retryAfterMs(res.headers.get('retry-after')));
+      const after = retryAfterMs(res.headers.get('retry-after'));
+      if (!poll) throw new BackOfficeBusyError(`back office busy (HTTP ${res.status}${code})`, after);
+      // Never before Retry-After, spread over up to twice that (the uploader's jitter too).
+      const wait = Math.round(after * (1 + Math.min(Math.max(random(), 0), 1)));
+      notBefore.set(route, clock.now().getTime() + wait);
+      throw new BackOfficeBusyError(`back office busy (HTTP ${res.status}${code}): ${route} asked again in ${wait} ms`, wait);
     }
     // Nothing else the back office says counts unless it is signed over this very request.
     if (!verifyResponseSignature({ secret: signing, requestSignature: headers[HEADER_SIGNATURE]!, status: res.status, body: payload, signature: res.headers.get(HEADER_RESPONSE_SIGNATURE) }))
@@ -286,18 +319,34 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
       await request('POST', '/heartbeat', heartbeat, HeartbeatResponse);
     },
     close: () => agent.close(),
-    startBlockedListRefresh(intervalMs, onError) {
+    startBlockedListRefresh(intervalMs, onError, onBusy) {
+      const time = options.time ?? systemTime(clock);
       let running = false;
+      let stopped = false;
+      let retry: TimerHandle | undefined;
       const tick = () => {
-        if (running) return;
+        if (running || stopped) return;
         running = true;
+        if (retry) time.clearTimeout(retry);
+        retry = undefined;
         refreshBlockedList()
-          .catch((e: unknown) => onError?.(e))
+          .catch((e: unknown) => {
+            if (!(e instanceof BackOfficeBusyError)) return onError?.(e);
+            onBusy?.(e);
+            // Asked to come back later: once that (jittered) wait is over, not a whole interval later.
+            if (!stopped && e.retryAfterMs < intervalMs) retry = time.setTimeout(tick, e.retryAfterMs);
+          })
           .finally(() => {
             running = false;
           });
       };
-      return every(options.time ?? systemTime(clock), intervalMs, tick);
+      const stopEvery = every(time, intervalMs, tick);
+      return () => {
+        stopped = true;
+        stopEvery();
+        if (retry) time.clearTimeout(retry);
+        retry = undefined;
+      };
     },
   };
 }

@@ -227,11 +227,16 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     const r = await withTimeout(
       deps.refreshBlockedList().then(
         (v) => ({ ok: true as const, version: v.version }),
-        (e: unknown) => ({ ok: false as const, detail: String(e).slice(0, 200) }),
+        // A back office that sheds the poll (503 + Retry-After, http-client.ts BackOfficeBusyError) answered:
+        // it is reachable, just busy. Not an outage for the technician; the list keeps its age, so
+        // staleness (blockedList) is still decided on the last successful fetch.
+        (e: unknown) => ({ ok: false as const, busy: (e as { name?: unknown }).name === 'BackOfficeBusyError', detail: String(e).slice(0, 200) }),
       ),
-      { ok: false as const, detail: 'no answer in time' },
+      { ok: false as const, busy: false, detail: 'no answer in time' },
     );
-    if (r.ok) {
+    if (!r.ok && r.busy) {
+      parts = { ...parts, backOffice: set(parts.backOffice, parts.backOffice.ok, { detail: r.detail }) };
+    } else if (r.ok) {
       lastBlockedFetch = time.now().getTime();
       parts = {
         ...parts,

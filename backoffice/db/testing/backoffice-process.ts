@@ -16,6 +16,8 @@ export interface BackOfficeProcess {
   stop(): Promise<{ code: number | null; ms: number }>;
   /** Output so far (for failure messages). */
   output(): string;
+  /** Signal the process — with `detached`, its whole group: tsx's wrapper and the node process under it. */
+  kill(signal: NodeJS.Signals): void;
 }
 
 export function writeKiosksFile(dir: string, kiosks: Record<string, string>): string {
@@ -29,6 +31,11 @@ export async function startBackOfficeProcess(options: {
   kiosksFile: string;
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Its own process group, so `kill` reaches the node process under tsx too (a SIGKILL to tsx
+   * alone leaves that one running). The fleet simulator's orderly stop uses it. */
+  detached?: boolean;
+  /** Give up starting (and kill it) when this aborts. */
+  signal?: AbortSignal;
 }): Promise<BackOfficeProcess> {
   const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'backoffice/main.ts')], {
     cwd: ROOT,
@@ -41,7 +48,16 @@ export async function startBackOfficeProcess(options: {
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.detached ? { detached: true } : {}),
   });
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (options.detached && child.pid !== undefined) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -60,12 +76,18 @@ export async function startBackOfficeProcess(options: {
       clearTimeout(t);
       reject(new Error(`back office process exited (${code}):\n${out}`));
     });
+    options.signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      kill('SIGKILL');
+      reject(new Error('interrupted while the back office process started'));
+    }, { once: true });
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     url,
     child,
     output: () => out,
+    kill,
     async stop() {
       const t0 = performance.now();
       if (child.exitCode === null) child.kill('SIGTERM');
