@@ -28,6 +28,8 @@ import { migrate } from './db/migrate.js';
 import { postgresAvailability, startPgCluster, type PgCluster } from './db/testing/pg-cluster.js';
 import { csrfToken } from './operator-routes.js';
 import { creditOrderId } from './reconciliation.js';
+import { validateEntry } from '../main/journal/entry-validation.js';
+import { OrderId } from '../contract/backoffice-api.js';
 
 const A = 'kiosk-a';
 const B = 'kiosk-b';
@@ -580,3 +582,14 @@ for (const engine of engines) {
     });
   });
 }
+
+describe("a pending credit's order id", () => {
+  it("is always a valid OrderId that the kiosk's journal accepts (never 13 digits in a row, which it refuses as a card number)", () => {
+    // 5,000 payments: without the grouping about one id in 45 had such a run (this test then fails).
+    for (let i = 0; i < 5000; i++) {
+      const orderId = creditOrderId(`kiosk-${i % 7}`, `pay-${i.toString(16).padStart(12, '0')}`);
+      expect(OrderId.safeParse(orderId).success).toBe(true);
+      expect(() => validateEntry({ type: 'card.written', operationId: 'op', data: { orderId } } as JournalEntryInput)).not.toThrow();
+    }
+  });
+});

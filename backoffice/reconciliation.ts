@@ -163,9 +163,15 @@ export function orderCardRef(orderId: string): string {
   return createHash('sha256').update(`order:${orderId}`).digest('hex').slice(0, 8);
 }
 
-/** The order id a pending credit is served under: one per kiosk and payment, within OrderId's alphabet and length. */
+/**
+ * The order id a pending credit is served under: one per kiosk and payment, within OrderId's
+ * alphabet and length. The 24 hex digits go in groups of 8: the kiosk's journal refuses any value
+ * with 13 digits in a row as a possible card number (main/journal/entry-validation.ts), and one in
+ * ~45 ungrouped ids had such a run, so its credit could never be collected.
+ */
 export function creditOrderId(kioskId: string, operationId: string): string {
-  return `PC-${createHash('sha256').update(`${kioskId}\u0000${operationId}`).digest('hex').slice(0, 24)}`;
+  const hex = createHash('sha256').update(`${kioskId}\u0000${operationId}`).digest('hex').slice(0, 24);
+  return `PC-${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}`;
 }
 
 /** At most this many refs per card.refs-seen record count (the card log holds 16; room to grow). */
