@@ -5,6 +5,8 @@ import { terminalBehaviourSchema } from '../../config.js';
 export const simulatorCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ id: z.number().int().optional(), cmd: z.literal('setBehaviour'), behaviour: terminalBehaviourSchema }),
   z.object({ id: z.number().int().optional(), cmd: z.literal('state') }),
+  /** One-shot: go silent right after acknowledging the ECR's next "please wait" (ZvtTerminalSimulator.silenceAfterPleaseWait). */
+  z.object({ id: z.number().int().optional(), cmd: z.literal('silenceAfterPleaseWait') }),
   z.object({ id: z.number().int().optional(), cmd: z.literal('reboot') }),
   z.object({ id: z.number().int().optional(), cmd: z.literal('stop') }),
 ]);

@@ -127,6 +127,9 @@ rl.on('line', (line) => {
     case 'setBehaviour':
       sim.setBehaviour(c.data.behaviour);
       return out({ id, ok: true, state: state() });
+    case 'silenceAfterPleaseWait':
+      sim.silenceAfterPleaseWait();
+      return out({ id, ok: true, state: state() });
     case 'state':
       return out({ id, ok: true, state: state() });
     case 'reboot':

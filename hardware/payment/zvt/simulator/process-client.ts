@@ -20,6 +20,8 @@ export interface SimulatorProcessControl extends TerminalEmulatorControl {
   /** Ask the process for its state now (the synchronous methods answer from the last report). */
   refresh(): Promise<SimulatorState>;
   reboot(): Promise<void>;
+  /** One-shot: go silent right after acknowledging the ECR's next "please wait" (ZvtTerminalSimulator.silenceAfterPleaseWait). */
+  silenceAfterPleaseWait(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -105,6 +107,9 @@ export async function startSimulatorProcess(
     },
     async reboot() {
       await request({ cmd: 'reboot' });
+    },
+    async silenceAfterPleaseWait() {
+      await request({ cmd: 'silenceAfterPleaseWait' });
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -55,6 +55,8 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   private silenceEnded: (() => void) | undefined;
   /** Gone silent mid-transaction: hears nothing, says nothing. */
   private silentNow = false;
+  /** One-shot (tests): go silent right after acknowledging the ECR's next "please wait" to a Status-Information. */
+  private silenceAtPleaseWait = false;
   private readonly pw: string;
   private readonly listeners = new Set<() => void>();
   /** Expiry timers of open reservations. */
@@ -99,6 +101,16 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
   }
   ledger(): SimulatorLedgerEntry[] {
     return this.books.list();
+  }
+  /**
+   * Arm a one-shot fault (money proofs): the next "please wait" (84 9C) the ECR answers to a
+   * Status-Information is acknowledged, then the terminal goes silent (behaviour 'silent') until told
+   * otherwise, reversing what it holds. This is the moment the kiosk starts writing the card under the
+   * commit-point profile; armed before the payment, it needs no test-side timing against the
+   * driver's hold of the 04 0F answer.
+   */
+  silenceAfterPleaseWait(): void {
+    this.silenceAtPleaseWait = true;
   }
   /** Called after every ledger or behaviour change (for the process control channel). */
   onChange(l: () => void): () => void {
@@ -322,6 +334,11 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
           this.o.log?.('simulator: payment booked', { receiptNumber: entry.receiptNumber });
           await this.ask(build.completion());
           return;
+        }
+        if (ans && ans !== 'window-passed' && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && this.silenceAtPleaseWait) {
+          this.silenceAtPleaseWait = false;
+          this.setBehaviour('silent');
+          return this.goSilent(entry);
         }
         if (ans && ans !== 'window-passed' && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && !window.settled()) {
           await Promise.race([delay(this.o.scheduler, this.o.reaskMs ?? 2_000), window.promise]);
