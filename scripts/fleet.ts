@@ -15,6 +15,7 @@
  *            distribution of the time until each kiosk has it.
  *   orders   pending-order queries at --orders-per-second in all: latency p50/p99.
  * Options: --clients C (client processes, default 2), --batch N (uploader batch, default 500),
+ * --probe N (the uploader's probe batch after start and after a failure; = --batch for none),
  * --timeout-ms (kiosk request timeout, default 10000), --pool (connections per back office),
  * --json (print the figures as one JSON line too).
  *
@@ -46,6 +47,8 @@ export interface FleetOptions {
   processes: number;
   clients: number;
   batch: number;
+  /** The uploader's probe (first batch after start and after a failure); default the uploader's own. */
+  probe?: number;
   timeoutMs: number;
   perMinute: number;
   minuteMs: number;
@@ -226,6 +229,7 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
           kiosks: mine,
           records: o.records,
           batchSize: o.batch,
+          ...(o.probe !== undefined ? { probeBatchSize: o.probe } : {}),
           perMinute: o.perMinute,
           minuteMs: o.minuteMs,
           durationMs: o.durationMs,
@@ -390,6 +394,7 @@ async function main(): Promise<void> {
       processes: { type: 'string', default: '1' },
       clients: { type: 'string', default: '2' },
       batch: { type: 'string', default: '500' },
+      probe: { type: 'string' },
       'timeout-ms': { type: 'string', default: '10000' },
       'per-minute': { type: 'string', default: '4' },
       'minute-ms': { type: 'string', default: '5000' },
@@ -419,6 +424,7 @@ async function main(): Promise<void> {
     processes: int('processes', values.processes, 1),
     clients: int('clients', values.clients, 1),
     batch: int('batch', values.batch, 1),
+    ...(values.probe ? { probe: int('probe', values.probe, 1) } : {}),
     timeoutMs: int('timeout-ms', values['timeout-ms'], 100),
     perMinute: int('per-minute', values['per-minute'], 1),
     minuteMs: int('minute-ms', values['minute-ms'], 100),

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBackOffice, type BackOfficeServer } from '../../backoffice/server.js';
-import { createHttpBackOfficeClient, type JournalIntake } from '../backoffice-client/http-client.js';
+import { BackOfficeBusyError, createHttpBackOfficeClient, type JournalIntake } from '../backoffice-client/http-client.js';
 import { BackOfficeRejectedError } from '../backoffice-client/types.js';
 import { fixedClock, systemTime, type Time } from '../../contract/time.js';
 import { openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
 import { startFaultProxy, type FaultProxy } from './testing/fault-proxy.js';
+import { idempotencyKey } from '../../contract/record-crypto.js';
 import { backoffDelay, createUploader, type UploaderOptions } from './uploader.js';
 
 const KIOSK = 'kiosk-up';
@@ -69,7 +70,8 @@ function jumpingTime(afterWait: (ms: number) => Promise<void> | void = () => {})
 
 function uploader(extra: Partial<UploaderOptions> = {}, secret = SECRET) {
   const intake = createHttpBackOfficeClient({ baseUrl: proxy.url, kioskId: KIOSK, secret, clock, blockedCachePath: join(dir, 'blocked.json'), timeoutMs: 300 });
-  return createUploader({ queue: journal, intake, time: jumpingTime(), random: () => 0.5, batchSize: 50, ...extra });
+  // full batches from the first (the probe has its own test below)
+  return createUploader({ queue: journal, intake, time: jumpingTime(), random: () => 0.5, batchSize: 50, probeBatchSize: 50, ...extra });
 }
 
 /** Every record arrived exactly once, first acceptance in seq order, identical to the kiosk's. */
@@ -241,6 +243,42 @@ describe('uploader logic (fake intake)', () => {
     const u = createUploader({ queue: j, intake, time: systemTime(clk), random: () => 0.5, batchSize: 10 });
     expect(await u.drain()).toEqual({ delivered: 9, rejected: 1 });
     expect(j.rejected().map((r) => r.record.seq)).toEqual([7]);
+  });
+
+  it('probe: the first batch after start and after each failure is small, full batches follow an acknowledged one', async () => {
+    const clk = fixedClock('2026-11-23T08:00:00Z');
+    const j = openJournal({ path: ':memory:', kioskId: 'k', hmacKey: SECRET, clock: clk });
+    for (let i = 0; i < 200; i++) j.append({ type: 'kiosk.note', operationId: `n${i}` });
+    const sizes: number[] = [];
+    let busyOnce = [3]; // the third request is turned away (503)
+    const intake: JournalIntake = {
+      async submitRecords(records) {
+        sizes.push(records.length);
+        if (busyOnce.includes(sizes.length)) throw new BackOfficeBusyError('back office busy (HTTP 503 overloaded)', 1000);
+        return { results: records.map((r) => ({ seq: r.seq, key: idempotencyKey(r), status: 'accepted' as const })), contiguousSeq: 0, gaps: [] };
+      },
+    };
+    const u = createUploader({ queue: j, intake, time: systemTime(clk), random: () => 0.5, batchSize: 50, probeBatchSize: 10 });
+    for (let i = 0; i < 4; i++) await u.uploadOnce();
+    // start: probe 10; acknowledged: full 50; turned away (50); after the failure: probe 10
+    expect(sizes).toEqual([10, 50, 50, 10]);
+    await u.drain();
+    expect(sizes.slice(4)).toEqual([50, 50, 30]);
+    expect(j.counts()).toMatchObject({ pending: 0, delivered: 200 });
+    busyOnce = [];
+    // probeBatchSize = batchSize: no probe
+    const sizes2: number[] = [];
+    const j2 = openJournal({ path: ':memory:', kioskId: 'k', hmacKey: SECRET, clock: clk });
+    for (let i = 0; i < 60; i++) j2.append({ type: 'kiosk.note', operationId: `n${i}` });
+    const counting: JournalIntake = {
+      submitRecords(rs) {
+        sizes2.push(rs.length);
+        return intake.submitRecords(rs);
+      },
+    };
+    const u2 = createUploader({ queue: j2, intake: counting, time: systemTime(clk), random: () => 0.5, batchSize: 50, probeBatchSize: 50 });
+    await u2.drain();
+    expect(sizes2).toEqual([50, 10]);
   });
 
   it('an answer about records that were not sent (wrong key) does not mark anything delivered', async () => {

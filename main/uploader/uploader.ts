@@ -14,6 +14,8 @@
  *   together do not hammer the back office in step. A back office that says it is saturated
  *   (429/503 with Retry-After: BackOfficeBusyError) is not asked again before Retry-After has
  *   passed: wait = max(that backoff, retryAfter * (1 + random())), jittered so the fleet spreads out.
+ * - The first batch after start and after each failure is a probe (probeBatchSize records); full
+ *   batches follow once one is acknowledged.
  * - Nothing undelivered is ever deleted; delivered records are purged after `retentionMs`.
  * Time, randomness and waiting are injected, so a week offline can be simulated in a test.
  */
@@ -32,6 +34,14 @@ export interface UploaderOptions {
   random: () => number;
   /** Records per request; default 500 (the back office accepts up to 1000). */
   batchSize?: number;
+  /**
+   * Records in a probe: the first batch after start and after every failed attempt, before full
+   * batches again once one is acknowledged; default 25 (set it to batchSize for no probe). A back
+   * office coming back from an outage, or saturated, is then met by thousands of small requests,
+   * cheap to build, send, turn away (503) and store, rather than thousands of full ones
+   * (issue 10: a storm of 5,000 reconnecting kiosks sent ~35,000 full batches that were turned away).
+   */
+  probeBatchSize?: number;
   /** Backoff base and cap; defaults 1 s and 5 min. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -90,6 +100,7 @@ function describe(e: unknown): string {
 export function createUploader(options: UploaderOptions): Uploader {
   const { queue, intake, time, random } = options;
   const batchSize = options.batchSize ?? 500;
+  const probeBatchSize = Math.max(1, Math.min(batchSize, options.probeBatchSize ?? 25));
   const baseDelayMs = options.baseDelayMs ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
   const idleDelayMs = options.idleDelayMs ?? 30_000;
@@ -98,6 +109,8 @@ export function createUploader(options: UploaderOptions): Uploader {
   const log = options.log ?? (() => {});
 
   let failures = 0;
+  /** Whether the next batch is a probe: nothing acknowledged since start or since the last failure. */
+  let probing = true;
   let lastError: string | undefined;
   let lastErrorAt: string | undefined;
   let lastDeliveryAt: string | undefined;
@@ -151,16 +164,18 @@ export function createUploader(options: UploaderOptions): Uploader {
   }
 
   async function attempt(): Promise<UploadAttempt> {
-    const batch = queue.undelivered(batchSize);
+    const batch = queue.undelivered(probing ? probeBatchSize : batchSize);
     if (batch.length === 0) return { kind: 'idle' };
     const r = await send(batch);
     if (r.kind === 'failed') {
       failures++;
+      probing = true;
       lastError = r.error;
       lastErrorAt = time.now().toISOString();
       log('uploader: delivery failed', { error: r.error, failures });
     } else if (r.delivered + r.rejected > 0) {
       failures = 0;
+      probing = false;
     } else {
       // Answered, but acknowledged nothing we sent: treat like a failure so we back off.
       failures++;
