@@ -15,7 +15,7 @@
  *            distribution of the time until each kiosk has it.
  *   orders   pending-order queries at --orders-per-second in all: latency p50/p99.
  * Options: --clients C (client processes, default 2), --batch N (uploader batch, default 500),
- * --probe N (the uploader's probe batch after start and after a failure; = --batch for none),
+ * --probe N (the uploader's probe batch after start and after a failure; default none),
  * --timeout-ms (kiosk request timeout, default 10000), --pool (connections per back office),
  * --json (print the figures as one JSON line too).
  *
@@ -47,7 +47,7 @@ export interface FleetOptions {
   processes: number;
   clients: number;
   batch: number;
-  /** The uploader's probe (first batch after start and after a failure); default the uploader's own. */
+  /** The uploader's probe (first batch after start and after a failure); default none. */
   probe?: number;
   timeoutMs: number;
   perMinute: number;
