@@ -335,12 +335,13 @@ export class ZvtTerminalSimulator implements TerminalEmulatorControl {
           await this.ask(build.completion());
           return;
         }
-        if (ans && ans !== 'window-passed' && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && this.silenceAtPleaseWait) {
+        const pleaseWait = ans && ans !== 'window-passed' && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT;
+        if (pleaseWait && this.silenceAtPleaseWait) {
           this.silenceAtPleaseWait = false;
           this.setBehaviour('silent');
           return this.goSilent(entry);
         }
-        if (ans && ans !== 'window-passed' && ans.cls === 0x84 && ans.ins === RESULT.PLEASE_WAIT && !window.settled()) {
+        if (pleaseWait && !window.settled()) {
           await Promise.race([delay(this.o.scheduler, this.o.reaskMs ?? 2_000), window.promise]);
           continue;
         }
