@@ -6,8 +6,19 @@ export interface IntakeGateOptions {
   maxWaiting?: number;
   /** A batch that waited this long is answered 503 instead of being done late; default 3 s. */
   maxWaitMs?: number;
-  /** Retry-After (seconds) sent with 503 overloaded; default 2. */
+  /**
+   * Retry-After (seconds) sent with 503 overloaded: the shortest one; default 2. Longer ones spread
+   * the shed batches over the time this process needs to drain them (RetrySchedule).
+   */
   retryAfterS?: number;
+  /** The longest Retry-After sent; default 120 s. */
+  maxRetryAfterS?: number;
+  /**
+   * The drain rate (batches/s) assumed before and while less is measured; default 100 (one process
+   * on this 2-core machine drains about 70 batches of 200 records a second at best: the estimate
+   * must err high, see RetrySchedule).
+   */
+  minRetryRate?: number;
 }
 
 /**
@@ -61,5 +72,43 @@ export class IntakeGate {
   close(): void {
     this.closing = true;
     for (const w of this.waiting.splice(0)) w.resolve(false);
+  }
+}
+
+/**
+ * Retry-After for a shed batch: each one is given its own return slot, so a storm of kiosks comes
+ * back at about the rate this process drains batches instead of all at the same Retry-After (they
+ * were all turned away again, several times each, and every refused batch costs the kiosk a
+ * signed 100 KB body and the back office its reading). The slots are promised at `headroom` times
+ * the completions measured over the last `windowMs`, never below `minRatePerS` (overestimating
+ * costs another 503; underestimating leaves the process idle with kiosks waiting to be asked
+ * back, so the estimate errs high). Time is injected. Hand-written: a dozen lines of arithmetic on
+ * this process's own completions; rate limiters (token buckets) meter clients, not a drain.
+ */
+export class RetrySchedule {
+  private horizon = 0;
+  private readonly done: number[] = [];
+  constructor(
+    readonly options: { minS: number; maxS: number; minRatePerS: number; windowMs?: number; headroom?: number },
+    private readonly now: () => number,
+  ) {}
+  /** A batch was done (answered, whatever the outcome). */
+  completed(): void {
+    this.done.push(this.now());
+  }
+  /** Batches/s the slots are handed out at. */
+  rate(): number {
+    const windowMs = this.options.windowMs ?? 5000;
+    const since = this.now() - windowMs;
+    while (this.done.length > 0 && this.done[0]! < since) this.done.shift();
+    return Math.max(this.options.minRatePerS, ((this.options.headroom ?? 1.25) * this.done.length * 1000) / windowMs);
+  }
+  /** The Retry-After (whole seconds, as HTTP sends it) for the next shed batch. */
+  retryAfterS(): number {
+    const t = this.now();
+    const { minS, maxS } = this.options;
+    const slot = Math.max(this.horizon, t + minS * 1000);
+    this.horizon = slot + 1000 / this.rate();
+    return Math.min(maxS, Math.ceil((slot - t) / 1000));
   }
 }

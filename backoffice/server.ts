@@ -22,7 +22,7 @@ import {
 } from '../contract/backoffice-api.js';
 import { openStore, type BackOfficeStore } from './store.js';
 import { HttpError, errorReply, parse } from './http-errors.js';
-import { IntakeGate, type IntakeGateOptions } from './intake-gate.js';
+import { IntakeGate, RetrySchedule, type IntakeGateOptions } from './intake-gate.js';
 import { pollSheddingSettings, registerPollShedding, type PollLoad, type PollSheddingOptions } from './poll-shedding.js';
 import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
@@ -170,10 +170,11 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
   }
   const g = options.intake ?? {};
   const gate = new IntakeGate(g.concurrency ?? 8, g.maxWaiting ?? 64, g.maxWaitMs ?? 3000);
+  const retry = new RetrySchedule({ minS: g.retryAfterS ?? 2, maxS: g.maxRetryAfterS ?? 120, minRatePerS: g.minRetryRate ?? 100 }, () => performance.now());
   let app: FastifyInstance;
   const poll: { load?: () => PollLoad } = {};
   try {
-    app = await listen(buildApp(store, { ...options, retryAfterS: g.retryAfterS ?? 2, shedding }, gate, poll), options);
+    app = await listen(buildApp(store, { ...options, retryAfterS: g.retryAfterS ?? 2, shedding }, gate, poll, retry), options);
   } catch (e) {
     await store.close();
     throw e;
@@ -277,6 +278,7 @@ function buildApp(
   options: Omit<BackOfficeOptions, 'dbPath'> & { retryAfterS?: number; shedding?: ReturnType<typeof pollSheddingSettings> },
   gate: IntakeGate,
   poll: { load?: () => PollLoad },
+  retry?: RetrySchedule,
 ): FastifyInstance {
   const { clock, kiosks } = options;
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
@@ -410,7 +412,7 @@ function buildApp(
     if (!(await gate.enter())) {
       return reply
         .code(503)
-        .header('retry-after', String(options.retryAfterS ?? 2))
+        .header('retry-after', String(retry ? retry.retryAfterS() : (options.retryAfterS ?? 2)))
         .send({ error: 'overloaded', message: 'the back office is saturated: send this batch again after Retry-After seconds' });
     }
     // The slot is given back exactly once, when the response is done or its connection closed
@@ -428,7 +430,10 @@ function buildApp(
       giveBack();
       return reply.code(503).header('retry-after', String(options.retryAfterS ?? 2)).send({ error: 'overloaded', message: 'gone while waiting' });
     }
-    reply.raw.once('close', giveBack);
+    reply.raw.once('close', () => {
+      retry?.completed();
+      giveBack();
+    });
   });
 
   app.post(`${API_PREFIX}/journal`, async (req) => {

@@ -1,6 +1,8 @@
 /**
  * The kiosk's uploader against a saturated back office: it does not ask again before Retry-After
- * has passed, spreads the fleet with jitter (between 1x and 2x Retry-After), and then delivers.
+ * has passed, asks again soon after it (a jitter of up to a quarter of it, at least 1 s: the back
+ * office spreads the fleet with its Retry-Afters, intake-gate.ts), and then delivers. Busy answers
+ * do not grow the exponential backoff: the waits stay Retry-After however many there were.
  * (The server side, 503 + Retry-After at saturation, is proved in db/multi-process.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
@@ -9,7 +11,7 @@ import { BackOfficeBusyError, type JournalIntake } from '../main/backoffice-clie
 import { openJournal } from '../main/journal/sqlite-journal.js';
 import { createUploader } from '../main/uploader/uploader.js';
 
-function rig(random: number, busyTimes: number) {
+function rig(random: number, busyTimes: number, timeoutsAfter = 0) {
   const clock = fixedClock('2026-11-23T08:00:00Z');
   const journal = openJournal({ path: ':memory:', kioskId: 'k', hmacKey: 'uploader-bp-secret-0123456789', clock });
   for (let i = 0; i < 5; i++) journal.append({ type: 'kiosk.note', operationId: `n${i}` });
@@ -20,6 +22,7 @@ function rig(random: number, busyTimes: number) {
       calls++;
       callTimes.push(clock.now().getTime());
       if (calls <= busyTimes) throw new BackOfficeBusyError('back office busy (HTTP 503 overloaded)', 4000);
+      if (calls <= busyTimes + timeoutsAfter) throw new Error('request timed out');
       return { results: records.map((r) => ({ seq: r.seq, key: `${r.kioskId}/${r.seq}/${r.hash.slice(0, 16)}`, status: 'accepted' as const })), contiguousSeq: 5, gaps: [] };
     },
   };
@@ -49,16 +52,25 @@ function rig(random: number, busyTimes: number) {
 describe('uploader under backpressure', () => {
   it.each([
     [0, 4000],
-    [0.5, 6000],
-    [0.99, 7960],
-  ])('with random() = %s it waits %s ms after a 503 with Retry-After 4 s (never less than Retry-After), then delivers', async (random, expected) => {
-    const { up, journal, sleeps, callTimes, calls } = rig(random, 2);
+    [0.5, 4500],
+    [0.99, 4990],
+  ])('with random() = %s it waits %s ms after each of six 503s with Retry-After 4 s (never less, never growing), then delivers', async (random, expected) => {
+    const { up, journal, sleeps, callTimes, calls } = rig(random, 6);
     up.start();
     while (journal.counts().pending > 0) await new Promise((r) => setImmediate(r));
     await up.stop();
-    expect(calls()).toBe(3);
-    expect(sleeps.slice(0, 2)).toEqual([expected, expected]);
+    expect(calls()).toBe(7);
+    expect(sleeps.slice(0, 6)).toEqual(Array(6).fill(expected));
     expect(callTimes[1]! - callTimes[0]!).toBeGreaterThanOrEqual(4000);
+    expect(journal.counts()).toMatchObject({ pending: 0, delivered: 5 });
+  });
+
+  it('a timeout after six busy answers backs off from the base (100 ms), not as if it were the seventh failure', async () => {
+    const { up, journal, sleeps } = rig(0.99, 6, 1);
+    up.start();
+    while (journal.counts().pending > 0) await new Promise((r) => setImmediate(r));
+    await up.stop();
+    expect(sleeps[6]).toBe(Math.floor(0.99 * 200)); // base 100 ms x 2^1
     expect(journal.counts()).toMatchObject({ pending: 0, delivered: 5 });
   });
 });

@@ -189,7 +189,7 @@ describe.skipIf(!pgAvailable.ok)(`several back-office processes on one PostgreSQ
 
   it('a saturated back office answers 503 + Retry-After at once instead of timing out, and shutdown drains the batch in flight', async () => {
     // One batch at a time, nobody may wait: the second concurrent batch is turned away at once.
-    const bo = await startPgBackOffice({ port: 0, database: url, clock: systemClock, kiosks: KIOSKS, seedFixtures: false, intake: { concurrency: 1, maxWaiting: 0, retryAfterS: 3 } });
+    const bo = await startPgBackOffice({ port: 0, database: url, clock: systemClock, kiosks: KIOSKS, seedFixtures: false, intake: { concurrency: 1, maxWaiting: 0, retryAfterS: 3, minRetryRate: 0.1 } });
     const orderId = 'MP-ORDER-2';
     await store.addOrder({ orderId, cardNumber: '3528700000009999', kind: 'kaartservicecode', announcedOn: '2026-01-01' });
     const held = generateJournal({ kioskId: 'k10', secret: KIOSKS.k10!, count: 50, startAt: new Date(), seed: 10, orderIds: [orderId], orderCards: { [orderId]: '3528700000009999' } }).records;
@@ -208,6 +208,18 @@ describe.skipIf(!pgAvailable.ok)(`several back-office processes on one PostgreSQ
       expect(busy).toBeInstanceOf(BackOfficeBusyError);
       expect((busy as BackOfficeBusyError).retryAfterMs).toBe(3000);
       expect(performance.now() - t0).toBeLessThan(2000);
+      // The next ones turned away are given later return slots (RetrySchedule: here one per 10 s),
+      // not the same Retry-After: a storm comes back spread over the drain.
+      const later: number[] = [];
+      for (const id of ['k12', 'k13'] as const) {
+        const e = await createHttpBackOfficeClient({ baseUrl: bo.url, kioskId: id, secret: KIOSKS[id]!, clock: systemClock, blockedCachePath: join(dir, `${id}.json`) })
+          .submitRecords(generateJournal({ kioskId: id, secret: KIOSKS[id]!, count: 5, startAt: new Date(), seed: 12 }).records)
+          .catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(BackOfficeBusyError);
+        later.push((e as BackOfficeBusyError).retryAfterMs);
+      }
+      expect(later[0]).toBeGreaterThan(10_000);
+      expect(later[1]).toBeGreaterThan(later[0]! + 5_000);
       // Shutdown now: no new work, but the batch in flight is finished, not dropped.
       closed = bo.close(10_000);
     });

@@ -12,8 +12,12 @@
  * - Failures (no answer, timeout, 5xx, 401) back off exponentially with full jitter:
  *   wait = random() * min(maxDelayMs, baseDelayMs * 2^failures), so many kiosks coming back online
  *   together do not hammer the back office in step. A back office that says it is saturated
- *   (429/503 with Retry-After: BackOfficeBusyError) is not asked again before Retry-After has
- *   passed: wait = max(that backoff, retryAfter * (1 + random())), jittered so the fleet spreads out.
+ *   (429/503 with Retry-After: BackOfficeBusyError) is asked again when Retry-After has passed,
+ *   plus a jitter of up to a quarter of it (at least 1 s): wait = busyDelay(retryAfter). The back
+ *   office spreads its Retry-Afters over the time it needs to drain (backoffice/intake-gate.ts
+ *   RetrySchedule); adding the exponential backoff on top (as this did before) left it idle while
+ *   kiosks turned away four times sat out waits of up to 30 s (the storm's last 20 s,
+ *   backoffice/README.md). A busy answer does not count towards that backoff.
  * - Optionally (probeBatchSize) the first batch after start and after each failure is a small
  *   probe; full batches follow once one is acknowledged. Off by default (measured: slower drain).
  * - Nothing undelivered is ever deleted; delivered records are purged after `retentionMs`.
@@ -93,6 +97,11 @@ export function backoffDelay(failures: number, random: () => number, baseDelayMs
   return Math.floor(random() * ceiling);
 }
 
+/** The wait after a busy answer: Retry-After, and up to a quarter more (at least 1 s) of jitter. */
+export function busyDelay(retryAfterMs: number, random: () => number, maxDelayMs: number): number {
+  return Math.min(maxDelayMs, retryAfterMs + Math.floor(random() * Math.max(1000, retryAfterMs / 4)));
+}
+
 function describe(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
@@ -109,6 +118,8 @@ export function createUploader(options: UploaderOptions): Uploader {
   const log = options.log ?? (() => {});
 
   let failures = 0;
+  /** Consecutive failures that were not busy answers: the exponent of the backoff. */
+  let hardFailures = 0;
   /** Whether the next batch is a probe: nothing acknowledged since start or since the last failure. */
   let probing = true;
   let lastError: string | undefined;
@@ -169,16 +180,19 @@ export function createUploader(options: UploaderOptions): Uploader {
     const r = await send(batch);
     if (r.kind === 'failed') {
       failures++;
+      if (r.retryAfterMs === undefined) hardFailures++;
       probing = true;
       lastError = r.error;
       lastErrorAt = time.now().toISOString();
       log('uploader: delivery failed', { error: r.error, failures });
     } else if (r.delivered + r.rejected > 0) {
       failures = 0;
+      hardFailures = 0;
       probing = false;
     } else {
       // Answered, but acknowledged nothing we sent: treat like a failure so we back off.
       failures++;
+      hardFailures++;
       lastError = 'back office acknowledged none of the batch';
       lastErrorAt = time.now().toISOString();
     }
@@ -222,6 +236,7 @@ export function createUploader(options: UploaderOptions): Uploader {
       } catch (e) {
         // A journal error (disk full...) must not kill the loop: report and back off.
         failures++;
+        hardFailures++;
         lastError = describe(e);
         lastErrorAt = time.now().toISOString();
         r = { kind: 'failed', error: lastError };
@@ -238,9 +253,8 @@ export function createUploader(options: UploaderOptions): Uploader {
         }
         await wait(idleDelayMs, true);
       } else {
-        const backoff = backoffDelay(failures, random, baseDelayMs, maxDelayMs);
-        const told = r.kind === 'failed' && r.retryAfterMs !== undefined ? Math.min(maxDelayMs, Math.floor(r.retryAfterMs * (1 + random()))) : 0;
-        await wait(Math.max(backoff, told), false);
+        const told = r.kind === 'failed' ? r.retryAfterMs : undefined;
+        await wait(told !== undefined ? busyDelay(told, random, maxDelayMs) : backoffDelay(hardFailures, random, baseDelayMs, maxDelayMs), false);
       }
     }
   }
