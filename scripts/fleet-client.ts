@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const kiosks = cfg.kiosks.map((k, i) => {
     const queue = new MemoryQueue();
     const client = createHttpBackOfficeClient({ baseUrl: k.url, kioskId: k.id, secret: k.secret, clock: systemClock, blockedCachePath: `${cfg.tmpDir}/blocked-${k.id}.json`, timeoutMs: cfg.timeoutMs });
-    const uploader: Uploader = createUploader({ queue, intake: timed(client, stats), time: systemTime(), random: Math.random, batchSize: cfg.batchSize, ...(cfg.probeBatchSize !== undefined ? { probeBatchSize: cfg.probeBatchSize } : {}), baseDelayMs: 1000, maxDelayMs: 30_000, idleDelayMs: cfg.scenario === 'steady' ? cfg.minuteMs * 2 : 60_000 });
+    const uploader: Uploader = createUploader({ queue, intake: timed(client, stats), time: systemTime(), random: Math.random, batchSize: cfg.batchSize, ...(cfg.probeBatchSize !== undefined ? { probeBatchSize: cfg.probeBatchSize } : {}), idleDelayMs: cfg.scenario === 'steady' ? cfg.minuteMs * 2 : 60_000 });
     return { ...k, queue, client, uploader, seed: i + 1, nextSeq: 1, prevHash: undefined as string | undefined, timer: undefined as NodeJS.Timeout | undefined };
   });
   const total = () => kiosks.reduce((s, k) => s + k.queue.delivered, 0);

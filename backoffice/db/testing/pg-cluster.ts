@@ -16,6 +16,8 @@ import pg from 'pg';
 export interface PgCluster {
   /** postgres://… URL of a database in this cluster (default: `postgres`). */
   url(database?: string): string;
+  /** The same database over the cluster's Unix socket (no loopback TCP stack: see scripts/fleet.ts). */
+  socketUrl(database?: string): string;
   /** Create a fresh database and return its URL. */
   createDatabase(name: string): Promise<string>;
   /** Stop the server immediately (pg_ctl -m immediate for `crash`, else fast). */
@@ -86,6 +88,7 @@ export async function startPgCluster(options: StartClusterOptions = {}): Promise
     port,
     dataDir,
     url,
+    socketUrl: (database = 'postgres') => `postgres://postgres@localhost/${database}?host=${encodeURIComponent(sockDir)}&port=${port}`,
     async createDatabase(name) {
       const c = new pg.Client({ connectionString: url() });
       await c.connect();
