@@ -48,6 +48,15 @@ describe('RetrySchedule (Retry-After of shed journal batches)', () => {
     expect(s.rate()).toBe(10);
   });
 
+  it('a process that never sheds keeps only the last window of completions (a day at 100 batches/s: 500 kept, not 8.6 million)', () => {
+    const { s, advance } = schedule();
+    for (let i = 0; i < 8_640_000; i++) {
+      s.completed();
+      advance(10);
+    }
+    expect(s.held).toBe(500);
+  });
+
   it('once the promised slots are past, a shed batch gets the shortest Retry-After again', () => {
     const { s, advance } = schedule();
     for (let i = 0; i < 100; i++) s.retryAfterS();

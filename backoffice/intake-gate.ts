@@ -95,13 +95,23 @@ export class RetrySchedule {
   /** A batch was done (answered, whatever the outcome). */
   completed(): void {
     this.done.push(this.now());
+    this.trim(); // a process that never sheds must not keep every completion for years
+  }
+  /** Completion times held (the memory this costs): those of the last window, once trimmed. */
+  get held(): number {
+    return this.done.length;
   }
   /** Batches/s the slots are handed out at. */
   rate(): number {
-    const windowMs = this.options.windowMs ?? 5000;
-    const since = this.now() - windowMs;
-    while (this.done.length > 0 && this.done[0]! < since) this.done.shift();
-    return Math.max(this.options.minRatePerS, ((this.options.headroom ?? 1.25) * this.done.length * 1000) / windowMs);
+    this.trim();
+    return Math.max(this.options.minRatePerS, ((this.options.headroom ?? 1.25) * this.done.length * 1000) / this.windowMs);
+  }
+  private get windowMs(): number {
+    return this.options.windowMs ?? 5000;
+  }
+  private trim(): void {
+    const since = this.now() - this.windowMs;
+    while (this.done.length > 0 && this.done[0]! <= since) this.done.shift();
   }
   /** The Retry-After (whole seconds, as HTTP sends it) for the next shed batch. */
   retryAfterS(): number {
