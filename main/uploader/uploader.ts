@@ -15,9 +15,9 @@
  *   (429/503 with Retry-After: BackOfficeBusyError) is asked again when Retry-After has passed,
  *   plus a jitter of up to a quarter of it (at least 1 s): wait = busyDelay(retryAfter). The back
  *   office spreads its Retry-Afters over the time it needs to drain (backoffice/intake-gate.ts
- *   RetrySchedule); adding the exponential backoff on top (as this did before) left it idle while
- *   kiosks turned away four times sat out waits of up to 30 s (the storm's last 20 s,
- *   backoffice/README.md). A busy answer does not count towards that backoff.
+ *   RetrySchedule); adding the exponential backoff on top (as this did before) left it mostly
+ *   idle in the storm's last 20 s, kiosks turned away ~4 times each waiting out backoffs of up to
+ *   30 s (backoffice/README.md). A busy answer does not count towards that backoff.
  * - Optionally (probeBatchSize) the first batch after start and after each failure is a small
  *   probe; full batches follow once one is acknowledged. Off by default (measured: slower drain).
  * - Nothing undelivered is ever deleted; delivered records are purged after `retentionMs`.
