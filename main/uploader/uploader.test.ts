@@ -308,7 +308,9 @@ describe('uploader logic (fake intake)', () => {
     await new Promise((r) => setTimeout(r, 20));
     j.append({ type: 'kiosk.note', operationId: 'n' });
     u.notify();
-    for (let i = 0; i < 100 && sent.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    // Not woken, the uploader would sleep an hour; 10 s is only the test's patience on a loaded machine.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && sent.length === 0) await new Promise((r) => setTimeout(r, 5));
     await u.stop();
     expect(sent).toEqual([1]);
   });
