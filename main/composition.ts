@@ -8,6 +8,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { startBackOffice, type BackOfficeServer } from '../backoffice/server.js';
+import type { EmbeddedStart } from '../backoffice/embedded.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setPriority } from 'node:os';
 import { createCardHardware, type CardHardware } from '../hardware/card/index.js';
 import type { CardEmulatorControl } from '../hardware/card/emulator-control.js';
 import type { TerminalEmulatorControl } from '../hardware/payment/emulator-control.js';
@@ -163,8 +168,20 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
 
     // Back office: the reference one in process, or a remote one.
     let backOfficeServer: BackOfficeServer | undefined;
+    let embedded: EmbeddedBackOffice | undefined;
     let baseUrl = config.backOffice.url ?? '';
-    if (config.backOffice.mode === 'local') {
+    if (config.backOffice.mode === 'local' && config.backOffice.engine === 'pglite') {
+      // Opened in the background by start(): PGlite takes seconds the first time, and the kiosk
+      // needs no back office to show its start screen (store-and-forward, cached lists).
+      const port = config.backOffice.port || (await freeLoopbackPort());
+      baseUrl = `http://127.0.0.1:${port}`;
+      const bo = embeddedPgliteBackOffice(
+        { port, database: `pglite:${path.resolve(config.dataDir, 'backoffice-pglite')}`, timeZone: config.timeZone, kiosks: { [config.kioskId]: secret } },
+        log.child({ service: 'embedded-back-office' }),
+      );
+      embedded = bo;
+      cleanups.push(() => bo.close());
+    } else if (config.backOffice.mode === 'local') {
       backOfficeServer = await startBackOffice({
         port: config.backOffice.port,
         host: '127.0.0.1',
@@ -501,6 +518,13 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
                   await up.drain().catch((e: unknown) => log.warn({ err: String(e) }, 'tester reset: journal upload failed'));
                   backOfficeServer.store.restoreFixtureOrders();
                 }
+                // The embedded back office: waited for if it is still opening (a fresh kiosk), and
+                // counted reachable again before the tester goes on.
+                if (embedded && (await embedded.ready())) {
+                  await up.drain().catch((e: unknown) => log.warn({ err: String(e) }, 'tester reset: journal upload failed'));
+                  await embedded.restoreFixtureOrders();
+                  await health.checkNow();
+                }
                 await recover();
                 await card.control?.remove();
                 await card.control?.resetFixtures();
@@ -527,7 +551,13 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
         health.start();
         up.start();
         stopHeartbeat = heartbeat.start(config.backOffice.heartbeatIntervalMs);
-        log.info({ hardware: config.hardware.mode, backOffice: config.backOffice.mode }, 'kiosk started');
+        embedded?.open(() => {
+          // The first sync need not wait a whole interval for the back office that just came up.
+          up.notify();
+          void health.checkNow(); // fetches the blocked list: the back office counts as reachable at once
+          void technicianList.refresh().catch(() => undefined);
+        });
+        log.info({ hardware: config.hardware.mode, backOffice: config.backOffice.mode, engine: config.backOffice.mode === 'local' ? config.backOffice.engine : undefined }, 'kiosk started');
       },
       async stop() {
         if (stopped) return;
@@ -544,4 +574,111 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     await undoAll();
     throw e;
   }
+}
+
+/** A free loopback port for the embedded back office: the kiosk's client needs its address before
+ * the back office has opened (it opens in the background). */
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface EmbeddedBackOffice {
+  /** Start it (once); `onOpen` runs when it serves. */
+  open(onOpen: () => void): void;
+  /** Whether it opened (waits while it is opening); false if it failed or was never started. */
+  ready(): Promise<boolean>;
+  /** Put the fixture orders back (tester reset); false when it is not open. */
+  restoreFixtureOrders(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The repository's root as seen from this module: main/ run through tsx, or the compiled host in dist/host/. */
+function sourceRoot(): string | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = path.dirname(dir)) if (existsSync(path.join(dir, 'backoffice', 'embedded.ts'))) return dir;
+  return undefined;
+}
+
+/**
+ * The in-process reference back office on PGlite (the back office's one dialect, embedded), run as
+ * a child process (backoffice/embedded.ts says why) once the kiosk has started: its first open
+ * takes seconds and the kiosk needs no back office to show its start screen (store-and-forward,
+ * cached lists). A failure to start is logged and leaves the kiosk offline, as an unreachable
+ * remote back office would. Its clock is the system clock (it is a separate process).
+ */
+function embeddedPgliteBackOffice(options: EmbeddedStart, log: Logger): EmbeddedBackOffice {
+  let child: ChildProcess | undefined;
+  let opened: Promise<boolean> | undefined;
+  let closed = false;
+  let nextId = 1;
+  const waiting = new Map<number, () => void>();
+  const exited = () => new Promise<void>((resolve) => (child && child.exitCode === null && child.signalCode === null ? child.once('exit', () => resolve()) : resolve()));
+  return {
+    open(onOpen) {
+      if (opened || closed) return;
+      const root = sourceRoot();
+      if (!root) {
+        log.error('embedded back office: backoffice/embedded.ts not found in this build: the kiosk works offline');
+        opened = Promise.resolve(false);
+        return;
+      }
+      const c = fork(path.join(root, 'backoffice', 'embedded.ts'), [], { cwd: root, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      child = c;
+      // Background work: niced, so its first open (tsx, initdb) never takes the CPU from the kiosk
+      // or the browser drawing the start screen on a 2-core machine.
+      try {
+        if (c.pid !== undefined) setPriority(c.pid, 10);
+      } catch {
+        /* not permitted here: it runs at normal priority */
+      }
+      c.stderr!.on('data', (d: Buffer) => log.warn({ stderr: d.toString().trimEnd().slice(0, 2000) }, 'embedded back office'));
+      opened = new Promise<boolean>((resolve) => {
+        c.on('message', (m: { type?: string; url?: string; ms?: number; error?: string; id?: number }) => {
+          if (m.type === 'open') {
+            log.info({ url: m.url, ms: m.ms, pid: c.pid }, 'embedded back office (PGlite) open');
+            resolve(true);
+            if (!closed) onOpen();
+          } else if (m.type === 'failed') {
+            log.error({ err: m.error }, 'embedded back office (PGlite) failed to open: the kiosk works offline');
+            resolve(false);
+          } else if (m.type === 'restored' && m.id !== undefined) {
+            waiting.get(m.id)?.();
+            waiting.delete(m.id);
+          }
+        });
+        c.once('exit', (code, signal) => {
+          if (!closed) log.error({ code, signal }, 'embedded back office exited: the kiosk works offline');
+          for (const done of waiting.values()) done();
+          waiting.clear();
+          resolve(false);
+        });
+        c.once('error', (e) => log.error({ err: String(e) }, 'embedded back office could not be started'));
+      });
+      c.send({ type: 'start', options });
+    },
+    ready: async () => (await opened) ?? false,
+    async restoreFixtureOrders() {
+      if (!(await opened) || !child?.connected) return false;
+      const id = nextId++;
+      const done = new Promise<void>((resolve) => waiting.set(id, resolve));
+      child.send({ type: 'restore-fixture-orders', id });
+      await done;
+      return true;
+    },
+    async close() {
+      closed = true;
+      if (!child) return;
+      if (child.connected) child.send({ type: 'close' });
+      const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
+      await exited();
+      clearTimeout(timer);
+    },
+  };
 }

@@ -140,6 +140,12 @@ const baseSchema = z
         caFile: z.string().min(1).optional(),
         /** Local mode: port of the in-process back office (0: any free port). */
         port: z.number().int().min(0).max(65535).default(0),
+        /** Local mode: the in-process back office's engine. pglite (default): the back office's one
+         * SQL dialect (PostgreSQL, the same migrations and queries as a server), embedded, opened in
+         * the background once the kiosk has started (the kiosk works offline meanwhile; first open
+         * seconds, reopen well under one). sqlite: the development store, open in milliseconds
+         * (in-process unit-test rigs). */
+        engine: z.enum(['pglite', 'sqlite']).default('pglite'),
         /** How often the blocked-card list is refreshed. */
         blockedRefreshMs: z.number().int().min(1000).default(60_000),
         /** Journal upload interval. */
@@ -372,6 +378,7 @@ export const ENV_VARS = {
   KIOSK_RENDERER_DIR: 'host.rendererDir',
   KIOSK_BACKOFFICE_URL: 'backOffice.url (sets backOffice.mode to remote)',
   KIOSK_BACKOFFICE_CA: 'backOffice.caFile (PEM of the operator CA, pinned)',
+  KIOSK_BACKOFFICE_ENGINE: 'backOffice.engine (in-process back office: pglite | sqlite)',
   KIOSK_CARD_KEYS: 'hardware.card.keyFile',
   KIOSK_ENROLL_TOKEN: 'enrollmentToken (one-time, from the operator)',
   KIOSK_KEY_MAX_AGE_DAYS: 'backOffice.keyMaxAgeDays (scheduled key rotation)',
@@ -427,6 +434,7 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
     ['KIOSK_LOG_LEVEL', 'logLevel'],
     ['KIOSK_STATION', 'stationPassage.stationCode'],
     ['KIOSK_BACKOFFICE_CA', 'backOffice.caFile'],
+    ['KIOSK_BACKOFFICE_ENGINE', 'backOffice.engine'],
     ['KIOSK_CARD_KEYS', 'hardware.card.keyFile'],
     ['KIOSK_ENROLL_TOKEN', 'enrollmentToken'],
     ['KIOSK_OPERATOR_KEY', 'maintenance.operatorPublicKeyFile'],

@@ -272,7 +272,9 @@ async function main(): Promise<void> {
     tester: true,
     hardware: { payment: { promptDelayMs: 1, commitWindowMs: 60_000 } },
     timing: { inactivityMs: 1000, inactivityWarningMs: 1000, creditWaitMs: 30_000, doneMs: 60_000, goodbyeMs: 200 },
-    backOffice: { uploadIntervalMs: 500 },
+    // The SQLite development back office: the soak measures the kiosk process, and a kiosk in the
+    // field has a remote back office (PGlite's WebAssembly heap would be back-office memory here).
+    backOffice: { uploadIntervalMs: 500, engine: 'sqlite' },
   });
   const kiosk = await createKiosk(config, { clock, logger: pino({ level: process.env.SOAK_LOG ?? 'silent' }) /* SOAK_LOG=warn: the kiosk's warnings */ });
   const t = new Traveller(kiosk);

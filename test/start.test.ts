@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-it('npm start (browser host, no configuration) serves the kiosk and stops cleanly', { timeout: 120_000 }, async () => {
+it('npm start (browser host, no configuration) serves the kiosk, its embedded PGlite back office opens behind it, and it stops cleanly', { timeout: 180_000 }, async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-start-'));
   const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs'), '--browser', '--no-open'], {
     cwd: root,
@@ -46,6 +46,15 @@ it('npm start (browser host, no configuration) serves the kiosk and stops cleanl
       ws.once('error', reject);
     });
     expect(snapshot.screen).toBe('start');
+    // Its back office: PGlite, started in the background as a child process of the compiled host
+    // (main/composition.ts): the kiosk offers order collection once it has opened.
+    let offered = false;
+    for (const t0 = Date.now(); !offered && Date.now() - t0 < 90_000; ) {
+      const h = (await (await fetch(url + '/health')).json()) as { health?: { availability: { collectOrders: string | null }; parts: { backOffice: { ok: boolean } } } };
+      offered = h.health?.availability.collectOrders === null && h.health.parts.backOffice.ok;
+      if (!offered) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(offered, 'the embedded PGlite back office opened and the kiosk counts it reachable').toBe(true);
   } finally {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))));

@@ -25,7 +25,7 @@ async function setUp(mayHaveTester: boolean) {
   const core = new Promise<HostKiosk>((resolve) => (release = resolve));
   const host: BrowserHost = await startBrowserHost({ kiosk: core, mayHaveTester, port: 0, rendererDir, log: pino({ level: 'silent' }) });
   cleanups.push(() => host.close());
-  const config = parseConfig({ dataDir: path.join(dir, 'data'), logLevel: 'silent', hardware: { payment: { promptDelayMs: 5 } } });
+  const config = parseConfig({ dataDir: path.join(dir, 'data'), logLevel: 'silent', backOffice: { engine: 'sqlite' }, hardware: { payment: { promptDelayMs: 5 } } });
   const build = async (): Promise<Kiosk> => {
     const kiosk = await createKiosk(config, { logger: pino({ level: 'silent' }) });
     cleanups.push(() => kiosk.stop());

@@ -18,7 +18,7 @@ beforeAll(async () => {
   const rendererDir = path.join(dir, 'renderer');
   mkdirSync(rendererDir);
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>kiosk</title>');
-  const config = parseConfig({ dataDir: path.join(dir, 'data'), logLevel: 'silent', hardware: { payment: { promptDelayMs: 5 } } });
+  const config = parseConfig({ dataDir: path.join(dir, 'data'), logLevel: 'silent', backOffice: { engine: 'sqlite' }, hardware: { payment: { promptDelayMs: 5 } } });
   kiosk = await createKiosk(config, { logger: pino({ level: 'silent' }) });
   await kiosk.start();
   host = await startBrowserHost({ kiosk, port: 0, rendererDir, log: pino({ level: 'silent' }) });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   rendererDir = path.join(dir, 'renderer');
   mkdirSync(rendererDir);
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>kiosk</title>');
-  kiosk = await createKiosk(parseConfig({ dataDir: path.join(dir, 'data'), logLevel: 'silent', hardware: { payment: { promptDelayMs: 5 } } }), { logger: silent });
+  kiosk = await createKiosk(parseConfig({ dataDir: path.join(dir, 'data'), logLevel: 'silent', backOffice: { engine: 'sqlite' }, hardware: { payment: { promptDelayMs: 5 } } }), { logger: silent });
   await kiosk.start();
   host = await startBrowserHost({ kiosk, port: 0, rendererDir, log: silent });
 });

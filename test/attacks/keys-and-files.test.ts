@@ -58,7 +58,7 @@ describe('file modes are enforced at every start', () => {
     mkdirSync(dataDir, { mode: 0o755 });
     chmodSync(dataDir, 0o755);
     writeFileSync(path.join(dataDir, 'left-by-a-technician.txt'), 'x', { mode: 0o644 });
-    const config = parseConfig({ dataDir, logLevel: 'silent' });
+    const config = parseConfig({ dataDir, logLevel: 'silent', backOffice: { engine: 'sqlite' } });
     const kiosk = await createKiosk(config, { logger: pino({ level: 'silent' }) });
     await kiosk.start();
     await kiosk.stop();
@@ -80,6 +80,6 @@ describe('file modes are enforced at every start', () => {
     mkdirSync(dataDir);
     writeFileSync(path.join(root, 'attacker-secret'), 'a'.repeat(40));
     symlinkSync(path.join(root, 'attacker-secret'), path.join(dataDir, 'kiosk-secret'));
-    await expect(createKiosk(parseConfig({ dataDir, logLevel: 'silent' }), { logger: pino({ level: 'silent' }) })).rejects.toThrow(/kiosk-secret is a symlink: refused/);
+    await expect(createKiosk(parseConfig({ dataDir, logLevel: 'silent', backOffice: { engine: 'sqlite' } }), { logger: pino({ level: 'silent' }) })).rejects.toThrow(/kiosk-secret is a symlink: refused/);
   });
 });

@@ -26,7 +26,7 @@ async function screen(id: string): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'kiosk-attack-amount-'));
-  const config = parseConfig({ dataDir: dir, logLevel: 'silent', hardware: { payment: { promptDelayMs: 5 } } });
+  const config = parseConfig({ dataDir: dir, logLevel: 'silent', backOffice: { engine: 'sqlite' }, hardware: { payment: { promptDelayMs: 5 } } });
   kiosk = await createKiosk(config, { logger: pino({ level: 'silent' }) });
   kiosk.bridge.subscribe((s) => snaps.push(s));
   await kiosk.start();

@@ -12,5 +12,8 @@ export function testKioskConfig(dataDir: string, logLevel: 'silent' | 'info', ov
     hardware: { payment: { promptDelayMs: 5, commitWindowMs: 60_000 } },
     timing: { inactivityMs: 60_000, inactivityWarningMs: 20_000, creditWaitMs: 30_000, doneMs: 60_000, goodbyeMs: 200 },
     ...overrides,
+    // The SQLite development store opens in milliseconds; the PGlite default (opened in the
+    // background) is proven by test/start.test.ts, main/composition.pglite.test.ts and the e2e suite.
+    backOffice: { engine: 'sqlite', ...(overrides['backOffice'] as object | undefined) },
   });
 }

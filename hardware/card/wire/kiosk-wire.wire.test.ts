@@ -40,6 +40,7 @@ describe.skipIf(skip)(`kiosk top-up on the wire card path${skip ? ` (skipped: ${
     const config = parseConfig({
       dataDir,
       logLevel: 'silent',
+      backOffice: { engine: 'sqlite' },
       hardware: { card: { mode: 'wire', startPcscd: false }, payment: { promptDelayMs: 5, commitWindowMs: 60_000 } },
       timing: { inactivityMs: 60_000, inactivityWarningMs: 20_000, creditWaitMs: 30_000, doneMs: 60_000, goodbyeMs: 200 },
     });
