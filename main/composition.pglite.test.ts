@@ -117,6 +117,8 @@ describe('the embedded PGlite back office (npm start default)', () => {
     const port = await freePort();
     const k = await makeKiosk(undefined, { port });
     await k.kiosk.start();
+    // Past the delay it is forked after (2 s), well inside its first open (initdb: seconds).
+    await new Promise((r) => setTimeout(r, 2_500));
     expect(k.logged(OPEN)).toBe(-1);
     await k.kiosk.stop();
     // The same port and the same PGlite directory open at once in this process: nothing holds them.

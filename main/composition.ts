@@ -556,7 +556,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
           up.notify();
           void health.checkNow(); // fetches the blocked list: the back office counts as reachable at once
           void technicianList.refresh().catch(() => undefined);
-        });
+        }, EMBEDDED_BACK_OFFICE_DELAY_MS);
         log.info({ hardware: config.hardware.mode, backOffice: config.backOffice.mode, engine: config.backOffice.mode === 'local' ? config.backOffice.engine : undefined }, 'kiosk started');
       },
       async stop() {
@@ -590,14 +590,17 @@ async function freeLoopbackPort(): Promise<number> {
 }
 
 interface EmbeddedBackOffice {
-  /** Start it (once); `onOpen` runs when it serves. */
-  open(onOpen: () => void): void;
+  /** Start it (once) after `delayMs`; `onOpen` runs when it serves. */
+  open(onOpen: () => void, delayMs: number): void;
   /** Whether it opened (waits while it is opening); false if it failed or was never started. */
   ready(): Promise<boolean>;
   /** Put the fixture orders back (tester reset); false when it is not open. */
   restoreFixtureOrders(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** How long after start the embedded back office is forked (see open()). */
+const EMBEDDED_BACK_OFFICE_DELAY_MS = 2_000;
 
 /** The repository's root as seen from this module: main/ run through tsx, or the compiled host in dist/host/. */
 function sourceRoot(): string | undefined {
@@ -617,51 +620,65 @@ function embeddedPgliteBackOffice(options: EmbeddedStart, log: Logger): Embedded
   let child: ChildProcess | undefined;
   let opened: Promise<boolean> | undefined;
   let closed = false;
+  let delayTimer: NodeJS.Timeout | undefined;
+  let cancelDelay = () => {};
   let nextId = 1;
   const waiting = new Map<number, () => void>();
   const exited = () => new Promise<void>((resolve) => (child && child.exitCode === null && child.signalCode === null ? child.once('exit', () => resolve()) : resolve()));
-  return {
-    open(onOpen) {
-      if (opened || closed) return;
-      const root = sourceRoot();
-      if (!root) {
-        log.error('embedded back office: backoffice/embedded.ts not found in this build: the kiosk works offline');
-        opened = Promise.resolve(false);
-        return;
-      }
-      const c = fork(path.join(root, 'backoffice', 'embedded.ts'), [], { cwd: root, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-      child = c;
-      // Background work: niced, so its first open (tsx, initdb) never takes the CPU from the kiosk
-      // or the browser drawing the start screen on a 2-core machine.
-      try {
-        if (c.pid !== undefined) setPriority(c.pid, 10);
-      } catch {
-        /* not permitted here: it runs at normal priority */
-      }
-      c.stderr!.on('data', (d: Buffer) => log.warn({ stderr: d.toString().trimEnd().slice(0, 2000) }, 'embedded back office'));
-      opened = new Promise<boolean>((resolve) => {
-        c.on('message', (m: { type?: string; url?: string; ms?: number; error?: string; id?: number }) => {
-          if (m.type === 'open') {
-            log.info({ url: m.url, ms: m.ms, pid: c.pid }, 'embedded back office (PGlite) open');
-            resolve(true);
-            if (!closed) onOpen();
-          } else if (m.type === 'failed') {
-            log.error({ err: m.error }, 'embedded back office (PGlite) failed to open: the kiosk works offline');
-            resolve(false);
-          } else if (m.type === 'restored' && m.id !== undefined) {
-            waiting.get(m.id)?.();
-            waiting.delete(m.id);
-          }
-        });
-        c.once('exit', (code, signal) => {
-          if (!closed) log.error({ code, signal }, 'embedded back office exited: the kiosk works offline');
-          for (const done of waiting.values()) done();
-          waiting.clear();
+  const fork_ = (onOpen: () => void): Promise<boolean> => {
+    const root = sourceRoot();
+    if (!root) {
+      log.error('embedded back office: backoffice/embedded.ts not found in this build: the kiosk works offline');
+      return Promise.resolve(false);
+    }
+    const c = fork(path.join(root, 'backoffice', 'embedded.ts'), [], { cwd: root, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    child = c;
+    // Background work: niced, so its first open (tsx, initdb) never takes the CPU from the kiosk
+    // or the browser drawing the start screen on a 2-core machine.
+    try {
+      if (c.pid !== undefined) setPriority(c.pid, 10);
+    } catch {
+      /* not permitted here: it runs at normal priority */
+    }
+    c.stderr!.on('data', (d: Buffer) => log.warn({ stderr: d.toString().trimEnd().slice(0, 2000) }, 'embedded back office'));
+    const result = new Promise<boolean>((resolve) => {
+      c.on('message', (m: { type?: string; url?: string; ms?: number; error?: string; id?: number }) => {
+        if (m.type === 'open') {
+          log.info({ url: m.url, ms: m.ms, pid: c.pid }, 'embedded back office (PGlite) open');
+          resolve(true);
+          if (!closed) onOpen();
+        } else if (m.type === 'failed') {
+          log.error({ err: m.error }, 'embedded back office (PGlite) failed to open: the kiosk works offline');
           resolve(false);
-        });
-        c.once('error', (e) => log.error({ err: String(e) }, 'embedded back office could not be started'));
+        } else if (m.type === 'restored' && m.id !== undefined) {
+          waiting.get(m.id)?.();
+          waiting.delete(m.id);
+        }
       });
-      c.send({ type: 'start', options });
+      c.once('exit', (code, signal) => {
+        if (!closed) log.error({ code, signal }, 'embedded back office exited: the kiosk works offline');
+        for (const done of waiting.values()) done();
+        waiting.clear();
+        resolve(false);
+      });
+      c.once('error', (e) => log.error({ err: String(e) }, 'embedded back office could not be started'));
+    });
+    c.send({ type: 'start', options });
+    return result;
+  };
+  return {
+    open(onOpen, delayMs) {
+      if (opened || closed) return;
+      // Forked a moment after start: the browser is then drawing the start screen, and this child's
+      // tsx compile and initdb would take CPU from it (measured: +0.34 s to the start screen, +0.77 s
+      // of CPU before it, forked at once). ready() waits through the delay.
+      opened = new Promise<boolean>((resolve) => {
+        delayTimer = setTimeout(() => {
+          delayTimer = undefined;
+          resolve(closed ? false : fork_(onOpen));
+        }, delayMs);
+        cancelDelay = () => resolve(false);
+      });
     },
     ready: async () => (await opened) ?? false,
     async restoreFixtureOrders() {
@@ -674,6 +691,10 @@ function embeddedPgliteBackOffice(options: EmbeddedStart, log: Logger): Embedded
     },
     async close() {
       closed = true;
+      if (delayTimer) {
+        clearTimeout(delayTimer);
+        cancelDelay();
+      }
       if (!child) return;
       if (child.connected) child.send({ type: 'close' });
       const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
