@@ -113,7 +113,7 @@ describe('the embedded PGlite back office (npm start default)', () => {
     }
   }, 180_000);
 
-  it('stop() while it is still opening waits for it and closes it: its port and its database are free afterwards', async () => {
+  it('stop() while it is still opening ends it (closed, or killed past 8 s): its port and its database are free afterwards', async () => {
     const port = await freePort();
     const k = await makeKiosk(undefined, { port });
     await k.kiosk.start();
@@ -137,6 +137,31 @@ describe('the embedded PGlite back office (npm start default)', () => {
     child.disconnect();
     expect(await exited).toBe(0);
   }, 120_000);
+
+  it('killed (SIGKILL) during its first open, the next start opens the same directory (PGlite recovers: what makes the 8 s kill on stop safe)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-pglite-kill-'));
+    dirs.push(dir);
+    const database = path.join(dir, 'bo');
+    const start = async () => {
+      const child = fork(fileURLToPath(new URL('../backoffice/embedded.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const first = new Promise<{ type: string }>((r) => child.once('message', (m) => r(m as { type: string })));
+      child.send({ type: 'start', options: { port: await freePort(), database: `pglite:${database}`, timeZone: 'Europe/Amsterdam', kiosks: { K: 'k'.repeat(16) } } });
+      return { child, exited, first };
+    };
+    const a = await start();
+    // Killed while its first open writes the directory. No code of ours makes this safe: it checks
+    // the engine (killed 0, 150, 400 and 1,000 ms after the directory appeared, it reopened each
+    // time), so that a PGlite upgrade that loses this shows here.
+    for (const t0 = Date.now(); !existsSync(database) && Date.now() - t0 < 60_000; ) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 150));
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const b = await start();
+    expect(await b.first).toMatchObject({ type: 'open' });
+    b.child.disconnect();
+    await b.exited;
+  }, 180_000);
 
   it('one that cannot open (its data directory is a file) is logged and the kiosk works offline: a card is read, orders say the back office is unavailable', async () => {
     const k = await makeKiosk((dir) => writeFileSync(path.join(dir, 'backoffice-pglite'), 'not a directory', { mode: 0o600 }));

@@ -697,7 +697,9 @@ function embeddedPgliteBackOffice(options: EmbeddedStart, log: Logger): Embedded
       }
       if (!child) return;
       if (child.connected) child.send({ type: 'close' });
-      const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
+      // Past 8 s (a first open under way) it is killed, so an operator's Ctrl+C is not held up:
+      // PGlite reopens a directory killed mid-open (composition.pglite.test.ts checks it).
+      const timer = setTimeout(() => child?.kill('SIGKILL'), 8_000);
       await exited();
       clearTimeout(timer);
     },
