@@ -4,8 +4,8 @@
  *
  * Why a child process and not in the kiosk's own process: PGlite runs PostgreSQL compiled to
  * WebAssembly on the thread that opens it, and its first open (initdb) held the event loop for
- * 4.6 s, a reopen for 0.76 s (measured on this 2-core machine), with 300-450 MB more resident
- * memory. In process that would freeze the kiosk's screens and card reader right after start.
+ * 4.6 s, a reopen for 0.76 s (measured on this 2-core machine; the process was then at 457-601 MB
+ * resident). In process that would freeze the kiosk's screens and card reader right after start.
  *
  * Protocol (Node IPC): the parent sends `{ type: 'start', options }` once; the child answers
  * `{ type: 'open', url, ms }` or `{ type: 'failed', error }`. `{ type: 'restore-fixture-orders', id }`
@@ -83,5 +83,5 @@ process.on('message', (raw) => {
     const s = await server;
     const count = s ? await s.store.restoreFixtureOrders() : 0;
     send({ type: 'restored', id: m.id, count });
-  })();
+  })().catch((e: unknown) => send({ type: 'restored', id: m.id, error: String((e as Error)?.message ?? e).slice(0, 500) }));
 });

@@ -5,7 +5,6 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fork } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { startPgBackOffice } from '../backoffice/server.js';
 import { testKioskConfig } from '../test/support/kiosk-config.js';
 import type { AnySnapshot } from '../test/support/snapshot-fields.js';
 import { createKiosk, type Kiosk } from './composition.js';
+import { freeLoopbackPort } from './free-port.js';
 
 const dirs: string[] = [];
 const kiosks: Kiosk[] = [];
@@ -27,15 +27,6 @@ afterEach(async () => {
   for (const k of kiosks.splice(0)) await k.stop();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function makeKiosk(prepare: (dataDir: string) => void = () => {}, backOffice: Record<string, unknown> = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-pglite-'));
@@ -114,13 +105,17 @@ describe('the embedded PGlite back office (npm start default)', () => {
   }, 180_000);
 
   it('stop() while it is still opening ends it (closed, or killed past 8 s): its port and its database are free afterwards', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const k = await makeKiosk(undefined, { port });
     await k.kiosk.start();
     // Past the delay it is forked after (2 s), well inside its first open (initdb: seconds).
     await new Promise((r) => setTimeout(r, 2_500));
     expect(k.logged(OPEN)).toBe(-1);
+    const pid = k.logs.find((l) => l.msg === 'embedded back office (PGlite) starting')?.['pid'] as number;
+    expect(pid).toBeGreaterThan(0);
     await k.kiosk.stop();
+    // stop() returned only once the child was gone.
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
     // The same port and the same PGlite directory open at once in this process: nothing holds them.
     const again = await startPgBackOffice({ port, database: `pglite:${path.join(k.dataDir, 'backoffice-pglite')}`, clock: systemClock, kiosks: { K: 'k'.repeat(16) } });
     await again.close();
@@ -132,7 +127,7 @@ describe('the embedded PGlite back office (npm start default)', () => {
     const child = fork(fileURLToPath(new URL('../backoffice/embedded.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const opened = new Promise<{ type: string }>((r) => child.once('message', (m) => r(m as { type: string })));
-    child.send({ type: 'start', options: { port: await freePort(), database: `pglite:${path.join(dir, 'bo')}`, timeZone: 'Europe/Amsterdam', kiosks: { K: 'k'.repeat(16) } } });
+    child.send({ type: 'start', options: { port: await freeLoopbackPort(), database: `pglite:${path.join(dir, 'bo')}`, timeZone: 'Europe/Amsterdam', kiosks: { K: 'k'.repeat(16) } } });
     expect(await opened).toMatchObject({ type: 'open' });
     child.disconnect();
     expect(await exited).toBe(0);
@@ -146,7 +141,7 @@ describe('the embedded PGlite back office (npm start default)', () => {
       const child = fork(fileURLToPath(new URL('../backoffice/embedded.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       const first = new Promise<{ type: string }>((r) => child.once('message', (m) => r(m as { type: string })));
-      child.send({ type: 'start', options: { port: await freePort(), database: `pglite:${database}`, timeZone: 'Europe/Amsterdam', kiosks: { K: 'k'.repeat(16) } } });
+      child.send({ type: 'start', options: { port: await freeLoopbackPort(), database: `pglite:${database}`, timeZone: 'Europe/Amsterdam', kiosks: { K: 'k'.repeat(16) } } });
       return { child, exited, first };
     };
     const a = await start();

@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { startBackOffice, type BackOfficeServer } from '../backoffice/server.js';
 import type { EmbeddedStart } from '../backoffice/embedded.js';
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from './free-port.js';
 import { fileURLToPath } from 'node:url';
 import { setPriority } from 'node:os';
 import { createCardHardware, type CardHardware } from '../hardware/card/index.js';
@@ -173,6 +173,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
     if (config.backOffice.mode === 'local' && config.backOffice.engine === 'pglite') {
       // Opened in the background by start(): PGlite takes seconds the first time, and the kiosk
       // needs no back office to show its start screen (store-and-forward, cached lists).
+      // The kiosk's client needs the address now; the back office listens on it later.
       const port = config.backOffice.port || (await freeLoopbackPort());
       baseUrl = `http://127.0.0.1:${port}`;
       const bo = embeddedPgliteBackOffice(
@@ -576,19 +577,6 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
   }
 }
 
-/** A free loopback port for the embedded back office: the kiosk's client needs its address before
- * the back office has opened (it opens in the background). */
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 interface EmbeddedBackOffice {
   /** Start it (once) after `delayMs`; `onOpen` runs when it serves. */
   open(onOpen: () => void, delayMs: number): void;
@@ -625,7 +613,7 @@ function embeddedPgliteBackOffice(options: EmbeddedStart, log: Logger): Embedded
   let nextId = 1;
   const waiting = new Map<number, () => void>();
   const exited = () => new Promise<void>((resolve) => (child && child.exitCode === null && child.signalCode === null ? child.once('exit', () => resolve()) : resolve()));
-  const fork_ = (onOpen: () => void): Promise<boolean> => {
+  const startChild = (onOpen: () => void): Promise<boolean> => {
     const root = sourceRoot();
     if (!root) {
       log.error('embedded back office: backoffice/embedded.ts not found in this build: the kiosk works offline');
@@ -633,6 +621,7 @@ function embeddedPgliteBackOffice(options: EmbeddedStart, log: Logger): Embedded
     }
     const c = fork(path.join(root, 'backoffice', 'embedded.ts'), [], { cwd: root, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     child = c;
+    log.info({ pid: c.pid }, 'embedded back office (PGlite) starting');
     // Background work: niced, so its first open (tsx, initdb) never takes the CPU from the kiosk
     // or the browser drawing the start screen on a 2-core machine.
     try {
@@ -651,6 +640,7 @@ function embeddedPgliteBackOffice(options: EmbeddedStart, log: Logger): Embedded
           log.error({ err: m.error }, 'embedded back office (PGlite) failed to open: the kiosk works offline');
           resolve(false);
         } else if (m.type === 'restored' && m.id !== undefined) {
+          if (m.error) log.warn({ err: m.error }, 'embedded back office: fixture orders not restored');
           waiting.get(m.id)?.();
           waiting.delete(m.id);
         }
@@ -675,7 +665,7 @@ function embeddedPgliteBackOffice(options: EmbeddedStart, log: Logger): Embedded
       opened = new Promise<boolean>((resolve) => {
         delayTimer = setTimeout(() => {
           delayTimer = undefined;
-          resolve(closed ? false : fork_(onOpen));
+          resolve(closed ? false : startChild(onOpen));
         }, delayMs);
         cancelDelay = () => resolve(false);
       });

@@ -23,7 +23,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../main/free-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -48,18 +48,6 @@ function arg(name: string, fallback: number): number {
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive whole number`);
   return v;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function stats(xs: number[]): { median: number; p95: number; min: number; max: number } {
@@ -164,7 +152,7 @@ async function oneRun(
   cards: number,
 ): Promise<{ listeningMs: number; startupMs: number; cpuMs: number; cardToMenuMs: number[]; phases: PhaseTimes }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-bench-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const t0 = performance.now();
   const t0Epoch = performance.timeOrigin + t0;
   const npm = spawn('npm', ['start', '--silent', '--', '--browser', '--no-open'], {
@@ -249,7 +237,7 @@ require('node:http').createServer((q, r) => { r.writeHead(200, { 'content-type':
 
 /** The floor: Chromium and a bare Node server started at the same moment, to the start element. */
 async function floorRun(): Promise<number> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const t0 = performance.now();
   const server = spawn(process.execPath, ['-e', FLOOR_SERVER], { env: { ...process.env, FLOOR_PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const browserP = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
