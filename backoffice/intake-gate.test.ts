@@ -57,6 +57,12 @@ describe('RetrySchedule (Retry-After of shed journal batches)', () => {
     expect(s.held).toBe(500);
   });
 
+  it('the shortest Retry-After is exactly minS at any clock reading (no second added by floating-point rounding)', () => {
+    // A clock reading where (t + 3000) - t is 3000.000000000001 in floating point.
+    const s = new RetrySchedule({ minS: 3, maxS: 120, minRatePerS: 0.1 }, () => 7116.021189086386);
+    expect(s.retryAfterS()).toBe(3);
+  });
+
   it('once the promised slots are past, a shed batch gets the shortest Retry-After again', () => {
     const { s, advance } = schedule();
     for (let i = 0; i < 100; i++) s.retryAfterS();

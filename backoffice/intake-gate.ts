@@ -117,8 +117,10 @@ export class RetrySchedule {
   retryAfterS(): number {
     const t = this.now();
     const { minS, maxS } = this.options;
-    const slot = Math.max(this.horizon, t + minS * 1000);
-    this.horizon = slot + 1000 / this.rate();
-    return Math.min(maxS, Math.ceil((slot - t) / 1000));
+    // The wait itself, not (t + wait) - t: that difference can come out a hair over whole seconds
+    // in floating point (t = 7116.021189086386: 3000.000000000001) and round up a second.
+    const waitMs = Math.max(this.horizon - t, minS * 1000);
+    this.horizon = t + waitMs + 1000 / this.rate();
+    return Math.min(maxS, Math.ceil(waitMs / 1000));
   }
 }
