@@ -9,6 +9,8 @@
  *   rules allow that card to load it. Otherwise the record is stored (it is the kiosk's journal)
  *   and changes nothing.
  */
+import { z } from 'zod';
+import { CardNumber, PendingOrderSchema, type PendingOrder } from '../contract/backoffice-api.js';
 import type { JournalRecord } from '../contract/journal-record.js';
 import { cardRef, type SecretKey } from '../contract/record-crypto.js';
 import { MAX_BALANCE_CENTS } from '../domain/balance.js';
@@ -31,4 +33,16 @@ export function collectedOrderId(r: Pick<JournalRecord, 'type' | 'data'>): strin
 export function namedCard(r: Pick<JournalRecord, 'card'>, candidates: readonly string[], secret: SecretKey): string | undefined {
   if (!r.card) return undefined;
   return candidates.find((n) => cardRef(n, secret).hash === r.card!.hash);
+}
+
+/**
+ * An order as a store takes it (both stores' addOrder): the contract's order schema and card
+ * number, so no store holds an order a kiosk would refuse, or could offer but never collect (an
+ * order id with 13 digits in a row: contract/backoffice-api.ts OrderId). Throws with the reason.
+ */
+export function checkedOrder<T extends PendingOrder & { cardNumber: string }>(o: T): T {
+  const order = PendingOrderSchema.safeParse(o);
+  if (!order.success) throw new Error(`order refused: ${z.prettifyError(order.error)}`);
+  if (!CardNumber.safeParse(o.cardNumber).success) throw new Error('order refused: a card number has 16 digits');
+  return o;
 }

@@ -67,6 +67,16 @@ describe('pending orders match the fixture cards', () => {
     await expect(c.markCollected('FX-NSX-0025-OLD', card('personal-ns-extra'), 'op-b')).rejects.toMatchObject({ code: 'not-loadable' });
   });
 
+  it('refuses to store an order a kiosk could offer but never collect (13 digits in a row in its id, a card number not of 16 digits): nothing stored', () => {
+    const cardNumber = card('personal-kaartservicecode');
+    expect(() => server.store.addOrder({ orderId: '1234567890123', cardNumber, kind: 'kaartservicecode', announcedOn: '2026-11-01' })).toThrow(/13 or more digits/);
+    expect(() => server.store.addOrder({ orderId: 'NS-OK-1', cardNumber: '12345', kind: 'kaartservicecode', announcedOn: '2026-11-01' })).toThrow(/16 digits/);
+    expect(server.store.order('1234567890123')).toBeUndefined();
+    expect(server.store.order('NS-OK-1')).toBeUndefined();
+    server.store.addOrder({ orderId: '123456789012', cardNumber, kind: 'kaartservicecode', announcedOn: '2026-11-01' });
+    expect(server.store.order('123456789012')).toMatchObject({ collected: false });
+  });
+
   it('NS Extra is collectable through the same date one year after the announcement, not a day later', async () => {
     const c = client();
     clock.set('2027-09-25T12:00:00Z');

@@ -13,7 +13,7 @@ import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../co
 import { asIntakeKeys, type IntakeKeys } from './kiosk-keys.js';
 import type { IntakeResponseDto, IntakeResultDto, PendingOrder } from '../contract/backoffice-api.js';
 import type { CollectOutcome } from './db/store-api.js';
-import { collectedOrderId, namedCard, outOfRange } from './intake-rules.js';
+import { checkedOrder, collectedOrderId, namedCard, outOfRange } from './intake-rules.js';
 import { createReconciliation, type Reconciliation, type ReconSettings, type SqlPort, type StoredRecord } from './reconciliation.js';
 import { FIXTURE_BLOCKED, FIXTURE_CARD_KINDS, FIXTURE_ORDERS, fixtureOrdersOn } from './fixtures.js';
 import type { KioskKeyStore } from './kiosk-keys.js';
@@ -459,7 +459,8 @@ export function openStore(path: string, clock: Clock, timeZone: string = DEFAULT
     addCard(cardNumber, kind, replacedBy) {
       q.addCard.run(cardNumber, kind, replacedBy ?? null);
     },
-    addOrder(o) {
+    addOrder(order) {
+      const o = checkedOrder(order);
       q.addOrder.run(
         o.orderId,
         o.cardNumber,

@@ -3,7 +3,7 @@
  * the kiosk client (main/backoffice-client/http-client.ts) validates every response with them.
  */
 import { z } from 'zod';
-import { Hex64, OperationId, journalRecordSchema } from './journal-record.js';
+import { Hex64, OperationId, journalRecordSchema, looksLikeCardNumber } from './journal-record.js';
 
 export { Hex64, OperationId };
 
@@ -15,7 +15,12 @@ export const API_PREFIX = '/v1';
 
 export const CardNumber = z.string().regex(/^\d{16}$/, 'a card number has 16 digits');
 export const IsoDate = z.iso.date();
-export const OrderId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an order id is 1-64 letters, digits, . _ -');
+/** The kiosk journals the order id of every collection, and the journal refuses 13 digits in a row
+ *  (a possible card number): such an id could be offered but never collected, so it is no order id. */
+export const OrderId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'an order id is 1-64 letters, digits, . _ -')
+  .refine((s) => !looksLikeCardNumber(s), 'an order id may not hold 13 or more digits in a row (it would look like a card number in the journal)');
 
 /** A credit ref as cards carry it (8 lower-case hex characters, main/money/ids.ts). */
 export const CreditRef = z.string().regex(/^[0-9a-f]{8}$/, 'a credit ref is 8 lower-case hex characters');

@@ -8,6 +8,14 @@
  */
 import { z } from 'zod';
 
+/**
+ * A run of 13 or more digits looks like a card number or a bank card number (13-19 digits): the
+ * journal never takes one (main/journal/entry-validation.ts), so nothing the kiosk journals (an
+ * order id among them, contract/backoffice-api.ts OrderId) may hold one. One rule, used by both.
+ */
+export const CARD_NUMBER_LIKE = /\d{13,}/;
+export const looksLikeCardNumber = (s: string): boolean => CARD_NUMBER_LIKE.test(s);
+
 /** Every record type, once. */
 export const JOURNAL_ENTRY_TYPES = [
   // top-up payment lifecycle (operationId = paymentId)

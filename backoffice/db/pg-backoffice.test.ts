@@ -123,6 +123,16 @@ for (const engine of engines) {
       expect(await server.store.order('FX-KSC-0017')).toEqual({ collected: true, collectedOperation: 'op-1' });
     });
 
+    it('refuses to store an order a kiosk could offer but never collect (13 digits in a row in its id, a card number not of 16 digits): nothing stored', async () => {
+      const cardNumber = card('personal-kaartservicecode');
+      await expect(server.store.addOrder({ orderId: '1234567890123', cardNumber, kind: 'kaartservicecode', announcedOn: '2026-11-01' })).rejects.toThrow(/13 or more digits/);
+      await expect(server.store.addOrder({ orderId: 'NS-OK-1', cardNumber: '12345', kind: 'kaartservicecode', announcedOn: '2026-11-01' })).rejects.toThrow(/16 digits/);
+      expect(await server.store.order('1234567890123')).toBeUndefined();
+      expect(await server.store.order('NS-OK-1')).toBeUndefined();
+      await server.store.addOrder({ orderId: '123456789012', cardNumber, kind: 'kaartservicecode', announcedOn: '2026-11-01' });
+      expect(await server.store.order('123456789012')).toMatchObject({ collected: false });
+    });
+
     it('NS Extra follows a lost card to its replacement', async () => {
       await server.store.addCard(card('personal-ns-extra'), 'personal', '3528019999999990');
       await server.store.addCard('3528019999999990', 'personal');

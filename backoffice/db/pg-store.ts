@@ -17,7 +17,7 @@ import type { CardKind } from '../../contract/card.js';
 import { JOURNAL_ENTRY_TYPES, type JournalRecord } from '../../contract/journal-record.js';
 import { MAX_BALANCE_CENTS } from '../../domain/balance.js';
 import { DEFAULT_TIME_ZONE, localDate } from '../../domain/dates.js';
-import { collectedOrderId, namedCard, outOfRange } from '../intake-rules.js';
+import { checkedOrder, collectedOrderId, namedCard, outOfRange } from '../intake-rules.js';
 import { orderRefusalFor } from '../../domain/order-rules.js';
 import { checkRecord, GENESIS_HASH, idempotencyKey, type SecretKey } from '../../contract/record-crypto.js';
 import { asIntakeKeys, type IntakeKeys } from '../kiosk-keys.js';
@@ -317,7 +317,8 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
         [cardNumber, kind, replacedBy ?? null],
       );
     },
-    async addOrder(o) {
+    async addOrder(order) {
+      const o = checkedOrder(order);
       await db.query(
         `INSERT INTO orders (order_id, card_number, kind, announced_on, amount_cents, product) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (order_id) DO NOTHING`,

@@ -3,11 +3,9 @@
  * no personal data keys, nothing that looks like a full card number.
  */
 import { z } from 'zod';
-import { journalEntrySchema } from '../../contract/journal-record.js';
+import { journalEntrySchema, looksLikeCardNumber } from '../../contract/journal-record.js';
 import { JournalError, type JournalEntryInput } from './journal.js';
 
-/** A run of 13+ digits looks like a card number or bank card number: never journal one. */
-const LOOKS_LIKE_CARD_NUMBER = /\d{13,}/;
 /** Personal data the kiosk must never store (domain note, privacy). */
 const FORBIDDEN_DATA_KEYS = /^(name|firstname|lastname|fullname|birthdate|dateofbirth|dob|cardnumber|pan|email)$/i;
 
@@ -21,11 +19,11 @@ export function validateEntry(entry: JournalEntryInput): JournalEntryInput {
     if (FORBIDDEN_DATA_KEYS.test(k.replace(/[-_ ]/g, ''))) {
       throw new JournalError('privacy', `journal data may not hold personal data (key '${k}')`);
     }
-    if (typeof v === 'string' && LOOKS_LIKE_CARD_NUMBER.test(v)) {
+    if (typeof v === 'string' && looksLikeCardNumber(v)) {
       throw new JournalError('privacy', `journal data '${k}' looks like a full card number; use cardRef()`);
     }
   }
-  if (LOOKS_LIKE_CARD_NUMBER.test(e.operationId)) {
+  if (looksLikeCardNumber(e.operationId)) {
     throw new JournalError('privacy', 'an operation id may not contain a card number');
   }
   return e;
