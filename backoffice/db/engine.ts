@@ -11,6 +11,7 @@
  */
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
+import { lockDirectory } from './dir-lock.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -145,15 +146,25 @@ export interface PgliteOptions {
   dataDir?: string;
   /** A pre-initialised data directory (tar, from PGlite's dumpDataDir) to start a new one from. */
   template?: Blob;
+  /** How long to wait for another engine to let go of `dataDir` (dir-lock.ts; default 15 s). */
+  lockWaitMs?: number;
 }
 
 /** PGlite's own types are used only here; the store sees the same Db as for a server. */
 export async function openPglite(options: PgliteOptions): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const db: PGlite = await PGlite.create({
-    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-    ...(options.template !== undefined ? { loadDataDir: options.template } : {}),
-  });
+  // One engine per directory: PGlite locks nothing itself (dir-lock.ts).
+  const lock = options.dataDir !== undefined ? await lockDirectory(options.dataDir, { ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}) }) : undefined;
+  let db: PGlite;
+  try {
+    db = await PGlite.create({
+      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+      ...(options.template !== undefined ? { loadDataDir: options.template } : {}),
+    });
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
   const parsers = { 20: (v: string) => Number(v) };
   const toResult = <R>(r: { rows: unknown[]; affectedRows?: number }): QueryResult<R> => ({
     rows: r.rows as R[],
@@ -182,7 +193,13 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
         },
       });
     },
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
     dumpDataDir: () => db.dumpDataDir('none'),
   };
 }
@@ -191,11 +208,15 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
  * `postgres://…` / `postgresql://…` → a server; `pglite:memory` → embedded in memory;
  * `pglite:PATH` → embedded with its data in PATH. Anything else is refused (fail closed).
  */
-export async function openDatabase(url: string, options: Omit<PostgresOptions, 'url'> & { template?: Blob } = {}): Promise<Db> {
+export async function openDatabase(url: string, options: Omit<PostgresOptions, 'url'> & { template?: Blob; lockWaitMs?: number } = {}): Promise<Db> {
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres({ ...options, url });
   if (url === 'pglite:memory') return openPglite({ ...(options.template ? { template: options.template } : {}) });
   if (url.startsWith('pglite:') && url.length > 'pglite:'.length) {
-    return openPglite({ dataDir: url.slice('pglite:'.length), ...(options.template ? { template: options.template } : {}) });
+    return openPglite({
+      dataDir: url.slice('pglite:'.length),
+      ...(options.template ? { template: options.template } : {}),
+      ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+    });
   }
   throw new Error(`BACKOFFICE_DATABASE_URL: expected postgres://…, pglite:memory or pglite:PATH, got '${url.replace(/:[^:@/]*@/, ':***@')}'`);
 }
