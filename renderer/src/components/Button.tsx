@@ -35,3 +35,12 @@ export function EventButton({ event, children, variant = 'secondary', whileBusy,
     </button>
   );
 }
+
+/** "Finish": back to the start screen, allowed while busy. Primary where it is the screen's only way on. */
+export function FinishButton({ variant = 'primary', children }: { variant?: Props['variant']; children: ReactNode }) {
+  return (
+    <EventButton event={{ type: 'FINISH' }} variant={variant} whileBusy testId="finish">
+      {children}
+    </EventButton>
+  );
+}

@@ -1,7 +1,7 @@
 // Balance, products with validity, the last ten journeys and the last two top-ups.
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { EventButton } from '../components/Button.js';
+import { EventButton, FinishButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
 import { Screen } from '../components/Screen.js';
 import { formatDate, formatDateTime, formatSignedMoney } from '../format.js';
@@ -43,9 +43,9 @@ export function BalanceScreen() {
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
             {t('common.back')}
           </EventButton>
-          <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          <FinishButton>
             {t('common.finish')}
-          </EventButton>
+          </FinishButton>
         </>
       }
     >

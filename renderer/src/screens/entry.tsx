@@ -1,7 +1,7 @@
 // Start, card presentation and reading, card problems, the menu, service-unavailable, goodbye.
 import { useTranslation } from 'react-i18next';
 import type { CardProblem, MenuOption } from '../bridge/contract.js';
-import { EventButton } from '../components/Button.js';
+import { EventButton, FinishButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
 import { HoldCardHere, Pictogram, type PictogramName } from '../components/Pictogram.js';
 import { Progress } from '../components/Progress.js';
@@ -95,9 +95,9 @@ export function CardProblemScreen() {
               {t(MENU_KEYS[o].label)}
             </EventButton>
           ))}
-          <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          <FinishButton>
             {t('common.finish')}
-          </EventButton>
+          </FinishButton>
         </>
       }
     >
@@ -178,9 +178,9 @@ export function ServiceUnavailableScreen() {
           <EventButton event={{ type: 'RETRY' }} testId="retry">
             {t('common.retry')}
           </EventButton>
-          <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          <FinishButton>
             {t('common.finish')}
-          </EventButton>
+          </FinishButton>
         </>
       }
     >

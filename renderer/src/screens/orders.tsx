@@ -2,7 +2,7 @@
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Locale, OrderView } from '../bridge/contract.js';
-import { EventButton } from '../components/Button.js';
+import { EventButton, FinishButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
 import { Progress } from '../components/Progress.js';
 import { Screen } from '../components/Screen.js';
@@ -101,9 +101,9 @@ export function OrdersScreen() {
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
             {t('common.back')}
           </EventButton>
-          <EventButton event={{ type: 'FINISH' }} whileBusy testId="finish">
+          <FinishButton variant="secondary">
             {t('common.finish')}
-          </EventButton>
+          </FinishButton>
         </>
       }
     >
@@ -189,9 +189,9 @@ export function OrderRefusedScreen() {
           <EventButton event={{ type: 'BACK' }} whileBusy testId="back">
             {t('common.back')}
           </EventButton>
-          <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          <FinishButton>
             {t('common.finish')}
-          </EventButton>
+          </FinishButton>
         </>
       }
     >
@@ -233,9 +233,9 @@ export function OrderDoneScreen() {
               {t('orderDone.another')}
             </EventButton>
           ) : null}
-          <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+          <FinishButton>
             {t('common.finish')}
-          </EventButton>
+          </FinishButton>
         </>
       }
     >

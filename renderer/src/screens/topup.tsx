@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentFailureReason, PaymentPrompt, WriteProblem } from '../bridge/contract.js';
-import { EventButton } from '../components/Button.js';
+import { EventButton, FinishButton } from '../components/Button.js';
 import { CardSummary } from '../components/CardSummary.js';
 import { HoldCardHere } from '../components/Pictogram.js';
 import { Progress } from '../components/Progress.js';
@@ -156,7 +156,7 @@ export function PaymentFailedScreen() {
         {t(REASON_KEYS[p.failure ?? 'unknown'])}
       </p>
       <p>{t('payment.nothingCharged')}</p>
-      {p.reference ? <p className="reference">{t('payment.reference', { reference: p.reference })}</p> : null}
+      <PaymentReference reference={p.reference} />
     </Screen>
   );
 }
@@ -282,9 +282,9 @@ export function TopupDoneScreen() {
       tone="ok"
       pictogram="done"
       actions={
-        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+        <FinishButton>
           {t('common.finish')}
-        </EventButton>
+        </FinishButton>
       }
     >
       <p className="lead">{t('topupDone.added', { amount: formatMoney(added, locale) })}</p>
@@ -306,15 +306,13 @@ export function PaymentUndoneScreen() {
       tone="warn"
       pictogram="payment-terminal"
       actions={
-        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+        <FinishButton>
           {t('common.finish')}
-        </EventButton>
+        </FinishButton>
       }
     >
       <p className="lead">{t('paymentUndone.body')}</p>
-      {p.reference ? (
-        <p className="reference">{t('payment.reference', { reference: p.reference })}</p>
-      ) : null}
+      <PaymentReference reference={p.reference} />
     </Screen>
   );
 }
@@ -331,18 +329,14 @@ export function CreditPendingScreen() {
       tone="info"
       pictogram="card"
       actions={
-        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+        <FinishButton>
           {t('common.finish')}
-        </EventButton>
+        </FinishButton>
       }
     >
       <p className="lead">{t('creditPending.body', { amount: formatMoney(p.amountCents, locale) })}</p>
       <p>{t('creditPending.once')}</p>
-      {p.reference ? (
-        <p className="reference big-amount" data-testid="reference">
-          {t('payment.reference', { reference: p.reference })}
-        </p>
-      ) : null}
+      <PaymentReference reference={p.reference} prominent />
     </Screen>
   );
 }
@@ -358,18 +352,27 @@ export function RefundOwedScreen() {
       tone="error"
       pictogram="problem"
       actions={
-        <EventButton event={{ type: 'FINISH' }} variant="primary" whileBusy testId="finish">
+        <FinishButton>
           {t('common.finish')}
-        </EventButton>
+        </FinishButton>
       }
     >
       <p className="lead">{t('refundOwed.body')}</p>
-      {p.reference ? (
-        <p className="reference big-amount" data-testid="reference">
-          {t('payment.reference', { reference: p.reference })}
-        </p>
-      ) : null}
+      <PaymentReference reference={p.reference} prominent />
       <p>{t('refundOwed.amount', { amount: formatMoney(p.amountCents, locale) })}</p>
     </Screen>
+  );
+}
+
+/** The payment's reference, for the traveller to quote; prominent where money is still owed to them. */
+function PaymentReference({ reference, prominent }: { reference: string | undefined; prominent?: boolean }) {
+  const { t } = useTranslation();
+  if (!reference) return null;
+  return prominent ? (
+    <p className="reference big-amount" data-testid="reference">
+      {t('payment.reference', { reference })}
+    </p>
+  ) : (
+    <p className="reference">{t('payment.reference', { reference })}</p>
   );
 }
