@@ -11,10 +11,13 @@ import { z } from 'zod';
 /**
  * A run of 13 or more digits looks like a card number or a bank card number (13-19 digits): the
  * journal never takes one (main/journal/entry-validation.ts), so nothing the kiosk journals (an
- * order id among them, contract/backoffice-api.ts OrderId) may hold one. One rule, used by both.
+ * order id among them, contract/backoffice-api.ts OrderId) may hold one, and error texts bound for
+ * the journal have such runs masked. One rule for all three.
  */
-export const CARD_NUMBER_LIKE = /\d{13,}/;
+const CARD_NUMBER_LIKE = /\d{13,}/;
 export const looksLikeCardNumber = (s: string): boolean => CARD_NUMBER_LIKE.test(s);
+/** `text` with every run that looksLikeCardNumber replaced by `mask`. */
+export const maskCardNumbers = (text: string, mask: string): string => text.replace(new RegExp(CARD_NUMBER_LIKE.source, 'g'), mask);
 
 /** Every record type, once. */
 export const JOURNAL_ENTRY_TYPES = [

@@ -88,8 +88,9 @@ function timed(inner: JournalIntake, stats: Stats): JournalIntake {
       const t0 = performance.now();
       try {
         const r = await inner.submitRecords(records);
-        stats.latencies.push(performance.now() - t0);
-        if (stats.goAt !== undefined && t0 - stats.goAt >= stats.warmUpMs) stats.steadyLatencies.push(performance.now() - t0);
+        const ms = performance.now() - t0;
+        stats.latencies.push(ms);
+        if (stats.goAt !== undefined && t0 - stats.goAt >= stats.warmUpMs) stats.steadyLatencies.push(ms);
         stats.batches++;
         if (r.gaps.length > 0) stats.gapReports++;
         for (const x of r.results) if (x.status === 'duplicate') stats.duplicates++;

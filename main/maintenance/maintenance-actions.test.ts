@@ -22,7 +22,7 @@ afterEach(async () => {
   hw = journal = dir = undefined;
 });
 
-async function setup() {
+async function setup(drainUploads: () => Promise<unknown> = async () => undefined) {
   dir = mkdtempSync(path.join(tmpdir(), 'maint-actions-'));
   journal = openJournal({ path: path.join(dir, 'j.sqlite'), kioskId: 'kiosk-t', hmacKey: 'k'.repeat(32), clock: systemClock });
   hw = await createPaymentHardware({ mode: 'emulated', promptDelayMs: 1, commitWindowMs: 60_000 }, { clock: systemClock });
@@ -31,7 +31,7 @@ async function setup() {
   const actions = createMaintenanceActions({
     journal,
     terminal: maintenanceTerminal(hw),
-    drainUploads: async () => undefined,
+    drainUploads,
     pendingUploads: () => 0,
     setOutOfService: (r) => (oos = r),
     newOperationId: () => `maint-${++n}`,
@@ -71,6 +71,15 @@ describe('maintenance actions', () => {
     expect(k.journal.recordsOfType(['maintenance.action']).map((r) => [r.data?.['technicianId'], r.data?.['action'], r.data?.['outcome']])).toEqual(
       ['back-in-service', 'out-of-service', 'journal-verify', 'terminal-register', 'terminal-status', 'terminal-diagnosis'].map((a) => ['t', a, 'ok']),
     );
+  });
+
+  it('an action that throws with a card number in its message: failed, journaled, the number masked (the journal would refuse it)', async () => {
+    const k = await setup(async () => {
+      throw new Error('upload failed for card 3528010000000017 (pan 4111111111111111)');
+    });
+    const r = await k.actions.run({ technicianId: 't', action: 'upload-now' });
+    expect(r).toMatchObject({ outcome: 'failed', detail: { error: 'upload failed for card … (pan …)' } });
+    expect(k.journal.recordsOfType(['maintenance.action'])[0]!.data).toMatchObject({ action: 'upload-now', outcome: 'failed', error: 'upload failed for card … (pan …)' });
   });
 
   it('a terminal that is not registered: end-of-day fails with a result, journaled as failed, nothing thrown', async () => {

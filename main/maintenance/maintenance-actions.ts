@@ -11,6 +11,7 @@
  * Every failure becomes an outcome 'failed' with a short reason: an action never throws at the
  * machine.
  */
+import { maskCardNumbers } from '../../contract/journal-record.js';
 import type { Journal } from '../journal/journal.js';
 import type { ActionResult, RunActionInput } from '../../state-machines/maintenance/maintenance-types.js';
 
@@ -103,7 +104,7 @@ export function createMaintenanceActions(d: MaintenanceActionDeps) {
       try {
         r = await perform(input);
       } catch (e) {
-        r = { ok: false, detail: { error: String((e as Error).message ?? e).replace(/\d{13,}/g, '…').slice(0, 200) } };
+        r = { ok: false, detail: { error: maskCardNumbers(String((e as Error).message ?? e), '…').slice(0, 200) } };
       }
       const result: ActionResult = { action: input.action, outcome: r.ok ? 'ok' : 'failed', detail: r.detail };
       d.journal.append({

@@ -4,6 +4,7 @@
  * what the traveller is told (`writeProblem`). Top-up, orders, the station passage and recovery
  * all use these; none keeps its own copy.
  */
+import { maskCardNumbers } from '../../contract/journal-record.js';
 import { isCardError } from '../../hardware/card/card-reader.js';
 
 /** The `code` of a driver error (CardError, PaymentTerminalError, or any error that carries one). */
@@ -15,7 +16,7 @@ export function errorCode(e: unknown): string | undefined {
 /** An error's message for the journal: short, and with any long digit run (a card or bank card
  * number a driver might quote) blanked, so the journal's privacy check never refuses the record. */
 export function errorText(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/\d{13,}/g, '[number]').slice(0, 200);
+  return maskCardNumbers(e instanceof Error ? e.message : String(e), '[number]').slice(0, 200);
 }
 
 /** Card error codes that prove the card was never touched: the write is certainly not on it. */
