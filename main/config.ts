@@ -146,7 +146,8 @@ const baseSchema = z
          * seconds, reopen well under one). sqlite: the development store, open in milliseconds
          * (in-process unit-test rigs). */
         engine: z.enum(['pglite', 'sqlite']).default('pglite'),
-        /** How often the blocked-card list is refreshed. */
+        /** How stale the blocked-card list may get: a card blocked centrally is known here within
+         * this (the list is polled a little more often: http-client.ts blockedPollLeadMs). */
         blockedRefreshMs: z.number().int().min(1000).default(60_000),
         /** Journal upload interval. */
         uploadIntervalMs: z.number().int().min(500).default(30_000),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackOffice } from '../../backoffice/server.js';
 import { fixedClock, simulatedTime } from '../../contract/time.js';
-import { createHttpBackOfficeClient } from './http-client.js';
+import { blockedPollLeadMs, createHttpBackOfficeClient } from './http-client.js';
 
 /** A pass-through proxy in front of the real back office that notes every path asked (the client's
  * answers stay signed by the back office, so the client's response check is exercised too). */
@@ -32,7 +32,7 @@ afterEach(() => {
 });
 
 describe('blocked-card list refresh on the time port', () => {
-  it('asks at once, then once per interval on the port timers, and not at all after stop', async () => {
+  it('asks at once, then every interval less its 2 s lead on the port timers, so a card blocked just after a poll is known within the interval; not at all after stop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'blocked-refresh-'));
     dirs.push(dir);
     const time = simulatedTime('2026-11-30T10:00:00Z');
@@ -53,21 +53,27 @@ describe('blocked-card list refresh on the time port', () => {
     const settle = async () => {
       for (let i = 0; i < 40; i++) await new Promise((r) => setTimeout(r, 5));
     };
+    expect(blockedPollLeadMs(60_000)).toBe(2000);
     const stop = client.startBlockedListRefresh(60_000, (e) => errors.push(e));
     await settle();
     expect(asked).toHaveLength(1);
-    time.advance(59_999);
+    // Blocked centrally just after that poll read the list: known before the interval is over.
+    const stolen = '3528019999990011';
+    backOffice.store.setBlocked(stolen, true);
+    time.advance(57_999);
     await settle();
     expect(asked).toHaveLength(1);
+    expect(client.isBlocked(stolen)).toBe(false);
     time.advance(1);
     await settle();
     expect(asked).toHaveLength(2);
     expect(asked[1]).toContain('/blocked?since=');
-    // Two intervals at once: the second tick finds the first request still running and skips.
-    time.advance(2 * 60_000);
+    expect(client.isBlocked(stolen)).toBe(true); // 58 s after the poll that missed it, not 60 s + its request
+    // Two periods at once: the second tick finds the first request still running and skips.
+    time.advance(2 * 58_000);
     await settle();
     expect(asked).toHaveLength(3);
-    time.advance(60_000);
+    time.advance(58_000);
     await settle();
     expect(asked).toHaveLength(4);
     stop();
