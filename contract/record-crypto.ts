@@ -42,7 +42,11 @@ const HMAC_PREFIX: Record<KeyPurpose, string> = {
   response: 'ns-kiosk/response/v1',
 };
 
-// Deriving costs more than the HMAC itself: keep the keys per secret.
+// Deriving costs more than the HMAC itself: keep the keys per secret. The string-keyed cache is
+// bounded (least recently used out) at more secrets than a back office serves kiosks: it was cleared
+// whenever it passed 1,000, so a back office with 5,000 kiosks (and a fleet-simulator process with
+// 1,250) derived every key again on almost every request.
+export const DERIVED_KEY_CACHE_SECRETS = 20_000;
 const stringKeys = new Map<string, Map<KeyPurpose, KeyObject>>();
 const bufferKeys = new WeakMap<Buffer, Map<KeyPurpose, KeyObject>>();
 
@@ -58,6 +62,11 @@ function secretBytes(secret: SecretKey): Buffer {
  */
 export function deriveKey(secret: SecretKey, purpose: KeyPurpose): KeyObject {
   let perSecret = typeof secret === 'string' ? stringKeys.get(secret) : bufferKeys.get(secret);
+  if (perSecret && typeof secret === 'string') {
+    // Most recently used last (a Map keeps insertion order): eviction takes the first.
+    stringKeys.delete(secret);
+    stringKeys.set(secret, perSecret);
+  }
   const cached = perSecret?.get(purpose);
   if (cached) return cached;
   const ikm = secretBytes(secret);
@@ -66,7 +75,7 @@ export function deriveKey(secret: SecretKey, purpose: KeyPurpose): KeyObject {
   if (!perSecret) {
     perSecret = new Map();
     if (typeof secret === 'string') {
-      if (stringKeys.size > 1000) stringKeys.clear();
+      if (stringKeys.size >= DERIVED_KEY_CACHE_SECRETS) stringKeys.delete(stringKeys.keys().next().value!);
       stringKeys.set(secret, perSecret);
     } else bufferKeys.set(secret, perSecret);
   }
