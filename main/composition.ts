@@ -38,7 +38,7 @@ import { cardRef, openJournal, type SqliteJournal } from './journal/sqlite-journ
 import { createCardService, journalTamperedCard } from './services/card-service.js';
 import { createOrderService } from './services/order-service.js';
 import { createTopUpService } from './services/top-up.js';
-import { createUploader, type Uploader } from './uploader/uploader.js';
+import { createUploader, KIOSK_PROBE_BATCH_SIZE, type Uploader } from './uploader/uploader.js';
 import { createHealthMonitor } from './health/health-monitor.js';
 import type { HealthReport } from '../contract/health.js';
 import type { TerminalBehaviour } from '../hardware/payment/emulator-control.js';
@@ -240,6 +240,7 @@ export async function createKiosk(config: KioskConfig, deps: CreateKioskDeps = {
       time,
       random: () => random.next(),
       idleDelayMs: config.backOffice.uploadIntervalMs,
+      probeBatchSize: KIOSK_PROBE_BATCH_SIZE,
       log: (msg, extra) => log.child({ service: 'uploader' }).info(extra ?? {}, msg),
     });
     const up = uploader;

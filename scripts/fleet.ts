@@ -17,7 +17,8 @@
  *            distribution of the time until each kiosk has it.
  *   orders   pending-order queries at --orders-per-second in all: latency p50/p99.
  * Options: --clients C (client processes, default 2), --batch N (uploader batch, default 500),
- * --probe N (the uploader's probe batch after start and after a failure; default none),
+ * --probe N (the uploader's probe batch after start and after no answer; default the kiosk's,
+ * KIOSK_PROBE_BATCH_SIZE; --probe 0: none),
  * --timeout-ms (kiosk request timeout, default 10000), --pool (connections per back office),
  * --tcp (reach the throwaway cluster over loopback TCP, not its Unix socket),
  * --json (print the figures as one JSON line too).
@@ -40,6 +41,7 @@ import { openDatabase } from '../backoffice/db/engine.js';
 import { openPgStore } from '../backoffice/db/pg-store.js';
 import { startBackOfficeProcess, writeKiosksFile, type BackOfficeProcess } from '../backoffice/db/testing/backoffice-process.js';
 import { startPgCluster, type PgCluster } from '../backoffice/db/testing/pg-cluster.js';
+import { KIOSK_PROBE_BATCH_SIZE } from '../main/uploader/uploader.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,7 +52,7 @@ export interface FleetOptions {
   processes: number;
   clients: number;
   batch: number;
-  /** The uploader's probe (first batch after start and after a failure); default none. */
+  /** The uploader's probe (first batch after start and after no answer); default the kiosk's; 0: none. */
   probe?: number;
   timeoutMs: number;
   perMinute: number;
@@ -238,7 +240,8 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
           kiosks: mine,
           records: o.records,
           batchSize: o.batch,
-          ...(o.probe !== undefined ? { probeBatchSize: o.probe } : {}),
+          // The kiosk's own probe unless told otherwise; 0: none (every batch full).
+          probeBatchSize: Math.min(o.batch, (o.probe ?? KIOSK_PROBE_BATCH_SIZE) || o.batch),
           perMinute: o.perMinute,
           minuteMs: o.minuteMs,
           durationMs: o.durationMs,
@@ -279,7 +282,7 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     say('\n');
     const sum = (k: string) => done.reduce((s, d) => s + Number(d[k] ?? 0), 0);
     const lat = done.flatMap((d) => (d.latencies as number[] | undefined) ?? []);
-    const figures: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, clients: clients.length };
+    const figures: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, clients: clients.length, probeBatch: Math.min(o.batch, (o.probe ?? KIOSK_PROBE_BATCH_SIZE) || o.batch) };
     if (o.scenario === 'storm' || o.scenario === 'steady') {
       const counts = (
         await db.query<{ n: number; distinct: number }>(`SELECT count(*)::bigint AS n, count(DISTINCT (kiosk_id, seq))::bigint AS distinct FROM journal_records`)
@@ -443,7 +446,7 @@ async function main(): Promise<void> {
     processes: int('processes', values.processes, 1),
     clients: int('clients', values.clients, 1),
     batch: int('batch', values.batch, 1),
-    ...(values.probe ? { probe: int('probe', values.probe, 1) } : {}),
+    ...(values.probe !== undefined ? { probe: int('probe', values.probe, 0) } : {}),
     timeoutMs: int('timeout-ms', values['timeout-ms'], 100),
     perMinute: int('per-minute', values['per-minute'], 1),
     minuteMs: int('minute-ms', values['minute-ms'], 100),

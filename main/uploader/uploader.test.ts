@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBackOffice, type BackOfficeServer } from '../../backoffice/server.js';
 import { BackOfficeBusyError, createHttpBackOfficeClient, type JournalIntake } from '../backoffice-client/http-client.js';
-import { BackOfficeRejectedError } from '../backoffice-client/types.js';
+import { BackOfficeRejectedError, BackOfficeUnavailableError } from '../backoffice-client/types.js';
 import { fixedClock, systemTime, type Time } from '../../contract/time.js';
 import { openJournal, type SqliteJournal } from '../journal/sqlite-journal.js';
 import { startFaultProxy, type FaultProxy } from './testing/fault-proxy.js';
@@ -245,26 +245,30 @@ describe('uploader logic (fake intake)', () => {
     expect(j.rejected().map((r) => r.record.seq)).toEqual([7]);
   });
 
-  it('probe: the first batch after start and after each failure is small, full batches follow an acknowledged one', async () => {
+  it('probe: the first batch after start and after no answer is small; after a busy answer (a Retry-After slot) and an acknowledged one, full batches', async () => {
     const clk = fixedClock('2026-11-23T08:00:00Z');
     const j = openJournal({ path: ':memory:', kioskId: 'k', hmacKey: SECRET, clock: clk });
     for (let i = 0; i < 200; i++) j.append({ type: 'kiosk.note', operationId: `n${i}` });
     const sizes: number[] = [];
     let busyOnce = [3]; // the third request is turned away (503)
+    let downOnce = [5]; // the fifth gets no answer
     const intake: JournalIntake = {
       async submitRecords(records) {
         sizes.push(records.length);
         if (busyOnce.includes(sizes.length)) throw new BackOfficeBusyError('back office busy (HTTP 503 overloaded)', 1000);
+        if (downOnce.includes(sizes.length)) throw new BackOfficeUnavailableError('back office not reachable: ECONNREFUSED');
         return { results: records.map((r) => ({ seq: r.seq, key: idempotencyKey(r), status: 'accepted' as const })), contiguousSeq: 0, gaps: [] };
       },
     };
     const u = createUploader({ queue: j, intake, time: systemTime(clk), random: () => 0.5, batchSize: 50, probeBatchSize: 10 });
-    for (let i = 0; i < 4; i++) await u.uploadOnce();
-    // start: probe 10; acknowledged: full 50; turned away (50); after the failure: probe 10
-    expect(sizes).toEqual([10, 50, 50, 10]);
+    for (let i = 0; i < 6; i++) await u.uploadOnce();
+    // start: probe 10; acknowledged: full 50; turned away (50); in its slot: full 50 again;
+    // no answer (50); after that: probe 10
+    expect(sizes).toEqual([10, 50, 50, 50, 50, 10]);
     await u.drain();
-    expect(sizes.slice(4)).toEqual([50, 50, 30]);
+    expect(sizes.slice(6)).toEqual([50, 30]);
     expect(j.counts()).toMatchObject({ pending: 0, delivered: 200 });
+    downOnce = [];
     busyOnce = [];
     // probeBatchSize = batchSize: no probe
     const sizes2: number[] = [];

@@ -18,8 +18,9 @@
  *   RetrySchedule); adding the exponential backoff on top (as this did before) left it mostly
  *   idle in the storm's last 20 s, kiosks turned away ~4 times each waiting out backoffs of up to
  *   30 s (backoffice/README.md). A busy answer does not count towards that backoff.
- * - Optionally (probeBatchSize) the first batch after start and after each failure is a small
- *   probe; full batches follow once one is acknowledged. Off by default (measured: slower drain).
+ * - Optionally (probeBatchSize; the kiosk uses KIOSK_PROBE_BATCH_SIZE) the first batch after start
+ *   and after a failure without answer is a small probe; full batches follow once one is acknowledged
+ *   or the back office has answered busy (its Retry-After is a slot for a full batch).
  * - Nothing undelivered is ever deleted; delivered records are purged after `retentionMs`.
  * Time, randomness and waiting are injected, so a week offline can be simulated in a test.
  */
@@ -39,11 +40,11 @@ export interface UploaderOptions {
   /** Records per request; default 500 (the back office accepts up to 1000). */
   batchSize?: number;
   /**
-   * Records in a probe: the first batch after start and after every failed attempt, before full
-   * batches again once one is acknowledged; default batchSize (no probe). Measured in the fleet
-   * storm (5,000 kiosks x 200 records, backoffice/README.md): a 25-record probe removed the kiosk
-   * timeouts (1,432 -> 31) and the resent duplicates (14,200 -> 0) but drained slower (206 s
-   * against 157 s: three batches per kiosk instead of one, each with its fixed cost), so it is off.
+   * Records in a probe: the first batch after start and after a failed attempt that got no answer,
+   * before full batches again once one is acknowledged or the back office answered busy; default
+   * batchSize (no probe); the kiosk uses KIOSK_PROBE_BATCH_SIZE. When a busy answer also meant a
+   * probe (stop 12), a 25-record probe drained the fleet storm slower (206 s against 157 s: three
+   * batches per kiosk instead of one); since a busy answer leads to a full batch, faster (above).
    */
   probeBatchSize?: number;
   /** Backoff base and cap; defaults 1 s and 5 min. */
@@ -105,6 +106,16 @@ export function busyDelay(retryAfterMs: number, random: () => number, maxDelayMs
 function describe(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
+
+/**
+ * The kiosk's probe (composition.ts; the fleet simulator's default too): 10 records first after
+ * start and after no answer. After an outage the whole fleet comes back at once; each first batch
+ * is then a small one, and a busy back office turns away 5,000 of those (then gives each a slot for
+ * a full batch) instead of 5,000 full ones it must read and drop. Fleet storm, 5,000 kiosks x 200
+ * records, 1 process: 82 s and no timeouts, against 99 s and 1,312 timeouts without a probe
+ * (backoffice/README.md "Fleet figures").
+ */
+export const KIOSK_PROBE_BATCH_SIZE = 10;
 
 export function createUploader(options: UploaderOptions): Uploader {
   const { queue, intake, time, random } = options;
@@ -181,7 +192,9 @@ export function createUploader(options: UploaderOptions): Uploader {
     if (r.kind === 'failed') {
       failures++;
       if (r.retryAfterMs === undefined) hardFailures++;
-      probing = true;
+      // A busy back office has answered: its Retry-After is a slot for a full batch. A probe is for
+      // first contact (after start, or after no answer).
+      probing = r.retryAfterMs === undefined;
       lastError = r.error;
       lastErrorAt = time.now().toISOString();
       log('uploader: delivery failed', { error: r.error, failures });
