@@ -14,7 +14,7 @@ import { signRequest } from '../../contract/request-signing.js';
 import { createHttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
 import { openJournal } from '../../main/journal/sqlite-journal.js';
 import { startPgBackOffice, type PgBackOfficeServer } from '../server.js';
-import { openDatabase, type Db } from './engine.js';
+import { MAX_PREPARED_STATEMENTS, openDatabase, type Db } from './engine.js';
 import { MIGRATIONS_TABLE, migrate } from './migrate.js';
 import { postgresAvailability, startPgCluster, type PgCluster } from './testing/pg-cluster.js';
 
@@ -204,3 +204,25 @@ for (const engine of engines) {
     });
   });
 }
+
+describe.skipIf(!pgAvailable.ok)(`statements on a PostgreSQL server${pgAvailable.ok ? '' : ` — skipped: ${pgAvailable.reason}`}`, () => {
+  it('a parameterised statement is prepared once per connection and reused; past the bound the others still run, unnamed', async () => {
+    const cluster = await startPgCluster({ settings: { fsync: 'off' } });
+    try {
+      const db = await openDatabase(await cluster.createDatabase('prepared_test'), { max: 1 }); // one connection
+      try {
+        const prepared = async () => (await db.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements')).rows.map((r) => r.statement);
+        for (let i = 0; i < 3; i++) expect((await db.query<{ n: number }>('SELECT $1::int + 1 AS n', [i])).rows[0]!.n).toBe(i + 1);
+        expect((await prepared()).filter((s) => s === 'SELECT $1::int + 1 AS n')).toHaveLength(1);
+        for (let i = 0; i < MAX_PREPARED_STATEMENTS + 5; i++) expect((await db.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1])).rows[0]!.n).toBe(1 + i);
+        expect(await prepared()).toHaveLength(MAX_PREPARED_STATEMENTS);
+        // Still correct in a transaction, on the statements already prepared.
+        expect(await db.transaction(async (tx) => (await tx.query<{ n: number }>('SELECT $1::int + 1 AS n', [41])).rows[0]!.n)).toBe(42);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      cluster.destroy();
+    }
+  });
+});
