@@ -222,3 +222,37 @@ describe('a back office that sheds the blocked-list poll (503 + Retry-After)', (
     }
   });
 });
+
+describe('what the client does with an answer that is not the back office speaking', () => {
+  it('a redirect is not followed: the card number is never sent on, and the kiosk is told the back office did not answer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'redirect-'));
+    dirs.push(dir);
+    const elsewhere: string[] = [];
+    const other: Server = createServer((req, res) => {
+      elsewhere.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"orders":[]}');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const front: Server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `${otherUrl}${req.url ?? '/'}` }).end();
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+    const client = createHttpBackOfficeClient({
+      baseUrl: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+      kioskId: 'kiosk-1',
+      secret: 's'.repeat(32),
+      clock: fixedClock('2026-11-30T10:00:00Z'),
+      blockedCachePath: join(dir, 'blocked.json'),
+    });
+    try {
+      await expect(client.pendingOrders('3528019999990011')).rejects.toMatchObject({ name: 'BackOfficeUnavailableError' });
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await client.close();
+      await new Promise<void>((r) => front.close(() => r()));
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+});
