@@ -21,6 +21,9 @@
  *   BACKOFFICE_DB    the legacy SQLite store instead (a file or ':memory:'), when set and no URL is.
  *   BACKOFFICE_POOL  connections per process to a server (default 10).
  *   BACKOFFICE_INTAKE_CONCURRENCY / BACKOFFICE_INTAKE_QUEUE  backpressure (server.ts IntakeGate).
+ *   BACKOFFICE_INTAKE_MIN_RETRY_RATE  the least batches/s this process hands out return slots at
+ *                    (intake-gate.ts RetrySchedule; default 100): with P processes behind one load
+ *                    balancer, each one's share (the fleet simulator gives each 100 / P).
  *   BACKOFFICE_POLL_MAX_IN_FLIGHT / BACKOFFICE_POLL_MAX_LOOP_DELAY_MS / BACKOFFICE_POLL_RETRY_AFTER_S
  *                    load shedding on the kiosks' periodic routes (poll-shedding.ts; defaults 64 / 2000 / 5;
  *                    out-of-range values are refused at start).
@@ -254,6 +257,8 @@ async function main(): Promise<void> {
   } else {
     const concurrency = intEnv('BACKOFFICE_INTAKE_CONCURRENCY');
     const maxWaiting = intEnv('BACKOFFICE_INTAKE_QUEUE');
+    const minRetryRate = intEnv('BACKOFFICE_INTAKE_MIN_RETRY_RATE');
+    if (minRetryRate === 0) throw new Error('BACKOFFICE_INTAKE_MIN_RETRY_RATE: must be at least 1 batch/s');
     const { db } = await openPgDb();
     try {
       await migrate(db);
@@ -273,7 +278,7 @@ async function main(): Promise<void> {
       reconciliation,
       ...fleetAndTechnicians,
       pollShedding,
-      intake: { ...(concurrency ? { concurrency } : {}), ...(maxWaiting !== undefined ? { maxWaiting } : {}) },
+      intake: { ...(concurrency ? { concurrency } : {}), ...(maxWaiting !== undefined ? { maxWaiting } : {}), ...(minRetryRate !== undefined ? { minRetryRate } : {}) },
     });
     ({ url } = server);
     close = () => server.close(10_000);

@@ -1,6 +1,6 @@
 /**
  * The kiosk's uploader against a saturated back office: it does not ask again before Retry-After
- * has passed, asks again soon after it (a jitter of up to a quarter of it, at least 1 s: the back
+ * has passed, asks again soon after it (a jitter of up to a twentieth of it, at least 1 s: the back
  * office spreads the fleet with its Retry-Afters, intake-gate.ts), and then delivers. Busy answers
  * do not grow the exponential backoff: the waits stay Retry-After however many there were.
  * (The server side, 503 + Retry-After at saturation, is proved in db/multi-process.test.ts.)
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fixedClock, type Time } from '../contract/time.js';
 import { BackOfficeBusyError, type JournalIntake } from '../main/backoffice-client/http-client.js';
 import { openJournal } from '../main/journal/sqlite-journal.js';
-import { createUploader } from '../main/uploader/uploader.js';
+import { busyDelay, createUploader } from '../main/uploader/uploader.js';
 
 function rig(random: number, busyTimes: number, timeoutsAfter = 0) {
   const clock = fixedClock('2026-11-23T08:00:00Z');
@@ -63,6 +63,13 @@ describe('uploader under backpressure', () => {
     expect(sleeps.slice(0, 6)).toEqual(Array(6).fill(expected));
     expect(callTimes[1]! - callTimes[0]!).toBeGreaterThanOrEqual(4000);
     expect(journal.counts()).toMatchObject({ pending: 0, delivered: 5 });
+  });
+
+  it('a long Retry-After (a return slot ~50 s out) is kept to within a twentieth: the last kiosks of a storm come back when told, not 12 s later', () => {
+    expect(busyDelay(50_000, () => 0, 300_000)).toBe(50_000);
+    expect(busyDelay(50_000, () => 0.999, 300_000)).toBe(52_497);
+    expect(busyDelay(2_000, () => 0.999, 300_000)).toBe(2_999); // at least a second of spread
+    expect(busyDelay(400_000, () => 0.5, 300_000)).toBe(300_000); // never past the cap
   });
 
   it('a timeout after six busy answers backs off from the base (100 ms), not as if it were the seventh failure', async () => {

@@ -20,6 +20,7 @@
  * --probe N (the uploader's probe batch after start and after no answer; default the kiosk's,
  * KIOSK_PROBE_BATCH_SIZE; --probe 0: none),
  * --timeout-ms (kiosk request timeout, default 10000), --pool (connections per back office),
+ * --min-retry-rate (each back office's floor for return slots, batches/s; default 100 / processes),
  * --tcp (reach the throwaway cluster over loopback TCP, not its Unix socket),
  * --json (print the figures as one JSON line too).
  *
@@ -64,6 +65,8 @@ export interface FleetOptions {
   /** Journal batches at work / allowed to wait, per back-office process (IntakeGate). */
   intakeConcurrency?: number;
   intakeQueue?: number;
+  /** Each back-office process's floor for return slots, batches/s; default 100 / processes. */
+  minRetryRate?: number;
   database?: string;
   /** Reach the throwaway cluster over loopback TCP instead of its Unix socket. */
   tcp?: boolean;
@@ -219,7 +222,11 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     const kiosks = Array.from({ length: o.kiosks }, (_, i) => ({ id: `fleet-${String(i).padStart(5, '0')}`, secret: `fleet-kiosk-secret-${i}-${(i * 2654435761) % 1e9}` }));
     const kiosksFile = writeKiosksFile(dir, Object.fromEntries(kiosks.map((k) => [k.id, k.secret])));
     const pool = o.pool ?? Math.max(4, Math.floor(40 / o.processes));
-    const intakeEnv = { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(o.intakeConcurrency ?? 4), BACKOFFICE_INTAKE_QUEUE: String(o.intakeQueue ?? 64) };
+    // Return slots (intake-gate.ts RetrySchedule): each process hands them out at its share of the
+    // one-process floor of 100 batches/s, or together they promise P times what the machine drains
+    // and turn the same kiosks away again (2 processes at 100 each: 10,810 503s; at 50: see README).
+    const minRetryRate = o.minRetryRate ?? Math.max(1, Math.round(100 / o.processes));
+    const intakeEnv = { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(o.intakeConcurrency ?? 4), BACKOFFICE_INTAKE_QUEUE: String(o.intakeQueue ?? 64), BACKOFFICE_INTAKE_MIN_RETRY_RATE: String(minRetryRate) };
     // The first process migrates; the others find the schema there (they would wait on the lock).
     const boOptions = { kiosksFile, env: intakeEnv, detached: true, ...(signal ? { signal } : {}) };
     backOffices.push(await until(startBackOfficeProcess({ databaseUrl: url, ...boOptions })));
@@ -425,6 +432,7 @@ async function main(): Promise<void> {
       pool: { type: 'string' },
       'intake-concurrency': { type: 'string' },
       'intake-queue': { type: 'string' },
+      'min-retry-rate': { type: 'string' },
       database: { type: 'string' },
       tcp: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -456,6 +464,7 @@ async function main(): Promise<void> {
     ...(values.pool ? { pool: int('pool', values.pool, 1) } : {}),
     ...(values['intake-concurrency'] ? { intakeConcurrency: int('intake-concurrency', values['intake-concurrency'], 1) } : {}),
     ...(values['intake-queue'] ? { intakeQueue: int('intake-queue', values['intake-queue'], 0) } : {}),
+    ...(values['min-retry-rate'] ? { minRetryRate: int('min-retry-rate', values['min-retry-rate'], 1) } : {}),
     ...(values.database ? { database: values.database } : {}),
     ...(values.tcp ? { tcp: true } : {}),
     }, stop.signal);

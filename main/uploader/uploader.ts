@@ -13,7 +13,7 @@
  *   wait = random() * min(maxDelayMs, baseDelayMs * 2^failures), so many kiosks coming back online
  *   together do not hammer the back office in step. A back office that says it is saturated
  *   (429/503 with Retry-After: BackOfficeBusyError) is asked again when Retry-After has passed,
- *   plus a jitter of up to a quarter of it (at least 1 s): wait = busyDelay(retryAfter). The back
+ *   plus a jitter of up to a twentieth of it (at least 1 s): wait = busyDelay(retryAfter). The back
  *   office spreads its Retry-Afters over the time it needs to drain (backoffice/intake-gate.ts
  *   RetrySchedule); adding the exponential backoff on top (as this did before) left it mostly
  *   idle in the storm's last 20 s, kiosks turned away ~4 times each waiting out backoffs of up to
@@ -98,9 +98,15 @@ export function backoffDelay(failures: number, random: () => number, baseDelayMs
   return Math.floor(random() * ceiling);
 }
 
-/** The wait after a busy answer: Retry-After, and up to a quarter more (at least 1 s) of jitter. */
+/**
+ * The wait after a busy answer: Retry-After, and up to a twentieth more (at least 1 s: Retry-After
+ * is whole seconds, and the back office hands one value to every kiosk of a second) of jitter. The
+ * back office spreads the fleet with its Retry-Afters (intake-gate.ts RetrySchedule); a quarter
+ * more, as before, stretched the return of the storm's last kiosks (told ~50 s) by up to 12 s, and
+ * the drain with it (fleet storm, 2 processes: 65.5 s, with a twentieth 55.6 s).
+ */
 export function busyDelay(retryAfterMs: number, random: () => number, maxDelayMs: number): number {
-  return Math.min(maxDelayMs, retryAfterMs + Math.floor(random() * Math.max(1000, retryAfterMs / 4)));
+  return Math.min(maxDelayMs, retryAfterMs + Math.floor(random() * Math.max(1000, retryAfterMs / 20)));
 }
 
 function describe(e: unknown): string {
