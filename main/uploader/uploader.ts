@@ -43,7 +43,7 @@ export interface UploaderOptions {
    * Records in a probe: the first batch after start and after a failed attempt that got no answer,
    * before full batches again once one is acknowledged or the back office answered busy; default
    * batchSize (no probe); the kiosk uses KIOSK_PROBE_BATCH_SIZE. When a busy answer also meant a
-   * probe (stop 12), a 25-record probe drained the fleet storm slower (206 s against 157 s: three
+   * probe (as up to stop 16), a 25-record probe drained the fleet storm slower (206 s against 157 s: three
    * batches per kiosk instead of one); since a busy answer leads to a full batch, faster (above).
    */
   probeBatchSize?: number;
