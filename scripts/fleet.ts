@@ -225,6 +225,8 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     // Return slots (intake-gate.ts RetrySchedule): each process hands them out at its share of the
     // one-process floor of 100 batches/s, or together they promise P times what the machine drains
     // and turn the same kiosks away again (2 processes at 100 each: 10,810 503s; at 50: see README).
+    // The kiosk's own probe unless told otherwise; 0: none (every batch full).
+    const probeBatchSize = Math.min(o.batch, (o.probe ?? KIOSK_PROBE_BATCH_SIZE) || o.batch);
     const minRetryRate = o.minRetryRate ?? Math.max(1, Math.round(100 / o.processes));
     const intakeEnv = { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(o.intakeConcurrency ?? 4), BACKOFFICE_INTAKE_QUEUE: String(o.intakeQueue ?? 64), BACKOFFICE_INTAKE_MIN_RETRY_RATE: String(minRetryRate) };
     // The first process migrates; the others find the schema there (they would wait on the lock).
@@ -247,8 +249,7 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
           kiosks: mine,
           records: o.records,
           batchSize: o.batch,
-          // The kiosk's own probe unless told otherwise; 0: none (every batch full).
-          probeBatchSize: Math.min(o.batch, (o.probe ?? KIOSK_PROBE_BATCH_SIZE) || o.batch),
+          probeBatchSize,
           perMinute: o.perMinute,
           minuteMs: o.minuteMs,
           durationMs: o.durationMs,
@@ -289,7 +290,7 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     say('\n');
     const sum = (k: string) => done.reduce((s, d) => s + Number(d[k] ?? 0), 0);
     const lat = done.flatMap((d) => (d.latencies as number[] | undefined) ?? []);
-    const figures: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, clients: clients.length, probeBatch: Math.min(o.batch, (o.probe ?? KIOSK_PROBE_BATCH_SIZE) || o.batch) };
+    const figures: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, clients: clients.length, probeBatch: probeBatchSize };
     if (o.scenario === 'storm' || o.scenario === 'steady') {
       const counts = (
         await db.query<{ n: number; distinct: number }>(`SELECT count(*)::bigint AS n, count(DISTINCT (kiosk_id, seq))::bigint AS distinct FROM journal_records`)
