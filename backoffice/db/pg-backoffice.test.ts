@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURE_CARDS } from '../../contract/fixture-cards.js';
 import { fixedClock } from '../../contract/time.js';
-import { cardRef, sealRecord } from '../../contract/record-crypto.js';
+import { cardRef, checkRecord, sealRecord } from '../../contract/record-crypto.js';
+import type { JournalRecord } from '../../contract/journal-record.js';
 import { signRequest } from '../../contract/request-signing.js';
 import { createHttpBackOfficeClient } from '../../main/backoffice-client/http-client.js';
 import { openJournal } from '../../main/journal/sqlite-journal.js';
@@ -172,6 +173,40 @@ for (const engine of engines) {
       expect((await server.store.journalRecords(KIOSK)).map((r) => [r.seq, r.amountCents])).toEqual(recs.map((r) => [r.seq, r.amountCents]));
       const size = await server.store.journalSize();
       expect(size).toMatchObject({ records: 6, partitions: ['journal_records_2026_11'] });
+    });
+
+    it('stores every field of every record as sent: each row rebuilds its record, whose hash and HMAC still verify', async () => {
+      const j = kioskJournal();
+      const onCard = cardRef(card('personal-products'), SECRET);
+      j.append({ type: 'payment.intent', operationId: 'op-1', amountCents: 1250, card: onCard });
+      j.append({ type: 'payment.approved', operationId: 'op-1', amountCents: 1250, card: onCard, data: { receipt: 'R-1 "é\\n"', terminalId: 42 } });
+      j.append({ type: 'kiosk.note', operationId: 'op-2' }); // no amount, card or data: NULLs
+      clock.set('2026-11-23T10:00:00.5+01:00');
+      j.append({ type: 'kiosk.note', operationId: 'op-3', data: {} });
+      const sent = j.undelivered(10);
+      await client().submitRecords(sent);
+      const rows = (
+        await db.query<Record<string, unknown>>(
+          `SELECT kiosk_id, seq, at, at_text, hash, prev_hash, type, operation_id, amount_cents, card_hash, card_last4, data, hmac FROM journal_records ORDER BY seq`,
+        )
+      ).rows;
+      const rebuilt = rows.map((r) => ({
+        kioskId: r.kiosk_id,
+        seq: Number(r.seq),
+        at: r.at_text,
+        type: r.type,
+        operationId: r.operation_id,
+        ...(r.amount_cents === null ? {} : { amountCents: Number(r.amount_cents) }),
+        ...(r.card_hash === null ? {} : { card: { hash: r.card_hash, last4: r.card_last4 } }),
+        ...(r.data === null ? {} : { data: r.data }),
+        prevHash: r.prev_hash,
+        hash: r.hash,
+        hmac: r.hmac,
+      }));
+      expect(rebuilt).toEqual(sent.map((r) => ({ ...r })));
+      for (const r of rebuilt) expect(checkRecord(r as JournalRecord, SECRET)).toEqual({ ok: true });
+      // The timestamp column is the record's own instant, whatever offset its text carries.
+      expect(rows.map((r) => (r.at as Date).toISOString())).toEqual(sent.map((r) => new Date(r.at).toISOString()));
     });
 
     it('an order.loaded record confirms the collection of its order', async () => {
