@@ -11,12 +11,13 @@
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { systemClock } from '../contract/time.js';
 import { openDatabase, type Db, type Queryable } from '../backoffice/db/engine.js';
 import { openPgStore } from '../backoffice/db/pg-store.js';
 import { startPgCluster, type PgCluster } from '../backoffice/db/testing/pg-cluster.js';
 import { generateJournal } from '../backoffice/db/testing/journal-gen.js';
+import { cpuProbeMs, treeCpuSeconds } from './proc-cpu.js';
 
 /** Counts every statement sent (a round trip each) and every transaction (BEGIN + COMMIT: two more). */
 function counting(db: Db) {
@@ -39,31 +40,6 @@ function counting(db: Db) {
     close: () => db.close(),
   };
   return { db: wrapped, n };
-}
-
-/** CPU seconds used so far by the whole PostgreSQL cluster (postmaster and its children), from
- * /proc (Linux, same machine); undefined where that cannot be read. */
-function clusterCpuSeconds(postmasterPid: number): number | undefined {
-  try {
-    const tick = 100; // USER_HZ on Linux
-    let total = 0;
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const pid = Number(d);
-      const ppid = Number(f[1]);
-      if (pid === postmasterPid || ppid === postmasterPid) total += (Number(f[11]) + Number(f[12])) / tick;
-    }
-    return total;
-  } catch {
-    return undefined;
-  }
 }
 
 async function main(): Promise<void> {
@@ -98,8 +74,9 @@ async function main(): Promise<void> {
     n.transactions = 0;
     const dataDir = (await db.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`)).rows[0]!.d;
     const postmasterPid = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
-    const pgCpu0 = clusterCpuSeconds(postmasterPid);
+    const pgCpu0 = treeCpuSeconds([postmasterPid]);
     const load0 = loadavg()[0]!;
+    const probeMs = cpuProbeMs();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
@@ -118,7 +95,7 @@ async function main(): Promise<void> {
     );
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const pgCpu1 = clusterCpuSeconds(postmasterPid);
+    const pgCpu1 = treeCpuSeconds([postmasterPid]);
     const stored = (await db.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM journal_records WHERE kiosk_id LIKE 'bench-0%'`)).rows[0]!.n;
     latencies.sort((a, b) => a - b);
     const batches = journals.length;
@@ -127,6 +104,7 @@ async function main(): Promise<void> {
       records,
       concurrency,
       loadAverage: `${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
+      cpuProbeMs: probeMs,
       recordsPerSecond: Math.round((kiosks * records) / (wall / 1000)),
       wallMs: Math.round(wall),
       batchP50ms: Math.round(latencies[Math.floor(batches * 0.5)]!),

@@ -16,6 +16,10 @@
  *   blocked  every kiosk polls the blocked list every --poll-ms; one card is blocked centrally:
  *            distribution of the time until each kiosk has it.
  *   orders   pending-order queries at --orders-per-second in all: latency p50/p99.
+ * Every scenario also reports the CPU seconds its clients, back offices and PostgreSQL used while
+ * it ran (cpuSeconds…, from /proc) and the machine's speed just before (cpuProbeMs: a fixed
+ * workload, lower is faster; scripts/proc-cpu.ts). The storm saturates both cores, so its drain
+ * time is about the sum over two, and that sum follows the machine's speed at the time.
  * Options: --clients C (client processes, default 2), --batch N (uploader batch, default 500),
  * --probe N (the uploader's probe batch after start and after no answer; default the kiosk's,
  * KIOSK_PROBE_BATCH_SIZE; --probe 0: none),
@@ -32,7 +36,7 @@
  * wrapper too (a SIGKILL to tsx alone left it running, orphaned, and crashing on EPIPE).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +47,7 @@ import { openPgStore } from '../backoffice/db/pg-store.js';
 import { startBackOfficeProcess, writeKiosksFile, type BackOfficeProcess } from '../backoffice/db/testing/backoffice-process.js';
 import { startPgCluster, type PgCluster } from '../backoffice/db/testing/pg-cluster.js';
 import { KIOSK_PROBE_BATCH_SIZE } from '../main/uploader/uploader.js';
+import { cpuProbeMs, treeCpuSeconds } from './proc-cpu.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -264,6 +269,16 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     say(`fleet: ${o.scenario}, ${o.kiosks} kiosks, ${o.processes} back-office process(es), ${clients.length} client process(es); preparing journals…\n`);
     partial.phase = 'preparing the kiosks';
     await until(Promise.all(clients.map((c) => c.wait('ready'))));
+    // What each part costs (CPU seconds from /proc, run only), and how fast the machine was just
+    // before: the storm saturates both cores, so its drain time follows both (proc-cpu.ts).
+    const probeMs = cpuProbeMs();
+    const postmaster = cluster ? [Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])] : [];
+    const cpuNow = () => ({
+      clients: treeCpuSeconds(clients.map((c) => c.child.pid!)),
+      backOffice: treeCpuSeconds(backOffices.map((b) => b.child.pid!)),
+      postgres: cluster ? treeCpuSeconds(postmaster) : undefined,
+    });
+    const cpuBefore = cpuNow();
     const t0 = performance.now();
     partial.phase = 'running';
     let blockedAt = 0;
@@ -284,13 +299,18 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
       say(`\r  ${secs.toFixed(1)} s  delivered ${delivered}${of}  ${Math.round(delivered / Math.max(secs, 0.001))}/s  503s ${busy}  timeouts ${timeouts}   `);
     }, 1000);
     const done = await until(Promise.all(clients.map((c) => c.wait('done'))));
+    const cpuAfter = cpuNow();
     clearInterval(progress);
     partial.phase = 'counting';
     const wall = performance.now() - t0;
     say('\n');
     const sum = (k: string) => done.reduce((s, d) => s + Number(d[k] ?? 0), 0);
     const lat = done.flatMap((d) => (d.latencies as number[] | undefined) ?? []);
-    const figures: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, clients: clients.length, probeBatch: probeBatchSize };
+    const figures: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, clients: clients.length, probeBatch: probeBatchSize, cpuProbeMs: probeMs };
+    for (const part of ['clients', 'backOffice', 'postgres'] as const) {
+      const [a, b] = [cpuBefore[part], cpuAfter[part]];
+      if (a !== undefined && b !== undefined) figures[`cpuSeconds${part[0]!.toUpperCase()}${part.slice(1)}`] = Number((b - a).toFixed(1));
+    }
     if (o.scenario === 'storm' || o.scenario === 'steady') {
       const counts = (
         await db.query<{ n: number; distinct: number }>(`SELECT count(*)::bigint AS n, count(DISTINCT (kiosk_id, seq))::bigint AS distinct FROM journal_records`)

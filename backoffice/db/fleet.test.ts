@@ -30,10 +30,13 @@ const base: FleetOptions = {
 };
 
 describe.skipIf(!pgAvailable.ok)(`fleet simulator, CI size${pgAvailable.ok ? '' : ` — skipped: ${pgAvailable.reason}`}`, () => {
-  it('storm of 20 kiosks x 20 records through two back-office processes: every record stored exactly once, no gap reported, none lost', async () => {
+  it('storm of 20 kiosks x 20 records through two back-office processes: every record stored exactly once, no gap reported, none lost; the CPU each part used and the machine\'s speed reported', async () => {
     const f = await runFleet(base);
     expect(f).toMatchObject({ recordsSent: 400, recordsStored: 400, storedExactlyOnce: true, kiosksWithGaps: 0, falseGapReports: 0, otherFailures: 0 });
     expect(Number(f.shutdownMaxMs)).toBeLessThan(10_000);
+    for (const k of ['cpuProbeMs', 'cpuSecondsClients', 'cpuSecondsBackOffice', 'cpuSecondsPostgres']) expect(f[k], k).toBeTypeOf('number');
+    expect(Number(f.cpuProbeMs)).toBeGreaterThan(0);
+    expect(Number(f.cpuSecondsBackOffice) + Number(f.cpuSecondsPostgres)).toBeGreaterThan(0); // 40 batches taken in
   }, 180_000);
 
   it('a card blocked centrally reaches every polling kiosk within about one poll interval, its list version never going down', async () => {
