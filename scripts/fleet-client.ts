@@ -39,7 +39,14 @@ const Config = z.object({
 });
 type Config = z.infer<typeof Config>;
 
-const send = (msg: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(msg)}\n`);
+// 'ready' and 'done' carry this process's CPU seconds so far: the fleet adds up what the clients
+// used in between (a client may have exited by the time the fleet could read /proc).
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const send = (msg: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify(msg.type === 'ready' || msg.type === 'done' ? { ...msg, cpuSeconds: cpuSeconds() } : msg)}\n`);
 // The simulator (scripts/fleet.ts) is our only reader: once it is gone (EPIPE on our stdout: the
 // progress line goes out every second) there is nobody to report to, so stop instead of crashing
 // on the write or running on as an orphan.

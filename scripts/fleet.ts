@@ -268,13 +268,12 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     }
     say(`fleet: ${o.scenario}, ${o.kiosks} kiosks, ${o.processes} back-office process(es), ${clients.length} client process(es); preparing journals…\n`);
     partial.phase = 'preparing the kiosks';
-    await until(Promise.all(clients.map((c) => c.wait('ready'))));
+    const ready = await until(Promise.all(clients.map((c) => c.wait('ready'))));
     // What each part costs (CPU seconds from /proc, run only), and how fast the machine was just
     // before: the storm saturates both cores, so its drain time follows both (proc-cpu.ts).
     const probeMs = cpuProbeMs();
     const postmaster = cluster ? [Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])] : [];
     const cpuNow = () => ({
-      clients: treeCpuSeconds(clients.map((c) => c.child.pid!)),
       backOffice: treeCpuSeconds(backOffices.map((b) => b.child.pid!)),
       postgres: cluster ? treeCpuSeconds(postmaster) : undefined,
     });
@@ -307,7 +306,9 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     const sum = (k: string) => done.reduce((s, d) => s + Number(d[k] ?? 0), 0);
     const lat = done.flatMap((d) => (d.latencies as number[] | undefined) ?? []);
     const figures: FleetFigures = { scenario: o.scenario, kiosks: o.kiosks, processes: o.processes, clients: clients.length, probeBatch: probeBatchSize, cpuProbeMs: probeMs };
-    for (const part of ['clients', 'backOffice', 'postgres'] as const) {
+    // The clients' own count (fleet-client.ts): between their 'ready' and their 'done'.
+    figures.cpuSecondsClients = Number(done.reduce((s, d, i) => s + Number(d.cpuSeconds) - Number(ready[i]!.cpuSeconds), 0).toFixed(1));
+    for (const part of ['backOffice', 'postgres'] as const) {
       const [a, b] = [cpuBefore[part], cpuAfter[part]];
       if (a !== undefined && b !== undefined) figures[`cpuSeconds${part[0]!.toUpperCase()}${part.slice(1)}`] = Number((b - a).toFixed(1));
     }
