@@ -1,9 +1,9 @@
 /**
  * CPU accounting for the benchmark scripts (fleet.ts, bench-pg-intake.ts), from Linux's /proc on
- * this machine: what each part of a run cost, which stays comparable when the wall time is not
- * (the storm saturates both cores, so its drain time is its CPU seconds over two), and how fast the
- * machine itself was at the time (the same storm took 59 s and 83 s at the same code: every part
- * used ~28 % more CPU in the slow run, on a virtual machine that reports no steal).
+ * this machine: what each part of a run cost (the storm saturates both cores, so its drain time is
+ * its CPU seconds over two), and how fast the machine itself was at the time (the same storm took
+ * 60 s and 70 s at the same code, 111 and 126 core-seconds: every part used more CPU in the slow
+ * run, on a virtual machine that reports no steal; backoffice/README.md, stop 18).
  * Hand-written: a dozen lines over /proc/<pid>/stat; the process-listing libraries shell out to ps.
  */
 import { createHash } from 'node:crypto';
