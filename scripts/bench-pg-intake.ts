@@ -11,13 +11,12 @@
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { systemClock } from '../contract/time.js';
 import { openDatabase, type Db, type Queryable } from '../backoffice/db/engine.js';
 import { openPgStore } from '../backoffice/db/pg-store.js';
 import { startPgCluster, type PgCluster } from '../backoffice/db/testing/pg-cluster.js';
 import { generateJournal } from '../backoffice/db/testing/journal-gen.js';
-import { cpuProbeMs, treeCpuSeconds } from './proc-cpu.js';
+import { cpuProbeMs, postmasterPid, treeCpuSeconds } from './proc-cpu.js';
 
 /** Counts every statement sent (a round trip each) and every transaction (BEGIN + COMMIT: two more). */
 function counting(db: Db) {
@@ -73,8 +72,8 @@ async function main(): Promise<void> {
     n.statements = 0;
     n.transactions = 0;
     const dataDir = (await db.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`)).rows[0]!.d;
-    const postmasterPid = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
-    const pgCpu0 = treeCpuSeconds([postmasterPid]);
+    const postmaster = postmasterPid(dataDir);
+    const pgCpu0 = treeCpuSeconds([postmaster]);
     const load0 = loadavg()[0]!;
     const probeMs = cpuProbeMs();
     const cpu0 = process.cpuUsage();
@@ -95,7 +94,7 @@ async function main(): Promise<void> {
     );
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const pgCpu1 = treeCpuSeconds([postmasterPid]);
+    const pgCpu1 = treeCpuSeconds([postmaster]);
     const stored = (await db.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM journal_records WHERE kiosk_id LIKE 'bench-0%'`)).rows[0]!.n;
     latencies.sort((a, b) => a - b);
     const batches = journals.length;

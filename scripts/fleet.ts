@@ -36,7 +36,7 @@
  * wrapper too (a SIGKILL to tsx alone left it running, orphaned, and crashing on EPIPE).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,7 @@ import { openPgStore } from '../backoffice/db/pg-store.js';
 import { startBackOfficeProcess, writeKiosksFile, type BackOfficeProcess } from '../backoffice/db/testing/backoffice-process.js';
 import { startPgCluster, type PgCluster } from '../backoffice/db/testing/pg-cluster.js';
 import { KIOSK_PROBE_BATCH_SIZE } from '../main/uploader/uploader.js';
-import { cpuProbeMs, treeCpuSeconds } from './proc-cpu.js';
+import { cpuProbeMs, postmasterPid, treeCpuSeconds } from './proc-cpu.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -272,7 +272,7 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     // What each part costs (CPU seconds from /proc, run only), and how fast the machine was just
     // before: the storm saturates both cores, so its drain time follows both (proc-cpu.ts).
     const probeMs = cpuProbeMs();
-    const postmaster = cluster ? [Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])] : [];
+    const postmaster = cluster ? [postmasterPid(cluster.dataDir)] : [];
     const cpuNow = () => ({
       backOffice: treeCpuSeconds(backOffices.map((b) => b.child.pid!)),
       postgres: cluster ? treeCpuSeconds(postmaster) : undefined,

@@ -8,6 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateJournal } from '../backoffice/db/testing/journal-gen.js';
 
 const TICK = 100; // USER_HZ on Linux
 
@@ -18,7 +20,8 @@ const TICK = 100; // USER_HZ on Linux
  */
 export function treeCpuSeconds(roots: readonly number[]): number | undefined {
   try {
-    const procs: { pid: number; ppid: number; cpu: number }[] = [];
+    const cpu = new Map<number, number>();
+    const children = new Map<number, number[]>();
     for (const d of readdirSync('/proc')) {
       if (!/^\d+$/.test(d)) continue;
       let stat: string;
@@ -28,45 +31,42 @@ export function treeCpuSeconds(roots: readonly number[]): number | undefined {
         continue; // gone since the listing
       }
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.push({ pid: Number(d), ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICK });
+      const pid = Number(d);
+      const ppid = Number(f[1]);
+      cpu.set(pid, (Number(f[11]) + Number(f[12])) / TICK);
+      const siblings = children.get(ppid);
+      if (siblings) siblings.push(pid);
+      else children.set(ppid, [pid]);
     }
-    const inTree = new Set(roots);
-    // Parents before children is not guaranteed by pid order: repeat until nothing is added.
-    for (let added = true; added; ) {
-      added = false;
-      for (const p of procs)
-        if (!inTree.has(p.pid) && inTree.has(p.ppid)) {
-          inTree.add(p.pid);
-          added = true;
-        }
+    let total = 0;
+    for (const todo = [...new Set(roots)]; todo.length > 0; ) {
+      const pid = todo.pop()!;
+      total += cpu.get(pid) ?? 0;
+      todo.push(...(children.get(pid) ?? []));
     }
-    return procs.filter((p) => inTree.has(p.pid)).reduce((s, p) => s + p.cpu, 0);
+    return total;
   } catch {
     return undefined;
   }
 }
 
+/** The postmaster's pid of a PostgreSQL data directory (first line of its postmaster.pid). */
+export function postmasterPid(dataDir: string): number {
+  return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
 /**
  * The machine's speed just now: milliseconds for a fixed single-core workload like the storm's own
- * (300 times: a 200-record batch to JSON and back, and its SHA-256; the best of three, after 50 untimed; ~70 ms here). Lower is faster;
- * two runs are comparable when theirs agree.
+ * (300 times: a 200-record journal batch, as the fleet generates them, to JSON and back, and its
+ * SHA-256; the best of three, after 50 untimed; ~70 ms here). Lower is faster; two runs are
+ * comparable when theirs agree.
  */
 export function cpuProbeMs(): number {
-  const batch = Array.from({ length: 200 }, (_, i) => ({
-    kioskId: 'probe-00001',
-    seq: i + 1,
-    at: new Date(Date.UTC(2026, 10, 30, 6, i)).toISOString(),
-    type: 'payment.approved',
-    operationId: `op-${i}`,
-    amountCents: 500 * (i % 10),
-    data: { receipt: `R${i}` },
-    prevHash: createHash('sha256').update(String(i)).digest('hex'),
-    hash: createHash('sha256').update(String(i + 1)).digest('hex'),
-  }));
+  const { records } = generateJournal({ kioskId: 'probe-00001', secret: 'cpu-probe-secret-0123456789', count: 200, startAt: new Date(Date.UTC(2026, 10, 30)) });
   let sink = 0;
   const round = (n: number) => {
     for (let i = 0; i < n; i++) {
-      const text = JSON.stringify({ records: batch });
+      const text = JSON.stringify({ records });
       sink += (JSON.parse(text) as { records: unknown[] }).records.length;
       sink += createHash('sha256').update(text).digest()[0]!;
     }

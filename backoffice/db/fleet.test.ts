@@ -34,7 +34,10 @@ describe.skipIf(!pgAvailable.ok)(`fleet simulator, CI size${pgAvailable.ok ? '' 
     const f = await runFleet(base);
     expect(f).toMatchObject({ recordsSent: 400, recordsStored: 400, storedExactlyOnce: true, kiosksWithGaps: 0, falseGapReports: 0, otherFailures: 0 });
     expect(Number(f.shutdownMaxMs)).toBeLessThan(10_000);
-    for (const k of ['cpuProbeMs', 'cpuSecondsClients', 'cpuSecondsBackOffice', 'cpuSecondsPostgres']) expect(f[k], k).toBeTypeOf('number');
+    for (const k of ['cpuProbeMs', 'cpuSecondsClients', 'cpuSecondsBackOffice', 'cpuSecondsPostgres']) {
+      expect(f[k], k).toBeTypeOf('number');
+      expect(Number.isFinite(f[k]) && Number(f[k]) >= 0, `${k} = ${f[k]}: a finite count, never negative`).toBe(true);
+    }
     expect(Number(f.cpuProbeMs)).toBeGreaterThan(0);
     expect(Number(f.cpuSecondsBackOffice) + Number(f.cpuSecondsPostgres)).toBeGreaterThan(0); // 40 batches taken in
   }, 180_000);
