@@ -6,8 +6,8 @@
 // load every native module the kiosk needs (better-sqlite3, argon2) and build the whole kiosk in
 // process: the fresh-root check uses it, because the full unit suite already ran on the CI machine.
 import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,81 +56,122 @@ function ensureSystemPackages() {
 if (only('system')) ensureSystemPackages();
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
-function run(label, cmd, cmdArgs) {
-  console.log(`\n=== ${label}: ${cmd} ${cmdArgs.join(' ')}`);
+/**
+ * One step: a command, its exit status counted. With `log`, its output goes to that file and is
+ * printed whole when it ends (a step running beside another: two steps writing to one terminal at
+ * once are unreadable); without, it writes to the terminal as it goes.
+ */
+function run(label, cmd, cmdArgs, { env = process.env, log } = {}) {
+  console.log(`\n=== ${label}: ${cmd} ${cmdArgs.join(' ')}${log ? ` (beside the other steps; its output: ${log}, printed when it ends)` : ''}`);
   const started = Date.now();
-  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', env: process.env });
-  console.log(`=== ${label}: exit ${r.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (r.status !== 0) failedSteps.push(label);
-  return r.status;
+  const fd = log ? openSync(log, 'w') : undefined;
+  const child = spawn(cmd, cmdArgs, { stdio: fd === undefined ? 'inherit' : ['ignore', fd, fd], env });
+  if (fd !== undefined) closeSync(fd);
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (status, why) => {
+      if (settled) return;
+      settled = true;
+      const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+      if (log) {
+        console.log(`\n=== ${label} (ran beside): exit ${status} in ${took}; its output:`);
+        process.stdout.write(readFileSync(log, 'utf8'));
+      }
+      if (why) console.log(why);
+      console.log(`=== ${label}: exit ${status} in ${took}`);
+      if (status !== 0) failedSteps.push(label);
+      resolve(status);
+    };
+    child.once('error', (e) => done(null, `cannot start ${cmd}: ${e.message}`));
+    child.once('exit', (code, signal) => done(code ?? signal));
+  });
+}
+
+/** A vitest step; its JSON report adds to the totals (a suite that failed in a hook counts as failed). */
+async function vitest(label, out, vitestArgs, opts) {
+  rmSync(out, { force: true });
+  await run(label, bin('vitest'), ['run', ...vitestArgs, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], opts);
+  if (!existsSync(out)) return;
+  const j = JSON.parse(readFileSync(out, 'utf8'));
+  totals.passed += j.numPassedTests ?? 0;
+  totals.failed += (j.numFailedTests ?? 0) + (j.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+  totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
 }
 
 if (only('typecheck')) {
-  run('typecheck (main, hardware, state-machines, backoffice, tests)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
-  run('typecheck (renderer)', bin('tsc'), ['-p', 'renderer/tsconfig.json', '--noEmit']);
+  await run('typecheck (main, hardware, state-machines, backoffice, tests)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  await run('typecheck (renderer)', bin('tsc'), ['-p', 'renderer/tsconfig.json', '--noEmit']);
 }
 
 if (only('layers')) {
-  run('layers (dependency-cruiser: the layer table of docs/ARCHITECTURE.md)', bin('depcruise'), [
+  await run('layers (dependency-cruiser: the layer table of docs/ARCHITECTURE.md)', bin('depcruise'), [
     '--config', '.dependency-cruiser.cjs', 'contract', 'domain', 'state-machines', 'hardware', 'main', 'backoffice', 'renderer', 'scripts', 'test',
   ]);
 }
 
-const vitestProjects = only('vitest') ? [] : ['unit', 'wire'].filter((p) => args.includes(p));
-if (only('vitest') || vitestProjects.length) {
-  const out = 'test-results/vitest.json';
-  const projects = vitestProjects.flatMap((p) => ['--project', p]);
-  run(`vitest (${vitestProjects.join(' + ') || 'unit + wire'})`, bin('vitest'), ['run', ...projects, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
-  if (existsSync(out)) {
-    const j = JSON.parse(readFileSync(out, 'utf8'));
-    totals.passed += j.numPassedTests ?? 0;
-    totals.failed += j.numFailedTests ?? 0;
-    totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+const wantUnit = only('vitest') || args.includes('unit');
+const wantWire = only('vitest') || args.includes('wire');
+
+/**
+ * The wire-level tests: the money proofs (vitest project `money`, test/money), then the driver
+ * stacks (project `wire`). Never at the same time: the driver-stack tests start and kill the one
+ * pcscd the money proofs use.
+ */
+async function wireLane(log) {
+  await vitest('vitest (money: the kill-at-every-step money proofs)', 'test-results/vitest-money.json', ['--project', 'money'], log ? { log: `${log}-money.log` } : {});
+  await vitest('vitest (wire: the card and ZVT driver stacks)', 'test-results/vitest-wire.json', ['--project', 'wire'], log ? { log: `${log}-wire.log` } : {});
+}
+
+/** Everything else: the unit tests, the smoke files, the soak's short run, Playwright. */
+async function mainLane() {
+  if (wantUnit) await vitest('vitest (unit)', 'test-results/vitest-unit.json', ['--project', 'unit']);
+
+  if (args.includes('smoke')) {
+    const files = [
+      'main/composition.test.ts',
+      'main/journal/sqlite-journal.test.ts',
+      'main/maintenance/technician-access.test.ts',
+      'backoffice/server.test.ts',
+      'hardware/payment/emulated/emulated-hardware.test.ts',
+      'test/start.test.ts',
+    ];
+    await vitest('vitest smoke (native modules, the whole kiosk in process)', 'test-results/vitest-smoke.json', ['--project', 'unit', ...files]);
+  }
+
+  if (only('soak')) {
+    // The soak benchmark's short run (scripts/soak.ts; `npm run soak` is the 10,000-session one):
+    // fails on a stuck session, RSS growth past 10 MB after warm-up, or a series that only grows.
+    await run('soak (200 traveller sessions, every journey, faults mixed in)', process.execPath, [
+      '--expose-gc', '--max-semi-space-size=4', '--import', 'tsx', path.join(root, 'scripts', 'soak.ts'), '--sessions', '200', '--every', '40',
+    ]);
+  }
+
+  if (only('e2e')) {
+    const out = 'test-results/playwright.json';
+    rmSync(out, { force: true });
+    await run('playwright (browser host in Chromium; Electron where a binary exists)', bin('playwright'), ['test', '--reporter=list,json'], {
+      env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+    });
+    if (existsSync(out)) {
+      const j = JSON.parse(readFileSync(out, 'utf8'));
+      const s = j.stats ?? {};
+      totals.passed += (s.expected ?? 0) + (s.flaky ?? 0);
+      totals.failed += s.unexpected ?? 0;
+      totals.skipped += s.skipped ?? 0;
+    }
   }
 }
 
-if (args.includes('smoke')) {
-  const out = 'test-results/vitest-smoke.json';
-  const files = [
-    'main/composition.test.ts',
-    'main/journal/sqlite-journal.test.ts',
-    'main/maintenance/technician-access.test.ts',
-    'backoffice/server.test.ts',
-    'hardware/payment/emulated/emulated-hardware.test.ts',
-    'test/start.test.ts',
-  ];
-  run('vitest smoke (native modules, the whole kiosk in process)', bin('vitest'), ['run', '--project', 'unit', ...files, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
-  if (existsSync(out)) {
-    const j = JSON.parse(readFileSync(out, 'utf8'));
-    totals.passed += j.numPassedTests ?? 0;
-    totals.failed += j.numFailedTests ?? 0;
-    totals.skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
-  }
-}
-
-if (only('soak')) {
-  // The soak benchmark's short run (scripts/soak.ts; `npm run soak` is the 10,000-session one):
-  // fails on a stuck session, RSS growth past 10 MB after warm-up, or a series that only grows.
-  run('soak (200 traveller sessions, every journey, faults mixed in)', process.execPath, [
-    '--expose-gc', '--max-semi-space-size=4', '--import', 'tsx', path.join(root, 'scripts', 'soak.ts'), '--sessions', '200', '--every', '40',
-  ]);
-}
-
-if (only('e2e')) {
-  const out = 'test-results/playwright.json';
-  const env = { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: out };
-  console.log('\n=== playwright (browser host in Chromium; Electron where a binary exists)');
-  const started = Date.now();
-  const r = spawnSync(bin('playwright'), ['test', '--reporter=list,json'], { stdio: 'inherit', env });
-  console.log(`=== playwright: exit ${r.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (r.status !== 0) failedSteps.push('playwright');
-  if (existsSync(out)) {
-    const j = JSON.parse(readFileSync(out, 'utf8'));
-    const s = j.stats ?? {};
-    totals.passed += (s.expected ?? 0) + (s.flaky ?? 0);
-    totals.failed += s.unexpected ?? 0;
-    totals.skipped += s.skipped ?? 0;
-  }
+// The wire-level tests spend their time waiting on protocol timers and on processes they killed
+// (a kill-at-every-step case is ~10 s: mostly the terminal's T2 repeat and the restarted kiosk's
+// orphan listen), not on the CPU. In a run with the unit tests or Playwright they go beside those
+// (scripts/test.mjs's two lanes: on two cores CI's `npm test` went from ~33 to ~20 min); the wire
+// lane's output is printed when it ends. KIOSK_TEST_SERIAL=1 runs everything one after the other.
+const beside = wantWire && (wantUnit || only('e2e')) && process.env.KIOSK_TEST_SERIAL !== '1';
+if (beside) await Promise.all([wireLane('test-results/lane-wire'), mainLane()]);
+else {
+  await mainLane();
+  if (wantWire) await wireLane();
 }
 
 console.log('');

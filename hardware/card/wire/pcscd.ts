@@ -4,7 +4,7 @@
  * `pcscd -f -a` as a child (needs root) and wait for its socket and, when asked, for vpcd's port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -69,6 +69,35 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new PcscdError(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/** The ports vpcd listens on (its two slots: "Virtual PCD 00 00" and "00 01", CHANNELID 0x8C7B). */
+export const VPCD_PORTS = [35963, 35964] as const;
+const RESERVED_PORTS = '/proc/sys/net/ipv4/ip_local_reserved_ports';
+
+/**
+ * Keep vpcd's ports out of the kernel's ephemeral range (32768-60999 by default): a busy machine
+ * hands them out to outgoing connections and port-0 listeners, and a pcscd started while one holds
+ * 35964 has a vpcd that cannot listen there, so the virtual card never connects (seen once the
+ * money proofs ran beside the unit tests, whose fleet tests open thousands of connections). Root
+ * only, like starting pcscd; returns whether the ports are reserved, never throws.
+ */
+export function reserveVpcdPorts(log?: (msg: string, extra?: object) => void): boolean {
+  try {
+    const now = readFileSync(RESERVED_PORTS, 'utf8').trim();
+    const covered = (port: number) =>
+      now.split(',').some((part) => {
+        const [a, b] = part.split('-').map(Number);
+        return a !== undefined && port >= a && port <= (b ?? a);
+      });
+    if (VPCD_PORTS.every(covered)) return true;
+    writeFileSync(RESERVED_PORTS, [now, `${VPCD_PORTS[0]}-${VPCD_PORTS[VPCD_PORTS.length - 1]}`].filter(Boolean).join(','));
+    log?.('vpcd ports reserved (no longer handed out as ephemeral ports)', { ports: VPCD_PORTS });
+    return true;
+  } catch (e) {
+    log?.('could not reserve the vpcd ports (a busy machine may hand them out before vpcd listens)', { error: String(e) });
+    return false;
+  }
+}
+
 export async function ensurePcscd(opts: EnsurePcscdOptions = {}): Promise<PcscdHandle> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const vpcdPort = opts.vpcdPort === undefined ? 35963 : opts.vpcdPort;
@@ -78,6 +107,7 @@ export async function ensurePcscd(opts: EnsurePcscdOptions = {}): Promise<PcscdH
     return { owned: false, pid: undefined, logTail: () => [], stop: async () => {} };
   }
   if (!existsSync(PCSCD_BINARY)) throw new PcscdError(`${PCSCD_BINARY} not found: install the Debian package pcscd`);
+  reserveVpcdPorts(opts.log);
   // A socket file nobody answers on is left over from a killed pcscd.
   if (existsSync(PCSCD_SOCKET)) {
     try {
