@@ -105,7 +105,10 @@ function timed(inner: JournalIntake, stats: Stats): JournalIntake {
         return r;
       } catch (e) {
         const name = (e as Error).name;
-        if (name === 'BackOfficeBusyError') stats.busy++;
+        if (name === 'BackOfficeBusyError') {
+          stats.busy++;
+          stats.busyRecords += records.length;
+        }
         else if (/timeout|aborted/i.test((e as Error).message)) stats.timeouts++;
         else stats.otherFailures++;
         if (stats.errorSamples.length < 5) stats.errorSamples.push(`${name}: ${(e as Error).message}`);
@@ -123,6 +126,8 @@ interface Stats {
   warmUpMs: number;
   batches: number;
   busy: number;
+  /** Records in the batches answered busy: sent (and read by the back office) for nothing. */
+  busyRecords: number;
   timeouts: number;
   otherFailures: number;
   duplicates: number;
@@ -132,7 +137,7 @@ interface Stats {
 
 async function main(): Promise<void> {
   const cfg: Config = Config.parse(JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')));
-  const stats: Stats = { latencies: [], steadyLatencies: [], goAt: undefined, warmUpMs: cfg.minuteMs, batches: 0, busy: 0, timeouts: 0, otherFailures: 0, duplicates: 0, gapReports: 0, errorSamples: [] };
+  const stats: Stats = { latencies: [], steadyLatencies: [], goAt: undefined, warmUpMs: cfg.minuteMs, batches: 0, busy: 0, busyRecords: 0, timeouts: 0, otherFailures: 0, duplicates: 0, gapReports: 0, errorSamples: [] };
   const startAt = new Date(Date.now() - 86_400_000);
   const kiosks = cfg.kiosks.map((k, i) => {
     const queue = new MemoryQueue();

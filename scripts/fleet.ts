@@ -333,6 +333,8 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
         batchP99ms: Math.round(pct(lat, 99)),
         batchMaxMs: Math.round(pct(lat, 100)),
         retries503: sum('busy'),
+        // What the 503s carried: every record in them was sent and read for nothing.
+        recordsIn503s: sum('busyRecords'),
         timeouts: sum('timeouts'),
         otherFailures: sum('otherFailures'),
         duplicatesAnswered: sum('duplicates'),

@@ -30,7 +30,7 @@ const base: FleetOptions = {
 };
 
 describe.skipIf(!pgAvailable.ok)(`fleet simulator, CI size${pgAvailable.ok ? '' : ` — skipped: ${pgAvailable.reason}`}`, () => {
-  it('storm of 20 kiosks x 20 records through two back-office processes: every record stored exactly once, no gap reported, none lost; the CPU each part used and the machine\'s speed reported', async () => {
+  it('storm of 20 kiosks x 20 records through two back-office processes: every record stored exactly once, no gap reported, none lost; the CPU each part used, the records the 503s carried and the machine\'s speed reported', async () => {
     const f = await runFleet(base);
     expect(f).toMatchObject({ recordsSent: 400, recordsStored: 400, storedExactlyOnce: true, kiosksWithGaps: 0, falseGapReports: 0, otherFailures: 0 });
     expect(Number(f.shutdownMaxMs)).toBeLessThan(10_000);
@@ -39,6 +39,8 @@ describe.skipIf(!pgAvailable.ok)(`fleet simulator, CI size${pgAvailable.ok ? '' 
       expect(Number.isFinite(f[k]) && Number(f[k]) >= 0, `${k} = ${f[k]}: a finite count, never negative`).toBe(true);
     }
     expect(Number(f.cpuProbeMs)).toBeGreaterThan(0);
+    // Records sent in batches answered busy: at most every attempt's records, never more than the 503s carried.
+    expect(Number.isInteger(f.recordsIn503s) && Number(f.recordsIn503s) >= 0 && Number(f.recordsIn503s) <= Number(f.retries503) * base.batch, `recordsIn503s = ${f.recordsIn503s}`).toBe(true);
     expect(Number(f.cpuSecondsBackOffice) + Number(f.cpuSecondsPostgres)).toBeGreaterThan(0); // 40 batches taken in
   }, 180_000);
 
