@@ -165,7 +165,7 @@ async function mainLane() {
 // The wire-level tests spend their time waiting on protocol timers and on processes they killed
 // (a kill-at-every-step case is ~10 s: mostly the terminal's T2 repeat and the restarted kiosk's
 // orphan listen), not on the CPU. In a run with the unit tests or Playwright they go beside those
-// (scripts/test.mjs's two lanes: on two cores CI's `npm test` went from ~33 to ~20 min); the wire
+// (scripts/test.mjs's two lanes: on two cores `npm test` went from ~33 to ~21 min); the wire
 // lane's output is printed when it ends. KIOSK_TEST_SERIAL=1 runs everything one after the other.
 const beside = wantWire && (wantUnit || only('e2e')) && process.env.KIOSK_TEST_SERIAL !== '1';
 if (beside) await Promise.all([wireLane('test-results/lane-wire'), mainLane()]);
