@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
 export const PCSCD_BINARY = '/usr/sbin/pcscd';
+/** The ports vpcd listens on (its two slots: "Virtual PCD 00 00" and "00 01", CHANNELID 0x8C7B). */
+export const VPCD_PORTS = [35963, 35964] as const;
 
 export class PcscdError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -37,7 +39,7 @@ export function pcscdAnswers(): Promise<boolean> {
   return existsSync(PCSCD_SOCKET) ? canConnect({ path: PCSCD_SOCKET }) : Promise.resolve(false);
 }
 
-export function vpcdListening(host = '127.0.0.1', port = 35963): Promise<boolean> {
+export function vpcdListening(host = '127.0.0.1', port: number = VPCD_PORTS[0]): Promise<boolean> {
   return canConnect({ host, port });
 }
 
@@ -69,15 +71,13 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new PcscdError(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-/** The ports vpcd listens on (its two slots: "Virtual PCD 00 00" and "00 01", CHANNELID 0x8C7B). */
-export const VPCD_PORTS = [35963, 35964] as const;
 const RESERVED_PORTS = '/proc/sys/net/ipv4/ip_local_reserved_ports';
 
 /**
  * Keep vpcd's ports out of the kernel's ephemeral range (32768-60999 by default): a busy machine
  * hands them out to outgoing connections and port-0 listeners, and a pcscd started while one holds
  * 35964 has a vpcd that cannot listen there, so the virtual card never connects (seen once the
- * money proofs ran beside the unit tests, whose fleet tests open thousands of connections). Root
+ * money proofs ran beside the unit tests, most likely for this reason: a unit test's connection or port-0 listener held it). Root
  * only, like starting pcscd; returns whether the ports are reserved, never throws.
  */
 export function reserveVpcdPorts(log?: (msg: string, extra?: object) => void): boolean {
@@ -100,7 +100,7 @@ export function reserveVpcdPorts(log?: (msg: string, extra?: object) => void): b
 
 export async function ensurePcscd(opts: EnsurePcscdOptions = {}): Promise<PcscdHandle> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const vpcdPort = opts.vpcdPort === undefined ? 35963 : opts.vpcdPort;
+  const vpcdPort = opts.vpcdPort === undefined ? VPCD_PORTS[0] : opts.vpcdPort;
   const vpcdHost = opts.vpcdHost ?? '127.0.0.1';
   if (await pcscdAnswers()) {
     if (vpcdPort !== false) await waitFor(`vpcd on ${vpcdHost}:${vpcdPort}`, () => vpcdListening(vpcdHost, vpcdPort), timeoutMs);
