@@ -25,4 +25,18 @@ describe('derived keys are kept per secret', () => {
     expect(coldAgain.export().equals(coldKey.export())).toBe(true);
     expect(hmacHex(cold, 'request', 'm')).toBe(hmacHex(cold, 'request', 'm'));
   });
+
+  it('keeps every secret used among the last 20,000 distinct ones (half the bound); one unused for two generations is dropped', () => {
+    const kept = 'kept-kiosk-secret-0123456789abcdef';
+    // Wherever in a generation `kept` lands, 20,000 newer secrets pass at least one turnover.
+    const key = deriveKey(kept, 'record');
+    const half = DERIVED_KEY_CACHE_SECRETS / 2;
+    for (let i = 0; i < half; i++) deriveKey(`later-${i}-0123456789abcdef`, 'record');
+    expect(deriveKey(kept, 'record')).toBe(key); // 20,000 others since: still held
+    // Unused for two whole generations: dropped (the bound holds), derived again to the same key.
+    for (let i = 0; i < DERIVED_KEY_CACHE_SECRETS; i++) deriveKey(`much-later-${i}-0123456789abcdef`, 'record');
+    const again = deriveKey(kept, 'record');
+    expect(again).not.toBe(key);
+    expect(again.export().equals(key.export())).toBe(true);
+  });
 });
