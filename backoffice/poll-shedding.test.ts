@@ -145,11 +145,15 @@ describe('poll shedding on the PostgreSQL store (PGlite)', () => {
 
 describe('poll shedding: event loop running late', () => {
   it('sheds polls while the event loop is behind by more than the bound, still serves order queries, and serves polls again once it has caught up', async () => {
-    const s = await start({ maxEventLoopDelayMs: 50, sampleIntervalMs: 200, retryAfterS: 3 });
-    expect((await poll()).status).toBe(200);
+    // The bound is 300 ms, not 50: on a two-core machine running other test files beside this one a
+    // worker may go unscheduled for tens of milliseconds, and a 50 ms bound could shed the first
+    // poll of a process nobody had starved (the first poll now also waits for a calm moment). The
+    // starvation below is five times the bound; with the bound not applied this test fails (seen).
+    const s = await start({ maxEventLoopDelayMs: 300, sampleIntervalMs: 200, retryAfterS: 3 });
+    expect(await pollUntilServed()).toBe(200);
     const counter = countStoreCalls(s);
-    // A starved process: the event loop does not get to run for a second.
-    const until = performance.now() + 1000;
+    // A starved process: the event loop does not get to run for 1.5 s.
+    const until = performance.now() + 1500;
     while (performance.now() < until) {
       /* busy */
     }
@@ -159,18 +163,23 @@ describe('poll shedding: event loop running late', () => {
     expect(shed).toMatchObject({ status: 503, retryAfter: '3', json: { error: 'overloaded' } });
     expect(counter.calls()).toBe(before);
     expect(s.pollLoad()!.shedEventLoop).toBeGreaterThanOrEqual(1);
-    expect(s.pollLoad()!.eventLoopDelayMs).toBeGreaterThan(50);
+    expect(s.pollLoad()!.eventLoopDelayMs).toBeGreaterThan(300);
     // A traveller's order query is never shed by the poll gate.
     const orders = await signed('POST', '/v1/orders/query', { cardNumber: FIXTURE_CARDS['personal-ns-extra'].cardNumber });
     expect(orders.status).toBe(200);
     // Caught up: served again.
-    let status = 0;
-    for (let i = 0; i < 40 && status !== 200; i++) {
+    expect(await pollUntilServed()).toBe(200);
+  }, 30_000);
+
+  /** The poll's status once it is served, or the last one after 10 s of asking every 100 ms. */
+  async function pollUntilServed(): Promise<number> {
+    let status = (await poll()).status;
+    for (let i = 0; i < 100 && status !== 200; i++) {
       await new Promise((r) => setTimeout(r, 100));
       status = (await poll()).status;
     }
-    expect(status).toBe(200);
-  }, 30_000);
+    return status;
+  }
 });
 
 describe('poll shedding: without it', () => {
