@@ -216,6 +216,23 @@ for (const engine of engines) {
       expect(Math.max(...versions)).toBeLessThanOrEqual(after);
     });
 
+    it('twenty revocations of one technician at once: one new list version, one revocation audited, every answer that version', async () => {
+      expect((await operator('POST', '/operator/api/technicians', { technicianId: 'T-0420', roles: ['service'], pin: '86420' })).status).toBe(200);
+      const before = (await client.fetchTechnicianList()).version;
+      // Straight to the store, all at once (through HTTP the operator check spaces them out and
+      // they seldom overlap), on connections already open (a new one each took long enough for the
+      // others to finish first): the pool warmed by as many transactions at once.
+      await Promise.all(Array.from({ length: 20 }, () => bo.store.technicians.list()));
+      const versions = await Promise.all(Array.from({ length: 20 }, () => bo.store.technicians.revoke('T-0420', 'ops')));
+      const after = (await client.fetchTechnicianList()).version;
+      expect(after).toBe(before + 1);
+      // Each answer is the list version once it was revoked: the one revocation's.
+      expect(versions).toEqual(Array(20).fill(before + 1));
+      const audited = ((await operator('GET', '/operator/api/technicians')).json?.events as { technicianId: string; action: string }[] | undefined) ?? [];
+      expect(audited.filter((e) => e.technicianId === 'T-0420' && e.action === 'revoked')).toHaveLength(1);
+      expect((await operator('POST', '/operator/api/technicians/T-0420/revoke')).json!.version).toBe(before + 1);
+    });
+
     it('operator routes refuse no operator, a wrong token, an unknown operator and a kiosk signature, and change nothing', async () => {
       const version = (await client.fetchTechnicianList()).version;
       const wrong = [null, auth('ops', 'x'.repeat(48)), auth('nobody', OPERATOR_TOKEN), 'Bearer ' + OPERATOR_TOKEN];
