@@ -49,15 +49,15 @@ const HMAC_PREFIX: Record<KeyPurpose, string> = {
 //
 // Two generations, not one Map kept in least-recently-used order: refreshing an entry's place by
 // delete + set on every hit cost a lookup 0.5 µs with 5,000 secrets held (a back office's pattern:
-// 202 lookups of one kiosk's secret for a batch, its request and its answer, then the next kiosk's)
-// and up to 18 µs when one secret was looked up thousands of times in a row (V8's Map
-// compacting its deleted entries, presumably); two generations: 0.03 µs (`npm run bench:derived-keys`, both side by side).
-// About 0.5 CPU seconds a million records in the back office. A hit in `recentKeys` is one get and
-// changes nothing; a secret found only in `olderKeys` moves up. When `recentKeys` holds half the
-// bound it becomes `olderKeys` and the previous older generation is dropped: at most DERIVED_KEY_CACHE_SECRETS secrets are held, and
-// every secret used among the last 20,000 distinct ones (half the bound) is kept, as the single
-// 20,000-entry LRU kept them. Hand-written: a dozen lines; an LRU package (lru-cache) also reorders
-// on every hit.
+// 202 lookups of one kiosk's secret for a batch, its request and its answer, then the next
+// kiosk's), and up to 18 µs when one secret was looked up thousands of times in a row (V8's Map
+// compacting its deleted entries, presumably); two generations: 0.03 µs (`npm run
+// bench:derived-keys`, both side by side). About 0.5 CPU seconds a million records in the back
+// office. A hit in `recentKeys` is one get and changes nothing; a secret found only in `olderKeys`
+// moves up. When `recentKeys` holds half the bound it becomes `olderKeys` and the previous older
+// generation is dropped: at most DERIVED_KEY_CACHE_SECRETS secrets are held, and every secret used
+// among the last 20,000 distinct ones (half the bound) is kept, as the single 20,000-entry LRU kept
+// them. Hand-written: a dozen lines; an LRU package (lru-cache) also reorders on every hit.
 export const DERIVED_KEY_CACHE_SECRETS = 40_000;
 let recentKeys = new Map<string, Map<KeyPurpose, KeyObject>>();
 let olderKeys = new Map<string, Map<KeyPurpose, KeyObject>>();
