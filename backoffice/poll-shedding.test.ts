@@ -180,7 +180,7 @@ describe('poll shedding: event loop running late', () => {
     expect(orders.status).toBe(200);
     // Caught up: served again.
     expect(await pollUntilServed()).toBe(200);
-  }, 30_000);
+  }, 60_000); // at worst 10 s calm wait + five 1.5 s tries + 10 s catching up
 
   /** The poll's status once it is served, or the last one after 10 s of asking every 100 ms. */
   async function pollUntilServed(): Promise<number> {
