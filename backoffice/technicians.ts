@@ -107,7 +107,7 @@ export function createTechnicianStore(backend: SqlTransactor, clock: Clock): Tec
       // The version is bumped first: its row lock makes writers go one at a time, so the check
       // below sees every revocation committed before it. (Checked first, two revocations at once
       // both found the technician active and both raised the version: seen on PostgreSQL, the
-      // technicians-fleet attack test, once in nine runs with other test files beside it.) Nothing
+      // technicians-fleet attack test, once in eleven runs with other test files beside it.) Nothing
       // to do: rolled back, the bump with it.
       const unchanged = new Error('nothing to revoke');
       try {
