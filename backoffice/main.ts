@@ -229,8 +229,9 @@ export function pollSheddingFromEnv(): PollShedding {
  * Derive the configured kiosks' keys (four HKDF derivations each, ~0.1 ms apiece; record-crypto.ts
  * keeps them) before listening, not inside the first requests: a back office restarted into a
  * fleet's reconnect storm derived them all there (5,000 kiosks: HKDF and key objects 1.6 of the
- * process's 61 CPU seconds in the storm, profiled; 0.55 s after, start-up included), while the kiosks waited. Enrolled kiosks' keys come from the database on
- * their first request, as before. At most as many kiosks as the cache holds.
+ * process's 61 CPU seconds in the storm, profiled; 0.55 s after, start-up included), while the
+ * kiosks waited. Enrolled kiosks' keys come from the database on their first request, as before.
+ * At most as many kiosks as the cache holds.
  */
 function warmKioskKeys(kiosks: Record<string, string>): void {
   const secrets = Object.values(kiosks).slice(0, DERIVED_KEY_CACHE_SECRETS);
