@@ -473,6 +473,27 @@ for (const engine of engines) {
       ]);
     });
 
+    it('an open paid-not-credited case settles itself when the kiosk, back after a day, journals the write and the commit as a plain top-up', async () => {
+      const a = kiosk(A);
+      const c = a.ref(num('personal-ns-extra'));
+      const id = '66666666-aaaaaaaa-bbbbbbbb-cccccccc';
+      const op = (steps: JournalEntryInput['type'][]) => steps.forEach((type) => a.append({ type, operationId: id, amountCents: 500, card: c }));
+      // Approved, then the kiosk went silent: after the configured day the case opens.
+      op(['payment.intent', 'payment.approved', 'card.write-intent']);
+      await a.upload();
+      clock.advance(DAY + 60_000);
+      expect((await operator('POST', '/operator/api/reconcile')).json).toEqual({ changed: 1 });
+      const [pnc] = await cases('?kind=paid-not-credited');
+      expect(pnc).toMatchObject({ operationId: id, state: 'open' });
+      // Back: the write and the commit arrive in one batch. Alone they would need no look (a plain
+      // written top-up); the open case is why this payment is read back and settled.
+      op(['card.written', 'payment.committed']);
+      await a.upload();
+      const detail = (await operator('GET', `/operator/api/cases/${pnc!.id}`)).json;
+      expect(detail['case'].state).toBe('settled-by-credit');
+      expect((await cases()).filter((x) => x.state === 'open')).toEqual([]);
+    });
+
     it('every admitted outcome of docs/money-proofs.md ends in a consistent state or its one case', async () => {
       const a = kiosk(A);
       const c = a.ref(num('personal-ns-extra'));

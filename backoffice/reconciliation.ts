@@ -117,8 +117,6 @@ export interface ReconBackend {
   transaction<T>(fn: (sql: SqlPort) => Promise<T>): Promise<T>;
   /** A kiosk's stored records with afterSeq < seq <= uptoSeq, ascending, at most `limit`. */
   recordsAfter(sql: SqlPort, kioskId: string, afterSeq: number, uptoSeq: number, limit: number): Promise<StoredRecord[]>;
-  /** ' FOR UPDATE' on PostgreSQL (rows locked for the transaction); '' on SQLite (one writer). */
-  forUpdate: string;
   /** The two-argument maximum: `greatest` on PostgreSQL, `max` on SQLite. */
   greatest: string;
 }
@@ -204,7 +202,23 @@ interface PaymentRow {
   credit_pending: number;
   written: number;
   write_uncertain: number;
+  /** Read by PAYMENT_ROW only: whether a pending credit / any sighting of the ref exists (true/false
+   * on PostgreSQL, 1/0 on SQLite). Absent: unknown, so prefetch reads them. */
+  has_credit?: unknown;
+  any_seen?: unknown;
 }
+/** Whether PAYMENT_ROW's EXISTS column may be true (absent counts as may). */
+const mayHave = (v: unknown) => v !== false && v !== 0;
+/**
+ * A payment row, with whether its pending credit and any sighting of its ref exist. With these,
+ * prefetch asks only for the payments that have them: most batches have none, and two statements a
+ * batch are saved (issue 10: round trips). Both EXISTS are index lookups (recon_credits' unique
+ * (kiosk_id, operation_id), recon_refs_seen_ref).
+ */
+const PAYMENT_ROW = `SELECT p.*,
+    EXISTS (SELECT 1 FROM recon_credits c WHERE c.kiosk_id = p.kiosk_id AND c.operation_id = p.operation_id) AS has_credit,
+    EXISTS (SELECT 1 FROM recon_refs_seen s WHERE s.ref = p.ref) AS any_seen
+  FROM recon_payments p`;
 interface CreditRow {
   order_id: string;
   kiosk_id: string;
@@ -321,18 +335,19 @@ export function createReconciliation(
   const VOID_REVERSED = 'void:payment-reversed';
   const CREDIT_OF_PAYMENT = `SELECT c.*, o.collected_at, o.collected_operation FROM recon_credits c LEFT JOIN orders o ON o.order_id = c.order_id`;
 
-  /** Two queries for all of `payments` instead of two per payment (issue 10: round trips per batch).
+  /** Two queries for all of `payments` instead of two per payment (issue 10: round trips per batch),
+   * each only for the payments PAYMENT_ROW says may have rows there (none: no query).
    * evaluatePayment changes only its own payment's credit and cases, never what another payment of
    * the same batch reads here, so reading them up front gives the same result as one by one. */
   async function prefetch(sql: SqlPort, payments: readonly PaymentRow[]): Promise<Prefetched> {
     const credits = new Map<string, PaymentCredit>();
     const byKiosk = new Map<string, string[]>();
-    for (const p of payments) byKiosk.set(p.kiosk_id, [...(byKiosk.get(p.kiosk_id) ?? []), p.operation_id]);
+    for (const p of payments) if (mayHave(p.has_credit)) byKiosk.set(p.kiosk_id, [...(byKiosk.get(p.kiosk_id) ?? []), p.operation_id]);
     for (const [kioskId, ops] of byKiosk)
       for (const c of await inChunks(ops, (marks, chunk) => sql.all<PaymentCredit>(`${CREDIT_OF_PAYMENT} WHERE c.kiosk_id = ? AND c.operation_id IN (${marks})`, [kioskId, ...chunk])))
         credits.set(`${c.kiosk_id}/${c.operation_id}`, c);
     const seen = new Map<string, SeenRow[]>();
-    for (const r of await inChunks([...new Set(payments.map((p) => p.ref))], (marks, chunk) => sql.all<SeenRow>(`SELECT ref, kiosk_id, card_hash FROM recon_refs_seen WHERE ref IN (${marks})`, chunk)))
+    for (const r of await inChunks([...new Set(payments.filter((p) => mayHave(p.any_seen)).map((p) => p.ref))], (marks, chunk) => sql.all<SeenRow>(`SELECT ref, kiosk_id, card_hash FROM recon_refs_seen WHERE ref IN (${marks})`, chunk)))
       seen.set(r.ref, [...(seen.get(r.ref) ?? []), r]);
     return { credits, seen };
   }
@@ -595,36 +610,39 @@ export function createReconciliation(
     const add = (rows: PaymentRow[]) => rows.forEach((p) => touched.set(`${p.kiosk_id}/${p.operation_id}`, p));
     // Which payments of this batch can disagree, decided from what this batch says (flags only go
     // 0 -> 1, so a payment whose earlier records could disagree was evaluated with that batch; what
-    // only time reveals is the sweep's): only those rows are read back.
-    const openPnc = new Set(
-      pays.size + cardOnly.size === 0
-        ? []
-        : (await sql.all<{ subject: string }>(`SELECT subject FROM recon_cases WHERE kind = 'paid-not-credited' AND state = 'open' AND kiosk_id = ?`, [kioskId])).map((x) => x.subject),
-    );
+    // only time reveals is the sweep's), or with an open paid-not-credited case waiting for its
+    // credit: only those rows are read back.
     const cutoff = clock.now().getTime() - unconfirmedAfterMs;
     const batchFlags = new Map<string, { flags: Flags; firstAt?: string }>([...cardOnly].map(([op, f]) => [op, { flags: f }]));
     for (const [op, p] of pays) batchFlags.set(op, { flags: p.flags, firstAt: p.firstAt });
-    const candidates = [...batchFlags]
-      .filter(
-        ([op, { flags: f, firstAt }]) =>
-          f.reversed === 1 ||
-          f.refund_owed === 1 ||
-          f.credit_pending === 1 ||
-          f.write_uncertain === 1 ||
-          f.written === 1 ||
-          openPnc.has(`${kioskId}/${op}`) ||
-          (firstAt !== undefined && Date.parse(firstAt) <= cutoff),
-      )
-      // A plain written top-up needs a look only if a case waits for it.
-      .filter(([op, { flags: f }]) => !pays.has(op) || !(f.written === 1 && f.reversed === 0 && f.refund_owed === 0 && f.credit_pending === 0 && f.write_uncertain === 0) || openPnc.has(`${kioskId}/${op}`))
-      .map(([op]) => op);
-    add(await inChunks(candidates, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id IN (${marks})`, [kioskId, ...chunk])));
-    add(await inChunks(allRefs, (marks, chunk) => sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE ref IN (${marks})`, chunk)));
+    const byFlags = (op: string): boolean => {
+      const { flags: f, firstAt } = batchFlags.get(op)!;
+      const mayDisagree = f.reversed === 1 || f.refund_owed === 1 || f.credit_pending === 1 || f.write_uncertain === 1 || f.written === 1 || (firstAt !== undefined && Date.parse(firstAt) <= cutoff);
+      // A plain written top-up needs a look only if a case waits for it (the EXISTS below).
+      const plainWritten = pays.has(op) && f.written === 1 && f.reversed === 0 && f.refund_owed === 0 && f.credit_pending === 0 && f.write_uncertain === 0;
+      return mayDisagree && !plainWritten;
+    };
+    // One statement for both kinds: the batch's operations, each read back if chosen by its flags
+    // (the second list) or if an open paid-not-credited case waits for it. The second list is padded
+    // with NULLs to the first's length, so the statement's text depends on one count only (prepared
+    // statements, engine.ts): `op IN (…, NULL)` is NULL, not false, when op is not listed, and
+    // `NULL OR false` drops the row as false would.
+    add(
+      await inChunks([...batchFlags.keys()], (marks, chunk) => {
+        const chosen = (chunk as string[]).filter(byFlags);
+        return sql.all<PaymentRow>(
+          `${PAYMENT_ROW} WHERE p.kiosk_id = ? AND p.operation_id IN (${marks})
+             AND (p.operation_id IN (${marks}) OR EXISTS (SELECT 1 FROM recon_cases k WHERE k.kind = 'paid-not-credited' AND k.state = 'open' AND k.subject = p.kiosk_id || '/' || p.operation_id))`,
+          [kioskId, ...chunk, ...chosen, ...chunk.slice(chosen.length).map(() => null)],
+        );
+      }),
+    );
+    add(await inChunks(allRefs, (marks, chunk) => sql.all<PaymentRow>(`${PAYMENT_ROW} WHERE p.ref IN (${marks})`, chunk)));
     const creditOrders = [...new Set([...orderIds])];
     const creditOps = await inChunks(creditOrders, (marks, chunk) => sql.all<{ kiosk_id: string; operation_id: string }>(`SELECT kiosk_id, operation_id FROM recon_credits WHERE order_id IN (${marks})`, chunk));
     for (const k of creditOps) {
       if (touched.has(`${k.kiosk_id}/${k.operation_id}`)) continue;
-      add(await sql.all<PaymentRow>(`SELECT * FROM recon_payments WHERE kiosk_id = ? AND operation_id = ?`, [k.kiosk_id, k.operation_id]));
+      add(await sql.all<PaymentRow>(`${PAYMENT_ROW} WHERE p.kiosk_id = ? AND p.operation_id = ?`, [k.kiosk_id, k.operation_id]));
     }
     if (touched.size === 0) return;
     const pre = await prefetch(sql, [...touched.values()]);
@@ -636,8 +654,12 @@ export function createReconciliation(
   async function reconcileKiosk(kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<void> {
     for (;;) {
       const more = await backend.transaction(async (sql) => {
-        await sql.run(`INSERT INTO recon_cursor (kiosk_id, seq) VALUES (?, 0) ON CONFLICT (kiosk_id) DO NOTHING`, [kioskId]);
-        const cursor = Number((await sql.all<{ seq: number }>(`SELECT seq FROM recon_cursor WHERE kiosk_id = ?${backend.forUpdate}`, [kioskId]))[0]!.seq);
+        // The kiosk's cursor, created at 0 if new, and locked for the transaction in one statement:
+        // on PostgreSQL an upsert that meets the row locks it as FOR UPDATE would (and, having waited
+        // for another holder, returns the seq that one committed); SQLite has one writer.
+        const cursor = Number(
+          (await sql.all<{ seq: number }>(`INSERT INTO recon_cursor (kiosk_id, seq) VALUES (?, 0) ON CONFLICT (kiosk_id) DO UPDATE SET seq = recon_cursor.seq RETURNING seq`, [kioskId]))[0]!.seq,
+        );
         if (cursor >= uptoSeq) return false;
         const hint = justStored?.filter((r) => r.seq > cursor && r.seq <= uptoSeq).sort((x, y) => x.seq - y.seq);
         const usable = hint !== undefined && hint.length > 0 && hint[0]!.seq === cursor + 1 && hint.every((r, i) => r.seq === cursor + 1 + i);

@@ -536,7 +536,6 @@ function sqliteReconBackend(db: Database.Database) {
   let chain: Promise<unknown> = Promise.resolve();
   return {
     sql: port,
-    forUpdate: '',
     greatest: 'max',
     transaction<T>(fn: (sql: SqlPort) => Promise<T>): Promise<T> {
       const run = async () => {

@@ -408,7 +408,6 @@ function pgReconBackend(db: Db): ReconBackend {
   });
   return {
     sql: port(db),
-    forUpdate: ' FOR UPDATE',
     greatest: 'greatest',
     transaction: (fn) => db.transaction((tx) => fn(port(tx))),
     async recordsAfter(sql, kioskId, afterSeq, uptoSeq, limit): Promise<StoredRecord[]> {
