@@ -130,6 +130,10 @@ export interface ReconSettings {
 export interface Reconciliation {
   /** Reconcile a kiosk's stored records up to `uptoSeq` (its contiguous seq): idempotent, resumable. */
   reconcileKiosk(kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<void>;
+  /** One step of reconcileKiosk (at most 500 records) inside the caller's transaction, which must hold
+   * nothing this kiosk's reconciliation could wait for. True when records up to `uptoSeq` remain:
+   * then reconcileKiosk. (The PostgreSQL intake reconciles in its own transaction: issue 10.) */
+  reconcileStep(sql: SqlPort, kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<boolean>;
   /** Catch up every kiosk and open the cases only time reveals (paid, not credited). Returns cases opened or settled. */
   sweep(): Promise<number>;
   /** Learn the card number of pending credits whose keyed hash is this card's: each becomes an order. */
@@ -649,40 +653,42 @@ export function createReconciliation(
     for (const p of touched.values()) await evaluatePayment(sql, p, pre);
   }
 
+  /** One step of reconcileKiosk in the caller's transaction: at most BATCH records past the cursor.
+   * True when records up to `uptoSeq` remain. */
+  async function reconcileStep(sql: SqlPort, kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<boolean> {
+    // The kiosk's cursor, created at 0 if new, and locked for the transaction in one statement:
+    // on PostgreSQL an upsert that meets the row locks it as FOR UPDATE would (and, having waited
+    // for another holder, returns the seq that one committed); SQLite has one writer.
+    const cursor = Number(
+      (await sql.all<{ seq: number }>(`INSERT INTO recon_cursor (kiosk_id, seq) VALUES (?, 0) ON CONFLICT (kiosk_id) DO UPDATE SET seq = recon_cursor.seq RETURNING seq`, [kioskId]))[0]!.seq,
+    );
+    if (cursor >= uptoSeq) return false;
+    const hint = justStored?.filter((r) => r.seq > cursor && r.seq <= uptoSeq).sort((x, y) => x.seq - y.seq);
+    const usable = hint !== undefined && hint.length > 0 && hint[0]!.seq === cursor + 1 && hint.every((r, i) => r.seq === cursor + 1 + i);
+    const records = usable ? hint : await backend.recordsAfter(sql, kioskId, cursor, uptoSeq, BATCH);
+    if (records.length === 0) return false;
+    // Records are reconciled in seq order without gaps (only up to the contiguous seq).
+    let last = cursor;
+    const batch: StoredRecord[] = [];
+    for (const r of records) {
+      if (r.seq !== last + 1) break;
+      batch.push(r);
+      last = r.seq;
+    }
+    await applyBatch(sql, kioskId, batch);
+    await sql.run(`UPDATE recon_cursor SET seq = ? WHERE kiosk_id = ?`, [last, kioskId]);
+    return last < uptoSeq && last > cursor;
+  }
+
   /** `justStored`: records the caller just stored (intake), used instead of reading them back when
    * they are exactly the next ones; anything else is read from the store. */
   async function reconcileKiosk(kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<void> {
-    for (;;) {
-      const more = await backend.transaction(async (sql) => {
-        // The kiosk's cursor, created at 0 if new, and locked for the transaction in one statement:
-        // on PostgreSQL an upsert that meets the row locks it as FOR UPDATE would (and, having waited
-        // for another holder, returns the seq that one committed); SQLite has one writer.
-        const cursor = Number(
-          (await sql.all<{ seq: number }>(`INSERT INTO recon_cursor (kiosk_id, seq) VALUES (?, 0) ON CONFLICT (kiosk_id) DO UPDATE SET seq = recon_cursor.seq RETURNING seq`, [kioskId]))[0]!.seq,
-        );
-        if (cursor >= uptoSeq) return false;
-        const hint = justStored?.filter((r) => r.seq > cursor && r.seq <= uptoSeq).sort((x, y) => x.seq - y.seq);
-        const usable = hint !== undefined && hint.length > 0 && hint[0]!.seq === cursor + 1 && hint.every((r, i) => r.seq === cursor + 1 + i);
-        const records = usable ? hint : await backend.recordsAfter(sql, kioskId, cursor, uptoSeq, BATCH);
-        if (records.length === 0) return false;
-        // Records are reconciled in seq order without gaps (only up to the contiguous seq).
-        let last = cursor;
-        const batch: StoredRecord[] = [];
-        for (const r of records) {
-          if (r.seq !== last + 1) break;
-          batch.push(r);
-          last = r.seq;
-        }
-        await applyBatch(sql, kioskId, batch);
-        await sql.run(`UPDATE recon_cursor SET seq = ? WHERE kiosk_id = ?`, [last, kioskId]);
-        return last < uptoSeq && last > cursor;
-      });
-      if (!more) return;
-    }
+    while (await backend.transaction((sql) => reconcileStep(sql, kioskId, uptoSeq, justStored)));
   }
 
   return {
     reconcileKiosk,
+    reconcileStep,
     async sweep() {
       const behind = await backend.sql.all<{ kiosk_id: string; contiguous_seq: number }>(
         `SELECT k.kiosk_id, k.contiguous_seq FROM kiosk_state k LEFT JOIN recon_cursor c ON c.kiosk_id = k.kiosk_id WHERE coalesce(c.seq, 0) < k.contiguous_seq`,

@@ -68,7 +68,9 @@ for (const engine of engines) {
     beforeEach(async () => {
       await server?.app.close();
       // Every test starts from the seeded fixtures: empty the tables (the schema stays migrated).
-      await db.query(`TRUNCATE cards, orders, blocked_changes, kiosk_state, journal_records, meta`);
+      await db.query(
+        `TRUNCATE cards, orders, blocked_changes, kiosk_state, journal_records, meta, recon_cursor, recon_payments, recon_loads, recon_refs_seen, recon_credits, recon_cases, recon_case_events, recon_uncertain_loads`,
+      );
       clock = fixedClock('2026-11-23T09:00:00Z');
       server = await startPgBackOffice({
         port: 0,
@@ -216,6 +218,36 @@ for (const engine of engines) {
       j.append({ type: 'order.loaded', operationId: 'op-x', card: onCard, data: { orderId: 'FX-PRD-0033' } });
       await client().submitRecords(j.undelivered(10));
       expect(await server.store.order('FX-PRD-0033')).toEqual({ collected: true, collectedOperation: 'op-x' });
+    });
+
+    it("a reconciliation that fails inside the intake's transaction leaves the batch stored all the same; the next intake catches it up", async () => {
+      const j = kioskJournal();
+      const onCard = cardRef(card('personal-ns-extra'), SECRET);
+      const id = '11111111-aaaaaaaa-bbbbbbbb-cccccccc';
+      // Written, then reversed by the terminal: credited, not paid (a case, once reconciled).
+      for (const [type, data] of [['payment.intent'], ['payment.approved'], ['card.write-intent'], ['card.written'], ['payment.reversed', { cardCredited: true }]] as const)
+        j.append({ type, operationId: id, amountCents: 500, card: onCard, ...(data ? { data } : {}) });
+      const cursor = async () => (await db.query<{ seq: string }>(`SELECT seq FROM recon_cursor WHERE kiosk_id = $1`, [KIOSK])).rows.map((r) => Number(r.seq));
+      // Reconciliation's first write fails, as a bug or a broken table would make it.
+      await db.query(`CREATE FUNCTION test_recon_fails() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$`);
+      await db.query(`CREATE TRIGGER test_recon_fails BEFORE INSERT ON recon_payments FOR EACH STATEMENT EXECUTE FUNCTION test_recon_fails()`);
+      try {
+        const r1 = await client().submitRecords(j.undelivered(10));
+        expect(r1).toMatchObject({ contiguousSeq: 5, gaps: [] });
+        expect(r1.results.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
+        expect((await server.store.journalRecords(KIOSK)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+        // Nothing of the failed reconciliation stayed: no cursor moved, no case.
+        expect(await cursor()).toEqual([]);
+        expect(await server.store.recon.listCases({ limit: 10 })).toEqual([]);
+      } finally {
+        await db.query(`DROP TRIGGER test_recon_fails ON recon_payments`);
+        await db.query(`DROP FUNCTION test_recon_fails()`);
+      }
+      j.append({ type: 'kiosk.note', operationId: 'later' });
+      const r2 = await client().submitRecords(j.undelivered(10).filter((r) => r.seq === 6));
+      expect(r2).toMatchObject({ contiguousSeq: 6, gaps: [] });
+      expect(await cursor()).toEqual([6]);
+      expect((await server.store.recon.listCases({ limit: 10 })).map((x) => [x.kind, x.operationId, x.state])).toEqual([['credited-not-paid', id, 'open']]);
     });
 
     it('records of another month go to their own partition, and retention drops a partition', async () => {

@@ -9,8 +9,9 @@
  * - blocked-list versions are max+1 under a table lock: they commit in version order.
  * Intake does a fixed number of round trips per batch (not per record): BEGIN, journal_intake_lock
  * (lock + state + neighbours, one server-side function), one INSERT … SELECT FROM unnest(…) for all
- * records, journal_intake_finish (contiguous seq, state, gaps), COMMIT; then reconciliation's own.
- * `npm run bench:pg-intake` counts them.
+ * records, journal_intake_finish (contiguous seq, state, gaps), reconciliation's (four for an
+ * ordinary batch: reconciliation.ts applyBatch), COMMIT: nine in all. `npm run bench:pg-intake`
+ * counts them.
  */
 import type { Clock } from '../../contract/time.js';
 import type { CardKind } from '../../contract/card.js';
@@ -128,22 +129,40 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
   const backend = pgReconBackend(db);
   const recon = createReconciliation(backend, clock, options.secretOf ?? (() => undefined), { timeZone, ...options.reconciliation });
 
-  /** Intake, then reconciliation of what is now contiguous. Reconciliation is derived state with its
-   * own cursor: if it fails the records are stored all the same and the next intake or sweep resumes. */
+  /**
+   * Intake, then reconciliation of what is now contiguous, in the intake's transaction (two round
+   * trips and a commit fewer a batch than a transaction of its own: issue 10). Reconciliation is
+   * derived state with its own cursor: if it fails, the transaction is rolled back and the intake
+   * done again without it, so the records are stored all the same and the next intake or the sweep
+   * resumes. More than one step's worth (a gap filled): the rest in transactions of its own after.
+   */
   async function intake(kioskId: string, secretOrKeys: SecretKey | IntakeKeys, records: JournalRecord[]): Promise<IntakeResponseDto> {
-    const res = await intakeRecords(kioskId, asIntakeKeys(secretOrKeys), records);
+    const keys = asIntakeKeys(secretOrKeys);
+    const checked = checkRecords(kioskId, keys, records);
+    let more = false;
+    let res: IntakeResponseDto;
     try {
-      const stored = new Set(res.results.filter((x) => x.status === 'accepted').map((x) => x.seq));
-      await recon.reconcileKiosk(kioskId, res.contiguousSeq, records.filter((r) => stored.has(r.seq)).map(storedRecordOf));
+      res = await intakeRecords(kioskId, keys, checked, async (tx, done) => {
+        const stored = new Set(done.results.filter((x) => x.status === 'accepted').map((x) => x.seq));
+        try {
+          more = await recon.reconcileStep(reconPort(tx), kioskId, done.contiguousSeq, records.filter((r) => stored.has(r.seq)).map(storedRecordOf));
+        } catch (e) {
+          throw new ReconciliationFailed(e);
+        }
+      });
     } catch (e) {
-      console.error(`reconciliation of ${kioskId} deferred: ${String(e)}`);
+      if (!(e instanceof ReconciliationFailed)) throw e;
+      console.error(`reconciliation of ${kioskId} deferred: ${String(e.cause)}`);
+      return intakeRecords(kioskId, keys, checked);
     }
+    if (more)
+      await recon.reconcileKiosk(kioskId, res.contiguousSeq).catch((e: unknown) => console.error(`reconciliation of ${kioskId} deferred: ${String(e)}`));
     return res;
   }
 
-  async function intakeRecords(kioskId: string, keys: IntakeKeys, records: JournalRecord[]): Promise<IntakeResponseDto> {
-    // CPU work (hash + HMAC) before taking any lock or connection.
-    const checked = records.map((r) => {
+  /** Each record's own checks (CPU: hash + HMAC), before taking any lock or connection. */
+  function checkRecords(kioskId: string, keys: IntakeKeys, records: JournalRecord[]) {
+    return records.map((r) => {
       if (r.kioskId !== kioskId) return { r, reason: 'wrong-kiosk' as const };
       if (!KNOWN_RECORD_TYPES.has(r.type)) return { r, reason: 'unknown-type' as const };
       // Each record under the key it names (key rotation: kiosk-keys.ts intakeKeysOf).
@@ -152,6 +171,15 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
       const c = checkRecord(r, key);
       return c.ok ? { r } : { r, reason: c.reason };
     });
+  }
+
+  async function intakeRecords(
+    kioskId: string,
+    keys: IntakeKeys,
+    checked: ReturnType<typeof checkRecords>,
+    /** Runs in the intake's transaction, after it (reconciliation). */
+    within?: (tx: Queryable, done: IntakeResponseDto) => Promise<void>,
+  ): Promise<IntakeResponseDto> {
     const valid = checked.filter((c) => c.reason === undefined).map((c) => c.r);
     await ensurePartitions(valid);
     const receivedAt = now();
@@ -241,7 +269,9 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
           receivedAt,
         ])
       ).rows[0]!.f;
-      return { results, contiguousSeq: Number(fin.contiguous), gaps: fin.gaps.map((g) => ({ from: Number(g.from), to: Number(g.to) })) };
+      const done = { results, contiguousSeq: Number(fin.contiguous), gaps: fin.gaps.map((g) => ({ from: Number(g.from), to: Number(g.to) })) };
+      await within?.(tx, done);
+      return done;
     });
   }
 
@@ -397,15 +427,27 @@ async function seedFixtures(store: PgStore, day: string): Promise<void> {
 }
 
 /** Reconciliation's SQL port on PostgreSQL/PGlite: `?` placeholders numbered $1, $2, … */
-function pgReconBackend(db: Db): ReconBackend {
+/** Reconciliation's failure inside the intake's transaction (intake then retries without it). */
+class ReconciliationFailed extends Error {
+  constructor(cause: unknown) {
+    super(`reconciliation failed: ${String(cause)}`, { cause });
+  }
+}
+
+/** Reconciliation's SQL port (`?` placeholders) on a connection or transaction. */
+function reconPort(q: Queryable): SqlPort {
   const numbered = (sql: string) => {
     let n = 0;
     return sql.replace(/\?/g, () => `$${++n}`);
   };
-  const port = (q: Queryable): SqlPort => ({
+  return {
     all: async <R>(sql: string, params: readonly unknown[] = []) => (await q.query<R>(numbered(sql), params)).rows,
     run: async (sql, params = []) => (await q.query(numbered(sql), params)).rowCount ?? 0,
-  });
+  };
+}
+
+function pgReconBackend(db: Db): ReconBackend {
+  const port = reconPort;
   return {
     sql: port(db),
     greatest: 'greatest',
