@@ -130,9 +130,9 @@ export interface ReconSettings {
 export interface Reconciliation {
   /** Reconcile a kiosk's stored records up to `uptoSeq` (its contiguous seq): idempotent, resumable. */
   reconcileKiosk(kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<void>;
-  /** One step of reconcileKiosk (at most 500 records) inside the caller's transaction, which must hold
-   * nothing this kiosk's reconciliation could wait for. True when records up to `uptoSeq` remain:
-   * then reconcileKiosk. (The PostgreSQL intake reconciles in its own transaction: issue 10.) */
+  /** One step of reconcileKiosk (at most 500 records) inside the caller's transaction: the PostgreSQL
+   * intake's (issue 10: two round trips and a commit fewer a batch). True when records up to
+   * `uptoSeq` remain: the caller runs reconcileKiosk for them after its commit. */
   reconcileStep(sql: SqlPort, kioskId: string, uptoSeq: number, justStored?: readonly StoredRecord[]): Promise<boolean>;
   /** Catch up every kiosk and open the cases only time reveals (paid, not credited). Returns cases opened or settled. */
   sweep(): Promise<number>;
