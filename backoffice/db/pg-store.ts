@@ -426,7 +426,6 @@ async function seedFixtures(store: PgStore, day: string): Promise<void> {
   for (const n of FIXTURE_BLOCKED) await store.setBlocked(n, true);
 }
 
-/** Reconciliation's SQL port on PostgreSQL/PGlite: `?` placeholders numbered $1, $2, … */
 /** Reconciliation's failure inside the intake's transaction (intake then retries without it). */
 class ReconciliationFailed extends Error {
   constructor(cause: unknown) {
@@ -434,7 +433,8 @@ class ReconciliationFailed extends Error {
   }
 }
 
-/** Reconciliation's SQL port (`?` placeholders) on a connection or transaction. */
+/** Reconciliation's SQL port on PostgreSQL/PGlite, on a connection or a transaction: `?`
+ * placeholders numbered $1, $2, … */
 function reconPort(q: Queryable): SqlPort {
   const numbered = (sql: string) => {
     let n = 0;
