@@ -250,6 +250,28 @@ for (const engine of engines) {
       expect((await server.store.recon.listCases({ limit: 10 })).map((x) => [x.kind, x.operationId, x.state])).toEqual([['credited-not-paid', id, 'open']]);
     });
 
+    it('a batch that fills a gap in front of 1,200 stored records reconciles them all: one step in its transaction, the rest after its commit', async () => {
+      const j = kioskJournal();
+      const onCard = cardRef(card('personal-ns-extra'), SECRET);
+      const id = '22222222-aaaaaaaa-bbbbbbbb-cccccccc';
+      for (let i = 0; i < 1100; i++) j.append({ type: 'kiosk.note', operationId: `n${i}` });
+      // Seqs 1101-1105: written, then reversed by the terminal: a case once reconciled.
+      for (const [type, data] of [['payment.intent'], ['payment.approved'], ['card.write-intent'], ['card.written'], ['payment.reversed', { cardCredited: true }]] as const)
+        j.append({ type, operationId: id, amountCents: 500, card: onCard, ...(data ? { data } : {}) });
+      for (let i = 0; i < 95; i++) j.append({ type: 'kiosk.note', operationId: `m${i}` });
+      const recs = j.undelivered(2000);
+      expect(recs).toHaveLength(1200);
+      const c = client();
+      // Everything but seq 1, in batches the body limit allows: nothing is contiguous yet.
+      for (let from = 1; from < 1200; from += 200) expect(await c.submitRecords(recs.slice(from, from + 200))).toMatchObject({ contiguousSeq: 0 });
+      expect(await server.store.recon.listCases({ limit: 10 })).toEqual([]);
+      // Seq 1 arrives: 1,200 contiguous at once, more than one reconciliation step (500).
+      expect(await c.submitRecords([recs[0]!])).toMatchObject({ contiguousSeq: 1200, gaps: [] });
+      const cursor = (await db.query<{ seq: string }>(`SELECT seq FROM recon_cursor WHERE kiosk_id = $1`, [KIOSK])).rows.map((r) => Number(r.seq));
+      expect(cursor).toEqual([1200]);
+      expect((await server.store.recon.listCases({ limit: 10 })).map((x) => [x.kind, x.operationId])).toEqual([['credited-not-paid', id]]);
+    });
+
     it('records of another month go to their own partition, and retention drops a partition', async () => {
       const j = kioskJournal();
       j.append({ type: 'kiosk.note', operationId: 'nov' });
