@@ -91,6 +91,15 @@ for (const engine of engines) {
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     }
 
+    /** A payment written onto the card, then reversed by the terminal: credited, not paid (one case, once reconciled). */
+    function creditedNotPaid(j: ReturnType<typeof kioskJournal>, id: string): void {
+      const onCard = cardRef(card('personal-ns-extra'), SECRET);
+      for (const [type, data] of [['payment.intent'], ['payment.approved'], ['card.write-intent'], ['card.written'], ['payment.reversed', { cardCredited: true }]] as const)
+        j.append({ type, operationId: id, amountCents: 500, card: onCard, ...(data ? { data } : {}) });
+    }
+    /** The kiosk's reconciliation cursor ([] before its first reconciliation). */
+    const reconCursor = async () => (await db.query<{ seq: string }>(`SELECT seq FROM recon_cursor WHERE kiosk_id = $1`, [KIOSK])).rows.map((r) => Number(r.seq));
+
     it('runs its schema as versioned migrations (node-pg-migrate), the journal partitioned by month', async () => {
       const ran = await db.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY run_on`);
       expect(ran.rows.map((r) => r.name)).toEqual(['1764460000000_initial-schema', '1796057400000_enrollment', '1796057700000_reconciliation', '1796058000000_technicians-fleet', '1796060000000_intake-round-trips', '1796061000000_recon-uncertain-loads']);
@@ -222,12 +231,8 @@ for (const engine of engines) {
 
     it("a reconciliation that fails inside the intake's transaction leaves the batch stored all the same; the next intake catches it up", async () => {
       const j = kioskJournal();
-      const onCard = cardRef(card('personal-ns-extra'), SECRET);
       const id = '11111111-aaaaaaaa-bbbbbbbb-cccccccc';
-      // Written, then reversed by the terminal: credited, not paid (a case, once reconciled).
-      for (const [type, data] of [['payment.intent'], ['payment.approved'], ['card.write-intent'], ['card.written'], ['payment.reversed', { cardCredited: true }]] as const)
-        j.append({ type, operationId: id, amountCents: 500, card: onCard, ...(data ? { data } : {}) });
-      const cursor = async () => (await db.query<{ seq: string }>(`SELECT seq FROM recon_cursor WHERE kiosk_id = $1`, [KIOSK])).rows.map((r) => Number(r.seq));
+      creditedNotPaid(j, id);
       // Reconciliation's first write fails, as a bug or a broken table would make it.
       await db.query(`CREATE FUNCTION test_recon_fails() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$`);
       await db.query(`CREATE TRIGGER test_recon_fails BEFORE INSERT ON recon_payments FOR EACH STATEMENT EXECUTE FUNCTION test_recon_fails()`);
@@ -237,7 +242,7 @@ for (const engine of engines) {
         expect(r1.results.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
         expect((await server.store.journalRecords(KIOSK)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
         // Nothing of the failed reconciliation stayed: no cursor moved, no case.
-        expect(await cursor()).toEqual([]);
+        expect(await reconCursor()).toEqual([]);
         expect(await server.store.recon.listCases({ limit: 10 })).toEqual([]);
       } finally {
         await db.query(`DROP TRIGGER test_recon_fails ON recon_payments`);
@@ -246,18 +251,15 @@ for (const engine of engines) {
       j.append({ type: 'kiosk.note', operationId: 'later' });
       const r2 = await client().submitRecords(j.undelivered(10).filter((r) => r.seq === 6));
       expect(r2).toMatchObject({ contiguousSeq: 6, gaps: [] });
-      expect(await cursor()).toEqual([6]);
+      expect(await reconCursor()).toEqual([6]);
       expect((await server.store.recon.listCases({ limit: 10 })).map((x) => [x.kind, x.operationId, x.state])).toEqual([['credited-not-paid', id, 'open']]);
     });
 
     it('a batch that fills a gap in front of 1,200 stored records reconciles them all: one step in its transaction, the rest after its commit', async () => {
       const j = kioskJournal();
-      const onCard = cardRef(card('personal-ns-extra'), SECRET);
       const id = '22222222-aaaaaaaa-bbbbbbbb-cccccccc';
       for (let i = 0; i < 1100; i++) j.append({ type: 'kiosk.note', operationId: `n${i}` });
-      // Seqs 1101-1105: written, then reversed by the terminal: a case once reconciled.
-      for (const [type, data] of [['payment.intent'], ['payment.approved'], ['card.write-intent'], ['card.written'], ['payment.reversed', { cardCredited: true }]] as const)
-        j.append({ type, operationId: id, amountCents: 500, card: onCard, ...(data ? { data } : {}) });
+      creditedNotPaid(j, id); // seqs 1101-1105
       for (let i = 0; i < 95; i++) j.append({ type: 'kiosk.note', operationId: `m${i}` });
       const recs = j.undelivered(2000);
       expect(recs).toHaveLength(1200);
@@ -267,8 +269,7 @@ for (const engine of engines) {
       expect(await server.store.recon.listCases({ limit: 10 })).toEqual([]);
       // Seq 1 arrives: 1,200 contiguous at once, more than one reconciliation step (500).
       expect(await c.submitRecords([recs[0]!])).toMatchObject({ contiguousSeq: 1200, gaps: [] });
-      const cursor = (await db.query<{ seq: string }>(`SELECT seq FROM recon_cursor WHERE kiosk_id = $1`, [KIOSK])).rows.map((r) => Number(r.seq));
-      expect(cursor).toEqual([1200]);
+      expect(await reconCursor()).toEqual([1200]);
       expect((await server.store.recon.listCases({ limit: 10 })).map((x) => [x.kind, x.operationId])).toEqual([['credited-not-paid', id]]);
     });
 

@@ -447,11 +447,10 @@ function reconPort(q: Queryable): SqlPort {
 }
 
 function pgReconBackend(db: Db): ReconBackend {
-  const port = reconPort;
   return {
-    sql: port(db),
+    sql: reconPort(db),
     greatest: 'greatest',
-    transaction: (fn) => db.transaction((tx) => fn(port(tx))),
+    transaction: (fn) => db.transaction((tx) => fn(reconPort(tx))),
     async recordsAfter(sql, kioskId, afterSeq, uptoSeq, limit): Promise<StoredRecord[]> {
       const rows = await sql.all<{ seq: number; type: string; operation_id: string; at_text: string; amount_cents: number | null; card_hash: string | null; card_last4: string | null; data: Record<string, unknown> | null }>(
         `SELECT seq, type, operation_id, at_text, amount_cents, card_hash, card_last4, data FROM journal_records WHERE kiosk_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
