@@ -7,8 +7,16 @@
  * - a failed connect on card arrival is emitted under the wrong event name and lost: we watch the
  *   pcsclite reader's status ourselves and connect again when a present card got no 'card' event;
  * - after pcscd restarts the NFC object never sees readers again: a watchdog builds a fresh NFC
- *   when no reader has been seen for a while or PC/SC reported an error.
+ *   when no reader has been seen for a while or PC/SC reported an error;
+ * - @pokusew/pcsclite's constructor retries SCardEstablishContext in a loop for as long as pcscd is
+ *   absent (pcsclite.cpp: `do … while (result == SCARD_E_NO_SERVICE …)`), on the main thread: a
+ *   fresh NFC built while pcscd was down froze the whole process at 100 % CPU until pcscd came back
+ *   (seen in CI: the wire test that restarts pcscd from the same process never got to restart it).
+ *   So a fresh NFC is built only after pcscd has accepted a connection on its socket (asked
+ *   without blocking); otherwise the watchdog tries again. (A file check is not enough: a killed
+ *   pcscd leaves its socket file, and the loop then spins on a refused connect.)
  */
+import { connect } from 'node:net';
 import type { Clock } from '../../../contract/time.js';
 import type { CardIdentity, CardModel, CardSection } from '../../../contract/card.js';
 import { CardError, type CardErrorCode, type CardReader, type CardReaderEvent, type CardUpdate } from '../card-reader.js';
@@ -18,6 +26,23 @@ import type { KeyProvider, KeyType } from '../keys.js';
 import { firstBlockOfSector } from '../layout.js';
 import { CardReaderCore } from '../reader-core.js';
 import { loadNfcPcsc, type Nfc, type NfcCardInfo, type NfcPcscError, type NfcReader } from './nfc-pcsc.js';
+
+/** The socket libpcsclite connects to (and stats before each attempt): its default, or PCSCLITE_CSOCK_NAME. */
+export const PCSCD_SOCKET_PATH = process.env['PCSCLITE_CSOCK_NAME'] ?? '/run/pcscd/pcscd.comm';
+
+/** Whether pcscd accepts a connection on its socket now (the event loop is not held meanwhile). */
+function pcscdReachable(timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path: PCSCD_SOCKET_PATH });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
 
 export interface PcscCardReaderOptions {
   keys: KeyProvider;
@@ -122,7 +147,7 @@ export class PcscCardReader implements CardReader {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.openNfc();
+    await this.openNfcWhenPcscdAnswers();
     this.watchdog = setInterval(() => this.checkHealth(), Math.max(100, Math.floor(this.interval / 2)));
     this.watchdog.unref?.();
   }
@@ -203,6 +228,16 @@ export class PcscCardReader implements CardReader {
 
   // --- NFC object lifecycle and watchdog ----------------------------------------------------
 
+  /** openNfc, for the real nfc-pcsc only once pcscd answers (see the header: its constructor spins while pcscd is away). */
+  private async openNfcWhenPcscdAnswers(): Promise<void> {
+    if (!this.opts.nfcFactory && !(await pcscdReachable())) {
+      this.pcscFailed = true;
+      this.setReady(false, `PC/SC unavailable: pcscd does not answer on ${PCSCD_SOCKET_PATH}`);
+      return;
+    }
+    if (this.started) this.openNfc();
+  }
+
   private openNfc(): void {
     const gen = ++this.nfcGeneration;
     let nfc: Nfc;
@@ -281,9 +316,7 @@ export class PcscCardReader implements CardReader {
       this.opts.log?.('card reader watchdog: reopening PC/SC', { readers: this.readers.size, pcscFailed: this.pcscFailed });
       this.reopening = true;
       void this.closeNfc()
-        .then(() => {
-          if (this.started) this.openNfc();
-        })
+        .then(() => (this.started ? this.openNfcWhenPcscdAnswers() : undefined))
         .finally(() => {
           this.reopening = false;
         });
