@@ -161,6 +161,12 @@ async function main(): Promise<void> {
 
   if (cfg.scenario === 'storm') {
     for (const k of kiosks) append(k, cfg.records);
+    // Collected now, not in the storm's first seconds: generating a quarter of a million records
+    // leaves V8 a full heap to mark and compact, and it did so right after 'go', on both cores
+    // (half of a client's CPU in the first 6 s was GC, profiled; the back offices got ~0.6 of a
+    // core and stored nothing for 4-6 s). A real kiosk holds 200 records, not 250,000.
+    // (fleet.ts starts the clients with --expose-gc.)
+    (globalThis as { gc?: () => void }).gc?.();
     send({ type: 'ready' });
     await waitFor('go');
     const t0 = performance.now();

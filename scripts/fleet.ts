@@ -132,7 +132,7 @@ function startClient(config: Record<string, unknown>, dir: string, n: number): C
   // Thousands of kiosks do not fit on a command line: the configuration goes in a file.
   const configPath = join(dir, `client-${n}.json`);
   writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/fleet-client.ts'), configPath], {
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['--expose-gc', join(ROOT, 'scripts/fleet-client.ts'), configPath], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
     detached: true, // its own process group: see killGroup
