@@ -55,7 +55,8 @@ new PerformanceObserver((list) => {
 const cluster = await startPgCluster({ settings: { max_connections: '100', shared_buffers: '256MB' } });
 const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
 try {
-  const url = cluster.socketUrl(await cluster.createDatabase('bench').then(() => 'bench'));
+  await cluster.createDatabase('bench');
+  const url = cluster.socketUrl('bench'); // the Unix socket, as the fleet's back offices use it
   const kiosks = Array.from({ length: K }, (_, i) => ({ id: `bench-${String(i).padStart(5, '0')}`, secret: `bench-kiosk-secret-${i}-${(i * 2654435761) % 1e9}` }));
   const bo = await startBackOfficeProcess({
     databaseUrl: url,
