@@ -227,10 +227,11 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
     }
     // Sent and signed as bytes: undici keeps the body it was given until the answer is in, and a
     // string held that long (a full batch is ~90 KB) is copied by every young-generation GC it
-    // survives, then promoted; the Buffer's bytes live outside the JS heap (fleet storm, profiled).
-    const text = body === undefined ? '' : Buffer.from(JSON.stringify(body));
+    // survives, then promoted; the Buffer's bytes live outside the JS heap (bench:http-intake:
+    // the client's GC a batch 0.19 -> 0.11 ms, backoffice/README.md stop 22).
+    const bodyBytes = body === undefined ? '' : Buffer.from(JSON.stringify(body));
     const signing = options.requestSecret?.() ?? secret; // one key for the request and its answer
-    const headers: Record<string, string> = signRequest({ kioskId, secret: signing, method, pathWithQuery, body: text, at: clock.now() });
+    const headers: Record<string, string> = signRequest({ kioskId, secret: signing, method, pathWithQuery, body: bodyBytes, at: clock.now() });
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: { status: number; header(name: string): string | null };
     let payload: string;
@@ -238,7 +239,7 @@ export function createHttpBackOfficeClient(options: HttpBackOfficeClientOptions)
       const r = await undiciRequest(`${base}${pathWithQuery}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: text } : {}),
+        ...(body !== undefined ? { body: bodyBytes } : {}),
         signal: AbortSignal.timeout(timeoutMs),
         dispatcher: agent,
       });
