@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DERIVED_KEY_CACHE_SECRETS, deriveKey, hmacHex } from './record-crypto.js';
+import fc from 'fast-check';
+import { checkRecord, DERIVED_KEY_CACHE_SECRETS, deriveKey, GENESIS_HASH, hmacHex, sealRecord } from './record-crypto.js';
 
 describe('derived keys are kept per secret', () => {
   it('a back office serving 5,000 kiosks derives each kiosk key once, not again after every 1,000 others', () => {
@@ -38,5 +39,36 @@ describe('derived keys are kept per secret', () => {
     const again = deriveKey(kept, 'record');
     expect(again).not.toBe(key);
     expect(again.export().equals(key.export())).toBe(true);
+  });
+});
+
+describe('checkRecord takes a record only when its hash and HMAC strings spell exactly its own digests', () => {
+  const key = 'record-check-secret-0123456789abcdef';
+  const sealed = sealRecord(
+    { kioskId: 'kiosk-7', seq: 3, at: '2026-12-02T10:00:00.000Z', type: 'payment.approved', operationId: 'op-1', amountCents: 500, data: { ref: 'abc', n: 2 }, prevHash: GENESIS_HASH },
+    'record-check-secret-0123456789abcdef',
+  );
+
+  it('a sealed record passes; the same record under another key is bad-hmac; changed content is hash-mismatch', () => {
+    expect(checkRecord(sealed, key)).toEqual({ ok: true });
+    expect(checkRecord(sealed, 'another-secret-0123456789abcdef00')).toEqual({ ok: false, reason: 'bad-hmac' });
+    expect(checkRecord({ ...sealed, amountCents: 501 }, key)).toEqual({ ok: false, reason: 'hash-mismatch' });
+  });
+
+  it('the same bytes spelled otherwise (uppercase, padded, cut short, non-hex) are refused, for the hash and for the HMAC', () => {
+    const spellings = (hex: string) => [hex.toUpperCase(), `${hex}0`, `0${hex}`, hex.slice(0, 62), `${hex.slice(0, 62)}zz`, `${hex.slice(0, 63)}g`, ` ${hex.slice(1)}`, ''];
+    for (const h of spellings(sealed.hash)) expect(checkRecord({ ...sealed, hash: h }, key)).toEqual({ ok: false, reason: 'hash-mismatch' });
+    for (const h of spellings(sealed.hmac)) expect(checkRecord({ ...sealed, hmac: h }, key)).toEqual({ ok: false, reason: 'bad-hmac' });
+  });
+
+  it('any other 64-character string in place of the hash or the HMAC is refused (property)', () => {
+    const hex64 = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFxg-'), minLength: 64, maxLength: 64 });
+    fc.assert(
+      fc.property(hex64, fc.boolean(), (s, onHash) => {
+        fc.pre(s !== (onHash ? sealed.hash : sealed.hmac));
+        const r = checkRecord(onHash ? { ...sealed, hash: s } : { ...sealed, hmac: s }, key);
+        return !r.ok && r.reason === (onHash ? 'hash-mismatch' : 'bad-hmac');
+      }),
+    );
   });
 });
