@@ -139,6 +139,28 @@ describe('a back office that never answers', () => {
   });
 });
 
+describe('a back office that answers its headers and then stalls the body', () => {
+  it('is given up at the request timeout all the same: the timeout covers reading the answer, not just its headers', async () => {
+    const held: import('node:http').ServerResponse[] = [];
+    const stalling: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"orders":['); // and never more
+      held.push(res);
+    });
+    await new Promise<void>((r) => stalling.listen(0, '127.0.0.1', () => r()));
+    const { port } = stalling.address() as AddressInfo;
+    try {
+      const client = createHttpBackOfficeClient({ baseUrl: `http://127.0.0.1:${port}`, kioskId: 'kiosk-1', secret: 's'.repeat(32), clock: fixedClock('2026-11-30T10:00:00Z'), timeoutMs: 150, blockedCachePath: join(tmpdir(), 'never-written-blocked.json') });
+      const t0 = performance.now();
+      await expect(client.pendingOrders('3528010000000017')).rejects.toThrow(/back office not reachable: .*timeout/i);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    } finally {
+      for (const res of held) res.destroy();
+      await new Promise<void>((r) => stalling.close(() => r()));
+    }
+  });
+});
+
 describe('a back office that sheds the blocked-list poll (503 + Retry-After)', () => {
   it.each([
     [0, 4000],
