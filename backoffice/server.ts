@@ -438,7 +438,7 @@ function buildApp(
 
   app.post(`${API_PREFIX}/journal`, async (req) => {
     // Compiled from IntakeRequest; zod decides whatever the compiled check refuses (intake-validation.ts).
-    const { records } = parseIntakeRequest(req.body);
+    const { records } = await parseIntakeRequest(req.body);
     // Each record under the key it names (key rotation), looked up by (kiosk, keyId): kiosk-keys.ts.
     const keys = await intakeKeysOf(store.keys, kiosks, req.kioskId, maxSkewMs);
     if (!keys) throw new HttpError(401, 'unauthorized', 'unknown kiosk or bad signature');

@@ -33,7 +33,7 @@ function checkRecordBytes(r: JournalRecord, key: SecretKey): boolean {
   return is(createHash('sha256').update(canonical).digest(), r.hash) && is(createHmac('sha256', deriveKey(key, 'record')).update('ns-kiosk/record/v1\n').update(canonical).digest(), r.hmac);
 }
 
-const compiled = compileIntakeCheck();
+const compiled = await compileIntakeCheck();
 const pairs: [string, () => boolean][][] = [
   [
     ['body: zod IntakeRequest', () => IntakeRequest.safeParse(body).success],
