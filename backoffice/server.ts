@@ -21,7 +21,7 @@ import {
 } from '../contract/backoffice-api.js';
 import { openStore, type BackOfficeStore } from './store.js';
 import { HttpError, errorReply, parse } from './http-errors.js';
-import { IntakeGate, RetrySchedule, type IntakeGateOptions } from './intake-gate.js';
+import { DEFAULT_INTAKE_QUEUE, IntakeGate, RetrySchedule, type IntakeGateOptions } from './intake-gate.js';
 import { pollSheddingSettings, registerPollShedding, type PollLoad, type PollSheddingOptions } from './poll-shedding.js';
 import { openDatabase, type Db } from './db/engine.js';
 import { openPgStore, type AsyncBackOfficeStore, type PgStore } from './db/pg-store.js';
@@ -169,7 +169,7 @@ export async function startPgBackOffice(options: PgBackOfficeOptions): Promise<P
     throw e;
   }
   const g = options.intake ?? {};
-  const gate = new IntakeGate(g.concurrency ?? 8, g.maxWaiting ?? 64, g.maxWaitMs ?? 3000);
+  const gate = new IntakeGate(g.concurrency ?? 8, g.maxWaiting ?? DEFAULT_INTAKE_QUEUE, g.maxWaitMs ?? 3000);
   const retry = new RetrySchedule({ minS: g.retryAfterS ?? 2, maxS: g.maxRetryAfterS ?? 120, minRatePerS: g.minRetryRate ?? 100 }, () => performance.now());
   let app: FastifyInstance;
   const poll: { load?: () => PollLoad } = {};

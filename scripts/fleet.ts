@@ -25,6 +25,8 @@
  * KIOSK_PROBE_BATCH_SIZE; --probe 0: none),
  * --timeout-ms (kiosk request timeout, default 10000), --pool (connections per back office),
  * --min-retry-rate (each back office's floor for return slots, batches/s; default 100 / processes),
+ * --intake-concurrency / --intake-queue (each back office's journal batches at work / allowed to
+ * wait; default 4 / the back office's own default, DEFAULT_INTAKE_QUEUE),
  * --tcp (reach the throwaway cluster over loopback TCP, not its Unix socket),
  * --json (print the figures as one JSON line too).
  *
@@ -47,6 +49,7 @@ import { openPgStore } from '../backoffice/db/pg-store.js';
 import { startBackOfficeProcess, writeKiosksFile, type BackOfficeProcess } from '../backoffice/db/testing/backoffice-process.js';
 import { startPgCluster, type PgCluster } from '../backoffice/db/testing/pg-cluster.js';
 import { KIOSK_PROBE_BATCH_SIZE } from '../main/uploader/uploader.js';
+import { DEFAULT_INTAKE_QUEUE } from '../backoffice/intake-gate.js';
 import { cpuProbeMs, postmasterPid, treeCpuSeconds } from './proc-cpu.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -233,7 +236,7 @@ export async function runFleet(o: FleetOptions, signal?: AbortSignal): Promise<F
     // The kiosk's own probe unless told otherwise; 0: none (every batch full).
     const probeBatchSize = Math.min(o.batch, (o.probe ?? KIOSK_PROBE_BATCH_SIZE) || o.batch);
     const minRetryRate = o.minRetryRate ?? Math.max(1, Math.round(100 / o.processes));
-    const intakeEnv = { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(o.intakeConcurrency ?? 4), BACKOFFICE_INTAKE_QUEUE: String(o.intakeQueue ?? 64), BACKOFFICE_INTAKE_MIN_RETRY_RATE: String(minRetryRate) };
+    const intakeEnv = { BACKOFFICE_POOL: String(pool), BACKOFFICE_INTAKE_CONCURRENCY: String(o.intakeConcurrency ?? 4), BACKOFFICE_INTAKE_QUEUE: String(o.intakeQueue ?? DEFAULT_INTAKE_QUEUE), BACKOFFICE_INTAKE_MIN_RETRY_RATE: String(minRetryRate) };
     // The first process migrates; the others find the schema there (they would wait on the lock).
     const boOptions = { kiosksFile, env: intakeEnv, detached: true, ...(signal ? { signal } : {}) };
     backOffices.push(await until(startBackOfficeProcess({ databaseUrl: url, ...boOptions })));
