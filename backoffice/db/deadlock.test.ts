@@ -10,6 +10,9 @@
  *   is done again later); nothing of the aborted reconciliation stays.
  * - Inside the intake itself: a retryable 503; nothing of the batch is stored; retried, it is
  *   stored once.
+ * And the same place without a deadlock: the connection lost inside reconciliation (its backend
+ * terminated). The redo, on another connection, stores the batch (a lost connection inside the
+ * intake itself is a 503: multi-process.test.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,10 +29,10 @@ import { migrate } from './migrate.js';
 import { postgresAvailability, startPgCluster, type PgCluster } from './testing/pg-cluster.js';
 
 const pgAvailable = postgresAvailability();
-const KIOSKS = { 'kiosk-recon': 'kiosk-recon-secret-abcdefghijkl', 'kiosk-intake': 'kiosk-intake-secret-abcdefghijk' };
+const KIOSKS = { 'kiosk-recon': 'kiosk-recon-secret-abcdefghijkl', 'kiosk-intake': 'kiosk-intake-secret-abcdefghijk', 'kiosk-lost': 'kiosk-lost-secret-abcdefghijklmn' };
 type KioskId = keyof typeof KIOSKS;
 
-describe.skipIf(!pgAvailable.ok)(`deadlocks on a PostgreSQL server${pgAvailable.ok ? '' : ` — skipped: ${pgAvailable.reason}`}`, () => {
+describe.skipIf(!pgAvailable.ok)(`deadlocks and a lost connection in a journal intake, on a PostgreSQL server${pgAvailable.ok ? '' : ` — skipped: ${pgAvailable.reason}`}`, () => {
   let cluster: PgCluster;
   let url: string;
   let db: Db;
@@ -108,6 +111,13 @@ describe.skipIf(!pgAvailable.ok)(`deadlocks on a PostgreSQL server${pgAvailable.
     }
   }
 
+  /** A payment written onto the card, then reversed by the terminal: once reconciled, one case. */
+  function creditedNotPaid(j: ReturnType<typeof kioskJournal>, kioskId: KioskId, id: string): void {
+    const onCard = cardRef(FIXTURE_CARDS['personal-ns-extra'].cardNumber, KIOSKS[kioskId]);
+    for (const [type, data] of [['payment.intent'], ['payment.approved'], ['card.write-intent'], ['card.written'], ['payment.reversed', { cardCredited: true }]] as const)
+      j.append({ type, operationId: id, amountCents: 500, card: onCard, ...(data ? { data } : {}) });
+  }
+
   it("a deadlock inside reconciliation aborts the intake's transaction; the batch is stored all the same, nothing of the reconciliation stays, and the next intake catches it up", async () => {
     const kioskId = 'kiosk-recon';
     const j = kioskJournal(kioskId);
@@ -116,10 +126,7 @@ describe.skipIf(!pgAvailable.ok)(`deadlocks on a PostgreSQL server${pgAvailable.
     j.append({ type: 'kiosk.note', operationId: 'first' });
     expect(await client(kioskId).submitRecords(j.undelivered(10))).toMatchObject({ contiguousSeq: 1 });
     expect(await reconCursor(kioskId)).toEqual([1]);
-    // A payment written onto the card, then reversed by the terminal: once reconciled, one case.
-    const onCard = cardRef(FIXTURE_CARDS['personal-ns-extra'].cardNumber, KIOSKS[kioskId]);
-    for (const [type, data] of [['payment.intent'], ['payment.approved'], ['card.write-intent'], ['card.written'], ['payment.reversed', { cardCredited: true }]] as const)
-      j.append({ type, operationId: id, amountCents: 500, card: onCard, ...(data ? { data } : {}) });
+    creditedNotPaid(j, kioskId, id);
     const logged = deadlocksLogged().length;
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
@@ -180,5 +187,45 @@ describe.skipIf(!pgAvailable.ok)(`deadlocks on a PostgreSQL server${pgAvailable.
     const again = await client(kioskId).submitRecords(recs.slice(1));
     expect(again.results.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
     expect(await storedSeqs(kioskId)).toEqual([1, 2, 3, 4, 5, 6]);
+  }, 60_000);
+
+  it('a connection lost inside reconciliation does not refuse the batch: the intake is done again on another connection and stores it; the next intake catches reconciliation up', async () => {
+    const kioskId = 'kiosk-lost';
+    const j = kioskJournal(kioskId);
+    const id = '44444444-aaaaaaaa-bbbbbbbb-cccccccc';
+    // Seq 1 first: the kiosk's state row and the month's partition exist before.
+    j.append({ type: 'kiosk.note', operationId: 'first' });
+    expect(await client(kioskId).submitRecords(j.undelivered(10))).toMatchObject({ contiguousSeq: 1 });
+    creditedNotPaid(j, kioskId, id);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const other = await openDatabase(url, { max: 1 });
+    let answer!: unknown;
+    try {
+      await other.transaction(async (tx) => {
+        // Reconciliation's payments table held: the intake, holding its kiosk lock, waits to
+        // write it; then its backend is terminated, as when its connection goes mid-batch.
+        await tx.query(`LOCK TABLE recon_payments IN SHARE MODE`);
+        const sent = client(kioskId)
+          .submitRecords(j.undelivered(10).slice(1))
+          .catch((e: unknown) => e);
+        const pid = await waiterOn(tx, 'INSERT INTO recon_payments');
+        expect((await tx.query<{ t: boolean }>(`SELECT pg_terminate_backend($1) AS t`, [pid])).rows).toEqual([{ t: true }]);
+        // Answered while the table is still held: the redo does not reconcile.
+        answer = await sent;
+      });
+      expect(answer).toMatchObject({ contiguousSeq: 6, gaps: [] });
+      expect((answer as { results: { status: string }[] }).results.map((x) => x.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
+      expect(errors.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^reconciliation of kiosk-lost deferred: .*terminating connection/)]);
+    } finally {
+      errors.mockRestore();
+      await other.close();
+    }
+    expect(await storedSeqs(kioskId)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await reconCursor(kioskId)).toEqual([1]);
+    expect((await db.query(`SELECT 1 FROM recon_payments WHERE kiosk_id = $1`, [kioskId])).rows).toEqual([]);
+    j.append({ type: 'kiosk.note', operationId: 'later' });
+    expect(await client(kioskId).submitRecords(j.undelivered(10).filter((r) => r.seq === 7))).toMatchObject({ contiguousSeq: 7, gaps: [] });
+    expect(await reconCursor(kioskId)).toEqual([7]);
+    expect((await server.store.recon.listCases({ limit: 10 })).filter((x) => x.operationId === id).map((x) => [x.kind, x.state])).toEqual([['credited-not-paid', 'open']]);
   }, 60_000);
 });

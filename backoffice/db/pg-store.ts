@@ -426,10 +426,18 @@ async function seedFixtures(store: PgStore, day: string): Promise<void> {
   for (const n of FIXTURE_BLOCKED) await store.setBlocked(n, true);
 }
 
-/** Reconciliation's failure inside the intake's transaction (intake then retries without it). */
+/**
+ * Reconciliation's failure inside the intake's transaction: whatever its cause (a deadlock, a
+ * timeout, a lost connection, a bug), the intake is done again without it, on a connection of its
+ * own; if the database is gone, that redo fails and the kiosk gets the retryable 503.
+ * The message leaves the cause out on purpose: engine.ts's wrap() turns an error whose message
+ * reads like a lost connection into a 503, and did so to this one when the cause's text was in
+ * it, so a connection lost in reconciliation refused a batch the redo would have stored.
+ */
 class ReconciliationFailed extends Error {
+  override readonly name = 'ReconciliationFailed';
   constructor(cause: unknown) {
-    super(`reconciliation failed: ${String(cause)}`, { cause });
+    super('reconciliation failed (the intake is done again without it)', { cause });
   }
 }
 
