@@ -80,6 +80,19 @@ describe.skipIf(!pgAvailable.ok)(`deadlocks and a lost connection in a journal i
     throw new Error(`nobody waited on a lock in "${prefix}…" within 10 s`);
   }
 
+  /** Whether the intake's redo is seen waiting for the kiosk's lock, or has already stored the
+   * batch's last record (`lastSeq`); polled from `tx` as waiterOn does. */
+  async function redoWaitingOrStored(tx: Queryable, kioskId: KioskId, lastSeq: number): Promise<'waiting' | 'stored'> {
+    for (let i = 0; i < 400; i++) {
+      await tx.query(`SELECT pg_stat_clear_snapshot()`);
+      const w = await tx.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND starts_with(query, 'SELECT journal_intake_lock')`);
+      if (w.rows.length > 0) return 'waiting';
+      if ((await tx.query(`SELECT 1 FROM journal_records WHERE kiosk_id = $1 AND seq = $2`, [kioskId, lastSeq])).rows.length > 0) return 'stored';
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    throw new Error(`the intake of ${kioskId} was neither seen waiting again nor stored within 10 s`);
+  }
+
   /**
    * The other side of the cycle: in a transaction that never loses a deadlock (its timeout far
    * above the intake's 1 s), take `first`; send the batch; once the intake waits on it, ask for the
@@ -137,9 +150,12 @@ describe.skipIf(!pgAvailable.ok)(`deadlocks and a lost connection in a journal i
         'INSERT INTO recon_payments',
         () => client(kioskId).submitRecords(j.undelivered(10).slice(1)),
         async (tx) => {
-          // The intake is done again without reconciliation, and now waits for the kiosk lock this
-          // transaction holds: it was not given up.
-          await waiterOn(tx, 'SELECT journal_intake_lock');
+          // The intake is done again without reconciliation: it was not given up. Mostly it is
+          // seen waiting for the kiosk lock this transaction holds; but PostgreSQL lets a newcomer
+          // lock a row whose locker has just aborted before the woken waiter does, so on a busy
+          // machine the redo can take the kiosk's row first and be stored before this
+          // transaction is granted it (seen once in CI).
+          expect(['waiting', 'stored']).toContain(await redoWaitingOrStored(tx, kioskId, 6));
         },
       );
       expect(answer).toMatchObject({ contiguousSeq: 6, gaps: [] });
