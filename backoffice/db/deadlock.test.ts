@@ -68,30 +68,33 @@ describe.skipIf(!pgAvailable.ok)(`deadlocks and a lost connection in a journal i
     return [...log.matchAll(/ERROR: {2}deadlock detected.*\n(?:.*\n)*?.*STATEMENT: {2}(.*)/g)].map((m) => m[1]!.trim());
   }
 
-  /** The pid of a backend waiting on a lock while running a statement that starts with `prefix`
-   * (polled from `tx`; its statistics snapshot is cleared each time, or it would never change). */
-  async function waiterOn(tx: Queryable, prefix: string): Promise<number> {
+  /** `probe`'s first answer other than undefined, asked from `tx` every 25 ms for ~10 s; the
+   * statistics snapshot is cleared each time, or pg_stat_activity would never change. */
+  async function pollFrom<T>(tx: Queryable, failure: string, probe: () => Promise<T | undefined>): Promise<T> {
     for (let i = 0; i < 400; i++) {
       await tx.query(`SELECT pg_stat_clear_snapshot()`);
-      const r = await tx.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND starts_with(query, $1)`, [prefix]);
-      if (r.rows.length > 0) return r.rows[0]!.pid;
+      const found = await probe();
+      if (found !== undefined) return found;
       await new Promise((res) => setTimeout(res, 25));
     }
-    throw new Error(`nobody waited on a lock in "${prefix}…" within 10 s`);
+    throw new Error(`${failure} within 10 s`);
   }
 
+  /** The pid of another backend waiting on a lock in a statement that starts with `prefix`. */
+  const lockWaiter = async (tx: Queryable, prefix: string) =>
+    (await tx.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND starts_with(query, $1)`, [prefix])).rows[0]?.pid;
+
+  /** The pid of a backend waiting on a lock while running a statement that starts with `prefix`. */
+  const waiterOn = (tx: Queryable, prefix: string): Promise<number> => pollFrom(tx, `nobody waited on a lock in "${prefix}…"`, () => lockWaiter(tx, prefix));
+
   /** Whether the intake's redo is seen waiting for the kiosk's lock, or has already stored the
-   * batch's last record (`lastSeq`); polled from `tx` as waiterOn does. */
-  async function redoWaitingOrStored(tx: Queryable, kioskId: KioskId, lastSeq: number): Promise<'waiting' | 'stored'> {
-    for (let i = 0; i < 400; i++) {
-      await tx.query(`SELECT pg_stat_clear_snapshot()`);
-      const w = await tx.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND starts_with(query, 'SELECT journal_intake_lock')`);
-      if (w.rows.length > 0) return 'waiting';
-      if ((await tx.query(`SELECT 1 FROM journal_records WHERE kiosk_id = $1 AND seq = $2`, [kioskId, lastSeq])).rows.length > 0) return 'stored';
-      await new Promise((res) => setTimeout(res, 25));
-    }
-    throw new Error(`the intake of ${kioskId} was neither seen waiting again nor stored within 10 s`);
-  }
+   * batch's last record (`lastSeq`). */
+  const redoWaitingOrStored = (tx: Queryable, kioskId: KioskId, lastSeq: number): Promise<'waiting' | 'stored'> =>
+    pollFrom(tx, `the intake of ${kioskId} was neither seen waiting again nor stored`, async () => {
+      if ((await lockWaiter(tx, 'SELECT journal_intake_lock')) !== undefined) return 'waiting';
+      const stored = await tx.query(`SELECT 1 FROM journal_records WHERE kiosk_id = $1 AND seq = $2`, [kioskId, lastSeq]);
+      return stored.rows.length > 0 ? 'stored' : undefined;
+    });
 
   /**
    * The other side of the cycle: in a transaction that never loses a deadlock (its timeout far
